@@ -1,0 +1,117 @@
+//! Events: what a stream's log holds, and what subscribers receive in `event` pushes.
+//!
+//! An event is immutable once acked, with one exception documented in
+//! PROTOCOL.md: deleting a message rewrites the original `message_posted`
+//! record into a `tombstone` that keeps its sequence, so deleted text is never
+//! served again.
+
+use crate::ids::{Seq, StreamId, UserId};
+use serde::{Deserialize, Serialize};
+
+/// What kind of conversation a stream is. Later kinds (forum threads, tickets,
+/// wiki pages) join this enum; clients must treat an unknown kind as opaque.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamKind {
+    /// A public channel: anyone can read and join it.
+    Channel,
+    /// A private channel: only members read it; members invite others.
+    PrivateChannel,
+    /// A direct message between two or more users; its member set is fixed.
+    Dm,
+}
+
+/// One entry in a stream's log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub stream: StreamId,
+    pub seq: Seq,
+    /// Server time of the append, milliseconds since the Unix epoch.
+    pub at: u64,
+    pub author: UserId,
+    /// The client's idempotency key, when it sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idem: Option<String>,
+    #[serde(flatten)]
+    pub body: EventBody,
+}
+
+/// What happened. Serialized with a `type` field next to the event's other fields.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventBody {
+    StreamCreated {
+        kind: StreamKind,
+        name: String,
+        #[serde(default)]
+        topic: String,
+        /// The members the stream starts with (the creator first).
+        members: Vec<UserId>,
+    },
+    StreamRenamed {
+        name: String,
+    },
+    TopicSet {
+        topic: String,
+    },
+    MemberJoined {
+        user: UserId,
+    },
+    MemberLeft {
+        user: UserId,
+    },
+    /// `user` was added to a private channel by the event's author.
+    MemberInvited {
+        user: UserId,
+    },
+    MessagePosted {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<Seq>,
+        /// Users named as `@username` in the text who can read the stream.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        mentions: Vec<UserId>,
+    },
+    MessageEdited {
+        target: Seq,
+        text: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        mentions: Vec<UserId>,
+    },
+    MessageDeleted {
+        target: Seq,
+    },
+    /// What a deleted `message_posted` becomes in the log: its sequence stays,
+    /// its text is gone. `deleted_by` is the seq of the `message_deleted` event.
+    Tombstone {
+        deleted_by: Seq,
+    },
+    ReactionAdded {
+        target: Seq,
+        emoji: String,
+    },
+    ReactionRemoved {
+        target: Seq,
+        emoji: String,
+    },
+}
+
+impl EventBody {
+    /// The snake_case name used on the wire (`type` field); for metrics and logs.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            EventBody::StreamCreated { .. } => "stream_created",
+            EventBody::StreamRenamed { .. } => "stream_renamed",
+            EventBody::TopicSet { .. } => "topic_set",
+            EventBody::MemberJoined { .. } => "member_joined",
+            EventBody::MemberLeft { .. } => "member_left",
+            EventBody::MemberInvited { .. } => "member_invited",
+            EventBody::MessagePosted { .. } => "message_posted",
+            EventBody::MessageEdited { .. } => "message_edited",
+            EventBody::MessageDeleted { .. } => "message_deleted",
+            EventBody::Tombstone { .. } => "tombstone",
+            EventBody::ReactionAdded { .. } => "reaction_added",
+            EventBody::ReactionRemoved { .. } => "reaction_removed",
+        }
+    }
+}

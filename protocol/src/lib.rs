@@ -1,0 +1,29 @@
+//! agora's wire types, shared by the server, the load-test harness and Rust clients.
+//!
+//! What lives here: the envelope (requests, replies, pushes), every op and its
+//! reply payload, the events stored in a stream's log, ids as newtypes, the
+//! stable error and close codes, and the two encodings (JSON text frames,
+//! MessagePack binary frames) with their safe decoders.
+//!
+//! What does not: anything about sockets, storage, authorization or the server.
+//! This crate does no I/O. `PROTOCOL.md` beside it is the human contract; the
+//! types here are its executable twin and must change together with it.
+
+pub mod codec;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod ops;
+pub mod push;
+
+pub use codec::{DecodeError, Encoding};
+pub use error::{CloseCode, ErrorBody, ErrorCode};
+pub use event::{Event, EventBody, StreamKind};
+pub use ids::{Seq, StreamId, UserId};
+pub use ops::{Op, Request};
+pub use push::{Push, Reply, ServerFrame};
+
+/// Subprotocol a client names in `Sec-WebSocket-Protocol` for JSON text frames (the default).
+pub const SUBPROTOCOL_JSON: &str = "agora.json.v1";
+/// Subprotocol a client names for MessagePack binary frames.
+pub const SUBPROTOCOL_MSGPACK: &str = "agora.msgpack.v1";

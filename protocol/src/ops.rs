@@ -1,0 +1,271 @@
+//! Requests a client sends (`{"id": N, "op": "...", ...}`) and the payloads of their `ok` replies.
+//!
+//! Each op's reply payload type is named after it (`post` → [`PostOk`]).
+
+use crate::event::{Event, StreamKind};
+use crate::ids::{Seq, StreamId, UserId};
+use serde::{Deserialize, Serialize};
+
+/// A client request: an id the reply will echo as `re`, and the op.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: u64,
+    #[serde(flatten)]
+    pub op: Op,
+}
+
+/// Every operation a client can ask for, tagged by `op`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// Authenticate a connection opened without credentials (browsers). Must be the first frame.
+    Auth { token: String },
+    /// Round trip check; the reply carries the server time.
+    Ping {},
+    /// Who am I? Replies [`WhoamiOk`].
+    Whoami {},
+    /// Streams I can see, with unread counts. Replies [`ListStreamsOk`].
+    ListStreams {},
+    /// One stream's details and members. Replies [`StreamInfoOk`].
+    StreamInfo { stream: StreamId },
+    /// Create a channel. Replies [`StreamInfoOk`].
+    CreateChannel {
+        name: String,
+        #[serde(default)]
+        topic: String,
+        #[serde(default)]
+        private: bool,
+        /// Other users to add at once (for private channels: invited).
+        #[serde(default)]
+        members: Vec<UserId>,
+    },
+    /// Open (or find) the DM between me and `users`. Replies [`StreamInfoOk`].
+    OpenDm { users: Vec<UserId> },
+    /// Join a public channel. Replies [`AppendOk`] (or the existing membership).
+    Join { stream: StreamId },
+    /// Leave a channel. Replies [`AppendOk`].
+    Leave { stream: StreamId },
+    /// Add `user` to a private (or public) channel I am a member of. Replies [`AppendOk`].
+    Invite { stream: StreamId, user: UserId },
+    /// Rename a channel. Replies [`AppendOk`].
+    Rename { stream: StreamId, name: String },
+    /// Set a channel's topic. Replies [`AppendOk`].
+    SetTopic { stream: StreamId, topic: String },
+    /// Post a message. `idem` makes a retry after a lost ack store the message once. Replies [`AppendOk`].
+    Post {
+        stream: StreamId,
+        text: String,
+        #[serde(default)]
+        reply_to: Option<Seq>,
+        #[serde(default)]
+        idem: Option<String>,
+    },
+    /// Edit one of my messages. Replies [`AppendOk`].
+    Edit { stream: StreamId, target: Seq, text: String },
+    /// Delete a message (mine, or any as moderator/admin). Replies [`AppendOk`].
+    Delete { stream: StreamId, target: Seq },
+    /// Add a reaction. Replies [`AppendOk`].
+    React { stream: StreamId, target: Seq, emoji: String },
+    /// Remove my reaction. Replies [`AppendOk`].
+    Unreact { stream: StreamId, target: Seq, emoji: String },
+    /// Receive a stream's events: those after `since` (replayed), then live ones. Replies [`SubscribeOk`].
+    Subscribe {
+        stream: StreamId,
+        #[serde(default)]
+        since: Option<Seq>,
+        /// The epoch the client saw with `since`; a mismatch means the store was wiped.
+        #[serde(default)]
+        epoch: Option<String>,
+    },
+    /// Stop receiving a stream. Replies `{}`.
+    Unsubscribe { stream: StreamId },
+    /// Page through a stream's log. Replies [`HistoryOk`].
+    History {
+        stream: StreamId,
+        /// Events with seq < before, newest page first (default: from the head).
+        #[serde(default)]
+        before: Option<Seq>,
+        /// Events with seq > after, oldest first. Exclusive with `before`.
+        #[serde(default)]
+        after: Option<Seq>,
+        #[serde(default)]
+        limit: Option<u32>,
+    },
+    /// Mark a stream read up to `seq`; my other devices get a `read` push. Replies `{}`.
+    MarkRead { stream: StreamId, seq: Seq },
+    /// Set this device's presence. Replies `{}`.
+    SetPresence { status: PresenceStatus },
+    /// I am typing in `stream` (ephemeral; repeat every few seconds while typing). Replies `{}`.
+    Typing { stream: StreamId },
+    /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
+    #[serde(other)]
+    Unknown,
+}
+
+impl Op {
+    /// The op's wire name, for logs and metrics.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Auth { .. } => "auth",
+            Op::Ping {} => "ping",
+            Op::Whoami {} => "whoami",
+            Op::ListStreams {} => "list_streams",
+            Op::StreamInfo { .. } => "stream_info",
+            Op::CreateChannel { .. } => "create_channel",
+            Op::OpenDm { .. } => "open_dm",
+            Op::Join { .. } => "join",
+            Op::Leave { .. } => "leave",
+            Op::Invite { .. } => "invite",
+            Op::Rename { .. } => "rename",
+            Op::SetTopic { .. } => "set_topic",
+            Op::Post { .. } => "post",
+            Op::Edit { .. } => "edit",
+            Op::Delete { .. } => "delete",
+            Op::React { .. } => "react",
+            Op::Unreact { .. } => "unreact",
+            Op::Subscribe { .. } => "subscribe",
+            Op::Unsubscribe { .. } => "unsubscribe",
+            Op::History { .. } => "history",
+            Op::MarkRead { .. } => "mark_read",
+            Op::SetPresence { .. } => "set_presence",
+            Op::Typing { .. } => "typing",
+            Op::Unknown => "unknown",
+        }
+    }
+}
+
+/// A user's role. Roles are cumulative in the order listed for moderation rights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Member,
+    Agent,
+    Moderator,
+    Admin,
+    Bot,
+}
+
+impl Role {
+    /// May delete others' messages and manage any channel.
+    pub fn can_moderate(self) -> bool {
+        matches!(self, Role::Moderator | Role::Admin)
+    }
+}
+
+/// Presence a device can set. The user's aggregate adds `offline`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceStatus {
+    Online,
+    Away,
+    Dnd,
+    Offline,
+}
+
+/// A user as others see them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub id: UserId,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// A user's aggregated presence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PresenceEntry {
+    pub user: UserId,
+    pub status: PresenceStatus,
+    /// When the user was last connected (ms since epoch); 0 if never.
+    pub last_seen: u64,
+}
+
+/// Reply to `ping`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PingOk {
+    pub time: u64,
+}
+
+/// Reply to `auth` and `whoami`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WhoamiOk {
+    pub user: UserInfo,
+    /// The store's epoch (see `subscribe`).
+    pub epoch: String,
+}
+
+/// A stream as listed for one user.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StreamSummary {
+    pub id: StreamId,
+    pub kind: StreamKind,
+    pub name: String,
+    pub topic: String,
+    pub member_count: u32,
+    /// Whether the listing user is a member.
+    pub member: bool,
+    /// The last sequence in the stream.
+    pub head: Seq,
+    /// The listing user's read marker.
+    pub last_read: Seq,
+    /// Messages by others after `last_read` (capped at 1000).
+    pub unread: u32,
+    /// Of those, messages mentioning the listing user.
+    pub mentions: u32,
+}
+
+/// Reply to `list_streams`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ListStreamsOk {
+    pub streams: Vec<StreamSummary>,
+}
+
+/// A stream's full details.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StreamInfoOk {
+    pub id: StreamId,
+    pub kind: StreamKind,
+    pub name: String,
+    pub topic: String,
+    pub members: Vec<UserId>,
+    pub head: Seq,
+    pub created_by: UserId,
+}
+
+/// Reply to every op that appends an event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AppendOk {
+    pub stream: StreamId,
+    /// The appended event's sequence (for a duplicate `idem`, the original's).
+    pub seq: Seq,
+    pub at: u64,
+    /// True when `idem` matched an earlier post: nothing new was stored.
+    #[serde(default)]
+    pub duplicate: bool,
+}
+
+/// Reply to `subscribe`. Replayed events follow as `event` pushes, then live ones.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubscribeOk {
+    pub stream: StreamId,
+    /// The head when the subscription started; replay covers (since, head].
+    pub head: Seq,
+    pub epoch: String,
+    /// False when `since` could not be honoured (epoch changed): reload with `history`.
+    pub recovered: bool,
+    /// Presence of the stream's members who are not offline.
+    pub presence: Vec<PresenceEntry>,
+}
+
+/// Reply to `history`: events in ascending seq order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryOk {
+    pub stream: StreamId,
+    pub events: Vec<Event>,
+    pub head: Seq,
+    /// Whether more events lie beyond this page in the paging direction.
+    pub more: bool,
+}
+
+/// An empty `ok` payload: `{}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Empty {}

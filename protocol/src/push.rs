@@ -1,0 +1,87 @@
+//! What the server sends: replies (`{"re": N, "ok": {...}}` or `{"re": N, "error": {...}}`)
+//! and pushes (`{"ev": "...", ...}`).
+
+use crate::error::ErrorBody;
+use crate::event::Event;
+use crate::ids::{Seq, StreamId, UserId};
+use crate::ops::{
+    AppendOk, Empty, HistoryOk, ListStreamsOk, PingOk, PresenceStatus, StreamInfoOk, StreamSummary,
+    SubscribeOk, WhoamiOk,
+};
+use serde::{Deserialize, Serialize};
+
+/// A server push, tagged by `ev`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "ev", rename_all = "snake_case")]
+pub enum Push {
+    /// An event of a subscribed stream (replayed or live), in seq order per stream.
+    Event(Event),
+    /// A member of a subscribed stream changed presence.
+    Presence {
+        stream: StreamId,
+        user: UserId,
+        status: PresenceStatus,
+        last_seen: u64,
+    },
+    /// A member is typing in a subscribed stream; forget it after `ttl_ms` unless repeated.
+    Typing {
+        stream: StreamId,
+        user: UserId,
+        ttl_ms: u64,
+    },
+    /// One of my devices marked `stream` read up to `seq`.
+    Read { stream: StreamId, seq: Seq },
+    /// I was added to a stream (invited, or someone opened a DM with me).
+    StreamAdded { stream: StreamSummary },
+}
+
+/// Every `ok` payload, for the server to serialize. Untagged: the client knows
+/// which op it sent and decodes `ok` as that op's payload type.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum OkBody {
+    Empty(Empty),
+    Ping(PingOk),
+    Whoami(WhoamiOk),
+    ListStreams(ListStreamsOk),
+    StreamInfo(StreamInfoOk),
+    Append(AppendOk),
+    Subscribe(SubscribeOk),
+    History(HistoryOk),
+}
+
+/// A reply as the server writes it. `re` is absent only when the request's
+/// id could not be read (the frame was not a request at all).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reply {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub re: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ok: Option<OkBody>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+impl Reply {
+    pub fn ok(re: u64, body: OkBody) -> Self {
+        Reply { re: Some(re), ok: Some(body), error: None }
+    }
+    pub fn error(re: Option<u64>, error: ErrorBody) -> Self {
+        Reply { re, ok: None, error: Some(error) }
+    }
+}
+
+/// A decoded server frame, for clients (bots, the load-test harness, tests).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ServerFrame {
+    /// A reply; `ok` stays a generic value to decode as the op's payload type.
+    Reply { re: Option<u64>, result: Result<serde_json::Value, ErrorBody> },
+    Push(Push),
+}
+
+impl ServerFrame {
+    /// Decode the `ok` value of a reply into the op's payload type.
+    pub fn ok_as<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, serde_json::Error> {
+        serde_json::from_value(value)
+    }
+}

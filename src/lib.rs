@@ -1,1 +1,120 @@
+//! agora: chat channels, DMs (and soon forum, tickets and wiki) over one event log.
+//!
+//! Crate map (see ARCHITECTURE.md for the path of a message):
+//! - `config`: one `Config` (defaults < TOML < env < flags).
+//! - `app`: `App`, every shared service, passed explicitly.
+//! - `gateway`: WebSocket upgrade, session loop, writer — the only code that sees frames.
+//! - `ops`: one handler per op; return replies, never touch sockets.
+//! - `streams`: stream state folded from events, the rules, access control. No I/O.
+//! - `sequencer`: the single writer — decide, assign seq, group commit, publish, ack.
+//! - `engine`: the `EventLog` trait and its sled implementation — the only code that knows sled.
+//! - `registry`: in-memory state of every stream. `fanout`: subscriptions and delivery.
+//! - `presence`, `limits`, `auth`, `api` (HTTP), `metrics`, `demo`, `error`.
 
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod engine;
+pub mod error;
+pub mod fanout;
+pub mod gateway;
+pub mod ids;
+pub mod limits;
+pub mod metrics;
+pub mod ops;
+pub mod presence;
+pub mod registry;
+pub mod sequencer;
+pub mod streams;
+
+use crate::app::App;
+use crate::auth::Auth;
+use crate::config::Config;
+use crate::engine::{EngineError, EventLog, SledLog};
+use crate::error::AppError;
+use crate::fanout::Hub;
+use crate::metrics::Metrics;
+use crate::registry::Registry;
+use crate::sequencer::Sequencer;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use tokio_util::sync::CancellationToken as Shutdown;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("opening storage at {path}: {source}")]
+    Storage { path: String, source: EngineError },
+    #[error("starting up: {0}")]
+    Startup(#[from] AppError),
+    #[error("serving: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Run a server on `listener` until `shutdown` is cancelled, then drain:
+/// stop accepting, close every WebSocket with 1001, commit what is queued, return.
+pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<(), ServerError> {
+    let data = config.data.clone();
+    let log = tokio::task::spawn_blocking(move || SledLog::open(&data))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|source| ServerError::Storage { path: config.data.display().to_string(), source })?;
+    let log: Arc<dyn EventLog> = Arc::new(log);
+    let registry = Arc::new(Registry::default());
+    {
+        let (log, registry) = (log.clone(), registry.clone());
+        tokio::task::spawn_blocking(move || sequencer::recover(&*log, &registry))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|source| ServerError::Storage { path: config.data.display().to_string(), source })?;
+    }
+    let metrics = Arc::new(Metrics::new());
+    let hub = Arc::new(Hub::new(metrics.clone()));
+    let (sequencer, writer_thread) =
+        Sequencer::start(log.clone(), registry.clone(), hub.clone(), metrics.clone(), config.limits.group_commit_max);
+    let auth = Auth::load(&*log, &sequencer, config.token_ttl_secs).await?;
+    auth.bootstrap_admin(&sequencer, config.admin_password.clone()).await?;
+    let app = Arc::new(App::new(config, log, registry, hub, sequencer, auth, metrics, shutdown.clone()));
+    if app.config.demo {
+        demo::seed(&app).await?;
+    }
+
+    let housekeeping = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(30));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => app.limits.housekeeping(),
+                    _ = app.shutdown.cancelled() => break,
+                }
+            }
+        })
+    };
+
+    let router = api::router()
+        .route("/ws", axum::routing::get(gateway::upgrade))
+        .with_state(app.clone())
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, ws = %format!("ws://{addr}/ws"), "agora is serving; log in with POST /api/v1/auth/login");
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .await?;
+
+    tracing::info!("draining: closing WebSocket sessions");
+    app.sessions.close();
+    if tokio::time::timeout(Duration::from_secs(10), app.sessions.wait()).await.is_err() {
+        tracing::warn!("some sessions did not finish within 10s");
+    }
+    housekeeping.abort();
+    app.sequencer.stop().await;
+    let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
+    tracing::info!("stopped");
+    Ok(())
+}

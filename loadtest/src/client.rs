@@ -1,0 +1,291 @@
+//! A WebSocket client that speaks agora's protocol with the shared wire types.
+//!
+//! One [`Client`] is one connection, owned by one task: `send` writes a request
+//! and returns its id without waiting; `recv` returns the next reply, push or
+//! close. Scenarios drive many requests in flight with a `select!` over a timer
+//! and `recv`; [`Client::request`] is the simple wait-for-the-reply form used in
+//! setup (pushes that arrive meanwhile are kept for the next `recv`).
+//!
+//! Event pushes are decoded through a borrowed fast path ([`LiteEvent`]) because
+//! the harness decodes every delivery of a fan-out and must not be the bottleneck.
+
+use agora_protocol::codec::{decode_server_frame, encode};
+use agora_protocol::{Encoding, ErrorBody, Op, Push, Request, ServerFrame, SUBPROTOCOL_MSGPACK};
+use anyhow::{anyhow, bail, Context, Result};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+type Ws = WebSocketStream<TcpStream>;
+
+/// Where and how to connect.
+#[derive(Clone, Debug)]
+pub struct ConnectOpts {
+    pub url: String,
+    /// Resolved once per run: the server's socket address.
+    pub addr: SocketAddr,
+    pub encoding: Encoding,
+    pub timeout: Duration,
+}
+
+impl ConnectOpts {
+    pub async fn new(url: &str, encoding: Encoding, timeout: Duration) -> Result<Self> {
+        let rest = url.strip_prefix("ws://").ok_or_else(|| anyhow!("--url must start with ws:// (got {url})"))?;
+        let hostport = rest.split('/').next().unwrap_or(rest);
+        let addr = tokio::net::lookup_host(hostport)
+            .await
+            .with_context(|| format!("resolving {hostport}"))?
+            .min_by_key(|a| !a.is_ipv4())
+            .ok_or_else(|| anyhow!("{hostport} resolves to nothing"))?;
+        Ok(ConnectOpts { url: url.to_owned(), addr, encoding, timeout })
+    }
+}
+
+/// One thing the server said.
+#[derive(Debug)]
+pub enum Incoming {
+    Reply { re: Option<u64>, result: Result<serde_json::Value, ErrorBody> },
+    /// A message event, decoded on the fast path.
+    Event(LiteEvent),
+    /// Any other push.
+    Push(Push),
+    /// The connection ended: the close frame's code and reason, if there was one.
+    Closed(Option<(u16, String)>),
+}
+
+/// The fields of an `event` push the harness needs: which stream, which seq, and
+/// the text of a `message_posted` (where the publisher's stamp is).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiteEvent {
+    pub stream: String,
+    pub seq: u64,
+    pub kind: String,
+    pub text: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LiteFrame<'a> {
+    #[serde(borrow)]
+    ev: Cow<'a, str>,
+    #[serde(borrow)]
+    stream: Cow<'a, str>,
+    seq: u64,
+    #[serde(borrow, rename = "type")]
+    kind: Cow<'a, str>,
+    #[serde(borrow, default)]
+    text: Option<Cow<'a, str>>,
+}
+
+fn decode_lite(bytes: &[u8], enc: Encoding) -> Option<LiteEvent> {
+    let f: LiteFrame = match enc {
+        Encoding::Json => serde_json::from_slice(bytes).ok()?,
+        Encoding::MsgPack => rmp_serde_lite(bytes)?,
+    };
+    (f.ev == "event").then(|| LiteEvent {
+        stream: f.stream.into_owned(),
+        seq: f.seq,
+        kind: f.kind.into_owned(),
+        text: f.text.map(Cow::into_owned),
+    })
+}
+
+/// MessagePack goes through the protocol crate's depth-capped decoder.
+fn rmp_serde_lite(bytes: &[u8]) -> Option<LiteFrame<'static>> {
+    #[derive(Deserialize)]
+    struct Owned {
+        ev: String,
+        stream: String,
+        seq: u64,
+        #[serde(rename = "type")]
+        kind: String,
+        #[serde(default)]
+        text: Option<String>,
+    }
+    let o: Owned = agora_protocol::codec::decode(bytes, Encoding::MsgPack).ok()?;
+    Some(LiteFrame {
+        ev: Cow::Owned(o.ev),
+        stream: Cow::Owned(o.stream),
+        seq: o.seq,
+        kind: Cow::Owned(o.kind),
+        text: o.text.map(Cow::Owned),
+    })
+}
+
+/// Decode one data frame into [`Incoming`].
+pub fn decode_frame(bytes: &[u8], enc: Encoding) -> Result<Incoming> {
+    if let Some(ev) = decode_lite(bytes, enc) {
+        return Ok(Incoming::Event(ev));
+    }
+    match decode_server_frame(bytes, enc).map_err(|e| anyhow!("undecodable server frame: {e}"))? {
+        ServerFrame::Reply { re, result } => Ok(Incoming::Reply { re, result }),
+        ServerFrame::Push(p) => Ok(Incoming::Push(p)),
+    }
+}
+
+/// One authenticated connection.
+pub struct Client {
+    sink: SplitSink<Ws, Message>,
+    stream: SplitStream<Ws>,
+    enc: Encoding,
+    next_id: u64,
+    /// Frames read while waiting in [`Client::request`], handed out by `recv` first.
+    backlog: VecDeque<Incoming>,
+}
+
+impl Client {
+    /// Open a connection with `Authorization: Bearer token`, from `source` if given.
+    /// Returns the client and how long the TCP connect plus the upgrade took.
+    pub async fn connect(opts: &ConnectOpts, token: &str, source: Option<IpAddr>) -> Result<(Client, Duration)> {
+        let started = Instant::now();
+        let fut = async {
+            let sock = if opts.addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+            if let Some(ip) = source {
+                sock.bind(SocketAddr::new(ip, 0)).with_context(|| format!("binding source address {ip}"))?;
+            }
+            let tcp = sock.connect(opts.addr).await.with_context(|| format!("connecting to {}", opts.addr))?;
+            tcp.set_nodelay(true)?;
+            let mut req = opts.url.as_str().into_client_request()?;
+            req.headers_mut().insert("Authorization", HeaderValue::from_str(&format!("Bearer {token}"))?);
+            if opts.encoding == Encoding::MsgPack {
+                req.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static(SUBPROTOCOL_MSGPACK));
+            }
+            // Small buffers: the harness holds thousands of connections per process.
+            let config = WebSocketConfig::default().read_buffer_size(16 * 1024).write_buffer_size(0);
+            let (ws, _resp) = tokio_tungstenite::client_async_with_config(req, tcp, Some(config))
+                .await
+                .context("WebSocket handshake")?;
+            anyhow::Ok(ws)
+        };
+        let ws = tokio::time::timeout(opts.timeout, fut).await.map_err(|_| anyhow!("connect timed out"))??;
+        let elapsed = started.elapsed();
+        let (sink, stream) = ws.split();
+        Ok((Client { sink, stream, enc: opts.encoding, next_id: 1, backlog: VecDeque::new() }, elapsed))
+    }
+
+    /// Send a request; returns its id (the reply's `re`).
+    pub async fn send(&mut self, op: Op) -> Result<u64> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let bytes = encode(&Request { id, op }, self.enc);
+        let msg = match self.enc {
+            Encoding::Json => Message::Text(String::from_utf8(bytes).context("JSON is UTF-8")?.into()),
+            Encoding::MsgPack => Message::Binary(bytes.into()),
+        };
+        self.sink.send(msg).await.context("sending a frame")?;
+        Ok(id)
+    }
+
+    /// The next reply, push or close. Errors are transport or decoding failures.
+    pub async fn recv(&mut self) -> Result<Incoming> {
+        if let Some(f) = self.backlog.pop_front() {
+            return Ok(f);
+        }
+        self.read_socket().await
+    }
+
+    /// The next frame from the socket itself.
+    async fn read_socket(&mut self) -> Result<Incoming> {
+        loop {
+            let msg = match self.stream.next().await {
+                None => return Ok(Incoming::Closed(None)),
+                Some(Err(e)) => return Err(anyhow!("reading: {e}")),
+                Some(Ok(m)) => m,
+            };
+            return match msg {
+                Message::Text(t) => decode_frame(t.as_bytes(), self.enc),
+                Message::Binary(b) => decode_frame(&b, self.enc),
+                Message::Close(f) => Ok(Incoming::Closed(f.map(|f| (u16::from(f.code), f.reason.to_string())))),
+                // Pings are answered by tungstenite itself.
+                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+            };
+        }
+    }
+
+    /// Send `op` and wait (up to `timeout`) for its reply, decoded as `T`.
+    pub async fn request<T: DeserializeOwned>(&mut self, op: Op, timeout: Duration) -> Result<Result<T, ErrorBody>> {
+        let name = op.name();
+        let id = self.send(op).await?;
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.read_socket())
+                .await
+                .map_err(|_| anyhow!("no reply to `{name}` within {timeout:?}"))??;
+            match frame {
+                Incoming::Reply { re: Some(re), result } if re == id => {
+                    return match result {
+                        Ok(v) => Ok(Ok(serde_json::from_value(v).with_context(|| format!("decoding `{name}` reply"))?)),
+                        Err(e) => Ok(Err(e)),
+                    };
+                }
+                Incoming::Reply { re: None, result: Err(e) } => bail!("server could not read our `{name}`: {e:?}"),
+                Incoming::Closed(c) => bail!("connection closed while waiting for `{name}`: {c:?}"),
+                other => self.backlog.push_back(other),
+            }
+        }
+    }
+
+    /// Like [`Client::request`], but an error reply is an error.
+    pub async fn call<T: DeserializeOwned>(&mut self, op: Op, timeout: Duration) -> Result<T> {
+        let name = op.name();
+        self.request(op, timeout).await?.map_err(|e| anyhow!("`{name}` failed: {} ({})", e.code, e.message))
+    }
+
+    /// Close politely (close frame), bounded in time.
+    pub async fn close(mut self) {
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.sink.close()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agora_protocol::{Event, EventBody, Seq, StreamId};
+
+    fn posted(text: &str) -> Push {
+        Push::Event(Event {
+            stream: StreamId::from("ch_a"),
+            seq: Seq(42),
+            at: 1,
+            author: "ann".into(),
+            idem: None,
+            body: EventBody::MessagePosted { text: text.into(), reply_to: None, mentions: vec![] },
+        })
+    }
+
+    #[test]
+    fn message_events_take_the_fast_path_in_both_encodings() {
+        for enc in Encoding::ALL {
+            let bytes = encode(&posted("lt1 3 7 123 xx"), enc);
+            match decode_frame(&bytes, enc).unwrap() {
+                Incoming::Event(e) => {
+                    assert_eq!(e, LiteEvent { stream: "ch_a".into(), seq: 42, kind: "message_posted".into(), text: Some("lt1 3 7 123 xx".into()) })
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn replies_and_other_pushes_take_the_full_path() {
+        let r = decode_frame(br#"{"re":5,"ok":{"seq":3}}"#, Encoding::Json).unwrap();
+        assert!(matches!(r, Incoming::Reply { re: Some(5), result: Ok(_) }));
+        let r = decode_frame(br#"{"re":6,"error":{"code":"rate_limited","message":"slow down","retry_after_ms":100}}"#, Encoding::Json)
+            .unwrap();
+        let Incoming::Reply { result: Err(e), .. } = r else { panic!() };
+        assert_eq!(e.retry_after_ms, Some(100));
+        let t = decode_frame(br#"{"ev":"typing","stream":"ch_a","user":"bob","ttl_ms":3000}"#, Encoding::Json).unwrap();
+        assert!(matches!(t, Incoming::Push(Push::Typing { .. })));
+        assert!(decode_frame(b"[]", Encoding::Json).is_err());
+    }
+}

@@ -1,0 +1,136 @@
+//! The HTTP API: health, metrics, login, users and API tokens. JSON in, JSON
+//! out, errors as `ErrorBody` with the same codes as the WebSocket protocol.
+
+use crate::app::App;
+use crate::auth::{NewUser, UserRecord};
+use crate::error::{AppError, AppResult};
+use agora_protocol::ops::{Role, UserInfo};
+use agora_protocol::UserId;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub fn router() -> Router<Arc<App>> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/api/v1/auth/login", post(login))
+        .route("/api/v1/users", post(create_user).get(list_users))
+        .route("/api/v1/users/{id}/tokens", post(create_token))
+        .route("/api/v1/me", get(me))
+}
+
+async fn healthz(State(app): State<Arc<App>>) -> Response {
+    if app.shutdown.is_cancelled() {
+        return AppError::Unavailable("draining".into()).into_response();
+    }
+    Json(serde_json::json!({ "status": "ok" })).into_response()
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], app.metrics.render()).into_response()
+}
+
+/// The authenticated caller, from `Authorization: Bearer TOKEN`.
+fn caller(app: &App, headers: &HeaderMap) -> AppResult<UserRecord> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(s, _)| s.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim().to_owned())
+        .ok_or_else(|| AppError::Unauthorized("missing bearer token".into()))?;
+    app.auth.authenticate(&token)
+}
+
+fn admin(app: &App, headers: &HeaderMap) -> AppResult<UserRecord> {
+    let u = caller(app, headers)?;
+    if u.role != Role::Admin {
+        return Err(AppError::Forbidden("admins only".into()));
+    }
+    Ok(u)
+}
+
+/// JSON bodies that fail to parse answer `bad_request` in our error format.
+fn body<T>(r: Result<Json<T>, JsonRejection>) -> AppResult<T> {
+    r.map(|Json(v)| v).map_err(|e| AppError::BadRequest(e.body_text()))
+}
+
+#[derive(Deserialize)]
+struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct LoginResponse {
+    token: String,
+    user: UserInfo,
+}
+
+async fn login(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Result<Json<LoginRequest>, JsonRejection>,
+) -> AppResult<Json<LoginResponse>> {
+    if let Err(e) = app.limits.check_login(peer.ip()) {
+        app.metrics.count_rate_limited("login");
+        return Err(e);
+    }
+    let req = body(req)?;
+    if req.password.len() > 1024 || req.username.len() > 64 {
+        return Err(AppError::Unauthorized("wrong username or password".into()));
+    }
+    let user = app.auth.login(&req.username, &req.password).await?;
+    Ok(Json(LoginResponse { token: app.auth.issue_token(&user.id)?, user: user.info() }))
+}
+
+#[derive(Serialize)]
+struct UserResponse {
+    user: UserInfo,
+}
+
+async fn create_user(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    req: Result<Json<NewUser>, JsonRejection>,
+) -> AppResult<(StatusCode, Json<UserResponse>)> {
+    admin(&app, &headers)?;
+    let rec = app.auth.create_user(&app.sequencer, body(req)?).await?;
+    Ok((StatusCode::CREATED, Json(UserResponse { user: rec.info() })))
+}
+
+#[derive(Serialize)]
+struct UsersResponse {
+    users: Vec<UserInfo>,
+}
+
+async fn list_users(State(app): State<Arc<App>>, headers: HeaderMap) -> AppResult<Json<UsersResponse>> {
+    caller(&app, &headers)?;
+    Ok(Json(UsersResponse { users: app.auth.all_users() }))
+}
+
+async fn me(State(app): State<Arc<App>>, headers: HeaderMap) -> AppResult<Json<UserResponse>> {
+    Ok(Json(UserResponse { user: caller(&app, &headers)?.info() }))
+}
+
+#[derive(Serialize)]
+struct TokenResponse {
+    token: String,
+}
+
+async fn create_token(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> AppResult<(StatusCode, Json<TokenResponse>)> {
+    admin(&app, &headers)?;
+    let token = app.auth.create_api_token(&app.sequencer, &UserId(id)).await?;
+    Ok((StatusCode::CREATED, Json(TokenResponse { token })))
+}

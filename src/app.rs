@@ -1,0 +1,88 @@
+//! `App`: every shared service of a running server, passed explicitly (no globals).
+
+use crate::auth::Auth;
+use crate::config::Config;
+use crate::engine::EventLog;
+use crate::fanout::Hub;
+use crate::limits::RateLimits;
+use crate::metrics::Metrics;
+use crate::presence::Presence;
+use crate::registry::{Registry, StreamEntry};
+use crate::sequencer::Sequencer;
+use crate::streams::can_read;
+use crate::error::{AppError, AppResult};
+use agora_protocol::ops::Role;
+use agora_protocol::{StreamId, UserId};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub struct App {
+    pub config: Config,
+    /// The durable logs and state tables.
+    pub log: Arc<dyn EventLog>,
+    /// Folded state of every stream.
+    pub registry: Arc<Registry>,
+    /// Subscriptions and delivery.
+    pub hub: Arc<Hub>,
+    /// The single writer; every durable change goes through it.
+    pub sequencer: Sequencer,
+    pub presence: Presence,
+    pub limits: RateLimits,
+    pub auth: Auth,
+    pub metrics: Arc<Metrics>,
+    /// Cancelled when the server starts draining.
+    pub shutdown: CancellationToken,
+    /// Open WebSocket sessions, so shutdown can wait for them.
+    pub sessions: TaskTracker,
+    next_conn: AtomicU64,
+}
+
+impl App {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        config: Config,
+        log: Arc<dyn EventLog>,
+        registry: Arc<Registry>,
+        hub: Arc<Hub>,
+        sequencer: Sequencer,
+        auth: Auth,
+        metrics: Arc<Metrics>,
+        shutdown: CancellationToken,
+    ) -> App {
+        let limits = RateLimits::new(&config.limits.rate);
+        App {
+            config,
+            log,
+            registry,
+            hub,
+            sequencer,
+            presence: Presence::default(),
+            limits,
+            auth,
+            metrics,
+            shutdown,
+            sessions: TaskTracker::new(),
+            next_conn: AtomicU64::new(1),
+        }
+    }
+
+    pub fn next_conn_id(&self) -> u64 {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The stream, if `user` may read it; `not_found` otherwise (invisible and absent look alike).
+    pub fn readable(&self, stream: &StreamId, user: &UserId, role: Role) -> AppResult<Arc<StreamEntry>> {
+        let entry = self.registry.get(stream).ok_or_else(AppError::not_found_stream)?;
+        let ok = {
+            let st = entry.read();
+            can_read(&st, user, role)
+        };
+        if ok && entry.committed_head().0 > 0 {
+            Ok(entry)
+        } else {
+            Err(AppError::not_found_stream())
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! Accounts and credentials: users, roles, password hashes (argon2), session
+//! tokens (HS256 JWTs) and long-lived API tokens for bots.
+//!
+//! Users and API tokens are cached in memory and written through the
+//! sequencer (durable before the call returns). API tokens are stored only as
+//! SHA-256 hashes. What does not live here: per-stream authorization (that is
+//! `streams::access`).
+
+use crate::engine::{EventLog, Put, Table};
+use crate::error::{AppError, AppResult};
+use crate::sequencer::{now_ms, Sequencer};
+use crate::streams::text::valid_username;
+use agora_protocol::ops::{Role, UserInfo};
+use agora_protocol::UserId;
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use dashmap::DashMap;
+use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Prefix of API tokens, so they are recognisable (and greppable in leaks).
+pub const API_TOKEN_PREFIX: &str = "agb_";
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub display_name: String,
+    pub role: Role,
+    /// argon2 PHC string; `None` for accounts that only use API tokens.
+    pub password_hash: Option<String>,
+    #[serde(default)]
+    pub disabled: bool,
+    pub created_at: u64,
+}
+
+impl UserRecord {
+    pub fn info(&self) -> UserInfo {
+        UserInfo { id: self.id.clone(), display_name: self.display_name.clone(), role: self.role }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    exp: u64,
+    iat: u64,
+}
+
+pub struct Auth {
+    users: DashMap<UserId, UserRecord>,
+    /// sha256(token) hex → user.
+    api_tokens: DashMap<String, UserId>,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    token_ttl_secs: u64,
+}
+
+fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn random_string(len: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..len).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}
+
+/// Hash a password with argon2id (CPU-heavy: call from `spawn_blocking`).
+pub fn hash_password(password: &str) -> AppResult<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("hashing password: {e}")))
+}
+
+fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// What an admin asks for when creating a user.
+#[derive(Clone, Debug, Deserialize)]
+pub struct NewUser {
+    pub username: String,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default = "default_role")]
+    pub role: Role,
+}
+
+fn default_role() -> Role {
+    Role::Member
+}
+
+impl Auth {
+    /// Load users, API tokens and the signing secret (created on first start).
+    pub async fn load(log: &dyn EventLog, seq: &Sequencer, token_ttl_secs: u64) -> AppResult<Auth> {
+        let secret = match log.get_state(Table::Meta, b"jwt_secret")? {
+            Some(s) => s,
+            None => {
+                let s: Vec<u8> = (0..32).map(|_| rand::random::<u8>()).collect();
+                seq.put(vec![Put { table: Table::Meta, key: b"jwt_secret".to_vec(), value: Some(s.clone()) }]).await?;
+                s
+            }
+        };
+        let users = DashMap::new();
+        for (_, v) in log.scan_state(Table::Users, b"")? {
+            let u: UserRecord = rmp_serde::from_slice(&v).map_err(|e| AppError::Internal(format!("corrupt user: {e}")))?;
+            users.insert(u.id.clone(), u);
+        }
+        let api_tokens = DashMap::new();
+        for (k, v) in log.scan_state(Table::Tokens, b"")? {
+            api_tokens.insert(String::from_utf8_lossy(&k).into_owned(), UserId(String::from_utf8_lossy(&v).into_owned()));
+        }
+        Ok(Auth {
+            users,
+            api_tokens,
+            encoding: EncodingKey::from_secret(&secret),
+            decoding: DecodingKey::from_secret(&secret),
+            token_ttl_secs,
+        })
+    }
+
+    pub fn user(&self, id: &UserId) -> Option<UserRecord> {
+        self.users.get(id).map(|u| u.clone())
+    }
+
+    pub fn exists(&self, id: &UserId) -> bool {
+        self.users.get(id).is_some_and(|u| !u.disabled)
+    }
+
+    pub fn all_users(&self) -> Vec<UserInfo> {
+        let mut v: Vec<UserInfo> = self.users.iter().filter(|u| !u.disabled).map(|u| u.info()).collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+    }
+
+    /// Create a user (durably). `conflict` if the username is taken.
+    pub async fn create_user(&self, seq: &Sequencer, new: NewUser) -> AppResult<UserRecord> {
+        let username = new.username.trim().to_owned();
+        if !valid_username(&username) {
+            return Err(AppError::BadRequest(
+                "username must be 2–32 characters of a-z, 0-9, '_', '.', '-', starting with a letter or digit".into(),
+            ));
+        }
+        let id = UserId(username.clone());
+        if self.users.contains_key(&id) {
+            return Err(AppError::Conflict(format!("user {username} exists")));
+        }
+        let password_hash = match new.password {
+            Some(p) if p.len() < 8 => return Err(AppError::BadRequest("password must have at least 8 characters".into())),
+            Some(p) if p.len() > 1024 => return Err(AppError::TooLarge("password too long".into())),
+            Some(p) => Some(
+                tokio::task::spawn_blocking(move || hash_password(&p))
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))??,
+            ),
+            None if new.role != Role::Bot => {
+                return Err(AppError::BadRequest("password required (only bots may go without)".into()))
+            }
+            None => None,
+        };
+        let display_name = new.display_name.filter(|d| !d.trim().is_empty()).unwrap_or_else(|| username.clone());
+        if display_name.chars().count() > 80 {
+            return Err(AppError::TooLarge("display_name is longer than 80 characters".into()));
+        }
+        let rec = UserRecord { id: id.clone(), display_name, role: new.role, password_hash, disabled: false, created_at: now_ms() };
+        // Reserve the name before the await so two concurrent creates cannot both win.
+        match self.users.entry(id.clone()) {
+            dashmap::Entry::Occupied(_) => return Err(AppError::Conflict(format!("user {username} exists"))),
+            dashmap::Entry::Vacant(v) => {
+                v.insert(rec.clone());
+            }
+        }
+        let bytes = rmp_serde::to_vec_named(&rec).map_err(|e| AppError::Internal(e.to_string()))?;
+        if let Err(e) = seq.put(vec![Put { table: Table::Users, key: id.0.as_bytes().to_vec(), value: Some(bytes) }]).await {
+            self.users.remove(&id);
+            return Err(e);
+        }
+        Ok(rec)
+    }
+
+    /// Check a username and password; returns the user. Wrong either way: `unauthorized`.
+    pub async fn login(&self, username: &str, password: &str) -> AppResult<UserRecord> {
+        let wrong = || AppError::Unauthorized("wrong username or password".into());
+        let user = self.users.get(&UserId(username.trim().to_lowercase())).map(|u| u.clone());
+        let Some(user) = user.filter(|u| !u.disabled) else { return Err(wrong()) };
+        let Some(phc) = user.password_hash.clone() else { return Err(wrong()) };
+        let password = password.to_owned();
+        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        if ok {
+            Ok(user)
+        } else {
+            Err(wrong())
+        }
+    }
+
+    /// A session token (JWT) for `user`.
+    pub fn issue_token(&self, user: &UserId) -> AppResult<String> {
+        let now = now_ms() / 1000;
+        let claims = Claims { sub: user.0.clone(), iat: now, exp: now + self.token_ttl_secs };
+        jsonwebtoken::encode(&Header::default(), &claims, &self.encoding).map_err(|e| AppError::Internal(e.to_string()))
+    }
+
+    /// Create a long-lived API token for `user` (durably). Only its hash is stored.
+    pub async fn create_api_token(&self, seq: &Sequencer, user: &UserId) -> AppResult<String> {
+        if !self.exists(user) {
+            return Err(AppError::NotFound(format!("no user {user}")));
+        }
+        let token = format!("{API_TOKEN_PREFIX}{}", random_string(40));
+        let h = hash_token(&token);
+        seq.put(vec![Put { table: Table::Tokens, key: h.as_bytes().to_vec(), value: Some(user.0.as_bytes().to_vec()) }]).await?;
+        self.api_tokens.insert(h, user.clone());
+        Ok(token)
+    }
+
+    /// Who does this bearer token belong to? `unauthorized` if nobody (or disabled).
+    pub fn authenticate(&self, token: &str) -> AppResult<UserRecord> {
+        let bad = |why: &str| AppError::Unauthorized(format!("invalid token: {why}"));
+        let id = if token.starts_with(API_TOKEN_PREFIX) {
+            self.api_tokens.get(&hash_token(token)).map(|u| u.clone()).ok_or_else(|| bad("unknown API token"))?
+        } else {
+            let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &Validation::default())
+                .map_err(|e| bad(&e.to_string()))?;
+            UserId(data.claims.sub)
+        };
+        let user = self.user(&id).ok_or_else(|| bad("no such user"))?;
+        if user.disabled {
+            return Err(AppError::Unauthorized("account disabled".into()));
+        }
+        Ok(user)
+    }
+
+    /// First start: create `admin` with the given password or a generated one (logged once).
+    pub async fn bootstrap_admin(&self, seq: &Sequencer, password: Option<String>) -> AppResult<()> {
+        if self.users.contains_key(&UserId::from("admin")) {
+            return Ok(());
+        }
+        let (password, generated) = match password {
+            Some(p) => (p, false),
+            None => (random_string(20), true),
+        };
+        self.create_user(
+            seq,
+            NewUser { username: "admin".into(), password: Some(password.clone()), display_name: Some("Admin".into()), role: Role::Admin },
+        )
+        .await?;
+        if generated {
+            tracing::warn!(username = "admin", %password, "created the first admin with a generated password; it is shown only now");
+        } else {
+            tracing::info!(username = "admin", "created the first admin with the password from AGORA_ADMIN_PASSWORD");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,209 @@
+//! One `Config` for the whole server: defaults < TOML file < `AGORA_*` env < flags.
+//!
+//! The TOML file and the defaults live here; env and flags are parsed by clap in
+//! `main.rs` and applied with [`Config::apply_overrides`]. Nothing else reads env.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Data directory (sled lives in `<data>/sled`).
+    pub data: PathBuf,
+    /// Seed a demo community on start (idempotent).
+    pub demo: bool,
+    /// Password for the bootstrap `admin` on first start; generated and logged if unset.
+    pub admin_password: Option<String>,
+    /// Browser origins allowed to open WebSockets (e.g. "https://chat.example.com").
+    /// Empty: only an Origin whose host equals the request's Host header.
+    pub allowed_origins: Vec<String>,
+    /// Log format: "human" or "json".
+    pub log_format: String,
+    /// JWT lifetime in seconds.
+    pub token_ttl_secs: u64,
+    pub limits: Limits,
+}
+
+/// Sizes, timeouts and rate limits. Every bound the server enforces is here.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest client frame decoded; larger ones get `too_large` and are skipped.
+    pub max_frame_bytes: usize,
+    /// Hard WebSocket message cap; larger messages close the connection with 1009.
+    pub hard_frame_bytes: usize,
+    pub max_text_chars: usize,
+    pub max_name_chars: usize,
+    pub max_topic_chars: usize,
+    pub max_dm_users: usize,
+    pub max_subscriptions_per_connection: usize,
+    /// Frames queued to one connection before it is cut off as a slow consumer.
+    pub outbound_queue: usize,
+    /// Most events `subscribe` replays; further behind is `too_far_behind`.
+    pub replay_limit: u64,
+    pub history_max: u32,
+    pub handshake_timeout_ms: u64,
+    pub auth_timeout_ms: u64,
+    pub ping_interval_ms: u64,
+    pub idle_timeout_ms: u64,
+    pub write_timeout_ms: u64,
+    pub typing_ttl_ms: u64,
+    /// Most appends committed in one group (one fsync).
+    pub group_commit_max: usize,
+    pub rate: RateLimits,
+}
+
+/// Per-user rates by command class, and per-IP rates. `per_sec` refills, `burst` is the bucket.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimits {
+    pub post_per_sec: u32,
+    pub post_burst: u32,
+    pub ephemeral_per_sec: u32,
+    pub ephemeral_burst: u32,
+    pub read_per_sec: u32,
+    pub read_burst: u32,
+    pub ping_per_sec: u32,
+    pub ping_burst: u32,
+    pub handshake_per_ip_per_sec: u32,
+    pub handshake_per_ip_burst: u32,
+    pub login_per_ip_per_sec: u32,
+    pub login_per_ip_burst: u32,
+    /// Rate-limited replies within `flood_window_ms` after which the connection is closed.
+    pub flood_strikes: u32,
+    pub flood_window_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".parse().expect("valid default address"),
+            data: PathBuf::from("./data"),
+            demo: false,
+            admin_password: None,
+            allowed_origins: Vec::new(),
+            log_format: "human".into(),
+            token_ttl_secs: 7 * 24 * 3600,
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_frame_bytes: 64 * 1024,
+            hard_frame_bytes: 1024 * 1024,
+            max_text_chars: 4000,
+            max_name_chars: 80,
+            max_topic_chars: 250,
+            max_dm_users: 9,
+            max_subscriptions_per_connection: 1000,
+            outbound_queue: 1024,
+            replay_limit: 10_000,
+            history_max: 200,
+            handshake_timeout_ms: 10_000,
+            auth_timeout_ms: 5_000,
+            ping_interval_ms: 15_000,
+            idle_timeout_ms: 45_000,
+            write_timeout_ms: 10_000,
+            typing_ttl_ms: 6_000,
+            group_commit_max: 1024,
+            rate: RateLimits::default(),
+        }
+    }
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            post_per_sec: 10,
+            post_burst: 20,
+            ephemeral_per_sec: 5,
+            ephemeral_burst: 10,
+            read_per_sec: 20,
+            read_burst: 50,
+            ping_per_sec: 2,
+            ping_burst: 10,
+            handshake_per_ip_per_sec: 50,
+            handshake_per_ip_burst: 200,
+            login_per_ip_per_sec: 5,
+            login_per_ip_burst: 20,
+            flood_strikes: 20,
+            flood_window_ms: 10_000,
+        }
+    }
+}
+
+/// Values from env or flags that beat the file.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub listen: Option<SocketAddr>,
+    pub data: Option<PathBuf>,
+    pub demo: bool,
+    pub admin_password: Option<String>,
+    pub log_format: Option<String>,
+    pub allowed_origins: Option<Vec<String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("reading config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("parsing config file {path}: {source}")]
+    Parse { path: PathBuf, source: toml::de::Error },
+}
+
+impl Config {
+    /// Defaults, then the TOML file if given.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Config, ConfigError> {
+        let Some(path) = file else { return Ok(Config::default()) };
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.into(), source })
+    }
+
+    pub fn apply_overrides(&mut self, o: Overrides) {
+        if let Some(v) = o.listen {
+            self.listen = v;
+        }
+        if let Some(v) = o.data {
+            self.data = v;
+        }
+        self.demo |= o.demo;
+        if o.admin_password.is_some() {
+            self.admin_password = o.admin_password;
+        }
+        if let Some(v) = o.log_format {
+            self.log_format = v;
+        }
+        if let Some(v) = o.allowed_origins {
+            self.allowed_origins = v;
+        }
+    }
+}
+
+impl Limits {
+    pub fn ms(v: u64) -> Duration {
+        Duration::from_millis(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_overrides_defaults_and_rejects_typos() {
+        let c: Config = toml::from_str("listen = \"127.0.0.1:9000\"\n[limits]\nmax_text_chars = 10\n[limits.rate]\npost_burst = 3\n").unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.limits.max_text_chars, 10);
+        assert_eq!(c.limits.rate.post_burst, 3);
+        assert_eq!(c.limits.rate.post_per_sec, 10);
+        assert!(toml::from_str::<Config>("lisen = \"x\"").is_err());
+    }
+}

@@ -1,0 +1,222 @@
+//! A connection's session loop: authenticate, then read frames, decode,
+//! rate-limit, dispatch, and queue replies for the writer. Ends on close,
+//! error, idle timeout, flood, slow-consumer cut-off or server shutdown, and
+//! then removes every trace of the connection (subscriptions, presence).
+
+use super::writer::Writer;
+use crate::app::App;
+use crate::auth::UserRecord;
+use crate::error::AppError;
+use crate::fanout::{to_message, Closer, ConnHandle, Outbound};
+use crate::limits::CommandClass;
+use crate::ops::{self, Outcome, Session};
+use crate::sequencer::now_ms;
+use agora_protocol::codec::decode_request;
+use agora_protocol::ops::WhoamiOk;
+use agora_protocol::push::{OkBody, Reply};
+use agora_protocol::{CloseCode, Encoding, ErrorBody, ErrorCode, Op};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::StreamExt;
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, Semaphore};
+
+/// Most requests of one connection awaiting a durable commit at once.
+const MAX_IN_FLIGHT: usize = 256;
+
+fn frame_bytes(msg: &Message) -> Option<&[u8]> {
+    match msg {
+        Message::Text(t) => Some(t.as_bytes()),
+        Message::Binary(b) => Some(b),
+        _ => None,
+    }
+}
+
+/// Send one frame and close, before a session exists (auth failures).
+async fn refuse(mut socket: WebSocket, enc: Encoding, re: Option<u64>, err: AppError, code: CloseCode) {
+    let _ = socket.send(to_message(&Reply::error(re, err.body()), enc)).await;
+    let frame = CloseFrame { code: code.code(), reason: code.reason().into() };
+    let _ = tokio::time::timeout(Duration::from_secs(1), socket.send(Message::Close(Some(frame)))).await;
+}
+
+/// Wait for the first frame to be a valid `auth` op.
+async fn auth_by_frame(app: &App, socket: &mut WebSocket, enc: Encoding) -> Result<(UserRecord, u64), (Option<u64>, AppError)> {
+    let deadline = Duration::from_millis(app.config.limits.auth_timeout_ms);
+    let started = Instant::now();
+    loop {
+        let left = deadline.saturating_sub(started.elapsed());
+        let msg = match tokio::time::timeout(left, socket.next()).await {
+            Err(_) => return Err((None, AppError::Unauthorized("no auth frame within the auth timeout".into()))),
+            Ok(None) | Ok(Some(Err(_))) => return Err((None, AppError::Unauthorized("connection closed before auth".into()))),
+            Ok(Some(Ok(m))) => m,
+        };
+        let Some(bytes) = frame_bytes(&msg) else { continue };
+        if bytes.len() > app.config.limits.max_frame_bytes {
+            return Err((None, AppError::TooLarge("frame too large".into())));
+        }
+        return match decode_request(bytes, enc) {
+            Ok(req) => match req.op {
+                Op::Auth { token } => app.auth.authenticate(&token).map(|u| (u, req.id)).map_err(|e| (Some(req.id), e)),
+                _ => Err((Some(req.id), AppError::Unauthorized("authenticate first: send an `auth` op".into()))),
+            },
+            Err(e) => Err((e.id, AppError::Unauthorized(format!("authenticate first ({})", e.message)))),
+        };
+    }
+}
+
+pub async fn run(app: Arc<App>, mut socket: WebSocket, enc: Encoding, token: Option<String>, peer: SocketAddr) {
+    // Authenticate: a token from the handshake, or a first `auth` frame.
+    let (user, auth_reply) = match token {
+        Some(t) => match app.auth.authenticate(&t) {
+            Ok(u) => (u, None),
+            Err(e) => return refuse(socket, enc, None, e, CloseCode::Unauthorized).await,
+        },
+        None => match auth_by_frame(&app, &mut socket, enc).await {
+            Ok((u, id)) => (u, Some(id)),
+            Err((re, e)) => return refuse(socket, enc, re, e, CloseCode::Unauthorized).await,
+        },
+    };
+    let limits = app.config.limits.clone();
+    let (sink, mut stream) = socket.split();
+    let (tx, rx) = mpsc::channel(limits.outbound_queue);
+    let closer = Arc::new(Closer::default());
+    let conn = ConnHandle { id: app.next_conn_id(), user: user.id.clone(), tx: tx.clone(), closer: closer.clone() };
+    let writer = Writer {
+        sink,
+        rx,
+        enc,
+        log: app.log.clone(),
+        closer: closer.clone(),
+        ping_interval: Duration::from_millis(limits.ping_interval_ms),
+        write_timeout: Duration::from_millis(limits.write_timeout_ms),
+        cursors: HashMap::new(),
+    };
+    let writer = tokio::spawn(writer.run());
+    let mut session = Session { conn: conn.clone(), user, enc, subs: Default::default() };
+    tracing::debug!(conn = conn.id, user = %session.user.id, %peer, ?enc, "connected");
+    app.metrics.connections.inc();
+    app.hub.add_user_conn(&conn);
+    if let Some(changed) = app.presence.connect(&session.user.id, conn.id, now_ms()) {
+        ops::announce(&app, changed);
+    }
+    if let Some(id) = auth_reply {
+        let ok = OkBody::Whoami(WhoamiOk { user: session.user.info(), epoch: app.log.epoch() });
+        let _ = tx.send(Outbound::Reply(to_message(&Reply::ok(id, ok), enc))).await;
+    }
+
+    let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let idle = Duration::from_millis(limits.idle_timeout_ms);
+    let flood_window = Duration::from_millis(limits.rate.flood_window_ms);
+    let mut strikes: VecDeque<Instant> = VecDeque::new();
+    loop {
+        let msg = tokio::select! {
+            _ = closer.closed() => break,
+            _ = app.shutdown.cancelled() => { closer.close(CloseCode::GoingAway); break }
+            r = tokio::time::timeout(idle, stream.next()) => match r {
+                Err(_) => { closer.close(CloseCode::IdleTimeout); break }
+                Ok(None) | Ok(Some(Err(_))) => break,
+                Ok(Some(Ok(m))) => m,
+            },
+        };
+        let bytes = match &msg {
+            Message::Close(_) => break,
+            Message::Ping(_) | Message::Pong(_) => continue,
+            _ => frame_bytes(&msg).unwrap_or_default(),
+        };
+        let reply = |re: Option<u64>, body: ErrorBody| Outbound::Reply(to_message(&Reply::error(re, body), enc));
+        if bytes.len() > limits.max_frame_bytes {
+            let e = AppError::TooLarge(format!("frame of {} bytes exceeds {}", bytes.len(), limits.max_frame_bytes));
+            if tx.send(reply(None, e.body())).await.is_err() {
+                break;
+            }
+            continue;
+        }
+        let req = match decode_request(bytes, enc) {
+            Ok(r) => r,
+            Err(e) => {
+                if tx.send(reply(e.id, e.body())).await.is_err() {
+                    break;
+                }
+                continue;
+            }
+        };
+        let class = CommandClass::of(&req.op);
+        if let Err(e) = app.limits.check_user(class, &session.user.id) {
+            app.metrics.count_rate_limited(class.label());
+            let now = Instant::now();
+            strikes.push_back(now);
+            while strikes.front().is_some_and(|t| now.duration_since(*t) > flood_window) {
+                strikes.pop_front();
+            }
+            if strikes.len() as u32 > limits.rate.flood_strikes {
+                tracing::info!(conn = conn.id, user = %session.user.id, "closing a flooding connection");
+                closer.close(CloseCode::Flood);
+                break;
+            }
+            if tx.send(reply(Some(req.id), e.body())).await.is_err() {
+                break;
+            }
+            continue;
+        }
+        let id = req.id;
+        match ops::dispatch(&app, &mut session, req.op) {
+            Outcome::Ready(Ok((body, follow))) => {
+                if tx.send(Outbound::Reply(to_message(&Reply::ok(id, body), enc))).await.is_err() {
+                    break;
+                }
+                for item in follow {
+                    if tx.send(item).await.is_err() {
+                        break;
+                    }
+                }
+            }
+            Outcome::Ready(Err(e)) => {
+                log_internal(&e);
+                if tx.send(reply(Some(id), e.body())).await.is_err() {
+                    break;
+                }
+            }
+            Outcome::Later(fut) => {
+                // Bounded: a client that pipelines more than MAX_IN_FLIGHT waits here.
+                let Ok(permit) = in_flight.clone().acquire_owned().await else { break };
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let frame = match fut.await {
+                        Ok(body) => Reply::ok(id, body),
+                        Err(e) => {
+                            log_internal(&e);
+                            Reply::error(Some(id), e.body())
+                        }
+                    };
+                    let _ = tx.send(Outbound::Reply(to_message(&frame, enc))).await;
+                    drop(permit);
+                });
+            }
+        }
+    }
+
+    // Clean up: subscriptions, presence, user routing; then let the writer finish.
+    for s in &session.subs {
+        app.hub.unsubscribe(s, conn.id);
+    }
+    app.hub.remove_user_conn(&session.user.id, conn.id);
+    if let Some(changed) = app.presence.disconnect(&session.user.id, conn.id, now_ms()) {
+        ops::announce(&app, changed);
+    }
+    app.metrics.connections.dec();
+    if !closer.is_closed() {
+        // The peer went away or closed: the writer answers the close and stops.
+        closer.close(CloseCode::GoingAway);
+    }
+    drop(tx);
+    let _ = writer.await;
+    tracing::debug!(conn = conn.id, reason = ?closer.code(), "disconnected");
+}
+
+fn log_internal(e: &AppError) {
+    if e.code() == ErrorCode::Internal {
+        tracing::error!(error = %e, "request failed");
+    }
+}

@@ -1,0 +1,84 @@
+//! post, edit, delete, react, unreact: ops that append to a stream's log.
+
+use super::{check_len, Outcome, Session};
+use crate::app::App;
+use crate::error::AppError;
+use crate::streams::{can_read, Action};
+use crate::streams::text::mention_candidates;
+use agora_protocol::ops::AppendOk;
+use agora_protocol::push::OkBody;
+use agora_protocol::{Seq, StreamId, UserId};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Submit an append in order and reply once it is durable.
+pub(super) fn submit(app: &Arc<App>, s: &Session, stream: StreamId, action: Action, idem: Option<String>) -> Outcome {
+    let started = Instant::now();
+    let fut = match app.sequencer.submit(stream, s.actor(), action, idem) {
+        Ok(f) => f,
+        Err(e) => return Outcome::err(e),
+    };
+    let metrics = app.metrics.clone();
+    Outcome::Later(Box::pin(async move {
+        let a = fut.await?;
+        metrics.append_seconds.observe(started.elapsed().as_secs_f64());
+        Ok(OkBody::Append(AppendOk { stream: a.stream, seq: a.seq, at: a.at, duplicate: a.duplicate }))
+    }))
+}
+
+pub(super) fn append(app: &Arc<App>, s: &Session, stream: StreamId, action: Action) -> Outcome {
+    submit(app, s, stream, action, None)
+}
+
+/// `@name` mentions of users who exist and can read the stream.
+fn mentions(app: &App, stream: &StreamId, text: &str) -> Vec<UserId> {
+    let Some(entry) = app.registry.get(stream) else { return Vec::new() };
+    let st = entry.read();
+    mention_candidates(text)
+        .into_iter()
+        .filter(|u| app.auth.user(u).is_some_and(|rec| !rec.disabled && can_read(&st, u, rec.role)))
+        .collect()
+}
+
+fn check_text(app: &App, text: &str) -> Result<(), AppError> {
+    if text.trim().is_empty() {
+        return Err(AppError::BadRequest("text must not be empty".into()));
+    }
+    check_len("text", text, 1, app.config.limits.max_text_chars)
+}
+
+pub(super) fn post(
+    app: &Arc<App>,
+    s: &Session,
+    stream: StreamId,
+    text: String,
+    reply_to: Option<Seq>,
+    idem: Option<String>,
+) -> Outcome {
+    if let Err(e) = check_text(app, &text) {
+        return Outcome::err(e);
+    }
+    if let Some(k) = &idem {
+        if let Err(e) = check_len("idem", k, 1, 64) {
+            return Outcome::err(e);
+        }
+    }
+    let mentions = mentions(app, &stream, &text);
+    submit(app, s, stream, Action::Post { text, reply_to, mentions }, idem)
+}
+
+pub(super) fn edit(app: &Arc<App>, s: &Session, stream: StreamId, target: Seq, text: String) -> Outcome {
+    if let Err(e) = check_text(app, &text) {
+        return Outcome::err(e);
+    }
+    let mentions = mentions(app, &stream, &text);
+    append(app, s, stream, Action::Edit { target, text, mentions })
+}
+
+pub(super) fn react(app: &Arc<App>, s: &Session, stream: StreamId, target: Seq, emoji: String, add: bool) -> Outcome {
+    if let Err(e) = check_len("emoji", &emoji, 1, 64) {
+        return Outcome::err(e);
+    }
+    let action = if add { Action::React { target, emoji } } else { Action::Unreact { target, emoji } };
+    append(app, s, stream, action)
+}

@@ -1,0 +1,102 @@
+//! subscribe, unsubscribe, history: reading a stream's log, live and past.
+//!
+//! Gap-free resume: the connection is registered with the hub *before* the
+//! head is read, and the writer delivers by cursor (see `gateway::writer`), so
+//! an event appended during the replay is either part of the replay or
+//! arrives live after it, never both and never neither.
+
+use super::{Session};
+use crate::app::App;
+use crate::error::{AppError, AppResult};
+use crate::fanout::Outbound;
+use agora_protocol::ops::{Empty, HistoryOk, PresenceStatus, SubscribeOk};
+use agora_protocol::push::OkBody;
+use agora_protocol::{Seq, StreamId};
+use std::sync::Arc;
+
+pub(super) fn subscribe(
+    app: &Arc<App>,
+    s: &mut Session,
+    stream: StreamId,
+    since: Option<Seq>,
+    epoch: Option<String>,
+) -> AppResult<(OkBody, Vec<Outbound>)> {
+    let entry = app.readable(&stream, &s.user.id, s.user.role)?;
+    let limit = app.config.limits.max_subscriptions_per_connection;
+    if !s.subs.contains(&stream) && s.subs.len() >= limit {
+        return Err(AppError::TooLarge(format!("at most {limit} subscriptions per connection")));
+    }
+    let current_epoch = app.log.epoch();
+    let recovered = epoch.as_ref().is_none_or(|e| *e == current_epoch);
+    // Register first, then read the head: nothing committed after this point can be missed.
+    app.hub.subscribe(&stream, &s.conn);
+    let head = entry.committed_head();
+    let since = match since {
+        Some(_) if !recovered => head,
+        None => head,
+        Some(since) => since,
+    };
+    let fail = |e: AppError| {
+        if !s.subs.contains(&stream) {
+            app.hub.unsubscribe(&stream, s.conn.id);
+        }
+        Err(e)
+    };
+    if since > head {
+        return fail(AppError::BadRequest(format!("since {since} is past the stream's head {head}")));
+    }
+    if head.0 - since.0 > app.config.limits.replay_limit {
+        return fail(AppError::TooFarBehind { behind: head.0 - since.0, head: head.0 });
+    }
+    s.subs.insert(stream.clone());
+    let presence = {
+        let st = entry.read();
+        st.members
+            .iter()
+            .map(|m| app.presence.get(m))
+            .filter(|p| p.status != PresenceStatus::Offline)
+            .collect()
+    };
+    let ok = SubscribeOk { stream: stream.clone(), head, epoch: current_epoch, recovered, presence };
+    Ok((OkBody::Subscribe(ok), vec![Outbound::Subscribed { stream, since, head }]))
+}
+
+pub(super) fn unsubscribe(app: &Arc<App>, s: &mut Session, stream: StreamId) -> AppResult<(OkBody, Vec<Outbound>)> {
+    if !s.subs.remove(&stream) {
+        return Err(AppError::NotFound("not subscribed to that stream".into()));
+    }
+    app.hub.unsubscribe(&stream, s.conn.id);
+    Ok((OkBody::Empty(Empty {}), vec![Outbound::Unsubscribed(stream)]))
+}
+
+pub(super) fn history(
+    app: &Arc<App>,
+    s: &Session,
+    stream: &StreamId,
+    before: Option<Seq>,
+    after: Option<Seq>,
+    limit: Option<u32>,
+) -> AppResult<OkBody> {
+    let entry = app.readable(stream, &s.user.id, s.user.role)?;
+    let max = app.config.limits.history_max;
+    let limit = limit.unwrap_or(50);
+    if limit == 0 || limit > max {
+        return Err(AppError::BadRequest(format!("limit must be between 1 and {max}")));
+    }
+    let head = entry.committed_head();
+    let (events, more) = match (before, after) {
+        (Some(_), Some(_)) => return Err(AppError::BadRequest("give `before` or `after`, not both".into())),
+        (None, Some(after)) => {
+            let events = app.log.read_range(stream, after, head, limit as usize)?;
+            let last = events.last().map(|e| e.seq).unwrap_or(after);
+            (events, last < head)
+        }
+        (before, None) => {
+            let before = before.unwrap_or(head.next()).min(head.next());
+            let events = app.log.read_before(stream, before, limit as usize)?;
+            let first = events.first().map(|e| e.seq).unwrap_or(before);
+            (events, first > Seq(1))
+        }
+    };
+    Ok(OkBody::History(HistoryOk { stream: stream.clone(), events, head, more }))
+}

@@ -1,0 +1,88 @@
+//! The in-memory view of every stream: folded state, committed head, and who
+//! is a member of what. Shared by ops (reads) and the sequencer (the only writer).
+//!
+//! Locks: a std `RwLock` per stream, never held across an `.await`; the
+//! sequencer holds the write side only while folding one event.
+
+use crate::streams::StreamState;
+use agora_protocol::{Seq, StreamId, UserId};
+use dashmap::DashMap;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+
+pub struct StreamEntry {
+    state: RwLock<StreamState>,
+    /// The last seq known to be durable. Readers bound replays and listings by
+    /// this, never by `state.head`, which runs ahead while a commit is in flight.
+    committed: AtomicU64,
+}
+
+impl StreamEntry {
+    pub fn read(&self) -> RwLockReadGuard<'_, StreamState> {
+        // A poisoned lock means a panic mid-fold; the state is still the best we have.
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+    pub fn write_with<R>(&self, f: impl FnOnce(&mut StreamState) -> R) -> R {
+        let mut g = self.state.write().unwrap_or_else(|e| e.into_inner());
+        f(&mut g)
+    }
+    pub fn committed_head(&self) -> Seq {
+        Seq(self.committed.load(Ordering::Acquire))
+    }
+    pub fn set_committed(&self, seq: Seq) {
+        self.committed.fetch_max(seq.0, Ordering::AcqRel);
+    }
+}
+
+#[derive(Default)]
+pub struct Registry {
+    streams: DashMap<StreamId, Arc<StreamEntry>>,
+    /// user → streams they are a member of (for presence fan-out and listings).
+    memberships: DashMap<UserId, HashSet<StreamId>>,
+}
+
+impl Registry {
+    pub fn get(&self, id: &StreamId) -> Option<Arc<StreamEntry>> {
+        self.streams.get(id).map(|e| e.value().clone())
+    }
+
+    /// Insert a stream whose state is already folded up to `committed`.
+    pub fn insert(&self, state: StreamState, committed: Seq) -> Arc<StreamEntry> {
+        for m in &state.members {
+            self.memberships.entry(m.clone()).or_default().insert(state.id.clone());
+        }
+        let id = state.id.clone();
+        let entry = Arc::new(StreamEntry { state: RwLock::new(state), committed: AtomicU64::new(committed.0) });
+        self.streams.insert(id, entry.clone());
+        entry
+    }
+
+    pub fn add_member(&self, user: &UserId, stream: &StreamId) {
+        self.memberships.entry(user.clone()).or_default().insert(stream.clone());
+    }
+
+    pub fn remove_member(&self, user: &UserId, stream: &StreamId) {
+        if let Some(mut set) = self.memberships.get_mut(user) {
+            set.remove(stream);
+        }
+    }
+
+    /// Streams `user` is a member of.
+    pub fn streams_of(&self, user: &UserId) -> Vec<StreamId> {
+        self.memberships.get(user).map(|s| s.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    /// Every stream entry (for listings; public channels are visible to all).
+    pub fn all(&self) -> Vec<Arc<StreamEntry>> {
+        self.streams.iter().map(|e| e.value().clone()).collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.streams.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.streams.is_empty()
+    }
+}

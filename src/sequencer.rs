@@ -1,0 +1,411 @@
+//! The single writer: orders appends, decides them against current state,
+//! group-commits them, then acks and publishes.
+//!
+//! One OS thread owns this loop. It takes the first waiting job, drains every
+//! other job already queued (up to `group_commit_max`), decides each against
+//! the stream state (so check-then-append is atomic per stream), assigns
+//! gapless sequences, writes the whole group with one `EventLog::commit` (one
+//! flush, one fsync), and only then marks the events committed, publishes them
+//! to subscribers and answers the callers. Jobs that arrive during a commit
+//! form the next group, so the group grows with the load.
+//!
+//! A failed commit is fatal: the process logs and exits with status 70, no ack
+//! is sent, and recovery starts from what is on disk (see `engine`).
+
+use crate::engine::{CommitBatch, EventLog, Put, Table};
+use crate::error::{AppError, AppResult};
+use crate::fanout::Hub;
+use crate::metrics::Metrics;
+use crate::registry::Registry;
+use crate::streams::rules::Actor;
+use crate::streams::{decide, Action, StreamState};
+use agora_protocol::{Event, EventBody, Seq, StreamId, StreamKind, UserId};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::{mpsc, oneshot};
+
+/// How many events a stream may gain before its folded state is snapshotted again.
+const SNAPSHOT_EVERY: u64 = 1000;
+
+/// The outcome of an append job.
+#[derive(Clone, Debug)]
+pub struct Appended {
+    pub stream: StreamId,
+    pub seq: Seq,
+    pub at: u64,
+    /// True when nothing new was stored: an idempotent retry, an existing DM,
+    /// or an action that was already so (joining twice).
+    pub duplicate: bool,
+}
+
+enum Job {
+    Append { stream: StreamId, actor: Actor, action: Action, idem: Option<String>, reply: oneshot::Sender<AppResult<Appended>> },
+    Put { puts: Vec<Put>, reply: oneshot::Sender<AppResult<()>> },
+    /// Commit what is queued before this, then stop.
+    Stop,
+}
+
+/// The handle ops use to submit work. Cheap to clone.
+#[derive(Clone)]
+pub struct Sequencer {
+    tx: mpsc::Sender<Job>,
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+impl Sequencer {
+    /// Start the writer thread. It stops when every `Sequencer` handle is dropped,
+    /// after committing what was queued; join the returned handle to wait for that.
+    pub fn start(
+        log: Arc<dyn EventLog>,
+        registry: Arc<Registry>,
+        hub: Arc<Hub>,
+        metrics: Arc<Metrics>,
+        group_max: usize,
+    ) -> (Sequencer, std::thread::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(65_536);
+        let mut names = HashMap::new();
+        for e in registry.all() {
+            let st = e.read();
+            if st.kind != StreamKind::Dm {
+                names.insert(st.name.to_lowercase(), st.id.clone());
+            }
+        }
+        let mut w = Writer { log, registry, hub, metrics, names, since_snapshot: HashMap::new(), group_max: group_max.max(1) };
+        let handle = std::thread::Builder::new()
+            .name("agora-sequencer".into())
+            .spawn(move || w.run(rx))
+            .expect("spawning the sequencer thread");
+        (Sequencer { tx }, handle)
+    }
+
+    /// Append the events `action` decides on, durably. Resolves after the fsync.
+    pub async fn append(&self, stream: StreamId, actor: Actor, action: Action, idem: Option<String>) -> AppResult<Appended> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Job::Append { stream, actor, action, idem, reply })
+            .await
+            .map_err(|_| AppError::Unavailable("server is shutting down".into()))?;
+        rx.await.map_err(|_| AppError::Unavailable("server is shutting down".into()))?
+    }
+
+    /// Enqueue an append and return the future of its result, so the caller can
+    /// keep the order of submission (a connection's posts) without waiting for the fsync.
+    pub fn submit(
+        &self,
+        stream: StreamId,
+        actor: Actor,
+        action: Action,
+        idem: Option<String>,
+    ) -> AppResult<impl std::future::Future<Output = AppResult<Appended>> + Send + 'static> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.try_send(Job::Append { stream, actor, action, idem, reply }).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => AppError::Unavailable("write queue full; retry".into()),
+            mpsc::error::TrySendError::Closed(_) => AppError::Unavailable("server is shutting down".into()),
+        })?;
+        Ok(async move { rx.await.map_err(|_| AppError::Unavailable("server is shutting down".into()))? })
+    }
+
+    /// Commit everything queued so far, then stop the writer thread.
+    pub async fn stop(&self) {
+        let _ = self.tx.send(Job::Stop).await;
+    }
+
+    /// Durably write state-table records (users, tokens, read markers).
+    pub async fn put(&self, puts: Vec<Put>) -> AppResult<()> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Job::Put { puts, reply })
+            .await
+            .map_err(|_| AppError::Unavailable("server is shutting down".into()))?;
+        rx.await.map_err(|_| AppError::Unavailable("server is shutting down".into()))?
+    }
+}
+
+struct Writer {
+    log: Arc<dyn EventLog>,
+    registry: Arc<Registry>,
+    hub: Arc<Hub>,
+    metrics: Arc<Metrics>,
+    /// Lower-cased channel name → stream, for uniqueness.
+    names: HashMap<String, StreamId>,
+    since_snapshot: HashMap<StreamId, u64>,
+    group_max: usize,
+}
+
+/// A decided job waiting for the commit.
+enum Pending {
+    Appended { reply: oneshot::Sender<AppResult<Appended>>, result: AppResult<Appended> },
+    Put { reply: oneshot::Sender<AppResult<()>> },
+}
+
+impl Writer {
+    fn run(&mut self, mut rx: mpsc::Receiver<Job>) {
+        let mut jobs = Vec::with_capacity(self.group_max);
+        let mut stopping = false;
+        while let Some(first) = rx.blocking_recv() {
+            jobs.push(first);
+            while jobs.len() < self.group_max {
+                match rx.try_recv() {
+                    Ok(j) => jobs.push(j),
+                    Err(_) => break,
+                }
+            }
+            if let Some(i) = jobs.iter().position(|j| matches!(j, Job::Stop)) {
+                // Jobs queued after the stop are answered `unavailable` when dropped.
+                jobs.truncate(i);
+                stopping = true;
+            }
+            self.commit_group(std::mem::take(&mut jobs));
+            if stopping {
+                break;
+            }
+        }
+        // All handles dropped: snapshot what changed since the last snapshot, so the next start folds little.
+        let mut batch = CommitBatch::default();
+        for stream in self.since_snapshot.keys() {
+            if let Some(p) = self.snapshot_put(stream) {
+                batch.puts.push(p);
+            }
+        }
+        if !batch.is_empty() {
+            if let Err(e) = self.log.commit(&batch) {
+                tracing::error!(error = %e, "final snapshot commit failed (the log is intact; the next start refolds)");
+            }
+        }
+        tracing::info!("sequencer stopped");
+    }
+
+    fn commit_group(&mut self, jobs: Vec<Job>) {
+        let started = Instant::now();
+        let mut batch = CommitBatch::default();
+        let mut pending = Vec::with_capacity(jobs.len());
+        let mut batch_idem: HashMap<(StreamId, UserId, String), Seq> = HashMap::new();
+        for job in jobs {
+            match job {
+                Job::Put { puts, reply } => {
+                    batch.puts.extend(puts);
+                    pending.push(Pending::Put { reply });
+                }
+                Job::Stop => {}
+                Job::Append { stream, actor, action, idem, reply } => {
+                    let result = self.decide_one(&stream, &actor, action, idem, &mut batch, &mut batch_idem);
+                    pending.push(Pending::Appended { reply, result });
+                }
+            }
+        }
+        let mut snapshot_streams = Vec::new();
+        for ev in &batch.events {
+            let n = self.since_snapshot.entry(ev.stream.clone()).or_insert(0);
+            *n += 1;
+            if ev.seq == Seq(1) || *n >= SNAPSHOT_EVERY {
+                snapshot_streams.push(ev.stream.clone());
+            }
+        }
+        snapshot_streams.dedup();
+        for s in &snapshot_streams {
+            if let Some(p) = self.snapshot_put(s) {
+                batch.puts.push(p);
+                self.since_snapshot.insert(s.clone(), 0);
+            }
+        }
+        let n_events = batch.events.len();
+        if !batch.is_empty() {
+            if let Err(e) = self.log.commit(&batch) {
+                // Never ack, never retry: the kernel may have dropped the dirty pages.
+                tracing::error!(error = %e, "commit failed; exiting so recovery starts from the log");
+                std::process::exit(70);
+            }
+        }
+        self.metrics.observe_commit(started.elapsed(), n_events);
+        for ev in batch.events {
+            if let Some(entry) = self.registry.get(&ev.stream) {
+                entry.set_committed(ev.seq);
+                // Someone who left a private stream stops receiving it (after seeing their own leave).
+                if let EventBody::MemberLeft { user } = &ev.body {
+                    if entry.read().kind != StreamKind::Channel {
+                        let (stream, user) = (ev.stream.clone(), user.clone());
+                        self.hub.publish_event(ev);
+                        self.hub.revoke_user(&stream, &user);
+                        continue;
+                    }
+                }
+            }
+            self.hub.publish_event(ev);
+        }
+        for p in pending {
+            match p {
+                Pending::Put { reply } => {
+                    let _ = reply.send(Ok(()));
+                }
+                Pending::Appended { reply, result, .. } => {
+                    let _ = reply.send(result);
+                }
+            }
+        }
+    }
+
+    /// Decide one append against current state, fold it in, and add it to the batch.
+    fn decide_one(
+        &mut self,
+        stream: &StreamId,
+        actor: &Actor,
+        action: Action,
+        idem: Option<String>,
+        batch: &mut CommitBatch,
+        batch_idem: &mut HashMap<(StreamId, UserId, String), Seq>,
+    ) -> AppResult<Appended> {
+        let at = now_ms();
+        // An idempotent retry of a post returns the original, stored once.
+        if let (Some(key), true) = (&idem, action.is_post()) {
+            let k = (stream.clone(), actor.id.clone(), key.clone());
+            let found = match batch_idem.get(&k) {
+                Some(seq) => Some(*seq),
+                None => self.log.idem_get(stream, &actor.id, key)?,
+            };
+            if let Some(seq) = found {
+                let at = batch
+                    .events
+                    .iter()
+                    .find(|e| &e.stream == stream && e.seq == seq)
+                    .map(|e| e.at)
+                    .or_else(|| self.log.get(stream, seq).ok().flatten().map(|e| e.at))
+                    .unwrap_or(at);
+                return Ok(Appended { stream: stream.clone(), seq, at, duplicate: true });
+            }
+        }
+        let entry = self.registry.get(stream);
+        // Opening an existing DM finds it.
+        if let (Some(e), Action::Create { kind: StreamKind::Dm, .. }) = (&entry, &action) {
+            return Ok(Appended { stream: stream.clone(), seq: e.committed_head(), at, duplicate: true });
+        }
+        if let Action::Create { kind, name, .. } = &action {
+            if *kind != StreamKind::Dm && self.names.contains_key(&name.to_lowercase()) {
+                return Err(AppError::Conflict(format!("a channel named {name:?} exists")));
+            }
+        }
+        if let Action::Rename { name } = &action {
+            if let Some(other) = self.names.get(&name.to_lowercase()) {
+                if other != stream {
+                    return Err(AppError::Conflict(format!("a channel named {name:?} exists")));
+                }
+            }
+        }
+        let log = self.log.clone();
+        let events_in_batch: &[Event] = &batch.events;
+        let lookup = |seq: Seq| -> AppResult<Option<Event>> {
+            if let Some(e) = events_in_batch.iter().find(|e| &e.stream == stream && e.seq == seq) {
+                return Ok(Some(e.clone()));
+            }
+            Ok(log.get(stream, seq)?)
+        };
+        let decision = match &entry {
+            Some(e) => {
+                let st = e.read();
+                decide(Some(&st), actor, action, &lookup)?
+            }
+            None => decide(None, actor, action, &lookup)?,
+        };
+        let Some(decision) = decision else {
+            let head = entry.map(|e| e.committed_head()).unwrap_or_default();
+            return Ok(Appended { stream: stream.clone(), seq: head, at, duplicate: true });
+        };
+        let seq = entry.as_ref().map(|e| e.read().head.next()).unwrap_or(Seq(1));
+        let event = Event {
+            stream: stream.clone(),
+            seq,
+            at,
+            author: actor.id.clone(),
+            idem: idem.clone().filter(|_| matches!(decision.body, EventBody::MessagePosted { .. })),
+            body: decision.body,
+        };
+        // Fold into the shared state now (ahead of disk; readers use the committed head).
+        match &entry {
+            Some(e) => e.write_with(|st| {
+                let old_name = st.name.to_lowercase();
+                st.apply(&event);
+                if st.kind != StreamKind::Dm && st.name.to_lowercase() != old_name {
+                    self.names.remove(&old_name);
+                    self.names.insert(st.name.to_lowercase(), st.id.clone());
+                }
+            }),
+            None => {
+                let st = StreamState::from_created(&event).ok_or_else(|| AppError::Internal("first event is not stream_created".into()))?;
+                if st.kind != StreamKind::Dm {
+                    self.names.insert(st.name.to_lowercase(), st.id.clone());
+                }
+                self.registry.insert(st, Seq(0));
+            }
+        }
+        match &event.body {
+            EventBody::MemberJoined { user } | EventBody::MemberInvited { user } => self.registry.add_member(user, stream),
+            EventBody::MemberLeft { user } => self.registry.remove_member(user, stream),
+            _ => {}
+        }
+        if let Some(target) = decision.tombstone {
+            if let Some(mut original) = lookup(target)? {
+                original.body = EventBody::Tombstone { deleted_by: seq };
+                batch.rewrites.retain(|r| !(r.stream == original.stream && r.seq == target));
+                // A tombstone for a message posted in this same batch replaces it in place.
+                if let Some(e) = batch.events.iter_mut().find(|e| &e.stream == stream && e.seq == target) {
+                    *e = original;
+                } else {
+                    batch.rewrites.push(original);
+                }
+            }
+        }
+        if let Some(key) = event.idem.clone() {
+            batch.idem.push((stream.clone(), actor.id.clone(), key.clone(), seq));
+            batch_idem.insert((stream.clone(), actor.id.clone(), key), seq);
+        }
+        batch.events.push(event);
+        Ok(Appended { stream: stream.clone(), seq, at, duplicate: false })
+    }
+
+    fn snapshot_put(&self, stream: &StreamId) -> Option<Put> {
+        let entry = self.registry.get(stream)?;
+        let st = entry.read();
+        let bytes = rmp_serde::to_vec_named(&*st).ok()?;
+        Some(Put { table: Table::Snapshots, key: stream.0.as_bytes().to_vec(), value: Some(bytes) })
+    }
+}
+
+/// Rebuild the registry from the log: each stream's snapshot, then the events after it.
+pub fn recover(log: &dyn EventLog, registry: &Registry) -> Result<(), crate::engine::EngineError> {
+    let started = Instant::now();
+    let mut folded = 0u64;
+    for stream in log.streams()? {
+        let head = log.head(&stream)?;
+        let snap: Option<StreamState> = log
+            .get_state(Table::Snapshots, stream.0.as_bytes())?
+            .and_then(|b| rmp_serde::from_slice(&b).ok())
+            .filter(|s: &StreamState| s.head <= head);
+        let mut state = snap;
+        let mut after = state.as_ref().map(|s| s.head).unwrap_or(Seq(0));
+        while after < head {
+            let page = log.read_range(&stream, after, head, 1000)?;
+            if page.is_empty() {
+                break;
+            }
+            for ev in &page {
+                folded += 1;
+                match &mut state {
+                    Some(st) => st.apply(ev),
+                    None => state = StreamState::from_created(ev),
+                }
+                after = ev.seq;
+            }
+        }
+        match state {
+            Some(st) => {
+                registry.insert(st, head);
+            }
+            None => tracing::warn!(%stream, "stream has no stream_created event; skipped"),
+        }
+    }
+    tracing::info!(streams = registry.len(), folded, elapsed_ms = started.elapsed().as_millis() as u64, "recovered stream state from the log");
+    Ok(())
+}

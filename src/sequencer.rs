@@ -348,6 +348,7 @@ impl Writer {
         if let Some(target) = decision.tombstone {
             if let Some(mut original) = lookup(target)? {
                 original.body = EventBody::Tombstone { deleted_by: seq };
+                original.idem = None;
                 batch.rewrites.retain(|r| !(r.stream == original.stream && r.seq == target));
                 // A tombstone for a message posted in this same batch replaces it in place.
                 if let Some(e) = batch.events.iter_mut().find(|e| &e.stream == stream && e.seq == target) {

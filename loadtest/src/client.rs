@@ -173,6 +173,27 @@ impl Client {
         Ok((Client { sink, stream, enc: opts.encoding, next_id: 1, backlog: VecDeque::new() }, elapsed))
     }
 
+    /// Like [`Client::connect`], but a handshake refused with HTTP 429 (the server's
+    /// per-IP handshake limit) is retried after the server's `Retry-After`, for up to
+    /// `patience`. For setup and reconnects, not for measuring handshakes.
+    pub async fn connect_patiently(
+        opts: &ConnectOpts,
+        token: &str,
+        source: Option<IpAddr>,
+        patience: Duration,
+    ) -> Result<(Client, Duration)> {
+        let give_up = Instant::now() + patience;
+        loop {
+            match Client::connect(opts, token, source).await {
+                Ok(x) => return Ok(x),
+                Err(e) => match retry_after_429(&e) {
+                    Some(wait) if Instant::now() + wait < give_up => tokio::time::sleep(wait).await,
+                    _ => return Err(e),
+                },
+            }
+        }
+    }
+
     /// Send a request; returns its id (the reply's `re`).
     pub async fn send(&mut self, op: Op) -> Result<u64> {
         let id = self.next_id;
@@ -247,6 +268,22 @@ impl Client {
     }
 }
 
+/// If `e` is a handshake refused with 429, how long to wait before trying again.
+pub fn retry_after_429(e: &anyhow::Error) -> Option<Duration> {
+    use tokio_tungstenite::tungstenite::Error as WsError;
+    let resp = match e.downcast_ref::<WsError>()? {
+        WsError::Http(resp) if resp.status().as_u16() == 429 => resp,
+        _ => return None,
+    };
+    let secs = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or(0.2);
+    Some(Duration::from_secs_f64(secs.clamp(0.05, 5.0)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,5 +324,17 @@ mod tests {
         let t = decode_frame(br#"{"ev":"typing","stream":"ch_a","user":"bob","ttl_ms":3000}"#, Encoding::Json).unwrap();
         assert!(matches!(t, Incoming::Push(Push::Typing { .. })));
         assert!(decode_frame(b"[]", Encoding::Json).is_err());
+    }
+
+    #[test]
+    fn a_429_handshake_is_retried_after_retry_after() {
+        use tokio_tungstenite::tungstenite::http::Response;
+        use tokio_tungstenite::tungstenite::Error as WsError;
+        let resp = Response::builder().status(429).header("Retry-After", "2").body(None).unwrap();
+        let e = anyhow::Error::new(WsError::Http(Box::new(resp))).context("WebSocket handshake");
+        assert_eq!(retry_after_429(&e), Some(Duration::from_secs(2)));
+        let resp = Response::builder().status(403).body(None).unwrap();
+        assert_eq!(retry_after_429(&anyhow::Error::new(WsError::Http(Box::new(resp)))), None);
+        assert_eq!(retry_after_429(&anyhow!("connect timed out")), None);
     }
 }

@@ -83,6 +83,14 @@ async fn run(cli: Cli) -> Result<bool> {
         let r = run_shard(&cli.cmd, env(), &plan, (0, 1), &barrier).await?;
         (r, barrier.rss_at_ready())
     };
+    // Children ran with `--procs 1`: the record shows the parent's.
+    if let Some(p) = result.params.as_object_mut() {
+        p.insert("procs".into(), common.procs.into());
+        if !common.source_addrs.is_empty() {
+            let addrs: Vec<String> = common.source_addrs.iter().map(|a| a.to_string()).collect();
+            p.insert("source_addrs".into(), addrs.into());
+        }
+    }
     if let (Some((b, source)), Some((w, _))) = (before, at_ready) {
         let n = result.counter("connected_at_ready");
         result.memory = Some(Memory {

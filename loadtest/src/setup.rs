@@ -32,6 +32,9 @@ pub struct UserSpec {
     pub streams: Vec<usize>,
 }
 
+/// How often an HTTP call answered 429 is retried.
+const MAX_429_RETRIES: usize = 60;
+
 /// The HTTP side of the server, derived from the WebSocket URL.
 #[derive(Clone)]
 pub struct Http {
@@ -52,14 +55,30 @@ impl Http {
         Ok(Http { client, base: format!("http://{hostport}") })
     }
 
+    /// Send a request built by `make`, retrying while the server answers 429 (bounded).
+    async fn send_patiently(&self, what: &str, make: impl Fn() -> reqwest::RequestBuilder) -> Result<reqwest::Response> {
+        for _ in 0..MAX_429_RETRIES {
+            let resp = make().send().await.with_context(|| what.to_owned())?;
+            if resp.status().as_u16() != 429 {
+                return Ok(resp);
+            }
+            let wait = resp
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .unwrap_or(0.5);
+            tokio::time::sleep(std::time::Duration::from_secs_f64(wait.clamp(0.05, 5.0))).await;
+        }
+        bail!("{what}: still rate limited after {MAX_429_RETRIES} tries (raise the server's login limits, see loadtest/bench/agora-bench.toml)")
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> Result<String> {
+        let body = json!({ "username": username, "password": password });
+        let url = format!("{}/api/v1/auth/login", self.base);
         let resp = self
-            .client
-            .post(format!("{}/api/v1/auth/login", self.base))
-            .json(&json!({ "username": username, "password": password }))
-            .send()
-            .await
-            .with_context(|| format!("POST /api/v1/auth/login as {username}"))?;
+            .send_patiently(&format!("POST /api/v1/auth/login as {username}"), || self.client.post(&url).json(&body))
+            .await?;
         let status = resp.status();
         if !status.is_success() {
             bail!("login as {username}: HTTP {status}: {}", resp.text().await.unwrap_or_default());
@@ -69,14 +88,13 @@ impl Http {
 
     /// Create a user; `Ok(false)` if it already exists.
     pub async fn create_user(&self, admin_token: &str, username: &str, password: &str, role: &str) -> Result<bool> {
+        let body = json!({ "username": username, "password": password, "role": role });
+        let url = format!("{}/api/v1/users", self.base);
         let resp = self
-            .client
-            .post(format!("{}/api/v1/users", self.base))
-            .bearer_auth(admin_token)
-            .json(&json!({ "username": username, "password": password, "role": role }))
-            .send()
-            .await
-            .with_context(|| format!("POST /api/v1/users {username}"))?;
+            .send_patiently(&format!("POST /api/v1/users {username}"), || {
+                self.client.post(&url).bearer_auth(admin_token).json(&body)
+            })
+            .await?;
         match resp.status().as_u16() {
             200 | 201 => Ok(true),
             409 => Ok(false),
@@ -121,7 +139,7 @@ pub async fn owner_token(common: &Common, http: &Http) -> Result<String> {
 
 /// Create each named public channel, or find it if it exists; returns the ids in order.
 pub async fn ensure_channels(opts: &ConnectOpts, token: &str, names: &[String], timeout: std::time::Duration) -> Result<Vec<StreamId>> {
-    let (mut c, _) = Client::connect(opts, token, None).await.context("connecting to create channels")?;
+    let (mut c, _) = Client::connect_patiently(opts, token, None, timeout * 3).await.context("connecting to create channels")?;
     let mut existing: Option<ListStreamsOk> = None;
     let mut ids = Vec::with_capacity(names.len());
     for name in names {
@@ -150,7 +168,7 @@ pub async fn join_all(opts: &ConnectOpts, token: &str, streams: &[StreamId], tim
     if streams.is_empty() {
         return Ok(());
     }
-    let (mut c, _) = Client::connect(opts, token, None).await.context("connecting to join channels")?;
+    let (mut c, _) = Client::connect_patiently(opts, token, None, timeout * 3).await.context("connecting to join channels")?;
     for s in streams {
         match c.request::<serde_json::Value>(Op::Join { stream: s.clone() }, timeout).await? {
             Ok(_) => {}

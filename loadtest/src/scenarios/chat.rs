@@ -56,6 +56,7 @@ pub async fn setup(a: &ChatArgs, env: &Env) -> Result<Plan> {
 /// What a user task reports back.
 #[derive(Default)]
 struct UserOutcome {
+    index: usize,
     result: RunResult,
     checks: Vec<(String, StreamCheck)>,
 }
@@ -75,7 +76,7 @@ struct User {
 impl User {
     async fn open(env: &Env, index: usize, token: String, streams: Vec<StreamId>) -> Result<User> {
         let t = env.common.op_timeout;
-        let (mut client, _) = Client::connect(&env.opts, &token, env.source(index)).await?;
+        let (mut client, _) = Client::connect_patiently(&env.opts, &token, env.source(index), t * 3).await?;
         let mut checks = HashMap::new();
         for s in &streams {
             let info: StreamInfoOk = client.call(Op::StreamInfo { stream: s.clone() }, t).await?;
@@ -87,7 +88,7 @@ impl User {
 
     async fn resume(&mut self, env: &Env) -> Result<()> {
         let t = env.common.op_timeout;
-        let (mut client, _) = Client::connect(&env.opts, &self.token, env.source(self.index)).await?;
+        let (mut client, _) = Client::connect_patiently(&env.opts, &self.token, env.source(self.index), t * 3).await?;
         for s in &self.streams {
             let since = self.checks[&s.0].last_seq().map(Seq);
             let ok: SubscribeOk = client.call(Op::Subscribe { stream: s.clone(), since, epoch: None }, t).await?;
@@ -241,7 +242,7 @@ impl User {
         if let Some(c) = self.client.take() {
             c.close().await;
         }
-        UserOutcome { result: r, checks }
+        UserOutcome { index: self.index, result: r, checks }
     }
 }
 
@@ -338,7 +339,7 @@ pub async fn run_shard(a: &ChatArgs, env: Env, plan: &Plan, (shard, shards): (us
         r.t_end_ns = 0;
         result.merge(&r);
         for (s, check) in &o.checks {
-            result.check.add_check(&format!("user {s}"), check);
+            result.check.add_check(&format!("user {} {s}", o.index), check);
         }
     }
     Ok(result)

@@ -134,7 +134,7 @@ impl Subscriber {
     /// Connect and subscribe to each stream from its current head.
     async fn open(env: &Env, index: usize, token: String, streams: Vec<StreamId>) -> Result<Subscriber> {
         let t = env.common.op_timeout;
-        let (mut client, _) = Client::connect(&env.opts, &token, env.source(index)).await?;
+        let (mut client, _) = Client::connect_patiently(&env.opts, &token, env.source(index), t * 3).await?;
         let mut checks = HashMap::new();
         for s in &streams {
             let info: StreamInfoOk = client.call(Op::StreamInfo { stream: s.clone() }, t).await?;
@@ -151,7 +151,7 @@ impl Subscriber {
     /// Reconnect and resubscribe every stream with `since` = the last seq checked.
     async fn resume(&mut self, env: &Env) -> Result<()> {
         let t = env.common.op_timeout;
-        let (mut client, _) = Client::connect(&env.opts, &self.token, env.source(self.index)).await?;
+        let (mut client, _) = Client::connect_patiently(&env.opts, &self.token, env.source(self.index), t * 3).await?;
         for s in &self.streams {
             let since = self.checks[&s.0].last_seq().map(agora_protocol::Seq);
             let op = Op::Subscribe { stream: s.clone(), since, epoch: None };

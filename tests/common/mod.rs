@@ -220,6 +220,28 @@ impl Client {
         }
     }
 
+    /// Like `wait_reply`, but `None` if the connection closes first.
+    pub async fn wait_reply_or_closed(&mut self, id: u64) -> Option<Result<Value, ErrorBody>> {
+        loop {
+            let m = match self.ws.next().await {
+                None | Some(Err(_)) => return None,
+                Some(Ok(m)) => m,
+            };
+            let bytes: Vec<u8> = match m {
+                Message::Text(t) => t.as_bytes().to_vec(),
+                Message::Binary(b) => b.to_vec(),
+                Message::Close(_) => return None,
+                _ => continue,
+            };
+            match decode_server_frame(&bytes, self.enc).ok()? {
+                ServerFrame::Reply { re: Some(re), result } if re == id => return Some(result),
+                ServerFrame::Reply { re: Some(re), result } => self.replies.push((re, result)),
+                ServerFrame::Push(p) => self.pushes.push_back(p),
+                ServerFrame::Reply { re: None, .. } => {}
+            }
+        }
+    }
+
     /// The next id-less error reply (for frames whose id cannot be read).
     pub async fn next_idless_error(&mut self) -> ErrorBody {
         loop {

@@ -1,0 +1,179 @@
+//! Crash test: concurrent writers, `kill -9` of the server process at a random
+//! moment, restart on the same data dir. Every acked message must be present
+//! exactly once, at its acked seq, and every stream's sequence must be gapless.
+//! Several cycles on the same data dir, so recovery after recovery is covered.
+
+mod common;
+use agora_protocol::codec::Encoding;
+use common::{Client, ADMIN_PASSWORD, PASSWORD};
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const CYCLES: usize = 5;
+const WRITERS: usize = 4;
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn spawn_server(data: &std::path::Path) -> Server {
+    let port = free_port();
+    // Writers post as fast as acks come: lift the per-user post limit.
+    let config = data.with_extension("toml");
+    std::fs::write(&config, "[limits.rate]\npost_per_sec = 100000\npost_burst = 100000\n").unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_agora"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--config"])
+        .arg(&config)
+        .arg("--data")
+        .arg(data)
+        .env("AGORA_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("AGORA_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn agora");
+    let http = reqwest::Client::new();
+    for _ in 0..400 {
+        if let Ok(r) = http.get(format!("http://127.0.0.1:{port}/healthz")).send().await {
+            if r.status().is_success() {
+                return Server { child, port };
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("server did not start");
+}
+
+async fn login(port: u16, user: &str, password: &str) -> String {
+    let r = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+}
+
+async fn connect(port: u16, token: &str) -> Client {
+    Client::connect(&format!("ws://127.0.0.1:{port}/ws"), Some(token), Encoding::Json).await
+}
+
+/// All events of a stream, paging forwards.
+async fn read_all(c: &mut Client, stream: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut after = 0u64;
+    loop {
+        let h = c.ok(json!({"op": "history", "stream": stream, "after": after, "limit": 200})).await;
+        let events = h["events"].as_array().unwrap().clone();
+        if let Some(last) = events.last() {
+            after = last["seq"].as_u64().unwrap();
+        }
+        out.extend(events);
+        if !h["more"].as_bool().unwrap() {
+            return out;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acked_messages_survive_kill_9_exactly_once_and_gapless() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = spawn_server(dir.path()).await;
+    // Setup: writers, and two streams they all post to.
+    let admin = login(server.port, "admin", ADMIN_PASSWORD).await;
+    let http = reqwest::Client::new();
+    for w in 0..WRITERS {
+        let r = http
+            .post(format!("http://127.0.0.1:{}/api/v1/users", server.port))
+            .bearer_auth(&admin)
+            .json(&json!({"username": format!("writer{w}"), "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let mut adm = connect(server.port, &admin).await;
+    let mut streams = Vec::new();
+    for name in ["crash-a", "crash-b"] {
+        let members: Vec<String> = (0..WRITERS).map(|w| format!("writer{w}")).collect();
+        let id = adm.ok(json!({"op": "create_channel", "name": name, "members": members})).await["id"].as_str().unwrap().to_owned();
+        streams.push(id);
+    }
+    drop(adm);
+
+    // (stream, seq) → text, for every acked post across all cycles.
+    let acked: Arc<Mutex<HashMap<(String, u64), String>>> = Arc::default();
+    for cycle in 0..CYCLES {
+        let port = server.port;
+        let mut writers = Vec::new();
+        for w in 0..WRITERS {
+            let token = login(port, &format!("writer{w}"), PASSWORD).await;
+            let (acked, streams) = (acked.clone(), streams.clone());
+            writers.push(tokio::spawn(async move {
+                let mut c = connect(port, &token).await;
+                for n in 0.. {
+                    let stream = &streams[n % streams.len()];
+                    let text = format!("c{cycle}-w{w}-n{n}");
+                    let id = c.send(json!({"op": "post", "stream": stream, "text": text, "idem": text})).await;
+                    let reply = match tokio::time::timeout(Duration::from_secs(5), c.wait_reply_or_closed(id)).await {
+                        Ok(Some(r)) => r,
+                        _ => return, // the server died under us
+                    };
+                    if let Ok(ok) = reply {
+                        acked.lock().unwrap().insert((stream.clone(), ok["seq"].as_u64().unwrap()), text);
+                    }
+                }
+            }));
+        }
+        let millis = 200 + (rand_u64() % 1200);
+        tokio::time::sleep(Duration::from_millis(millis)).await;
+        server.child.kill().expect("kill -9");
+        server.child.wait().unwrap();
+        for w in writers {
+            let _ = w.await;
+        }
+        server = spawn_server(dir.path()).await;
+        verify(server.port, &streams, &acked.lock().unwrap().clone()).await;
+    }
+    let total = acked.lock().unwrap().len();
+    eprintln!("{total} acked posts verified over {CYCLES} kill -9 cycles");
+    assert!(total > 100, "only {total} posts were acked: the test proved little");
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+}
+
+async fn verify(port: u16, streams: &[String], acked: &HashMap<(String, u64), String>) {
+    let token = login(port, "writer0", PASSWORD).await;
+    let mut c = connect(port, &token).await;
+    for stream in streams {
+        let events = read_all(&mut c, stream).await;
+        let seqs: Vec<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+        assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "gapless sequence in {stream}");
+        let mut seen = HashSet::new();
+        for e in &events {
+            if let Some(text) = e["text"].as_str() {
+                assert!(seen.insert(text.to_owned()), "message {text} stored twice");
+            }
+        }
+        for ((s, seq), text) in acked.iter().filter(|((s, _), _)| s == stream) {
+            let e = &events.get((*seq - 1) as usize).unwrap_or_else(|| panic!("acked {s}#{seq} missing"));
+            assert_eq!(e["text"].as_str(), Some(text.as_str()), "acked {s}#{seq}");
+        }
+    }
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64);
+    h.finish()
+}

@@ -317,3 +317,96 @@ pub fn text_of(ev: &agora_protocol::Event) -> &str {
         other => panic!("not a message: {other:?}"),
     }
 }
+
+impl TestServer {
+    /// A public channel created by `owner`, joined by every client in `members`.
+    pub async fn channel(&self, owner: &mut Client, name: &str, members: &mut [&mut Client]) -> String {
+        let ch = owner.create_channel(name).await;
+        for m in members.iter_mut() {
+            m.ok(json!({"op": "join", "stream": ch})).await;
+        }
+        ch
+    }
+
+    /// The JSON body and status of an HTTP request.
+    pub async fn http_json(&self, r: reqwest::RequestBuilder) -> (u16, Value) {
+        let r = r.send().await.expect("http request");
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+}
+
+impl Client {
+    /// The connection still answers: a `ping` op gets its reply.
+    pub async fn assert_usable(&mut self) {
+        let ok = self.request(json!({"op": "ping"})).await.expect("ping after the error");
+        assert!(ok["time"].as_u64().unwrap_or(0) > 0, "{ok}");
+    }
+
+    pub async fn epoch(&mut self) -> String {
+        self.ok(json!({"op": "whoami"})).await["epoch"].as_str().unwrap().to_owned()
+    }
+
+    /// `subscribe` with optional `since` and `epoch`.
+    pub async fn subscribe(&mut self, stream: &str, since: Option<u64>, epoch: Option<&str>) -> Result<Value, ErrorBody> {
+        let mut op = json!({"op": "subscribe", "stream": stream});
+        if let Some(s) = since {
+            op["since"] = json!(s);
+        }
+        if let Some(e) = epoch {
+            op["epoch"] = json!(e);
+        }
+        self.request(op).await
+    }
+
+    /// Remove and return every push buffered so far.
+    pub fn take_pushes(&mut self) -> Vec<Push> {
+        self.pushes.drain(..).collect()
+    }
+
+    /// Event pushes of `stream` buffered so far (other pushes are dropped).
+    pub fn take_events(&mut self, stream: &str) -> Vec<agora_protocol::Event> {
+        self.take_pushes()
+            .into_iter()
+            .filter_map(|p| match p {
+                Push::Event(e) if e.stream.0 == stream => Some(e),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Read event pushes of `stream` until one with seq `last` arrives; returns them all.
+    pub async fn events_until(&mut self, stream: &str, last: u64) -> Vec<agora_protocol::Event> {
+        let mut out = Vec::new();
+        loop {
+            let e = self.next_event().await;
+            if e.stream.0 != stream {
+                continue;
+            }
+            let seq = e.seq.0;
+            out.push(e);
+            if seq >= last {
+                return out;
+            }
+        }
+    }
+
+    /// Send many posts without waiting, then wait for every ack; returns the seqs in send order.
+    pub async fn post_many(&mut self, stream: &str, texts: &[String]) -> Vec<u64> {
+        let mut ids = Vec::new();
+        for t in texts {
+            ids.push(self.send(json!({"op": "post", "stream": stream, "text": t})).await);
+        }
+        let mut seqs = Vec::new();
+        for id in ids {
+            let ok = self.wait_reply(id).await.unwrap_or_else(|e| panic!("post failed: {e:?}"));
+            seqs.push(ok["seq"].as_u64().unwrap());
+        }
+        seqs
+    }
+}
+
+pub fn seqs(events: &[agora_protocol::Event]) -> Vec<u64> {
+    events.iter().map(|e| e.seq.0).collect()
+}

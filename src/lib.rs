@@ -27,7 +27,9 @@ pub mod ops;
 pub mod presence;
 pub mod registry;
 pub mod sequencer;
+pub mod server;
 pub mod streams;
+pub mod web;
 
 use crate::app::App;
 use crate::auth::Auth;
@@ -38,7 +40,6 @@ use crate::fanout::Hub;
 use crate::metrics::Metrics;
 use crate::registry::Registry;
 use crate::sequencer::Sequencer;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -98,14 +99,14 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     };
 
     let router = api::router()
+        .merge(web::router())
         .route("/ws", axum::routing::get(gateway::upgrade))
         .with_state(app.clone())
         .layer(tower_http::trace::TraceLayer::new_for_http());
     let addr = listener.local_addr()?;
     tracing::info!(%addr, ws = %format!("ws://{addr}/ws"), "agora is serving; log in with POST /api/v1/auth/login");
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .await?;
+    let head_timeout = Duration::from_millis(app.config.limits.handshake_timeout_ms);
+    server::serve(listener, router, head_timeout, shutdown.clone()).await;
 
     tracing::info!("draining: closing WebSocket sessions");
     app.sessions.close();

@@ -177,3 +177,26 @@ fn rand_u64() -> u64 {
     h.write_u64(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64);
     h.finish()
 }
+
+#[tokio::test]
+async fn sigterm_drains_closes_sockets_with_1001_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = spawn_server(dir.path()).await;
+    let token = login(server.port, "admin", ADMIN_PASSWORD).await;
+    let mut c = connect(server.port, &token).await;
+    let ch = c.create_channel("drain").await;
+    let seq = c.post(&ch, "before the drain").await;
+    // SAFETY: plain kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) }, 0);
+    assert_eq!(c.closed().await, Some(1001), "clients are told to go away");
+    let status = tokio::task::spawn_blocking(move || server.child.wait().unwrap()).await.unwrap();
+    assert!(status.success(), "exit status after SIGTERM: {status:?}");
+    // And what was acked is there after a restart.
+    let mut server = spawn_server(dir.path()).await;
+    let token = login(server.port, "admin", ADMIN_PASSWORD).await;
+    let mut c = connect(server.port, &token).await;
+    let events = read_all(&mut c, &ch).await;
+    assert_eq!(events.last().unwrap()["seq"].as_u64(), Some(seq));
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+}

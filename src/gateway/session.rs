@@ -116,7 +116,14 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, enc: Encoding, token: Opt
             _ = app.shutdown.cancelled() => { closer.close(CloseCode::GoingAway); break }
             r = tokio::time::timeout(idle, stream.next()) => match r {
                 Err(_) => { closer.close(CloseCode::IdleTimeout); break }
-                Ok(None) | Ok(Some(Err(_))) => break,
+                Ok(Some(Err(e))) => {
+                    // A message over `hard_frame_bytes` is refused by tungstenite: close with 1009.
+                    if too_big(&e) {
+                        closer.close(CloseCode::MessageTooBig);
+                    }
+                    break
+                }
+                Ok(None) => break,
                 Ok(Some(Ok(m))) => m,
             },
         };
@@ -213,6 +220,13 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, enc: Encoding, token: Opt
     drop(tx);
     let _ = writer.await;
     tracing::debug!(conn = conn.id, reason = ?closer.code(), "disconnected");
+}
+
+/// Did reading fail because the peer's message or frame exceeded the size cap?
+fn too_big(e: &axum::Error) -> bool {
+    use tungstenite::error::{CapacityError, Error as WsError};
+    let inner = std::error::Error::source(e).and_then(|s| s.downcast_ref::<WsError>());
+    matches!(inner, Some(WsError::Capacity(CapacityError::MessageTooLong { .. })))
 }
 
 fn log_internal(e: &AppError) {

@@ -53,16 +53,25 @@ async fn auth_by_frame(app: &App, socket: &mut WebSocket, enc: Encoding) -> Resu
             Ok(Some(Ok(m))) => m,
         };
         let Some(bytes) = frame_bytes(&msg) else { continue };
-        if bytes.len() > app.config.limits.max_frame_bytes {
-            return Err((None, AppError::TooLarge("frame too large".into())));
-        }
-        return match decode_request(bytes, enc) {
-            Ok(req) => match req.op {
-                Op::Auth { token } => app.auth.authenticate(&token).map(|u| (u, req.id)).map_err(|e| (Some(req.id), e)),
-                _ => Err((Some(req.id), AppError::Unauthorized("authenticate first: send an `auth` op".into()))),
-            },
-            Err(e) => Err((e.id, AppError::Unauthorized(format!("authenticate first ({})", e.message)))),
+        // Anything but a valid `auth` is answered and the connection waits for one,
+        // until the auth timeout (PROTOCOL.md §2). A bad token in `auth` ends it.
+        let (re, err) = if bytes.len() > app.config.limits.max_frame_bytes {
+            (None, AppError::TooLarge("frame too large".into()))
+        } else {
+            match decode_request(bytes, enc) {
+                Ok(req) => match req.op {
+                    Op::Auth { token } => {
+                        return app.auth.authenticate(&token).map(|u| (u, req.id)).map_err(|e| (Some(req.id), e))
+                    }
+                    _ => (Some(req.id), AppError::Unauthorized("authenticate first: send an `auth` op".into())),
+                },
+                Err(e) => (e.id, AppError::Unauthorized(format!("authenticate first ({})", e.message))),
+            }
         };
+        let reply = to_message(&Reply::error(re, err.body()), enc);
+        if tokio::time::timeout(left, socket.send(reply)).await.map_or(true, |r| r.is_err()) {
+            return Err((None, AppError::Unauthorized("connection lost before auth".into())));
+        }
     }
 }
 

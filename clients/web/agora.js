@@ -252,7 +252,11 @@ export class AgoraClient {
     ws.onopen = () => this._onOpen(ws);
     ws.onmessage = (m) => this._onFrame(m.data);
     ws.onclose = (c) => this._onClose(ws, c.code, c.reason);
-    ws.onerror = () => {}; // a close always follows
+    // Browsers follow an error with a close; some runtimes do not when the
+    // connection is refused, so treat an error on a socket that is not open as a close.
+    ws.onerror = () => setTimeout(() => {
+      if (ws === this._ws && ws.readyState !== 1) this._onClose(ws, 1006, "connection failed");
+    }, 50);
   }
 
   _detach(ws) {

@@ -17,6 +17,7 @@ mod progress;
 mod report;
 mod scenarios;
 mod setup;
+mod stamp;
 mod stats;
 mod util;
 

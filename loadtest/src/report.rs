@@ -107,6 +107,14 @@ impl RunResult {
         }
     }
 
+    /// The harness's CPU time over its wall time in the measured phase and drain
+    /// (summed over processes: 1.0 = one core busy).
+    pub fn harness_cpu_share(&self) -> Option<f64> {
+        let (cpu, wall) = (self.counter("harness_cpu_ms"), self.counter("harness_wall_ms"));
+        let procs = self.params.get("procs").and_then(|p| p.as_u64()).unwrap_or(1).max(1);
+        (wall > 0).then(|| cpu as f64 / (wall as f64 / procs as f64))
+    }
+
     /// Whether the run passed: no correctness error and no client error.
     pub fn passed(&self) -> bool {
         self.check.errors() == 0 && self.counter("client_errors") == 0
@@ -163,6 +171,18 @@ impl RunResult {
         }
         if self.counter("delivered") > 0 {
             out += &format!("delivered/s: {:.0} (start of the phase to the last delivery)\n", self.delivery_rate());
+        }
+        if let Some(share) = self.harness_cpu_share() {
+            out += &format!("harness CPU: {:.0}% of one core from the start of the phase to the end of the drain\n", share * 100.0);
+            if share > 0.85 {
+                out += "warning: the harness was nearly saturated: throughput may be the client's, not the server's (give it a core of its own, use --encoding msgpack, or fewer subscribers)\n";
+            }
+        }
+        if self.counter("server_cpu_ms") > 0 && self.counter("harness_wall_ms") > 0 {
+            let procs = self.params.get("procs").and_then(|p| p.as_u64()).unwrap_or(1).max(1);
+            let wall = self.counter("harness_wall_ms") as f64 / procs as f64;
+            let share = self.counter("server_cpu_ms") as f64 / wall;
+            out += &format!("server CPU: {:.0}% of one core over the same window\n", share * 100.0);
         }
         if !self.hists.is_empty() {
             out += "latency:\n";

@@ -13,6 +13,14 @@ pub fn mono_ns() -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
+/// CPU time (user + system) this process has used, in nanoseconds.
+pub fn cpu_time_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: as for `mono_ns`.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
 /// The part of `total` items that shard `index` of `shards` handles: contiguous,
 /// sizes differ by at most one, the first `total % shards` shards take one more.
 pub fn shard_range(total: usize, shards: usize, index: usize) -> Range<usize> {

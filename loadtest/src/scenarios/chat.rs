@@ -7,7 +7,8 @@
 //! reconnect-and-resume latency, and the same exactly-once, in-order checks as
 //! `fanout` over every followed channel, across reconnects.
 
-use super::{parse_stamp, stamp_text, Env};
+use super::Env;
+use crate::stamp::Stamp;
 use crate::check::StreamCheck;
 use crate::cli::ChatArgs;
 use crate::client::{Client, Incoming};
@@ -140,7 +141,7 @@ impl User {
                     let (name, op) = match roll {
                         0..=29 => {
                             number += 1;
-                            let text = stamp_text(self.index as u32, number, mono_ns(), a.size);
+                            let text = Stamp { publisher: self.index as u32, number, sent_ns: mono_ns() }.text(a.size);
                             ("post", Op::Post { stream, text, reply_to: None, idem: Some(format!("{}-{number}", self.index)) })
                         }
                         30..=49 => ("typing", Op::Typing { stream }),
@@ -190,7 +191,7 @@ impl User {
                         let now = mono_ns();
                         if let Some(check) = self.checks.get_mut(&ev.stream) {
                             check.observe(ev.seq);
-                            if let Some((p, n, sent)) = ev.text.as_deref().and_then(parse_stamp) {
+                            if let Some(Stamp { publisher: p, number: n, sent_ns: sent }) = ev.stamp {
                                 check.observe_message(p, n, ev.seq);
                                 r.hist("post_to_delivery").record_ns_between(sent, now);
                                 r.count("delivered", 1);

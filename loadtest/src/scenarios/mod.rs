@@ -26,39 +26,3 @@ impl Env {
         (!s.is_empty()).then(|| s[index % s.len()])
     }
 }
-
-/// The text a publisher posts: `lt1 PUBLISHER NUMBER SENT_NS ` then padding up to `size` bytes.
-/// `SENT_NS` is on the shared monotonic clock (`util::mono_ns`).
-pub fn stamp_text(publisher: u32, number: u64, sent_ns: u64, size: usize) -> String {
-    let mut s = format!("lt1 {publisher} {number} {sent_ns} ");
-    if s.len() < size {
-        s.extend(std::iter::repeat_n('x', size - s.len()));
-    }
-    s
-}
-
-/// Read back (publisher, number, sent_ns) from a stamped text.
-pub fn parse_stamp(text: &str) -> Option<(u32, u64, u64)> {
-    let mut it = text.split(' ');
-    if it.next()? != "lt1" {
-        return None;
-    }
-    Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stamps_round_trip_and_pad_to_size() {
-        let t = stamp_text(3, 17, 123456789, 100);
-        assert_eq!(t.len(), 100);
-        assert_eq!(parse_stamp(&t), Some((3, 17, 123456789)));
-        // A size smaller than the header keeps the header whole.
-        let t = stamp_text(3, 17, 123456789, 4);
-        assert_eq!(parse_stamp(&t), Some((3, 17, 123456789)));
-        assert_eq!(parse_stamp("hello there"), None);
-        assert_eq!(parse_stamp("lt1 x 1 2"), None);
-    }
-}

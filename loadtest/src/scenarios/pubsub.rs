@@ -3,7 +3,7 @@
 //! Subscribers connect and subscribe during the setup phase (before the barrier),
 //! each subscription starting from the stream's head as `stream_info` reports it
 //! (`subscribe since=head`), so the check knows the exact first seq to expect.
-//! Publishers then post stamped texts (`stamp_text`) at the offered rate, keeping
+//! Publishers then post stamped texts ([`Stamp`]) at the offered rate, keeping
 //! at most `--window` posts awaiting their ack. When the publishers stop, the shard
 //! asks every stream's head and each subscriber drains until it has everything up
 //! to that head (or the drain timeout passes: what is still missing is lost).
@@ -13,7 +13,8 @@
 //! [`StreamCheck`] covers the whole run: a resume that loses or repeats an event
 //! shows as a gap or a duplicate.
 
-use super::{parse_stamp, stamp_text, Env};
+use super::Env;
+use crate::stamp::Stamp;
 use crate::check::StreamCheck;
 use crate::cli::PubSubArgs;
 use crate::client::{Client, Incoming};
@@ -225,7 +226,7 @@ impl Subscriber {
                             None => out.foreign += 1,
                             Some(check) => {
                                 check.observe(ev.seq);
-                                if let Some((p, n, sent)) = ev.text.as_deref().and_then(parse_stamp) {
+                                if let Some(Stamp { publisher: p, number: n, sent_ns: sent }) = ev.stamp {
                                     check.observe_message(p, n, ev.seq);
                                     lat.push(now.saturating_sub(sent) / 1000);
                                     if lat.len() == lat.capacity() { flush(&mut lat); }
@@ -313,10 +314,10 @@ async fn publish(
     let mut stopping = false;
     let ack_deadline = deadline + a.common.op_timeout;
     loop {
-        if stopping && pending.is_empty() {
+        let limit_reached = a.messages > 0 && number >= a.messages;
+        if (stopping || limit_reached) && pending.is_empty() {
             break;
         }
-        let limit_reached = a.messages > 0 && number >= a.messages;
         let can_send = !stopping && !limit_reached && pending.len() < window;
         let next_at = if rate > 0.0 {
             (start + Duration::from_secs_f64(number as f64 / rate)).max(paused_until)
@@ -326,7 +327,7 @@ async fn publish(
         tokio::select! {
             biased;
             _ = tokio::time::sleep_until(deadline), if !stopping => { stopping = true; }
-            _ = tokio::time::sleep_until(ack_deadline), if stopping => {
+            _ = tokio::time::sleep_until(ack_deadline), if stopping || limit_reached => {
                 out.errors.push(format!("publisher {index}: {} posts never acked", pending.len()));
                 break;
             }
@@ -363,7 +364,7 @@ async fn publish(
             _ = tokio::time::sleep_until(next_at), if can_send => {
                 let sent = mono_ns();
                 number += 1;
-                let text = stamp_text(index, number, sent, a.size);
+                let text = Stamp { publisher: index, number, sent_ns: sent }.text(a.size);
                 match client.send(Op::Post { stream: stream.clone(), text, reply_to: None, idem: None }).await {
                     Ok(id) => {
                         pending.insert(id, sent);
@@ -449,6 +450,10 @@ pub async fn run_shard(
     let live = Arc::new(Live::default());
     let shared = Arc::new(Shared::default());
     result.t_start_ns = mono_ns();
+    let cpu_start = crate::util::cpu_time_ns();
+    // Server CPU over the same window, counted once (by shard 0).
+    let server_pid = c.server_pid.filter(|_| shard == 0);
+    let server_cpu_start = server_pid.and_then(crate::memory::cpu_ms);
     let deadline = tokio::time::Instant::now() + c.duration;
     let status = {
         let live = live.clone();
@@ -543,6 +548,11 @@ pub async fn run_shard(
         }
     }
     result.t_last_delivery_ns = last_delivery;
+    result.count("harness_cpu_ms", crate::util::cpu_time_ns().saturating_sub(cpu_start) / 1_000_000);
+    result.count("harness_wall_ms", mono_ns().saturating_sub(result.t_start_ns) / 1_000_000);
+    if let (Some(a), Some(b)) = (server_cpu_start, server_pid.and_then(crate::memory::cpu_ms)) {
+        result.count("server_cpu_ms", b.saturating_sub(a));
+    }
     let shared = Arc::try_unwrap(shared).map_err(|_| anyhow!("tasks still hold the histograms"))?;
     result.hists.insert("publish_to_ack".into(), shared.ack.into_inner().unwrap());
     result.hists.insert("publish_to_delivery".into(), shared.deliver.into_inner().unwrap());

@@ -42,6 +42,8 @@ pub struct Appended {
 enum Job {
     Append { stream: StreamId, actor: Actor, action: Action, idem: Option<String>, reply: oneshot::Sender<AppResult<Appended>> },
     Put { puts: Vec<Put>, reply: oneshot::Sender<AppResult<()>> },
+    /// Raise a big-endian u64 counter (a read marker) if `value` is greater; answers whether it moved.
+    Advance { table: Table, key: Vec<u8>, value: u64, reply: oneshot::Sender<AppResult<bool>> },
     /// Commit what is queued before this, then stop.
     Stop,
 }
@@ -114,6 +116,17 @@ impl Sequencer {
         let _ = self.tx.send(Job::Stop).await;
     }
 
+    /// Durably raise a u64 record to `value` if that is an increase (never moves it back).
+    /// Compare-and-write happens on the writer thread, so concurrent calls cannot regress it.
+    pub async fn advance(&self, table: Table, key: Vec<u8>, value: u64) -> AppResult<bool> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Job::Advance { table, key, value, reply })
+            .await
+            .map_err(|_| AppError::Unavailable("server is shutting down".into()))?;
+        rx.await.map_err(|_| AppError::Unavailable("server is shutting down".into()))?
+    }
+
     /// Durably write state-table records (users, tokens, read markers).
     pub async fn put(&self, puts: Vec<Put>) -> AppResult<()> {
         let (reply, rx) = oneshot::channel();
@@ -140,6 +153,7 @@ struct Writer {
 enum Pending {
     Appended { reply: oneshot::Sender<AppResult<Appended>>, result: AppResult<Appended> },
     Put { reply: oneshot::Sender<AppResult<()>> },
+    Advanced { reply: oneshot::Sender<AppResult<bool>>, result: AppResult<bool> },
 }
 
 impl Writer {
@@ -184,6 +198,7 @@ impl Writer {
         let mut batch = CommitBatch::default();
         let mut pending = Vec::with_capacity(jobs.len());
         let mut batch_idem: HashMap<(StreamId, UserId, String), Seq> = HashMap::new();
+        let mut counters: HashMap<(Table, Vec<u8>), u64> = HashMap::new();
         for job in jobs {
             match job {
                 Job::Put { puts, reply } => {
@@ -191,6 +206,10 @@ impl Writer {
                     pending.push(Pending::Put { reply });
                 }
                 Job::Stop => {}
+                Job::Advance { table, key, value, reply } => {
+                    let result = self.advance_one(table, key, value, &mut counters, &mut batch);
+                    pending.push(Pending::Advanced { reply, result });
+                }
                 Job::Append { stream, actor, action, idem, reply } => {
                     let result = self.decide_one(&stream, &actor, action, idem, &mut batch, &mut batch_idem);
                     pending.push(Pending::Appended { reply, result });
@@ -242,6 +261,9 @@ impl Writer {
                     let _ = reply.send(Ok(()));
                 }
                 Pending::Appended { reply, result, .. } => {
+                    let _ = reply.send(result);
+                }
+                Pending::Advanced { reply, result } => {
                     let _ = reply.send(result);
                 }
             }
@@ -364,6 +386,32 @@ impl Writer {
         }
         batch.events.push(event);
         Ok(Appended { stream: stream.clone(), seq, at, duplicate: false })
+    }
+
+    /// Raise a counter if `value` is larger than what is stored (or queued in this batch).
+    fn advance_one(
+        &self,
+        table: Table,
+        key: Vec<u8>,
+        value: u64,
+        counters: &mut HashMap<(Table, Vec<u8>), u64>,
+        batch: &mut CommitBatch,
+    ) -> AppResult<bool> {
+        let current = match counters.get(&(table, key.clone())) {
+            Some(v) => *v,
+            None => self
+                .log
+                .get_state(table, &key)?
+                .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
+                .map(u64::from_be_bytes)
+                .unwrap_or(0),
+        };
+        if value <= current {
+            return Ok(false);
+        }
+        counters.insert((table, key.clone()), value);
+        batch.puts.push(Put { table, key, value: Some(value.to_be_bytes().to_vec()) });
+        Ok(true)
     }
 
     fn snapshot_put(&self, stream: &StreamId) -> Option<Put> {

@@ -3,7 +3,7 @@
 
 use super::{Outcome, Session};
 use crate::app::App;
-use crate::engine::{Put, Table};
+use crate::engine::Table;
 use crate::error::{AppError, AppResult};
 use agora_protocol::push::OkBody;
 use agora_protocol::ops::Empty;
@@ -67,12 +67,10 @@ pub(super) fn mark_read(app: &Arc<App>, s: &Session, stream: StreamId, seq: Seq)
     let user = s.user.id.clone();
     let conn = s.conn.id;
     Outcome::Later(Box::pin(async move {
-        if seq <= last_read(&app, &user, &stream)? {
-            return Ok(OkBody::Empty(Empty {}));
+        // Markers only move forward; the comparison happens on the writer thread.
+        if app.sequencer.advance(Table::ReadMarkers, marker_key(&user, &stream), seq.0).await? {
+            app.hub.push_to_user(&user, Push::Read { stream, seq }, Some(conn));
         }
-        let put = Put { table: Table::ReadMarkers, key: marker_key(&user, &stream), value: Some(seq.0.to_be_bytes().to_vec()) };
-        app.sequencer.put(vec![put]).await?;
-        app.hub.push_to_user(&user, Push::Read { stream, seq }, Some(conn));
         Ok(OkBody::Empty(Empty {}))
     }))
 }

@@ -3,14 +3,19 @@
 //! Durability: sled's `flush` writes its log with `sync_file_range`, which
 //! survives `kill -9` but reaches neither the disk cache nor file metadata
 //! (sled#1452). So every commit is `apply_batch` → `flush` → `sync_data()` on
-//! sled's data file. Any error on that path is returned to the sequencer, which
-//! treats it as fatal (never acks, never retries).
+//! sled's data file. sled writes large items (over ~128 KiB) to files under
+//! `blobs/` without any fsync, so new blob files and the directory are fsynced
+//! too. Any error on that path is returned to the sequencer, which treats it as
+//! fatal (never acks, never retries).
 
 use super::keys;
 use super::{CommitBatch, EngineError, EventLog, Table};
 use agora_protocol::{Event, Seq, StreamId, UserId};
+use std::collections::HashSet;
+use std::ffi::OsString;
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 pub struct SledLog {
     db: sled::Db,
@@ -24,6 +29,9 @@ pub struct SledLog {
     meta: sled::Tree,
     /// sled's data file, fsynced after every flush (see the module doc).
     data_file: File,
+    /// sled's blob directory, and the blob files already fsynced.
+    blob_dir: PathBuf,
+    synced_blobs: Mutex<HashSet<OsString>>,
     epoch: String,
 }
 
@@ -62,8 +70,41 @@ impl SledLog {
             meta,
             db,
             data_file,
+            blob_dir: path.join("blobs"),
+            synced_blobs: Mutex::new(HashSet::new()),
             epoch,
         })
+    }
+
+    /// fsync blob files sled created since the last call, then the directory.
+    fn sync_new_blobs(&self) -> Result<(), EngineError> {
+        let entries = match std::fs::read_dir(&self.blob_dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut synced = self.synced_blobs.lock().unwrap_or_else(|e| e.into_inner());
+        let mut present = HashSet::new();
+        let mut any_new = false;
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name();
+            if !synced.contains(&name) {
+                match File::open(entry.path()) {
+                    Ok(f) => f.sync_data()?,
+                    // sled removed it meanwhile (garbage collection): nothing to make durable.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e.into()),
+                }
+                any_new = true;
+            }
+            present.insert(name);
+        }
+        if any_new {
+            File::open(&self.blob_dir)?.sync_all()?;
+        }
+        *synced = present;
+        Ok(())
     }
 
     fn table(&self, t: Table) -> &sled::Tree {
@@ -100,6 +141,7 @@ impl EventLog for SledLog {
         }
         self.db.flush()?;
         self.data_file.sync_data()?;
+        self.sync_new_blobs()?;
         Ok(())
     }
 

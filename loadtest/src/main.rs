@@ -72,8 +72,9 @@ async fn run(cli: Cli) -> Result<bool> {
         eprintln!("warning: {per_proc} connections per process but the open-files limit is {nofile}: use --procs");
     }
     let plan = setup(&cli.cmd, &env()).await?;
-    // Memory is measured for `connect` always (from /metrics if no --server-pid), else with --server-pid.
-    let measure = matches!(cli.cmd, Command::Connect(_)) || common.server_pid.is_some();
+    // Memory per connection is `connect`'s figure (from /metrics if no --server-pid). In the
+    // other scenarios the allocator reuses memory freed by setup, so the figure would be noise.
+    let measure = matches!(cli.cmd, Command::Connect(_));
     let before = if measure { memory::sample(&common).await } else { None };
 
     let (mut result, at_ready) = if common.procs > 1 {

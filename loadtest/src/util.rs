@@ -21,6 +21,32 @@ pub fn cpu_time_ns() -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
+/// CPU used by the harness (and by the server, given its pid) over a window of wall time.
+pub struct CpuWindow {
+    wall_ns: u64,
+    cpu_ns: u64,
+    server: Option<(u32, u64)>,
+}
+
+impl CpuWindow {
+    /// Start measuring; pass the server's pid in one process only, so it is counted once.
+    pub fn start(server_pid: Option<u32>) -> Self {
+        let server = server_pid.and_then(|p| crate::memory::cpu_ms(p).map(|ms| (p, ms)));
+        CpuWindow { wall_ns: mono_ns(), cpu_ns: cpu_time_ns(), server }
+    }
+
+    /// Add `harness_cpu_ms`, `harness_wall_ms` and `server_cpu_ms` to the result.
+    pub fn finish(self, r: &mut crate::report::RunResult) {
+        r.count("harness_cpu_ms", cpu_time_ns().saturating_sub(self.cpu_ns) / 1_000_000);
+        r.count("harness_wall_ms", mono_ns().saturating_sub(self.wall_ns) / 1_000_000);
+        if let Some((pid, ms)) = self.server {
+            if let Some(now) = crate::memory::cpu_ms(pid) {
+                r.count("server_cpu_ms", now.saturating_sub(ms));
+            }
+        }
+    }
+}
+
 /// The part of `total` items that shard `index` of `shards` handles: contiguous,
 /// sizes differ by at most one, the first `total % shards` shards take one more.
 pub fn shard_range(total: usize, shards: usize, index: usize) -> Range<usize> {

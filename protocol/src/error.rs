@@ -89,7 +89,7 @@ pub enum CloseCode {
     SlowConsumer = 4000,
     /// No frame (not even a pong) within the idle timeout.
     IdleTimeout = 4001,
-    /// Kept sending after being rate limited. Reconnect after `reason`'s delay.
+    /// Kept sending after being rate limited. Reconnect after a backoff of at least the flood window (10 s by default).
     Flood = 4002,
     /// No valid credentials, or no `auth` frame within the auth timeout.
     Unauthorized = 4500,

@@ -60,7 +60,7 @@ pub enum EventBody {
     MemberLeft {
         user: UserId,
     },
-    /// `user` was added to a private channel by the event's author.
+    /// `user` was added to a channel by the event's author.
     MemberInvited {
         user: UserId,
     },

@@ -134,7 +134,9 @@ impl Op {
     }
 }
 
-/// A user's role. Roles are cumulative in the order listed for moderation rights.
+/// A user's role. `moderator` and `admin` may moderate (delete others' messages,
+/// manage public channels); `admin` also manages accounts; `agent` answers
+/// customers; `bot` marks automated accounts (API tokens, no password).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -238,7 +240,8 @@ pub struct AppendOk {
     /// The appended event's sequence (for a duplicate `idem`, the original's).
     pub seq: Seq,
     pub at: u64,
-    /// True when `idem` matched an earlier post: nothing new was stored.
+    /// True when nothing new was stored: `idem` matched an earlier post, or the
+    /// change was already so (joining a channel you are in, opening an existing DM).
     #[serde(default)]
     pub duplicate: bool,
 }

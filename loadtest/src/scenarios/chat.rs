@@ -298,6 +298,7 @@ pub async fn run_shard(a: &ChatArgs, env: Env, plan: &Plan, (shard, shards): (us
     barrier.ready_then_go().await?;
 
     result.t_start_ns = mono_ns();
+    let cpu = crate::util::CpuWindow::start(c.server_pid.filter(|_| shard == 0));
     let deadline = tokio::time::Instant::now() + c.duration;
     let ops = Arc::new(AtomicU64::new(0));
     let status = {
@@ -343,6 +344,7 @@ pub async fn run_shard(a: &ChatArgs, env: Env, plan: &Plan, (shard, shards): (us
             result.check.add_check(&format!("user {} {s}", o.index), check);
         }
     }
+    cpu.finish(&mut result);
     Ok(result)
 }
 

@@ -155,6 +155,7 @@ pub async fn run_shard(a: &ConnectArgs, env: Env, plan: &Plan, (shard, shards): 
 
     barrier.ready_then_go().await?;
     result.t_start_ns = mono_ns();
+    let cpu = crate::util::CpuWindow::start(c.server_pid.filter(|_| shard == 0));
     let status = {
         let pings = pings.clone();
         Arc::new(move || format!("held={ok} pings={}", pings.load(Relaxed))) as Arc<dyn Fn() -> String + Send + Sync>
@@ -164,6 +165,7 @@ pub async fn run_shard(a: &ConnectArgs, env: Env, plan: &Plan, (shard, shards): 
     tokio::time::sleep(c.duration).await;
     bar.finish();
     result.t_end_ns = mono_ns();
+    cpu.finish(&mut result);
     let _ = stop_tx.send(true);
     let mut dropped = 0;
     for t in tasks {

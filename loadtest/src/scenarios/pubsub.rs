@@ -450,10 +450,7 @@ pub async fn run_shard(
     let live = Arc::new(Live::default());
     let shared = Arc::new(Shared::default());
     result.t_start_ns = mono_ns();
-    let cpu_start = crate::util::cpu_time_ns();
-    // Server CPU over the same window, counted once (by shard 0).
-    let server_pid = c.server_pid.filter(|_| shard == 0);
-    let server_cpu_start = server_pid.and_then(crate::memory::cpu_ms);
+    let cpu = crate::util::CpuWindow::start(c.server_pid.filter(|_| shard == 0));
     let deadline = tokio::time::Instant::now() + c.duration;
     let status = {
         let live = live.clone();
@@ -548,11 +545,7 @@ pub async fn run_shard(
         }
     }
     result.t_last_delivery_ns = last_delivery;
-    result.count("harness_cpu_ms", crate::util::cpu_time_ns().saturating_sub(cpu_start) / 1_000_000);
-    result.count("harness_wall_ms", mono_ns().saturating_sub(result.t_start_ns) / 1_000_000);
-    if let (Some(a), Some(b)) = (server_cpu_start, server_pid.and_then(crate::memory::cpu_ms)) {
-        result.count("server_cpu_ms", b.saturating_sub(a));
-    }
+    cpu.finish(&mut result);
     let shared = Arc::try_unwrap(shared).map_err(|_| anyhow!("tasks still hold the histograms"))?;
     result.hists.insert("publish_to_ack".into(), shared.ack.into_inner().unwrap());
     result.hists.insert("publish_to_delivery".into(), shared.deliver.into_inner().unwrap());

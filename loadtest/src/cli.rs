@@ -192,6 +192,18 @@ pub struct PubSubArgs {
 pub struct FanoutArgs {
     #[command(flatten)]
     pub pubsub: PubSubArgs,
+    /// The server under test: agora, or a peer for side-by-side figures (a NATS
+    /// WebSocket listener, or bench/ws-broadcast.js); peers need no credentials.
+    #[arg(long, value_enum, default_value = "agora")]
+    pub target: Target,
+}
+
+/// What `fanout` drives.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Agora,
+    Nats,
+    WsBroadcast,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -29,7 +29,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-type Ws = WebSocketStream<TcpStream>;
+pub type Ws = WebSocketStream<TcpStream>;
 
 /// Where and how to connect.
 #[derive(Clone, Debug)]
@@ -113,6 +113,38 @@ pub fn decode_frame(bytes: &[u8], enc: Encoding) -> Result<Incoming> {
     }
 }
 
+/// Open a WebSocket to `url` on `opts.addr` (TCP from `source` if given), with a
+/// bearer token and a subprotocol if given, within `opts.timeout`.
+pub async fn connect_raw(
+    opts: &ConnectOpts,
+    url: &str,
+    token: Option<&str>,
+    subprotocol: Option<&'static str>,
+    source: Option<IpAddr>,
+) -> Result<Ws> {
+    let fut = async {
+        let sock = if opts.addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+        if let Some(ip) = source {
+            sock.bind(SocketAddr::new(ip, 0)).with_context(|| format!("binding source address {ip}"))?;
+        }
+        let tcp = sock.connect(opts.addr).await.with_context(|| format!("connecting to {}", opts.addr))?;
+        tcp.set_nodelay(true)?;
+        let mut req = url.into_client_request()?;
+        if let Some(token) = token {
+            req.headers_mut().insert("Authorization", HeaderValue::from_str(&format!("Bearer {token}"))?);
+        }
+        if let Some(p) = subprotocol {
+            req.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static(p));
+        }
+        // Small buffers: the harness holds thousands of connections per process.
+        let config = WebSocketConfig::default().read_buffer_size(16 * 1024).write_buffer_size(0);
+        let (ws, _resp) =
+            tokio_tungstenite::client_async_with_config(req, tcp, Some(config)).await.context("WebSocket handshake")?;
+        anyhow::Ok(ws)
+    };
+    tokio::time::timeout(opts.timeout, fut).await.map_err(|_| anyhow!("connect timed out"))?
+}
+
 /// One authenticated connection.
 pub struct Client {
     sink: SplitSink<Ws, Message>,
@@ -128,26 +160,8 @@ impl Client {
     /// Returns the client and how long the TCP connect plus the upgrade took.
     pub async fn connect(opts: &ConnectOpts, token: &str, source: Option<IpAddr>) -> Result<(Client, Duration)> {
         let started = Instant::now();
-        let fut = async {
-            let sock = if opts.addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
-            if let Some(ip) = source {
-                sock.bind(SocketAddr::new(ip, 0)).with_context(|| format!("binding source address {ip}"))?;
-            }
-            let tcp = sock.connect(opts.addr).await.with_context(|| format!("connecting to {}", opts.addr))?;
-            tcp.set_nodelay(true)?;
-            let mut req = opts.url.as_str().into_client_request()?;
-            req.headers_mut().insert("Authorization", HeaderValue::from_str(&format!("Bearer {token}"))?);
-            if opts.encoding == Encoding::MsgPack {
-                req.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static(SUBPROTOCOL_MSGPACK));
-            }
-            // Small buffers: the harness holds thousands of connections per process.
-            let config = WebSocketConfig::default().read_buffer_size(16 * 1024).write_buffer_size(0);
-            let (ws, _resp) = tokio_tungstenite::client_async_with_config(req, tcp, Some(config))
-                .await
-                .context("WebSocket handshake")?;
-            anyhow::Ok(ws)
-        };
-        let ws = tokio::time::timeout(opts.timeout, fut).await.map_err(|_| anyhow!("connect timed out"))??;
+        let sub = (opts.encoding == Encoding::MsgPack).then_some(SUBPROTOCOL_MSGPACK);
+        let ws = connect_raw(opts, &opts.url, Some(token), sub, source).await?;
         let elapsed = started.elapsed();
         let (sink, stream) = ws.split();
         Ok((Client { sink, stream, enc: opts.encoding, next_id: 1, backlog: VecDeque::new() }, elapsed))

@@ -7,16 +7,23 @@
 //! `--rate 0` (as fast as each publisher's `--window` of unacked posts allows).
 
 use super::{pubsub, Env};
-use crate::cli::FanoutArgs;
+use crate::cli::{FanoutArgs, Target};
 use crate::procs::Barrier;
 use crate::report::RunResult;
 use crate::setup::Plan;
 use anyhow::Result;
 
 pub async fn setup(a: &FanoutArgs, env: &Env) -> Result<Plan> {
-    pubsub::setup(&a.pubsub, env, "fanout").await
+    match a.target {
+        Target::Agora => pubsub::setup(&a.pubsub, env, "fanout").await,
+        // Peers have no accounts or channels.
+        _ => Ok(Plan::default()),
+    }
 }
 
 pub async fn run_shard(a: &FanoutArgs, env: Env, plan: &Plan, shard: (usize, usize), barrier: &Barrier) -> Result<RunResult> {
-    pubsub::run_shard(&a.pubsub, None, "fanout", env, plan, shard, barrier).await
+    match a.target {
+        Target::Agora => pubsub::run_shard(&a.pubsub, None, "fanout", env, plan, shard, barrier).await,
+        _ => super::peer::run_shard(a, env, barrier).await,
+    }
 }

@@ -292,6 +292,15 @@ struct PubOutcome {
     errors: Vec<String>,
 }
 
+/// When publisher `index` of `publishers` sends first: its share of one period of
+/// its own rate, so that together they send evenly instead of in bursts.
+pub fn publisher_phase(index: u32, publishers: usize, rate_per_publisher: f64) -> Duration {
+    if rate_per_publisher <= 0.0 || publishers == 0 {
+        return Duration::ZERO;
+    }
+    Duration::from_secs_f64(index as f64 / publishers as f64 / rate_per_publisher)
+}
+
 /// One publisher: post stamped texts at `rate` per second (0: as fast as the window allows) until `deadline`.
 #[allow(clippy::too_many_arguments)]
 async fn publish(
@@ -309,6 +318,8 @@ async fn publish(
     let mut acks: Vec<u64> = Vec::with_capacity(256);
     let window = a.window.max(1);
     let start = tokio::time::Instant::now();
+    // Publishers are spread evenly over one period instead of sending in lockstep.
+    let phase = publisher_phase(index, a.publishers, rate);
     let mut number: u64 = 0;
     let mut paused_until = start;
     let mut stopping = false;
@@ -320,7 +331,7 @@ async fn publish(
         }
         let can_send = !stopping && !limit_reached && pending.len() < window;
         let next_at = if rate > 0.0 {
-            (start + Duration::from_secs_f64(number as f64 / rate)).max(paused_until)
+            (start + phase + Duration::from_secs_f64(number as f64 / rate)).max(paused_until)
         } else {
             paused_until
         };
@@ -625,6 +636,14 @@ mod tests {
             crate::cli::Command::Fanout(f) => f.pubsub,
             _ => unreachable!(),
         }
+    }
+
+    #[test]
+    fn publishers_are_spread_over_one_period() {
+        assert_eq!(publisher_phase(0, 4, 10.0), Duration::ZERO);
+        assert_eq!(publisher_phase(1, 4, 10.0), Duration::from_millis(25));
+        assert_eq!(publisher_phase(3, 4, 10.0), Duration::from_millis(75));
+        assert_eq!(publisher_phase(3, 4, 0.0), Duration::ZERO);
     }
 
     #[test]

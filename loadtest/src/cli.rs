@@ -146,8 +146,10 @@ pub struct ConnectArgs {
     /// Channels the connections subscribe to, round-robin.
     #[arg(long, default_value_t = 1)]
     pub streams: usize,
-    /// Connections sharing one user account.
-    #[arg(long, default_value_t = 50)]
+    /// Connections sharing one user account. Few users on purpose: each login costs
+    /// the server a password hash whose memory stays resident for a while, which
+    /// would blur the per-connection figure.
+    #[arg(long, default_value_t = 1000)]
     pub conns_per_user: usize,
     /// Send a `ping` op this often on each held connection (0 = never).
     #[arg(long, value_parser = parse_duration, default_value = "20s")]

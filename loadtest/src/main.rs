@@ -75,7 +75,7 @@ async fn run(cli: Cli) -> Result<bool> {
     // Memory per connection is `connect`'s figure (from /metrics if no --server-pid). In the
     // other scenarios the allocator reuses memory freed by setup, so the figure would be noise.
     let measure = matches!(cli.cmd, Command::Connect(_));
-    let before = if measure { memory::sample(&common).await } else { None };
+    let before = if measure { memory::settled_sample(&common).await } else { None };
 
     let (mut result, at_ready) = if common.procs > 1 {
         let ready_timeout = ready_timeout(&cli.cmd);

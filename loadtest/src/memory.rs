@@ -15,6 +15,23 @@ pub async fn sample(common: &Common) -> Option<(u64, String)> {
     http.metrics_rss().await.map(|b| (b, "/metrics process_resident_memory_bytes".to_owned()))
 }
 
+/// A sample taken once the RSS has stopped moving (two samples 500 ms apart within
+/// 1%, or after 10 s): setup's password hashing leaves memory the allocator gives
+/// back a little later, which would otherwise make the per-connection figure noise.
+pub async fn settled_sample(common: &Common) -> Option<(u64, String)> {
+    let mut last = sample(common).await?;
+    for _ in 0..20 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let now = sample(common).await?;
+        let stable = now.0.abs_diff(last.0) * 100 <= last.0;
+        last = now;
+        if stable {
+            break;
+        }
+    }
+    Some(last)
+}
+
 /// `VmRSS:   123456 kB` → bytes.
 pub fn parse_vmrss(status: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;

@@ -39,8 +39,7 @@ impl Barrier {
             Barrier::Local { common, measure, rss_at_ready } => {
                 if *measure {
                     // Let the server finish the subscriptions' bookkeeping before measuring.
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    *rss_at_ready.lock().unwrap() = crate::memory::sample(common).await;
+                    *rss_at_ready.lock().unwrap() = crate::memory::settled_sample(common).await;
                 }
                 Ok(())
             }
@@ -118,8 +117,7 @@ pub async fn run_children(
         readers.push(lines);
     }
     let rss = if measure {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        crate::memory::sample(common).await
+        crate::memory::settled_sample(common).await
     } else {
         None
     };

@@ -53,7 +53,8 @@ impl AppError {
     pub fn body(&self) -> ErrorBody {
         let mut body = ErrorBody::new(self.code(), self.to_string());
         match self {
-            AppError::RateLimited(d) => body.retry_after_ms = Some((d.as_millis() as u64).max(1)),
+            // Round up: retrying after exactly `retry_after_ms` must succeed.
+            AppError::RateLimited(d) => body.retry_after_ms = Some((d.as_micros().div_ceil(1000) as u64).max(1)),
             AppError::TooFarBehind { head, .. } => body.head = Some(*head),
             _ => {}
         }

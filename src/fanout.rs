@@ -8,6 +8,7 @@
 //! never blocks the publisher or the other subscribers.
 
 use crate::metrics::Metrics;
+use crate::registry::StreamEntry;
 use agora_protocol::codec::{encode, Encoding};
 use agora_protocol::{CloseCode, Push, Seq, StreamId, UserId};
 use axum::extract::ws::Message;
@@ -66,10 +67,26 @@ pub enum Outbound {
     Frame(Arc<SharedFrame>),
     /// A reply, already encoded for this connection.
     Reply(Message),
-    /// Start (or restart) delivering `stream`: replay (since, head] from the log, then live.
-    Subscribed { stream: StreamId, since: Seq, head: Seq },
-    /// Stop delivering `stream`.
-    Unsubscribed(StreamId),
+    /// Start (or restart) delivering `stream`: write `reply` (the subscribe
+    /// reply), then replay (since, committed head] from the log, then live.
+    /// One item, so no live event can fall between the reply and the replay.
+    Subscribed { reply: Option<Message>, stream: StreamId, since: Seq, entry: Arc<StreamEntry> },
+    /// Write `reply` (if any), then stop delivering `stream`.
+    Unsubscribed { reply: Option<Message>, stream: StreamId },
+}
+
+impl Outbound {
+    /// Put an op's reply inside this control item so both are handled as one;
+    /// gives the reply back if this item does not carry one.
+    pub fn attach_reply(&mut self, m: Message) -> Option<Message> {
+        match self {
+            Outbound::Subscribed { reply, .. } | Outbound::Unsubscribed { reply, .. } if reply.is_none() => {
+                *reply = Some(m);
+                None
+            }
+            _ => Some(m),
+        }
+    }
 }
 
 /// Closes one connection from anywhere, with a reason, exactly once.
@@ -173,7 +190,7 @@ impl Hub {
         }
         for c in removed {
             self.metrics.subscriptions.dec();
-            c.deliver(Outbound::Unsubscribed(stream.clone()), &self.metrics);
+            c.deliver(Outbound::Unsubscribed { reply: None, stream: stream.clone() }, &self.metrics);
         }
     }
 

@@ -250,7 +250,8 @@ pub struct AppendOk {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SubscribeOk {
     pub stream: StreamId,
-    /// The head when the subscription started; replay covers (since, head].
+    /// The head when the subscription started: the replay covers at least (since, head],
+    /// and every later event follows, replayed or live, in order.
     pub head: Seq,
     pub epoch: String,
     /// False when `since` could not be honoured (epoch changed): reload with `history`.

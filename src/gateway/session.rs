@@ -178,9 +178,13 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, enc: Encoding, token: Opt
         }
         let id = req.id;
         match ops::dispatch(&app, &mut session, req.op) {
-            Outcome::Ready(Ok((body, follow))) => {
-                if tx.send(Outbound::Reply(to_message(&Reply::ok(id, body), enc))).await.is_err() {
-                    break;
+            Outcome::Ready(Ok((body, mut follow))) => {
+                let reply = to_message(&Reply::ok(id, body), enc);
+                if let Some(reply) = match follow.first_mut() {
+                    Some(first) => first.attach_reply(reply),
+                    None => Some(reply),
+                } {
+                    follow.insert(0, Outbound::Reply(reply));
                 }
                 for item in follow {
                     if tx.send(item).await.is_err() {

@@ -120,11 +120,16 @@ impl Writer {
                     out.push(f.message(self.enc));
                 }
             }
-            Outbound::Subscribed { stream, since, head } => {
+            Outbound::Subscribed { reply, stream, since, entry } => {
+                out.extend(reply);
                 self.cursors.insert(stream.clone(), since);
-                self.catch_up(&stream, head, out)?;
+                // Replay to the head committed *now*, not when subscribe ran: an
+                // event published in between was dropped (no cursor yet) and must
+                // come from the log.
+                self.catch_up(&stream, entry.committed_head(), out)?;
             }
-            Outbound::Unsubscribed(stream) => {
+            Outbound::Unsubscribed { reply, stream } => {
+                out.extend(reply);
                 self.cursors.remove(&stream);
             }
             Outbound::Event(f) => {

@@ -58,7 +58,7 @@ pub(super) fn subscribe(
             .collect()
     };
     let ok = SubscribeOk { stream: stream.clone(), head, epoch: current_epoch, recovered, presence };
-    Ok((OkBody::Subscribe(ok), vec![Outbound::Subscribed { stream, since, head }]))
+    Ok((OkBody::Subscribe(ok), vec![Outbound::Subscribed { reply: None, stream, since, entry }]))
 }
 
 pub(super) fn unsubscribe(app: &Arc<App>, s: &mut Session, stream: StreamId) -> AppResult<(OkBody, Vec<Outbound>)> {
@@ -66,7 +66,7 @@ pub(super) fn unsubscribe(app: &Arc<App>, s: &mut Session, stream: StreamId) -> 
         return Err(AppError::NotFound("not subscribed to that stream".into()));
     }
     app.hub.unsubscribe(&stream, s.conn.id);
-    Ok((OkBody::Empty(Empty {}), vec![Outbound::Unsubscribed(stream)]))
+    Ok((OkBody::Empty(Empty {}), vec![Outbound::Unsubscribed { reply: None, stream }]))
 }
 
 pub(super) fn history(

@@ -95,14 +95,20 @@ impl Writer {
             return Ok(());
         }
         let timeout = self.write_timeout;
+        let closer = self.closer.clone();
         let sink = &mut self.sink;
-        let res = tokio::time::timeout(timeout, async {
+        let write = tokio::time::timeout(timeout, async {
             for m in out {
                 sink.feed(m).await?;
             }
             sink.flush().await
-        })
-        .await;
+        });
+        // A write blocked on a full socket must not outlive a close decided elsewhere
+        // (the hub cutting off a slow consumer): stop waiting at once.
+        let res = tokio::select! {
+            r = write => r,
+            _ = closer.closed() => return Err(Stop::Close(closer.code().unwrap_or(CloseCode::SlowConsumer))),
+        };
         match res {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(Stop::SocketGone),

@@ -49,6 +49,9 @@ struct Claims {
 }
 
 pub struct Auth {
+    /// argon2 takes 19 MiB per hash; unbounded parallel hashing on blocking
+    /// threads (each with its own malloc arena) balloons RSS. One per core.
+    hashing: tokio::sync::Semaphore,
     users: DashMap<UserId, UserRecord>,
     /// sha256(token) hex → user.
     api_tokens: DashMap<String, UserId>,
@@ -117,6 +120,7 @@ impl Auth {
             api_tokens.insert(String::from_utf8_lossy(&k).into_owned(), UserId(String::from_utf8_lossy(&v).into_owned()));
         }
         Ok(Auth {
+            hashing: tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
             users,
             api_tokens,
             encoding: EncodingKey::from_secret(&secret),
@@ -158,11 +162,14 @@ impl Auth {
         let password_hash = match new.password {
             Some(p) if p.len() < 8 => return Err(AppError::BadRequest("password must have at least 8 characters".into())),
             Some(p) if p.len() > 1024 => return Err(AppError::TooLarge("password too long".into())),
-            Some(p) => Some(
-                tokio::task::spawn_blocking(move || hash_password(&p))
-                    .await
-                    .map_err(|e| AppError::Internal(e.to_string()))??,
-            ),
+            Some(p) => {
+                let _permit = self.hashing.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
+                Some(
+                    tokio::task::spawn_blocking(move || hash_password(&p))
+                        .await
+                        .map_err(|e| AppError::Internal(e.to_string()))??,
+                )
+            }
             None if new.role != Role::Bot => {
                 return Err(AppError::BadRequest("password required (only bots may go without)".into()))
             }
@@ -195,6 +202,7 @@ impl Auth {
         let Some(user) = user.filter(|u| !u.disabled) else { return Err(wrong()) };
         let Some(phc) = user.password_hash.clone() else { return Err(wrong()) };
         let password = password.to_owned();
+        let _permit = self.hashing.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
         let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;

@@ -240,20 +240,12 @@ impl Writer {
             }
         }
         self.metrics.observe_commit(started.elapsed(), n_events);
-        for ev in batch.events {
+        // Durable: advance committed heads, answer the callers (so acks do not queue
+        // behind a large fan-out), then publish.
+        for ev in &batch.events {
             if let Some(entry) = self.registry.get(&ev.stream) {
                 entry.set_committed(ev.seq);
-                // Someone who left a private stream stops receiving it (after seeing their own leave).
-                if let EventBody::MemberLeft { user } = &ev.body {
-                    if entry.read().kind != StreamKind::Channel {
-                        let (stream, user) = (ev.stream.clone(), user.clone());
-                        self.hub.publish_event(ev);
-                        self.hub.revoke_user(&stream, &user);
-                        continue;
-                    }
-                }
             }
-            self.hub.publish_event(ev);
         }
         for p in pending {
             match p {
@@ -267,6 +259,20 @@ impl Writer {
                     let _ = reply.send(result);
                 }
             }
+        }
+        for ev in batch.events {
+            if let Some(entry) = self.registry.get(&ev.stream) {
+                // Someone who left a private stream stops receiving it (after seeing their own leave).
+                if let EventBody::MemberLeft { user } = &ev.body {
+                    if entry.read().kind != StreamKind::Channel {
+                        let (stream, user) = (ev.stream.clone(), user.clone());
+                        self.hub.publish_event(ev);
+                        self.hub.revoke_user(&stream, &user);
+                        continue;
+                    }
+                }
+            }
+            self.hub.publish_event(ev);
         }
     }
 

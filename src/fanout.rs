@@ -59,8 +59,8 @@ pub fn to_message<T: serde::Serialize + ?Sized>(value: &T, enc: Encoding) -> Mes
 
 /// What a connection's writer task receives, in order.
 pub enum Outbound {
-    /// A stream event, live from the hub. The writer checks it against its cursor.
-    Event(Arc<SharedFrame>),
+    /// Consecutive events of one stream, live from the hub. The writer checks each against its cursor.
+    Events(Arc<[Arc<SharedFrame>]>),
     /// An ephemeral push about a stream (presence, typing): sent if subscribed.
     StreamPush(StreamId, Arc<SharedFrame>),
     /// A frame for this connection alone (a push to the user).
@@ -205,15 +205,20 @@ impl Hub {
         self.users.remove_if(user, |_, v| v.is_empty());
     }
 
-    /// Deliver a committed event to every subscriber of its stream.
-    pub fn publish_event(&self, event: agora_protocol::Event) {
+    /// Deliver committed events of one stream (in seq order) to every subscriber:
+    /// one queue item per subscriber for the whole run, so a group commit of k
+    /// events costs each subscriber one enqueue and one wakeup, not k.
+    pub fn publish_events(&self, stream: &StreamId, events: Vec<agora_protocol::Event>) {
+        if events.is_empty() {
+            return;
+        }
         let started = std::time::Instant::now();
-        let stream = event.stream.clone();
-        let frame = SharedFrame::new(Push::Event(event));
+        let n = events.len() as u64;
+        let frames: Arc<[Arc<SharedFrame>]> = events.into_iter().map(|e| SharedFrame::new(Push::Event(e))).collect();
         let mut delivered = 0u64;
-        if let Some(subs) = self.streams.get(&stream) {
+        if let Some(subs) = self.streams.get(stream) {
             for c in subs.iter() {
-                delivered += c.deliver(Outbound::Event(frame.clone()), &self.metrics) as u64;
+                delivered += c.deliver(Outbound::Events(frames.clone()), &self.metrics) as u64 * n;
             }
         }
         self.metrics.deliveries.inc_by(delivered);

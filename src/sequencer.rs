@@ -260,19 +260,34 @@ impl Writer {
                 }
             }
         }
+        // Publish per stream, in seq order, one run per stream per commit.
+        let mut runs: Vec<(StreamId, Vec<Event>)> = Vec::new();
+        let mut index: HashMap<StreamId, usize> = HashMap::new();
         for ev in batch.events {
-            if let Some(entry) = self.registry.get(&ev.stream) {
-                // Someone who left a private stream stops receiving it (after seeing their own leave).
-                if let EventBody::MemberLeft { user } = &ev.body {
-                    if entry.read().kind != StreamKind::Channel {
-                        let (stream, user) = (ev.stream.clone(), user.clone());
-                        self.hub.publish_event(ev);
-                        self.hub.revoke_user(&stream, &user);
-                        continue;
-                    }
-                }
+            // Someone who left a private stream stops receiving it right after
+            // their own leave event: publish the run up to it, then revoke.
+            let leaver = match &ev.body {
+                EventBody::MemberLeft { user } => self
+                    .registry
+                    .get(&ev.stream)
+                    .filter(|e| e.read().kind != StreamKind::Channel)
+                    .map(|_| user.clone()),
+                _ => None,
+            };
+            let stream = ev.stream.clone();
+            let i = *index.entry(stream.clone()).or_insert_with(|| {
+                runs.push((stream.clone(), Vec::new()));
+                runs.len() - 1
+            });
+            runs[i].1.push(ev);
+            if let Some(user) = leaver {
+                let run = std::mem::take(&mut runs[i].1);
+                self.hub.publish_events(&stream, run);
+                self.hub.revoke_user(&stream, &user);
             }
-            self.hub.publish_event(ev);
+        }
+        for (stream, events) in runs {
+            self.hub.publish_events(&stream, events);
         }
     }
 

@@ -17,7 +17,7 @@ use agora_protocol::push::{OkBody, Reply};
 use agora_protocol::{CloseCode, Encoding, ErrorBody, ErrorCode, Op};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::StreamExt;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -100,7 +100,7 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, enc: Encoding, token: Opt
         closer: closer.clone(),
         ping_interval: Duration::from_millis(limits.ping_interval_ms),
         write_timeout: Duration::from_millis(limits.write_timeout_ms),
-        cursors: HashMap::new(),
+        cursors: Default::default(),
     };
     let writer = tokio::spawn(writer.run());
     let mut session = Session { conn: conn.clone(), user, enc, subs: Default::default() };

@@ -15,7 +15,7 @@ use agora_protocol::{CloseCode, Encoding, Push, Seq, StreamId};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::SplitSink;
 use futures_util::SinkExt;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -34,7 +34,7 @@ pub struct Writer {
     pub ping_interval: Duration,
     pub write_timeout: Duration,
     /// stream → last seq delivered.
-    pub cursors: HashMap<StreamId, Seq>,
+    pub cursors: FxHashMap<StreamId, Seq>,
 }
 
 enum Stop {
@@ -138,21 +138,30 @@ impl Writer {
                 out.extend(reply);
                 self.cursors.remove(&stream);
             }
-            Outbound::Event(f) => {
-                let Some((stream, seq)) = f.event_pos() else { return Ok(()) };
-                let Some(&cursor) = self.cursors.get(stream) else { return Ok(()) };
-                if seq <= cursor {
-                    return Ok(());
-                }
-                if seq.0 > cursor.0 + 1 {
-                    let stream = stream.clone();
-                    self.catch_up(&stream, Seq(seq.0 - 1), out)?;
-                }
-                out.push(f.message(self.enc));
-                if let Some((stream, seq)) = f.event_pos() {
-                    self.cursors.insert(stream.clone(), seq);
+            Outbound::Events(frames) => {
+                for f in frames.iter() {
+                    self.render_event(f, out)?;
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// One live event: skip it if already delivered, fill a gap from the log first.
+    fn render_event(&mut self, f: &SharedFrame, out: &mut Vec<Message>) -> Result<(), Stop> {
+        let Some((stream, seq)) = f.event_pos() else { return Ok(()) };
+        let Some(&cursor) = self.cursors.get(stream) else { return Ok(()) };
+        if seq <= cursor {
+            return Ok(());
+        }
+        if seq.0 > cursor.0 + 1 {
+            let stream = stream.clone();
+            self.catch_up(&stream, Seq(seq.0 - 1), out)?;
+        }
+        out.push(f.message(self.enc));
+        // Hot path: update in place, no key clone.
+        if let Some(c) = self.cursors.get_mut(stream) {
+            *c = seq;
         }
         Ok(())
     }

@@ -52,6 +52,8 @@ pub struct Auth {
     /// argon2 takes 19 MiB per hash; unbounded parallel hashing on blocking
     /// threads (each with its own malloc arena) balloons RSS. One per core.
     hashing: tokio::sync::Semaphore,
+    /// A hash of a random password, verified against for unknown usernames.
+    dummy_hash: String,
     users: DashMap<UserId, UserRecord>,
     /// sha256(token) hex → user.
     api_tokens: DashMap<String, UserId>,
@@ -119,7 +121,11 @@ impl Auth {
         for (k, v) in log.scan_state(Table::Tokens, b"")? {
             api_tokens.insert(String::from_utf8_lossy(&k).into_owned(), UserId(String::from_utf8_lossy(&v).into_owned()));
         }
+        let dummy_hash = tokio::task::spawn_blocking(|| hash_password(&random_string(24)))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
         Ok(Auth {
+            dummy_hash,
             hashing: tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
             users,
             api_tokens,
@@ -199,17 +205,21 @@ impl Auth {
     pub async fn login(&self, username: &str, password: &str) -> AppResult<UserRecord> {
         let wrong = || AppError::Unauthorized("wrong username or password".into());
         let user = self.users.get(&UserId(username.trim().to_lowercase())).map(|u| u.clone());
-        let Some(user) = user.filter(|u| !u.disabled) else { return Err(wrong()) };
-        let Some(phc) = user.password_hash.clone() else { return Err(wrong()) };
+        let user = user.filter(|u| !u.disabled);
+        // Unknown users cost the same argon2 work as known ones, so response
+        // time does not tell which usernames exist.
+        let phc = match user.as_ref().and_then(|u| u.password_hash.clone()) {
+            Some(phc) => phc,
+            None => self.dummy_hash.clone(),
+        };
         let password = password.to_owned();
         let _permit = self.hashing.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
         let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        if ok {
-            Ok(user)
-        } else {
-            Err(wrong())
+        match user {
+            Some(user) if ok && user.password_hash.is_some() => Ok(user),
+            _ => Err(wrong()),
         }
     }
 

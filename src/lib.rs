@@ -104,7 +104,12 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         .with_state(app.clone())
         .layer(tower_http::trace::TraceLayer::new_for_http());
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, ws = %format!("ws://{addr}/ws"), "agora is serving; log in with POST /api/v1/auth/login");
+    tracing::info!(
+        %addr,
+        web = %format!("http://{addr}/"),
+        ws = %format!("ws://{addr}/ws"),
+        "agora is serving: open the web app, or log in with POST /api/v1/auth/login and connect to /ws"
+    );
     let head_timeout = Duration::from_millis(app.config.limits.handshake_timeout_ms);
     server::serve(listener, router, head_timeout, shutdown.clone()).await;
 

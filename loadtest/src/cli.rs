@@ -206,6 +206,8 @@ pub enum Target {
     Agora,
     Nats,
     WsBroadcast,
+    /// `agora-tcp-ceiling`: plain loopback TCP, length-prefixed frames (`--url tcp://127.0.0.1:PORT`).
+    TcpCeiling,
 }
 
 #[derive(Args, Debug, Clone)]

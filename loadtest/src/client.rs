@@ -43,7 +43,11 @@ pub struct ConnectOpts {
 
 impl ConnectOpts {
     pub async fn new(url: &str, encoding: Encoding, timeout: Duration) -> Result<Self> {
-        let rest = url.strip_prefix("ws://").ok_or_else(|| anyhow!("--url must start with ws:// (got {url})"))?;
+        // tcp:// is the raw-TCP ceiling (`fanout --target tcp-ceiling`).
+        let rest = url
+            .strip_prefix("ws://")
+            .or_else(|| url.strip_prefix("tcp://"))
+            .ok_or_else(|| anyhow!("--url must start with ws:// (got {url})"))?;
         let hostport = rest.split('/').next().unwrap_or(rest);
         let addr = tokio::net::lookup_host(hostport)
             .await

@@ -7,6 +7,10 @@
 //! - `ws-broadcast`: `bench/ws-broadcast.js`, a Node `ws` server that sends every
 //!   message from a `/pub` connection to every other connection and answers the
 //!   publisher `ok`. One broadcast domain: use `--streams 1`.
+//! - `tcp-ceiling`: `agora-tcp-ceiling` (src/bin/tcp_ceiling.rs), the raw-TCP ceiling:
+//!   4-byte big-endian length-prefixed frames over loopback TCP, a hello frame
+//!   `S 0 1` (subscriber, answered `ok`) or `P 3` (publisher to stream 3), then each
+//!   publisher frame goes to every subscriber of its stream and the publisher gets `ok`.
 //!
 //! Peers have no sequence numbers, so the exactly-once check runs per publisher on
 //! the stamp's message number (which each publisher increments by one): a skipped
@@ -30,20 +34,42 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 /// One peer connection: the socket halves and, for NATS, the unparsed bytes.
-struct PeerConn {
+pub(crate) struct PeerConn {
     target: Target,
-    sink: SplitSink<Ws, Message>,
-    stream: SplitStream<Ws>,
+    io: Io,
     buf: Vec<u8>,
     pos: usize,
 }
 
+/// A WebSocket, or (tcp-ceiling) a plain TCP socket with length-prefixed frames.
+enum Io {
+    Ws { sink: SplitSink<Ws, Message>, stream: SplitStream<Ws> },
+    Tcp { rd: OwnedReadHalf, wr: OwnedWriteHalf },
+}
+
+async fn connect_tcp(env: &Env, source: Option<std::net::IpAddr>) -> Result<TcpStream> {
+    let addr = env.opts.addr;
+    let fut = async {
+        let sock = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+        if let Some(ip) = source {
+            sock.bind(std::net::SocketAddr::new(ip, 0)).with_context(|| format!("binding source address {ip}"))?;
+        }
+        let tcp = sock.connect(addr).await.with_context(|| format!("connecting to {addr}"))?;
+        tcp.set_nodelay(true)?;
+        anyhow::Ok(tcp)
+    };
+    tokio::time::timeout(env.opts.timeout, fut).await.map_err(|_| anyhow!("connect timed out"))?
+}
+
 /// What a peer connection received.
-enum Got {
+pub(crate) enum Got {
     Payload(Vec<u8>),
     /// NATS `PONG` or ws-broadcast `ok`: one publish acknowledged.
     Ack,
@@ -55,14 +81,23 @@ fn subject(stream: usize) -> String {
 }
 
 impl PeerConn {
-    async fn open(env: &Env, target: Target, publisher: bool, source: Option<std::net::IpAddr>) -> Result<PeerConn> {
+    /// Open a connection; `publish_to` is the stream of a publisher, `None` for a subscriber.
+    pub(crate) async fn open(env: &Env, target: Target, publish_to: Option<usize>, source: Option<std::net::IpAddr>) -> Result<PeerConn> {
+        if target == Target::TcpCeiling {
+            let (rd, wr) = connect_tcp(env, source).await?.into_split();
+            let mut c = PeerConn { target, io: Io::Tcp { rd, wr }, buf: Vec::new(), pos: 0 };
+            if let Some(s) = publish_to {
+                c.send_text(format!("P {s}")).await?;
+            }
+            return Ok(c);
+        }
         let url = match target {
-            Target::WsBroadcast if publisher => format!("{}/pub", env.common.url.trim_end_matches('/')),
+            Target::WsBroadcast if publish_to.is_some() => format!("{}/pub", env.common.url.trim_end_matches('/')),
             _ => env.common.url.clone(),
         };
         let ws = connect_raw(&env.opts, &url, None, None, source).await?;
         let (sink, stream) = ws.split();
-        let mut c = PeerConn { target, sink, stream, buf: Vec::new(), pos: 0 };
+        let mut c = PeerConn { target, io: Io::Ws { sink, stream }, buf: Vec::new(), pos: 0 };
         if target == Target::Nats {
             let connect = r#"CONNECT {"verbose":false,"pedantic":false,"headers":false,"protocol":1,"echo":false}"#;
             c.send_text(format!("{connect}\r\n")).await?;
@@ -71,24 +106,40 @@ impl PeerConn {
     }
 
     async fn send_text(&mut self, s: String) -> Result<()> {
+        let sink = match &mut self.io {
+            Io::Tcp { wr, .. } => {
+                let mut f = Vec::with_capacity(4 + s.len());
+                f.extend_from_slice(&(s.len() as u32).to_be_bytes());
+                f.extend_from_slice(s.as_bytes());
+                return wr.write_all(&f).await.context("sending");
+            }
+            Io::Ws { sink, .. } => sink,
+        };
         let msg = match self.target {
             Target::Nats => Message::Binary(s.into_bytes().into()),
             _ => Message::Text(s.into()),
         };
-        self.sink.send(msg).await.context("sending")
+        sink.send(msg).await.context("sending")
     }
 
-    /// NATS: subscribe to `streams` and wait for the server to confirm (PING/PONG).
-    async fn subscribe(&mut self, streams: &[usize], timeout: Duration) -> Result<()> {
-        if self.target != Target::Nats {
-            return Ok(());
+    /// NATS: subscribe to `streams` and wait for the server to confirm (PING/PONG);
+    /// tcp-ceiling: the `S ...` hello, answered `ok`.
+    pub(crate) async fn subscribe(&mut self, streams: &[usize], timeout: Duration) -> Result<()> {
+        match self.target {
+            Target::Nats => {
+                let mut cmd = String::new();
+                for (sid, s) in streams.iter().enumerate() {
+                    cmd += &format!("SUB {} {}\r\n", subject(*s), sid + 1);
+                }
+                cmd += "PING\r\n";
+                self.send_text(cmd).await?;
+            }
+            Target::TcpCeiling => {
+                let list: Vec<String> = streams.iter().map(|s| s.to_string()).collect();
+                self.send_text(format!("S {}", list.join(" "))).await?;
+            }
+            _ => return Ok(()),
         }
-        let mut cmd = String::new();
-        for (sid, s) in streams.iter().enumerate() {
-            cmd += &format!("SUB {} {}\r\n", subject(*s), sid + 1);
-        }
-        cmd += "PING\r\n";
-        self.send_text(cmd).await?;
         loop {
             match tokio::time::timeout(timeout, self.recv()).await.map_err(|_| anyhow!("no PONG after SUB"))?? {
                 Got::Ack => return Ok(()),
@@ -105,14 +156,41 @@ impl PeerConn {
         }
     }
 
-    async fn recv(&mut self) -> Result<Got> {
+    pub(crate) async fn recv(&mut self) -> Result<Got> {
+        // Cancel-safe (the scenarios `select!` over it): bytes go to `buf` with one
+        // `read_buf` per wakeup, and frames are taken out of `buf` whole.
+        if let Io::Tcp { rd, .. } = &mut self.io {
+            loop {
+                let unparsed = &self.buf[self.pos..];
+                if unparsed.len() >= 4 {
+                    let len = u32::from_be_bytes(unparsed[..4].try_into().unwrap()) as usize;
+                    if unparsed.len() >= 4 + len {
+                        let data = &unparsed[4..4 + len];
+                        let got = if data == b"ok" { Got::Ack } else { Got::Payload(data.to_vec()) };
+                        self.pos += 4 + len;
+                        return Ok(got);
+                    }
+                }
+                if self.pos > 0 {
+                    self.buf.drain(..self.pos);
+                    self.pos = 0;
+                }
+                self.buf.reserve(16 * 1024);
+                match rd.read_buf(&mut self.buf).await {
+                    Ok(0) => return Ok(Got::Closed("end of stream".into())),
+                    Ok(_) => {}
+                    Err(e) => return Err(anyhow!("reading: {e}")),
+                }
+            }
+        }
         loop {
             if self.target == Target::Nats {
                 if let Some(g) = self.parse_nats().await? {
                     return Ok(g);
                 }
             }
-            let msg = match self.stream.next().await {
+            let Io::Ws { stream, .. } = &mut self.io else { unreachable!() };
+            let msg = match stream.next().await {
                 None => return Ok(Got::Closed("end of stream".into())),
                 Some(Err(e)) => return Err(anyhow!("reading: {e}")),
                 Some(Ok(m)) => m,
@@ -343,7 +421,7 @@ pub async fn run_shard(a: &FanoutArgs, env: Env, barrier: &Barrier) -> Result<Ru
     let mut result = RunResult::new(
         "fanout",
         serde_json::json!({
-            "target": format!("{target:?}").to_lowercase(), "url": c.url, "subscribers": a.subscribers,
+            "target": clap::ValueEnum::to_possible_value(&target).map(|v| v.get_name().to_owned()), "url": c.url, "subscribers": a.subscribers,
             "streams": a.streams, "streams_per_sub": a.streams_per_sub, "publishers": a.publishers,
             "rate": a.rate, "size": a.size, "window": a.window, "messages": a.messages,
             "duration_s": c.duration.as_secs_f64(), "procs": 1,
@@ -356,7 +434,7 @@ pub async fn run_shard(a: &FanoutArgs, env: Env, barrier: &Barrier) -> Result<Ru
     for j in 0..a.subscribers {
         let mine = super::pubsub::sub_streams(&a.pubsub, j);
         let opened = async {
-            let mut conn = PeerConn::open(&env, target, false, env.source(j)).await?;
+            let mut conn = PeerConn::open(&env, target, None, env.source(j)).await?;
             conn.subscribe(&mine, c.op_timeout).await?;
             anyhow::Ok(conn)
         };
@@ -373,7 +451,7 @@ pub async fn run_shard(a: &FanoutArgs, env: Env, barrier: &Barrier) -> Result<Ru
     }
     let mut pubs = Vec::new();
     for i in 0..a.publishers {
-        match PeerConn::open(&env, target, true, env.source(a.subscribers + i)).await {
+        match PeerConn::open(&env, target, Some(pub_stream(i)), env.source(a.subscribers + i)).await {
             Ok(conn) => pubs.push((i, conn)),
             Err(e) => {
                 result.count("connect_failures", 1);

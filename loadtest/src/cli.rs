@@ -154,6 +154,9 @@ pub struct ConnectArgs {
     /// Send a `ping` op this often on each held connection (0 = never).
     #[arg(long, value_parser = parse_duration, default_value = "20s")]
     pub keepalive: Duration,
+    /// The server under test: agora, or a peer (connect, subscribe the peer's way, hold; no accounts).
+    #[arg(long, value_enum, default_value = "agora")]
+    pub target: Target,
 }
 
 /// Flags shared by `fanout` and `resume`: publishers post, subscribers follow.

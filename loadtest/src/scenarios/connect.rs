@@ -6,7 +6,8 @@
 //! (measured at the barrier, when all connections are open and subscribed).
 
 use super::Env;
-use crate::cli::ConnectArgs;
+use crate::cli::{ConnectArgs, Target};
+use super::peer::{Got, PeerConn};
 use crate::client::{Client, Incoming};
 use crate::procs::Barrier;
 use crate::progress::TimedBar;
@@ -23,6 +24,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
 pub async fn setup(a: &ConnectArgs, env: &Env) -> Result<Plan> {
+    if a.target != Target::Agora {
+        return Ok(Plan::default()); // peers have no accounts or channels
+    }
     let p = &a.common.prefix;
     let streams = a.streams.max(1);
     let channels: Vec<String> = (0..streams).map(|i| format!("{p}_connect_{i}")).collect();
@@ -68,6 +72,7 @@ pub async fn run_shard(a: &ConnectArgs, env: Env, plan: &Plan, (shard, shards): 
             "url": c.url, "connections": a.connections, "rate": a.rate, "subscribe": a.subscribe,
             "streams": a.streams, "procs": c.procs, "duration_s": c.duration.as_secs_f64(),
             "encoding": format!("{:?}", c.encoding).to_lowercase(),
+            "target": clap::ValueEnum::to_possible_value(&a.target).map(|v| v.get_name().to_owned()),
         }),
     );
     let range = shard_range(a.connections, shards, shard);
@@ -81,6 +86,43 @@ pub async fn run_shard(a: &ConnectArgs, env: Env, plan: &Plan, (shard, shards): 
     for (n, j) in range.clone().enumerate() {
         tokio::time::sleep_until(ramp_start + Duration::from_secs_f64(n as f64 / rate)).await;
         let (env, opened_tx, mut stop_rx, pings) = (env.clone(), opened_tx.clone(), stop_rx.clone(), pings.clone());
+        if a.target != Target::Agora {
+            let (target, subscribe, streams) = (a.target, a.subscribe, a.streams.max(1));
+            tasks.push(tokio::spawn(async move {
+                let started = Instant::now();
+                let opened = async {
+                    let mut conn = PeerConn::open(&env, target, None, env.source(j)).await?;
+                    let handshake = started.elapsed();
+                    if subscribe {
+                        conn.subscribe(&[j % streams], env.common.op_timeout).await?;
+                    }
+                    anyhow::Ok((conn, handshake))
+                };
+                let mut conn = match opened.await {
+                    Ok((conn, handshake)) => {
+                        let _ = opened_tx.send(Opened::Ok { handshake, ready: started.elapsed() });
+                        conn
+                    }
+                    Err(e) => {
+                        let _ = opened_tx.send(Opened::Failed(format!("connection {j}: {e:#}")));
+                        return Held { dropped: None };
+                    }
+                };
+                drop(opened_tx);
+                // Hold; the peer's own keepalives (NATS PING) are answered inside recv.
+                loop {
+                    tokio::select! {
+                        _ = stop_rx.changed() => return Held { dropped: None },
+                        g = conn.recv() => match g {
+                            Ok(Got::Closed(why)) => return Held { dropped: Some(format!("connection {j}: closed by the server: {why}")) },
+                            Err(e) => return Held { dropped: Some(format!("connection {j}: {e:#}")) },
+                            Ok(_) => {}
+                        },
+                    }
+                }
+            }));
+            continue;
+        }
         let token = plan.subscriber_tokens[j].clone();
         let stream = a.subscribe.then(|| StreamId(plan.streams[j % plan.streams.len()].clone()));
         let keepalive = a.keepalive;

@@ -91,10 +91,11 @@ pub async fn run_shard(a: &ConnectArgs, env: Env, plan: &Plan, (shard, shards): 
             tasks.push(tokio::spawn(async move {
                 let started = Instant::now();
                 let opened = async {
-                    let mut conn = PeerConn::open(&env, target, None, env.source(j)).await?;
+                    let mine = [j % streams];
+                    let mut conn = PeerConn::open(&env, target, None, &mine, env.source(j)).await?;
                     let handshake = started.elapsed();
                     if subscribe {
-                        conn.subscribe(&[j % streams], env.common.op_timeout).await?;
+                        conn.subscribe(&mine, env.common.op_timeout).await?;
                     }
                     anyhow::Ok((conn, handshake))
                 };

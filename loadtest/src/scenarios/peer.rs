@@ -5,8 +5,8 @@
 //!   subject `lt.fanout.i`; a publisher sends `PUB` then `PING`, and the `PONG` is its
 //!   "ack" (the server has processed the publish; NATS core does not persist).
 //! - `ws-broadcast`: `bench/ws-broadcast.js`, a Node `ws` server that sends every
-//!   message from a `/pub` connection to every other connection and answers the
-//!   publisher `ok`. One broadcast domain: use `--streams 1`.
+//!   message from a `/pub/N` connection to every subscriber of stream N (a `/sub/N,M`
+//!   connection) and answers the publisher `ok`.
 //! - `tcp-ceiling`: `agora-tcp-ceiling` (src/bin/tcp_ceiling.rs), the raw-TCP ceiling:
 //!   4-byte big-endian length-prefixed frames over loopback TCP, a hello frame
 //!   `S 0 1` (subscriber, answered `ok`) or `P 3` (publisher to stream 3), then each
@@ -81,8 +81,15 @@ fn subject(stream: usize) -> String {
 }
 
 impl PeerConn {
-    /// Open a connection; `publish_to` is the stream of a publisher, `None` for a subscriber.
-    pub(crate) async fn open(env: &Env, target: Target, publish_to: Option<usize>, source: Option<std::net::IpAddr>) -> Result<PeerConn> {
+    /// Open a connection; `publish_to` is the stream of a publisher, `None` for a
+    /// subscriber of `streams` (ws-broadcast subscribes in the URL; the others in `subscribe`).
+    pub(crate) async fn open(
+        env: &Env,
+        target: Target,
+        publish_to: Option<usize>,
+        streams: &[usize],
+        source: Option<std::net::IpAddr>,
+    ) -> Result<PeerConn> {
         if target == Target::TcpCeiling {
             let (rd, wr) = connect_tcp(env, source).await?.into_split();
             let mut c = PeerConn { target, io: Io::Tcp { rd, wr }, buf: Vec::new(), pos: 0 };
@@ -91,8 +98,13 @@ impl PeerConn {
             }
             return Ok(c);
         }
-        let url = match target {
-            Target::WsBroadcast if publish_to.is_some() => format!("{}/pub", env.common.url.trim_end_matches('/')),
+        let base = env.common.url.trim_end_matches('/');
+        let url = match (target, publish_to) {
+            (Target::WsBroadcast, Some(s)) => format!("{base}/pub/{s}"),
+            (Target::WsBroadcast, None) => {
+                let list: Vec<String> = streams.iter().map(|s| s.to_string()).collect();
+                format!("{base}/sub/{}", list.join(","))
+            }
             _ => env.common.url.clone(),
         };
         let ws = connect_raw(&env.opts, &url, None, None, source).await?;
@@ -414,9 +426,6 @@ pub async fn run_shard(a: &FanoutArgs, env: Env, barrier: &Barrier) -> Result<Ru
     if c.procs > 1 {
         bail!("--target {target:?} runs in one process (--procs 1)");
     }
-    if target == Target::WsBroadcast && a.streams > 1 {
-        bail!("--target ws-broadcast has one broadcast domain: use --streams 1");
-    }
     let env = Arc::new(env);
     let mut result = RunResult::new(
         "fanout",
@@ -434,7 +443,7 @@ pub async fn run_shard(a: &FanoutArgs, env: Env, barrier: &Barrier) -> Result<Ru
     for j in 0..a.subscribers {
         let mine = super::pubsub::sub_streams(&a.pubsub, j);
         let opened = async {
-            let mut conn = PeerConn::open(&env, target, None, env.source(j)).await?;
+            let mut conn = PeerConn::open(&env, target, None, &mine, env.source(j)).await?;
             conn.subscribe(&mine, c.op_timeout).await?;
             anyhow::Ok(conn)
         };
@@ -451,7 +460,7 @@ pub async fn run_shard(a: &FanoutArgs, env: Env, barrier: &Barrier) -> Result<Ru
     }
     let mut pubs = Vec::new();
     for i in 0..a.publishers {
-        match PeerConn::open(&env, target, Some(pub_stream(i)), env.source(a.subscribers + i)).await {
+        match PeerConn::open(&env, target, Some(pub_stream(i)), &[], env.source(a.subscribers + i)).await {
             Ok(conn) => pubs.push((i, conn)),
             Err(e) => {
                 result.count("connect_failures", 1);

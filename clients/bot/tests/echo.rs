@@ -73,7 +73,9 @@ async fn echo_bot_replies_to_a_mention() {
     let reply = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             match ann.next_event().await.expect("ann's events ended") {
-                BotEvent::Event(ev) if ev.author == echo => return ev,
+                // Only the bot's messages: its own `member_joined` may still arrive live,
+                // since stream_info shows a join a moment before it is committed.
+                BotEvent::Event(ev) if ev.author == echo && matches!(ev.body, EventBody::MessagePosted { .. }) => return ev,
                 _ => {}
             }
         }
@@ -93,7 +95,7 @@ async fn echo_bot_replies_to_a_mention() {
     let extra = tokio::time::timeout(Duration::from_millis(500), async {
         loop {
             if let Some(BotEvent::Event(ev)) = ann.next_event().await {
-                if ev.author == echo {
+                if ev.author == echo && matches!(ev.body, EventBody::MessagePosted { .. }) {
                     return ev;
                 }
             }

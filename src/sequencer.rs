@@ -149,6 +149,15 @@ struct Writer {
     group_max: usize,
 }
 
+/// Streams changed by the group being decided, not yet visible to readers.
+#[derive(Default)]
+struct GroupState {
+    /// Streams created or whose state changed in this group: working copies.
+    working: HashMap<StreamId, StreamState>,
+    /// Streams that only gained messages in this group: their new head.
+    heads: HashMap<StreamId, Seq>,
+}
+
 /// A decided job waiting for the commit.
 enum Pending {
     Appended { reply: oneshot::Sender<AppResult<Appended>>, result: AppResult<Appended> },
@@ -181,7 +190,7 @@ impl Writer {
         // All handles dropped: snapshot what changed since the last snapshot, so the next start folds little.
         let mut batch = CommitBatch::default();
         for stream in self.since_snapshot.keys() {
-            if let Some(p) = self.snapshot_put(stream) {
+            if let Some(p) = self.snapshot_put(stream, None) {
                 batch.puts.push(p);
             }
         }
@@ -199,6 +208,7 @@ impl Writer {
         let mut pending = Vec::with_capacity(jobs.len());
         let mut batch_idem: HashMap<(StreamId, UserId, String), Seq> = HashMap::new();
         let mut counters: HashMap<(Table, Vec<u8>), u64> = HashMap::new();
+        let mut group = GroupState::default();
         for job in jobs {
             match job {
                 Job::Put { puts, reply } => {
@@ -211,7 +221,7 @@ impl Writer {
                     pending.push(Pending::Advanced { reply, result });
                 }
                 Job::Append { stream, actor, action, idem, reply } => {
-                    let result = self.decide_one(&stream, &actor, action, idem, &mut batch, &mut batch_idem);
+                    let result = self.decide_one(&stream, &actor, action, idem, &mut batch, &mut batch_idem, &mut group);
                     pending.push(Pending::Appended { reply, result });
                 }
             }
@@ -226,7 +236,7 @@ impl Writer {
         }
         snapshot_streams.dedup();
         for s in &snapshot_streams {
-            if let Some(p) = self.snapshot_put(s) {
+            if let Some(p) = self.snapshot_put(s, Some(&group)) {
                 batch.puts.push(p);
                 self.since_snapshot.insert(s.clone(), 0);
             }
@@ -240,9 +250,27 @@ impl Writer {
             }
         }
         self.metrics.observe_commit(started.elapsed(), n_events);
-        // Durable: advance committed heads, answer the callers (so acks do not queue
-        // behind a large fan-out), then publish.
+        // Durable: make the group's state visible, advance committed heads, answer
+        // the callers (so acks do not queue behind a large fan-out), then publish.
+        for (stream, st) in group.working {
+            match self.registry.get(&stream) {
+                Some(e) => e.write_with(|cur| *cur = st),
+                None => {
+                    self.registry.insert(st, Seq(0));
+                }
+            }
+        }
+        for (stream, head) in group.heads {
+            if let Some(e) = self.registry.get(&stream) {
+                e.write_with(|st| st.head = st.head.max(head));
+            }
+        }
         for ev in &batch.events {
+            match &ev.body {
+                EventBody::MemberJoined { user } | EventBody::MemberInvited { user } => self.registry.add_member(user, &ev.stream),
+                EventBody::MemberLeft { user } => self.registry.remove_member(user, &ev.stream),
+                _ => {}
+            }
             if let Some(entry) = self.registry.get(&ev.stream) {
                 entry.set_committed(ev.seq);
             }
@@ -300,6 +328,7 @@ impl Writer {
         idem: Option<String>,
         batch: &mut CommitBatch,
         batch_idem: &mut HashMap<(StreamId, UserId, String), Seq>,
+        group: &mut GroupState,
     ) -> AppResult<Appended> {
         let at = now_ms();
         // An idempotent retry of a post returns the original, stored once.
@@ -321,9 +350,17 @@ impl Writer {
             }
         }
         let entry = self.registry.get(stream);
+        // The stream's head including this group's not yet committed events.
+        let head = match (group.working.get(stream), group.heads.get(stream), &entry) {
+            (Some(w), _, _) => w.head,
+            (None, Some(h), _) => *h,
+            (None, None, Some(e)) => e.read().head,
+            (None, None, None) => Seq(0),
+        };
+        let exists = entry.is_some() || group.working.contains_key(stream);
         // Opening an existing DM finds it.
-        if let (Some(e), Action::Create { kind: StreamKind::Dm, .. }) = (&entry, &action) {
-            return Ok(Appended { stream: stream.clone(), seq: e.committed_head(), at, duplicate: true });
+        if let (true, Action::Create { kind: StreamKind::Dm, .. }) = (exists, &action) {
+            return Ok(Appended { stream: stream.clone(), seq: head, at, duplicate: true });
         }
         if let Action::Create { kind, name, .. } = &action {
             if *kind != StreamKind::Dm && self.names.contains_key(&name.to_lowercase()) {
@@ -345,18 +382,18 @@ impl Writer {
             }
             Ok(log.get(stream, seq)?)
         };
-        let decision = match &entry {
-            Some(e) => {
+        let decision = match (group.working.get(stream), &entry) {
+            (Some(w), _) => decide(Some(w), head, actor, action, &lookup)?,
+            (None, Some(e)) => {
                 let st = e.read();
-                decide(Some(&st), actor, action, &lookup)?
+                decide(Some(&st), head, actor, action, &lookup)?
             }
-            None => decide(None, actor, action, &lookup)?,
+            (None, None) => decide(None, head, actor, action, &lookup)?,
         };
         let Some(decision) = decision else {
-            let head = entry.map(|e| e.committed_head()).unwrap_or_default();
             return Ok(Appended { stream: stream.clone(), seq: head, at, duplicate: true });
         };
-        let seq = entry.as_ref().map(|e| e.read().head.next()).unwrap_or(Seq(1));
+        let seq = head.next();
         let event = Event {
             stream: stream.clone(),
             seq,
@@ -365,28 +402,38 @@ impl Writer {
             idem: idem.clone().filter(|_| matches!(decision.body, EventBody::MessagePosted { .. })),
             body: decision.body,
         };
-        // Fold into the shared state now (ahead of disk; readers use the committed head).
-        match &entry {
-            Some(e) => e.write_with(|st| {
+        // Fold into this group's working state. Readers keep seeing the committed
+        // state until the commit returns (see `commit_group`).
+        let changes_state = !matches!(event.body, EventBody::MessagePosted { .. } | EventBody::MessageEdited { .. });
+        if !group.working.contains_key(stream) {
+            match &entry {
+                None => {
+                    let st = StreamState::from_created(&event)
+                        .ok_or_else(|| AppError::Internal("first event is not stream_created".into()))?;
+                    if st.kind != StreamKind::Dm {
+                        self.names.insert(st.name.to_lowercase(), st.id.clone());
+                    }
+                    group.working.insert(stream.clone(), st);
+                }
+                Some(e) if changes_state => {
+                    let mut st = e.read().clone();
+                    st.head = head;
+                    group.working.insert(stream.clone(), st);
+                }
+                Some(_) => {
+                    group.heads.insert(stream.clone(), seq);
+                }
+            }
+        }
+        if let Some(st) = group.working.get_mut(stream) {
+            if st.head < seq {
                 let old_name = st.name.to_lowercase();
                 st.apply(&event);
                 if st.kind != StreamKind::Dm && st.name.to_lowercase() != old_name {
                     self.names.remove(&old_name);
                     self.names.insert(st.name.to_lowercase(), st.id.clone());
                 }
-            }),
-            None => {
-                let st = StreamState::from_created(&event).ok_or_else(|| AppError::Internal("first event is not stream_created".into()))?;
-                if st.kind != StreamKind::Dm {
-                    self.names.insert(st.name.to_lowercase(), st.id.clone());
-                }
-                self.registry.insert(st, Seq(0));
             }
-        }
-        match &event.body {
-            EventBody::MemberJoined { user } | EventBody::MemberInvited { user } => self.registry.add_member(user, stream),
-            EventBody::MemberLeft { user } => self.registry.remove_member(user, stream),
-            _ => {}
         }
         if let Some(target) = decision.tombstone {
             if let Some(mut original) = lookup(target)? {
@@ -435,10 +482,17 @@ impl Writer {
         Ok(true)
     }
 
-    fn snapshot_put(&self, stream: &StreamId) -> Option<Put> {
-        let entry = self.registry.get(stream)?;
-        let st = entry.read();
-        let bytes = rmp_serde::to_vec_named(&*st).ok()?;
+    /// A snapshot of a stream's state: this group's working copy if it has one
+    /// (committed in the same flush), else the committed state.
+    fn snapshot_put(&self, stream: &StreamId, group: Option<&GroupState>) -> Option<Put> {
+        let bytes = match group.and_then(|g| g.working.get(stream)) {
+            Some(st) => rmp_serde::to_vec_named(st).ok()?,
+            None => {
+                let entry = self.registry.get(stream)?;
+                let st = entry.read();
+                rmp_serde::to_vec_named(&*st).ok()?
+            }
+        };
         Some(Put { table: Table::Snapshots, key: stream.0.as_bytes().to_vec(), value: Some(bytes) })
     }
 }
@@ -478,4 +532,91 @@ pub fn recover(log: &dyn EventLog, registry: &Registry) -> Result<(), crate::eng
     }
     tracing::info!(streams = registry.len(), folded, elapsed_ms = started.elapsed().as_millis() as u64, "recovered stream state from the log");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{EngineError, SledLog};
+    use agora_protocol::ops::Role;
+    use std::sync::Mutex;
+
+    /// A log whose commits wait for a signal, to look at the world mid-commit.
+    struct GatedLog {
+        inner: SledLog,
+        gate: Mutex<std::sync::mpsc::Receiver<()>>,
+    }
+
+    impl EventLog for GatedLog {
+        fn commit(&self, batch: &CommitBatch) -> Result<(), EngineError> {
+            let _ = self.gate.lock().unwrap().recv();
+            self.inner.commit(batch)
+        }
+        fn read_range(&self, s: &StreamId, a: Seq, u: Seq, l: usize) -> Result<Vec<Event>, EngineError> {
+            self.inner.read_range(s, a, u, l)
+        }
+        fn read_before(&self, s: &StreamId, b: Seq, l: usize) -> Result<Vec<Event>, EngineError> {
+            self.inner.read_before(s, b, l)
+        }
+        fn get(&self, s: &StreamId, q: Seq) -> Result<Option<Event>, EngineError> {
+            self.inner.get(s, q)
+        }
+        fn head(&self, s: &StreamId) -> Result<Seq, EngineError> {
+            self.inner.head(s)
+        }
+        fn streams(&self) -> Result<Vec<StreamId>, EngineError> {
+            self.inner.streams()
+        }
+        fn idem_get(&self, s: &StreamId, a: &UserId, k: &str) -> Result<Option<Seq>, EngineError> {
+            self.inner.idem_get(s, a, k)
+        }
+        fn get_state(&self, t: Table, k: &[u8]) -> Result<Option<Vec<u8>>, EngineError> {
+            self.inner.get_state(t, k)
+        }
+        fn scan_state(&self, t: Table, p: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, EngineError> {
+            self.inner.scan_state(t, p)
+        }
+        fn epoch(&self) -> String {
+            self.inner.epoch()
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn readers_see_a_change_only_after_its_commit_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let (open, gate) = std::sync::mpsc::channel();
+        let log = Arc::new(GatedLog { inner: SledLog::open(dir.path()).unwrap(), gate: Mutex::new(gate) });
+        let registry = Arc::new(Registry::default());
+        let metrics = Arc::new(Metrics::new());
+        let hub = Arc::new(Hub::new(metrics.clone()));
+        let (seq, thread) = Sequencer::start(log, registry.clone(), hub, metrics, 16);
+        let ann = Actor { id: "ann".into(), role: Role::Member };
+        let bob = Actor { id: "bob".into(), role: Role::Member };
+        let stream = StreamId::from("ch_test");
+        let create = Action::Create { kind: StreamKind::Channel, name: "t".into(), topic: String::new(), members: vec!["ann".into()] };
+        open.send(()).unwrap();
+        seq.append(stream.clone(), ann, create, None).await.unwrap();
+
+        // bob joins; the commit is held at the gate.
+        let join = seq.submit(stream.clone(), bob.clone(), Action::Join, None).unwrap();
+        let join = tokio::spawn(join);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let entry = registry.get(&stream).unwrap();
+        assert!(!entry.read().is_member(&bob.id), "an uncommitted join must not be visible");
+        assert_eq!(entry.committed_head(), Seq(1));
+        assert_eq!(entry.read().head, Seq(1));
+        assert!(registry.streams_of(&bob.id).is_empty());
+
+        open.send(()).unwrap();
+        let appended = join.await.unwrap().unwrap();
+        assert_eq!(appended.seq, Seq(2));
+        assert!(entry.read().is_member(&bob.id));
+        assert_eq!(entry.committed_head(), Seq(2));
+        assert_eq!(registry.streams_of(&bob.id), vec![stream]);
+
+        open.send(()).unwrap();
+        seq.stop().await;
+        drop(seq);
+        thread.join().unwrap();
+    }
 }

@@ -51,9 +51,11 @@ impl From<EventBody> for Decision {
 }
 
 /// Decide. `Ok(None)` means "nothing to append, already so" (joining twice).
-/// `lookup` reads one event of this stream from the log.
+/// `head` is the stream's last seq including events decided but not yet
+/// committed; `lookup` reads one event of this stream (log or pending).
 pub fn decide(
     state: Option<&StreamState>,
+    head: Seq,
     actor: &Actor,
     action: Action,
     lookup: &dyn Fn(Seq) -> AppResult<Option<Event>>,
@@ -126,20 +128,20 @@ pub fn decide(
         Action::Post { text, reply_to, mentions } => {
             require_writer(st, actor)?;
             if let Some(r) = reply_to {
-                message_at(st, r, lookup)?;
+                message_at(st, head, r, lookup)?;
             }
             EventBody::MessagePosted { text, reply_to, mentions }
         }
         Action::Edit { target, text, mentions } => {
             require_writer(st, actor)?;
-            let original = message_at(st, target, lookup)?;
+            let original = message_at(st, head, target, lookup)?;
             if original.author != actor.id {
                 return Err(AppError::Forbidden("only the author can edit a message".into()));
             }
             EventBody::MessageEdited { target, text, mentions }
         }
         Action::Delete { target } => {
-            let original = message_at(st, target, lookup)?;
+            let original = message_at(st, head, target, lookup)?;
             if original.author != actor.id && !actor.role.can_moderate() {
                 return Err(AppError::Forbidden("only the author or a moderator can delete a message".into()));
             }
@@ -147,7 +149,7 @@ pub fn decide(
         }
         Action::React { target, emoji } => {
             require_writer(st, actor)?;
-            message_at(st, target, lookup)?;
+            message_at(st, head, target, lookup)?;
             if st.reactions.get(&target).is_some_and(|s| s.contains(&(emoji.clone(), actor.id.clone()))) {
                 return Err(AppError::Conflict("you already reacted with that emoji".into()));
             }
@@ -173,9 +175,9 @@ fn require_writer(st: &StreamState, actor: &Actor) -> AppResult<()> {
 }
 
 /// The live (not deleted) message at `seq`, or `not_found`.
-fn message_at(st: &StreamState, seq: Seq, lookup: &dyn Fn(Seq) -> AppResult<Option<Event>>) -> AppResult<Event> {
+fn message_at(st: &StreamState, head: Seq, seq: Seq, lookup: &dyn Fn(Seq) -> AppResult<Option<Event>>) -> AppResult<Event> {
     let missing = || AppError::NotFound(format!("no message at seq {seq}"));
-    if seq == Seq(0) || seq > st.head || st.deleted.contains(&seq) {
+    if seq == Seq(0) || seq > head || st.deleted.contains(&seq) {
         return Err(missing());
     }
     match lookup(seq)? {
@@ -215,9 +217,9 @@ mod tests {
     fn private_channel_is_invisible_to_outsiders() {
         let st = channel(StreamKind::PrivateChannel, &["ann"]);
         let post = Action::Post { text: "x".into(), reply_to: None, mentions: vec![] };
-        let err = decide(Some(&st), &actor("eve", Role::Member), post, &none).unwrap_err();
+        let err = decide(Some(&st), st.head, &actor("eve", Role::Member), post, &none).unwrap_err();
         assert!(matches!(err, AppError::NotFound(_)));
-        let err = decide(Some(&st), &actor("eve", Role::Member), Action::Join, &none).unwrap_err();
+        let err = decide(Some(&st), st.head, &actor("eve", Role::Member), Action::Join, &none).unwrap_err();
         assert!(matches!(err, AppError::NotFound(_)));
     }
 
@@ -225,15 +227,15 @@ mod tests {
     fn public_channel_needs_join_before_post_and_join_is_idempotent() {
         let st = channel(StreamKind::Channel, &["ann"]);
         let post = Action::Post { text: "x".into(), reply_to: None, mentions: vec![] };
-        assert!(matches!(decide(Some(&st), &actor("bob", Role::Member), post, &none), Err(AppError::Forbidden(_))));
-        assert!(decide(Some(&st), &actor("bob", Role::Member), Action::Join, &none).unwrap().is_some());
-        assert!(decide(Some(&st), &actor("ann", Role::Member), Action::Join, &none).unwrap().is_none());
+        assert!(matches!(decide(Some(&st), st.head, &actor("bob", Role::Member), post, &none), Err(AppError::Forbidden(_))));
+        assert!(decide(Some(&st), st.head, &actor("bob", Role::Member), Action::Join, &none).unwrap().is_some());
+        assert!(decide(Some(&st), st.head, &actor("ann", Role::Member), Action::Join, &none).unwrap().is_none());
     }
 
     #[test]
     fn dm_membership_is_fixed() {
         let st = channel(StreamKind::Dm, &["ann", "bob"]);
-        let err = decide(Some(&st), &actor("ann", Role::Member), Action::Invite { user: "eve".into() }, &none);
+        let err = decide(Some(&st), st.head, &actor("ann", Role::Member), Action::Invite { user: "eve".into() }, &none);
         assert!(matches!(err, Err(AppError::Forbidden(_))));
     }
 }

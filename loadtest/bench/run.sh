@@ -91,6 +91,9 @@ if [ -z "${SKIP_BUILD:-}" ]; then
   cargo build --release -p agora -p agora-loadtest
 fi
 HARNESS=$ROOT/target/release/agora-loadtest
+# The commit the binaries were built from (others may commit while this runs); -dirty if
+# the tree had uncommitted changes.
+AGORA_COMMIT=$(git -C "$ROOT" describe --always --dirty --abbrev=7)
 AGORA=$ROOT/target/release/agora
 CEILING=$ROOT/target/release/agora-tcp-ceiling
 case " $SYSTEMS " in *" nats "*)
@@ -202,7 +205,7 @@ ELAPSED=$(( $(date +%s) - T0 ))
 {
   echo "# side by side, $(date -u +%Y-%m-%d), $(nproc) cores, server pinned to core $SERVER_CORE, harness to core $CLIENT_CORE"
   echo
-  echo "agora $(git -C "$ROOT" rev-parse --short HEAD) (durable: group commit + fsync, bench limits);" \
+  echo "agora $AGORA_COMMIT (durable: group commit + fsync, bench limits);" \
     "nats-server $(nats-server --version 2>/dev/null | awk '{print $2}' || echo '?') (no persistence);" \
     "node $(node --version 2>/dev/null || echo '?') + ws $(node -p 'require("'"$BENCH"'/node_modules/ws/package.json").version' 2>/dev/null || echo '?') (no persistence);" \
     "tcp-ceiling: agora-tcp-ceiling (length-prefixed frames over loopback TCP, no storage)."

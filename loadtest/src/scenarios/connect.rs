@@ -186,6 +186,12 @@ pub async fn run_shard(a: &ConnectArgs, env: Env, plan: &Plan, (shard, shards): 
         bar.inc(1);
     }
     bar.finish_and_clear();
+    // Connections still opening when the wait ran out are failures too, not silence.
+    let unfinished = range.len() as u64 - ok - failed;
+    if unfinished > 0 {
+        failed += unfinished;
+        result.error(format!("{unfinished} connections neither opened nor failed within {:?} after the ramp", c.op_timeout * 2));
+    }
     let ramp_secs = ramp_start.elapsed().as_secs_f64();
     result.count("connected", ok);
     result.count("connected_at_ready", ok);

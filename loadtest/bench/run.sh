@@ -19,7 +19,10 @@
 #              for PACED_SECS: publish->delivery p50/p99/p99.9/max below saturation.
 #   idle     : IDLE_CONNS (19000) idle connections, subscribed, over 2 harness processes and
 #              2 source addresses (the 20,000 open-files limit): zero errors, and server RSS
-#              per connection (fresh server, settled RSS before as the baseline).
+#              per connection (fresh server, settled RSS before as the baseline). IDLE_RATE
+#              (2000) connections/s: Node's accept queue overflows at 4000/s. agora: one user per
+#              IDLE_CONNS_PER_USER (1000) connections (each login is an argon2 hash whose memory
+#              the allocator keeps, so it raises the baseline and may be reused by connections).
 #   publish  : agora only (the peers do not persist): PUB_PUBLISHERS (16) publishers on as
 #              many streams, no subscribers, for PUB_SECS: durable acked posts/s, publish->ack.
 # Systems (SYSTEMS): agora (JSON frames), agora-msgpack (the same server, MessagePack frames:
@@ -44,7 +47,8 @@ PACED_SUBS=${PACED_SUBS:-1000}
 PACED_RATE=${PACED_RATE:-40}
 PACED_SECS=${PACED_SECS:-10s}
 IDLE_CONNS=${IDLE_CONNS:-19000}
-IDLE_RATE=${IDLE_RATE:-4000}
+IDLE_RATE=${IDLE_RATE:-2000}
+IDLE_CONNS_PER_USER=${IDLE_CONNS_PER_USER:-1000}
 PUB_PUBLISHERS=${PUB_PUBLISHERS:-16}
 PUB_SECS=${PUB_SECS:-10s}
 SERVER_CORE=${SERVER_CORE:-0}
@@ -191,7 +195,7 @@ for w in $WORKLOADS; do
         paced) run "$w" "$system" "$rep" fanout --subscribers "$PACED_SUBS" --subs-per-user 500 --publishers 4 \
           --rate "$PACED_RATE" --size "$SIZE" --duration "$PACED_SECS" ;;
         idle) run "$w" "$system" "$rep" connect --connections "$IDLE_CONNS" --rate "$IDLE_RATE" --duration 5s \
-          --procs 2 --source-addrs 127.0.0.2,127.0.0.3 --op-timeout 20s ;;
+          --procs 2 --source-addrs 127.0.0.2,127.0.0.3 --op-timeout 20s --conns-per-user "$IDLE_CONNS_PER_USER" ;;
         publish) run "$w" "$system" "$rep" fanout --subscribers 0 --publishers "$PUB_PUBLISHERS" \
           --streams "$PUB_PUBLISHERS" --rate 0 --size "$SIZE" --duration "$PUB_SECS" ;;
         *) echo "unknown workload $w (fanout5k streams paced idle publish)" >&2; exit 2 ;;
@@ -216,6 +220,6 @@ ELAPSED=$(( $(date +%s) - T0 ))
   echo
   echo "Command: WORKLOADS=\"$WORKLOADS\" SYSTEMS=\"$SYSTEMS\" loadtest/bench/run.sh (REPS=$REPS SIZE=$SIZE" \
     "FANOUT_SUBS=$FANOUT_SUBS FANOUT_MSGS=$FANOUT_MSGS STREAMS=$STREAMS STREAM_SUBS=$STREAM_SUBS STREAM_MSGS=$STREAM_MSGS" \
-    "PACED_SUBS=$PACED_SUBS PACED_RATE=$PACED_RATE PACED_SECS=$PACED_SECS IDLE_CONNS=$IDLE_CONNS PUB_PUBLISHERS=$PUB_PUBLISHERS" \
+    "PACED_SUBS=$PACED_SUBS PACED_RATE=$PACED_RATE PACED_SECS=$PACED_SECS IDLE_CONNS=$IDLE_CONNS IDLE_RATE=$IDLE_RATE IDLE_CONNS_PER_USER=$IDLE_CONNS_PER_USER PUB_PUBLISHERS=$PUB_PUBLISHERS" \
     "PUB_SECS=$PUB_SECS); measured in ${ELAPSED}s. Raw runs: $OUT."
 } | tee "$OUT/summary.md"

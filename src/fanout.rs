@@ -70,9 +70,23 @@ pub enum Outbound {
     /// Start (or restart) delivering `stream`: write `reply` (the subscribe
     /// reply), then replay (since, committed head] from the log, then live.
     /// One item, so no live event can fall between the reply and the replay.
-    Subscribed { reply: Option<Message>, stream: StreamId, since: Seq, entry: Arc<StreamEntry> },
+    /// Boxed, like `Unsubscribed`: every queue preallocates a block of items, so
+    /// the largest variant sets a floor on each idle connection's memory.
+    Subscribed(Box<Subscribed>),
     /// Write `reply` (if any), then stop delivering `stream`.
-    Unsubscribed { reply: Option<Message>, stream: StreamId },
+    Unsubscribed(Box<Unsubscribed>),
+}
+
+pub struct Subscribed {
+    pub reply: Option<Message>,
+    pub stream: StreamId,
+    pub since: Seq,
+    pub entry: Arc<StreamEntry>,
+}
+
+pub struct Unsubscribed {
+    pub reply: Option<Message>,
+    pub stream: StreamId,
 }
 
 impl Outbound {
@@ -80,8 +94,12 @@ impl Outbound {
     /// gives the reply back if this item does not carry one.
     pub fn attach_reply(&mut self, m: Message) -> Option<Message> {
         match self {
-            Outbound::Subscribed { reply, .. } | Outbound::Unsubscribed { reply, .. } if reply.is_none() => {
-                *reply = Some(m);
+            Outbound::Subscribed(s) if s.reply.is_none() => {
+                s.reply = Some(m);
+                None
+            }
+            Outbound::Unsubscribed(u) if u.reply.is_none() => {
+                u.reply = Some(m);
                 None
             }
             _ => Some(m),
@@ -190,7 +208,7 @@ impl Hub {
         }
         for c in removed {
             self.metrics.subscriptions.dec();
-            c.deliver(Outbound::Unsubscribed { reply: None, stream: stream.clone() }, &self.metrics);
+            c.deliver(Outbound::Unsubscribed(Box::new(Unsubscribed { reply: None, stream: stream.clone() })), &self.metrics);
         }
     }
 

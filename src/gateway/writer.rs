@@ -10,7 +10,7 @@
 //! slow consumer; so does a full queue (decided by the hub).
 
 use crate::engine::EventLog;
-use crate::fanout::{Closer, Outbound, SharedFrame};
+use crate::fanout::{Closer, Outbound, SharedFrame, Subscribed, Unsubscribed};
 use agora_protocol::{CloseCode, Encoding, Push, Seq, StreamId};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::SplitSink;
@@ -126,7 +126,8 @@ impl Writer {
                     out.push(f.message(self.enc));
                 }
             }
-            Outbound::Subscribed { reply, stream, since, entry } => {
+            Outbound::Subscribed(s) => {
+                let Subscribed { reply, stream, since, entry } = *s;
                 out.extend(reply);
                 self.cursors.insert(stream.clone(), since);
                 // Replay to the head committed *now*, not when subscribe ran: an
@@ -134,7 +135,8 @@ impl Writer {
                 // come from the log.
                 self.catch_up(&stream, entry.committed_head(), out)?;
             }
-            Outbound::Unsubscribed { reply, stream } => {
+            Outbound::Unsubscribed(u) => {
+                let Unsubscribed { reply, stream } = *u;
                 out.extend(reply);
                 self.cursors.remove(&stream);
             }

@@ -8,7 +8,7 @@
 use super::{Session};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
-use crate::fanout::Outbound;
+use crate::fanout::{Outbound, Subscribed, Unsubscribed};
 use agora_protocol::ops::{Empty, HistoryOk, PresenceStatus, SubscribeOk};
 use agora_protocol::push::OkBody;
 use agora_protocol::{Seq, StreamId};
@@ -58,7 +58,7 @@ pub(super) fn subscribe(
             .collect()
     };
     let ok = SubscribeOk { stream: stream.clone(), head, epoch: current_epoch, recovered, presence };
-    Ok((OkBody::Subscribe(ok), vec![Outbound::Subscribed { reply: None, stream, since, entry }]))
+    Ok((OkBody::Subscribe(ok), vec![Outbound::Subscribed(Box::new(Subscribed { reply: None, stream, since, entry }))]))
 }
 
 pub(super) fn unsubscribe(app: &Arc<App>, s: &mut Session, stream: StreamId) -> AppResult<(OkBody, Vec<Outbound>)> {
@@ -66,7 +66,7 @@ pub(super) fn unsubscribe(app: &Arc<App>, s: &mut Session, stream: StreamId) -> 
         return Err(AppError::NotFound("not subscribed to that stream".into()));
     }
     app.hub.unsubscribe(&stream, s.conn.id);
-    Ok((OkBody::Empty(Empty {}), vec![Outbound::Unsubscribed { reply: None, stream }]))
+    Ok((OkBody::Empty(Empty {}), vec![Outbound::Unsubscribed(Box::new(Unsubscribed { reply: None, stream }))]))
 }
 
 pub(super) fn history(

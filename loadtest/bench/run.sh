@@ -183,9 +183,12 @@ systems_for() {
 }
 
 T0=$(date +%s)
+IDLE_SEQ=$(( $(date +%s) % 40000 ))
+# Repetitions outermost, systems inside: a disturbance (another process on the machine)
+# then spreads over every system instead of landing on one.
 for w in $WORKLOADS; do
-  for system in $(systems_for "$w"); do
-    for rep in $(seq 1 "$REPS"); do
+  for rep in $(seq 1 "$REPS"); do
+    for system in $(systems_for "$w"); do
       case $w in
         fanout5k) run "$w" "$system" "$rep" fanout --subscribers "$FANOUT_SUBS" --subs-per-user 500 --publishers 4 \
           --rate 0 --messages $((FANOUT_MSGS / 4)) --size "$SIZE" --duration 20s --drain-timeout 60s ;;
@@ -194,8 +197,12 @@ for w in $WORKLOADS; do
           --duration 20s --drain-timeout 60s ;;
         paced) run "$w" "$system" "$rep" fanout --subscribers "$PACED_SUBS" --subs-per-user 500 --publishers 4 \
           --rate "$PACED_RATE" --size "$SIZE" --duration "$PACED_SECS" ;;
-        idle) run "$w" "$system" "$rep" connect --connections "$IDLE_CONNS" --rate "$IDLE_RATE" --duration 5s \
-          --procs 2 --source-addrs 127.0.0.2,127.0.0.3 --op-timeout 20s --conns-per-user "$IDLE_CONNS_PER_USER" ;;
+        idle) # Fresh source addresses for every run: the previous run's 19,000 client ports
+          # sit in TIME_WAIT for 60 s, and bind() on a nearly full port range stalls the ramp.
+          IDLE_SEQ=$((IDLE_SEQ + 1))
+          src=127.$((IDLE_SEQ / 200 + 1)).$((IDLE_SEQ % 200 + 10))
+          run "$w" "$system" "$rep" connect --connections "$IDLE_CONNS" --rate "$IDLE_RATE" --duration 5s \
+          --procs 2 --source-addrs "$src.2,$src.3" --op-timeout 20s --conns-per-user "$IDLE_CONNS_PER_USER" ;;
         publish) run "$w" "$system" "$rep" fanout --subscribers 0 --publishers "$PUB_PUBLISHERS" \
           --streams "$PUB_PUBLISHERS" --rate 0 --size "$SIZE" --duration "$PUB_SECS" ;;
         *) echo "unknown workload $w (fanout5k streams paced idle publish)" >&2; exit 2 ;;

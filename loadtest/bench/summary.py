@@ -138,7 +138,7 @@ for w in workloads:
         print()
     elif w == "idle":
         print(f"## idle connections: {p.get('connections')} connections, subscribed, held {p.get('duration_s')} s, "
-              f"{p.get('procs')} harness processes, source addresses {','.join(p.get('source_addrs') or [])}\n")
+              f"{p.get('procs')} harness processes, two fresh loopback source addresses per run\n")
         base = None
         rows = []
         for s in systems:

@@ -41,8 +41,9 @@ taskset -c 1 "$HARNESS" fanout --url ws://127.0.0.1:"$port"/ws --admin-password 
   --subscribers "$SUBS" --subs-per-user 500 --publishers 4 --rate 0 --messages $((MSGS / 4)) --size 100 \
   --duration 60s --drain-timeout 60s --server-pid "$SERVER_PID" --quiet >"$OUT/fanout.txt" 2>&1 || true
 kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null || true; PERF_PID=
-"$PERF" report -i "$OUT/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -v '^$' | head -30 >"$OUT/by-dso.txt"
-"$PERF" report -i "$OUT/perf.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null | grep -v '^$' | head -60 >"$OUT/by-symbol.txt"
+# Whole reports to files (a `| head` would SIGPIPE perf and, with pipefail, end the script).
+"$PERF" report -i "$OUT/perf.data" --no-children --sort dso --stdio -g none >"$OUT/by-dso.txt" 2>/dev/null
+"$PERF" report -i "$OUT/perf.data" --no-children --sort dso,symbol --stdio -g none >"$OUT/by-symbol.txt" 2>/dev/null
 grep -E "PASS|FAIL|delivered/s|CPU" "$OUT/fanout.txt"
-echo "--- by dso"; grep -v '^#' "$OUT/by-dso.txt" | head -12
-echo "--- by symbol"; grep -v '^#' "$OUT/by-symbol.txt" | head -30
+echo "--- by dso"; grep -v -e '^#' -e '^$' "$OUT/by-dso.txt" | sed -n 1,12p
+echo "--- by symbol"; grep -v -e '^#' -e '^$' "$OUT/by-symbol.txt" | sed -n 1,30p

@@ -54,6 +54,10 @@ pub struct Sequencer {
     tx: mpsc::Sender<Job>,
 }
 
+fn stopped() -> AppError {
+    AppError::Unavailable("server is shutting down".into())
+}
+
 pub fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
@@ -86,12 +90,14 @@ impl Sequencer {
 
     /// Append the events `action` decides on, durably. Resolves after the fsync.
     pub async fn append(&self, stream: StreamId, actor: Actor, action: Action, idem: Option<String>) -> AppResult<Appended> {
+        self.call(|reply| Job::Append { stream, actor, action, idem, reply }).await
+    }
+
+    /// Send a job and wait for its answer; a stopped writer means `unavailable`.
+    async fn call<T>(&self, job: impl FnOnce(oneshot::Sender<AppResult<T>>) -> Job) -> AppResult<T> {
         let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Job::Append { stream, actor, action, idem, reply })
-            .await
-            .map_err(|_| AppError::Unavailable("server is shutting down".into()))?;
-        rx.await.map_err(|_| AppError::Unavailable("server is shutting down".into()))?
+        self.tx.send(job(reply)).await.map_err(|_| stopped())?;
+        rx.await.map_err(|_| stopped())?
     }
 
     /// Enqueue an append and return the future of its result, so the caller can
@@ -106,9 +112,9 @@ impl Sequencer {
         let (reply, rx) = oneshot::channel();
         self.tx.try_send(Job::Append { stream, actor, action, idem, reply }).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => AppError::Unavailable("write queue full; retry".into()),
-            mpsc::error::TrySendError::Closed(_) => AppError::Unavailable("server is shutting down".into()),
+            mpsc::error::TrySendError::Closed(_) => stopped(),
         })?;
-        Ok(async move { rx.await.map_err(|_| AppError::Unavailable("server is shutting down".into()))? })
+        Ok(async move { rx.await.map_err(|_| stopped())? })
     }
 
     /// Commit everything queued so far, then stop the writer thread.
@@ -119,22 +125,12 @@ impl Sequencer {
     /// Durably raise a u64 record to `value` if that is an increase (never moves it back).
     /// Compare-and-write happens on the writer thread, so concurrent calls cannot regress it.
     pub async fn advance(&self, table: Table, key: Vec<u8>, value: u64) -> AppResult<bool> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Job::Advance { table, key, value, reply })
-            .await
-            .map_err(|_| AppError::Unavailable("server is shutting down".into()))?;
-        rx.await.map_err(|_| AppError::Unavailable("server is shutting down".into()))?
+        self.call(|reply| Job::Advance { table, key, value, reply }).await
     }
 
     /// Durably write state-table records (users, tokens, read markers).
     pub async fn put(&self, puts: Vec<Put>) -> AppResult<()> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Job::Put { puts, reply })
-            .await
-            .map_err(|_| AppError::Unavailable("server is shutting down".into()))?;
-        rx.await.map_err(|_| AppError::Unavailable("server is shutting down".into()))?
+        self.call(|reply| Job::Put { puts, reply }).await
     }
 }
 

@@ -1,6 +1,6 @@
 //! Channels and DMs: create, open, join, leave, invite, rename, topic, info, listing.
 
-use super::messages::submit;
+use super::messages::{submit, submit_then};
 use super::{check_len, read_state, Outcome, Session};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
@@ -163,17 +163,9 @@ pub(super) fn invite(app: &Arc<App>, s: &Session, stream: StreamId, user: UserId
     if !app.auth.exists(&user) {
         return Outcome::err(AppError::NotFound(format!("no user {user}")));
     }
-    let fut = match app.sequencer.submit(stream.clone(), s.actor(), Action::Invite { user: user.clone() }, None) {
-        Ok(f) => f,
-        Err(e) => return Outcome::err(e),
-    };
-    let app = app.clone();
-    let actor = s.user.id.clone();
-    Outcome::Later(Box::pin(async move {
-        let a = fut.await?;
-        announce_added(&app, &stream, &[user], &actor);
-        Ok(OkBody::Append(agora_protocol::ops::AppendOk { stream: a.stream, seq: a.seq, at: a.at, duplicate: a.duplicate }))
-    }))
+    let (app2, actor, target) = (app.clone(), s.user.id.clone(), stream.clone());
+    let action = Action::Invite { user: user.clone() };
+    submit_then(app, s, stream, action, None, move |_| announce_added(&app2, &target, &[user], &actor))
 }
 
 pub(super) fn rename(app: &Arc<App>, s: &Session, stream: StreamId, name: String) -> Outcome {

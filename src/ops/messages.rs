@@ -3,6 +3,7 @@
 use super::{check_len, Outcome, Session};
 use crate::app::App;
 use crate::error::AppError;
+use crate::sequencer::Appended;
 use crate::streams::{can_read, Action};
 use crate::streams::text::mention_candidates;
 use agora_protocol::ops::AppendOk;
@@ -13,6 +14,18 @@ use std::time::Instant;
 
 /// Submit an append in order and reply once it is durable.
 pub(super) fn submit(app: &Arc<App>, s: &Session, stream: StreamId, action: Action, idem: Option<String>) -> Outcome {
+    submit_then(app, s, stream, action, idem, |_| {})
+}
+
+/// Like [`submit`], running `after` once the append is durable, before the reply.
+pub(super) fn submit_then(
+    app: &Arc<App>,
+    s: &Session,
+    stream: StreamId,
+    action: Action,
+    idem: Option<String>,
+    after: impl FnOnce(&Appended) + Send + 'static,
+) -> Outcome {
     let started = Instant::now();
     let fut = match app.sequencer.submit(stream, s.actor(), action, idem) {
         Ok(f) => f,
@@ -22,6 +35,7 @@ pub(super) fn submit(app: &Arc<App>, s: &Session, stream: StreamId, action: Acti
     Outcome::Later(Box::pin(async move {
         let a = fut.await?;
         metrics.append_seconds.observe(started.elapsed().as_secs_f64());
+        after(&a);
         Ok(OkBody::Append(AppendOk { stream: a.stream, seq: a.seq, at: a.at, duplicate: a.duplicate }))
     }))
 }

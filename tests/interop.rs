@@ -88,3 +88,80 @@ async fn the_server_echoes_the_chosen_subprotocol() {
         assert_eq!(resp.headers().get("sec-websocket-protocol").unwrap(), expect);
     }
 }
+
+/// Connect offering `offer` (a subprotocol list) and return the socket and the
+/// subprotocol the server chose.
+async fn connect_offering(srv: &TestServer, token: &str, offer: &'static str) -> (Ws, Option<String>) {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::HeaderValue;
+    let mut req = srv.ws_url().into_client_request().unwrap();
+    req.headers_mut().insert("authorization", HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
+    req.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static(offer));
+    let (ws, resp) = tokio_tungstenite::connect_async(req).await.expect("ws connect");
+    let chosen = resp.headers().get("sec-websocket-protocol").map(|v| v.to_str().unwrap().to_owned());
+    (ws, chosen)
+}
+
+#[tokio::test]
+async fn batched_subprotocols_carry_several_frames_per_message_in_order() {
+    use agora_protocol::codec::{batch_frames, decode_server_frame, encode};
+    use agora_protocol::{Push, ServerFrame};
+    use futures_util::SinkExt;
+    let srv = TestServer::start_with(|c| {
+        c.limits.rate.post_per_sec = 1000;
+        c.limits.rate.post_burst = 1000;
+    })
+    .await;
+    let t = srv.user("ann").await;
+    let mut ann = srv.connect(&t).await;
+    let ch = ann.create_channel("batched").await;
+    let texts: Vec<String> = (0..40).map(|i| format!("message {i}\nwith a newline")).collect();
+    ann.post_many(&ch, &texts).await;
+    for (offer, enc) in [
+        ("agora.json.batch.v1, agora.json.v1", Encoding::Json),
+        ("agora.msgpack.batch.v1", Encoding::MsgPack),
+    ] {
+        let (mut ws, chosen) = connect_offering(&srv, &t, offer).await;
+        let expected = if enc == Encoding::Json { "agora.json.batch.v1" } else { "agora.msgpack.batch.v1" };
+        assert_eq!(chosen.as_deref(), Some(expected), "batched is preferred when offered");
+        // A replay from seq 0 is written in one go: the reply and 41 events (stream_created + 40).
+        let sub = serde_json::json!({"id": 1, "op": "subscribe", "stream": ch, "since": 0});
+        let m = match enc {
+            Encoding::Json => Message::Text(sub.to_string().into()),
+            Encoding::MsgPack => Message::Binary(encode(&sub, enc).into()),
+        };
+        ws.send(m).await.unwrap();
+        let (mut messages, mut seqs, mut replied) = (0, Vec::new(), false);
+        while seqs.len() < 41 {
+            let m = tokio::time::timeout(WAIT, ws.next()).await.expect("a message").expect("open").expect("ok");
+            let bytes = match (enc, m) {
+                (Encoding::Json, Message::Text(t)) => t.as_bytes().to_vec(),
+                (Encoding::MsgPack, Message::Binary(b)) => b.to_vec(),
+                (_, Message::Ping(_)) => continue,
+                (_, other) => panic!("{enc:?}: unexpected {other:?}"),
+            };
+            messages += 1;
+            for frame in batch_frames(&bytes, enc) {
+                match decode_server_frame(frame.unwrap(), enc).unwrap() {
+                    ServerFrame::Reply { re: Some(1), result: Ok(_) } => replied = true,
+                    ServerFrame::Push(Push::Event(e)) => seqs.push(e.seq.0),
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+        assert!(replied, "{enc:?}: the subscribe reply arrived");
+        assert_eq!(seqs, (1..=41).collect::<Vec<_>>(), "{enc:?}: every event once, in order");
+        assert!(messages < 41, "{enc:?}: 42 frames came in {messages} messages, so some were batched");
+    }
+    // Without a batch subprotocol, one frame per message as before.
+    let (mut ws, chosen) = connect_offering(&srv, &t, "agora.json.v1").await;
+    assert_eq!(chosen.as_deref(), Some("agora.json.v1"));
+    ws.send(Message::Text(serde_json::json!({"id": 1, "op": "subscribe", "stream": ch, "since": 0}).to_string().into()))
+        .await
+        .unwrap();
+    for _ in 0..42 {
+        let m = tokio::time::timeout(WAIT, ws.next()).await.expect("a message").expect("open").expect("ok");
+        let Message::Text(t) = m else { panic!("{m:?}") };
+        assert!(!t.as_str().contains('\n'), "one frame per message: {t}");
+    }
+}

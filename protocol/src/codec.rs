@@ -149,6 +149,61 @@ pub fn decode_request(bytes: &[u8], enc: Encoding) -> Result<Request, DecodeErro
     })
 }
 
+/// The frames of one server message on a batched connection (the `*.batch.v1`
+/// subprotocols), in order. JSON: one frame per line (the server's JSON never
+/// contains a raw newline; empty lines are skipped). MessagePack: consecutive
+/// values, each found by skipping one value with the depth cap. On a connection
+/// without batching every message is exactly one frame, and this yields it whole.
+pub fn batch_frames(bytes: &[u8], enc: Encoding) -> BatchFrames<'_> {
+    BatchFrames { rest: bytes, enc }
+}
+
+/// Iterator returned by [`batch_frames`]; an undecodable MessagePack remainder is
+/// yielded once as an error, and iteration stops.
+pub struct BatchFrames<'a> {
+    rest: &'a [u8],
+    enc: Encoding,
+}
+
+impl<'a> Iterator for BatchFrames<'a> {
+    type Item = Result<&'a [u8], String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.enc {
+            Encoding::Json => loop {
+                if self.rest.is_empty() {
+                    return None;
+                }
+                let end = self.rest.iter().position(|&b| b == b'\n').unwrap_or(self.rest.len());
+                let frame = &self.rest[..end];
+                self.rest = self.rest.get(end + 1..).unwrap_or(&[]);
+                if !frame.iter().all(u8::is_ascii_whitespace) {
+                    return Some(Ok(frame));
+                }
+            },
+            Encoding::MsgPack => {
+                if self.rest.is_empty() {
+                    return None;
+                }
+                let mut de = rmp_serde::Deserializer::new(std::io::Cursor::new(self.rest));
+                de.set_max_depth(MAX_DEPTH);
+                match serde::de::IgnoredAny::deserialize(&mut de) {
+                    Ok(_) => {
+                        let end = (de.position() as usize).min(self.rest.len());
+                        let (frame, rest) = self.rest.split_at(end);
+                        self.rest = rest;
+                        Some(Ok(frame))
+                    }
+                    Err(e) => {
+                        self.rest = &[];
+                        Some(Err(format!("undecodable MessagePack in a batch: {e}")))
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Decode a server frame (for clients).
 pub fn decode_server_frame(bytes: &[u8], enc: Encoding) -> Result<ServerFrame, String> {
     let value: serde_json::Value = decode(bytes, enc)?;
@@ -170,6 +225,32 @@ pub fn decode_server_frame(bytes: &[u8], enc: Encoding) -> Result<ServerFrame, S
 mod tests {
     use super::*;
     use crate::ids::StreamId;
+
+    #[test]
+    fn batches_split_into_their_frames_in_both_encodings() {
+        let frames = [
+            Push::Typing { stream: StreamId::from("ch_a"), user: "ann".into(), ttl_ms: 3000 },
+            Push::Typing { stream: StreamId::from("ch_b"), user: "bob\nby".into(), ttl_ms: 10 },
+        ];
+        for enc in Encoding::ALL {
+            let parts: Vec<Vec<u8>> = frames.iter().map(|f| encode(f, enc)).collect();
+            let sep: &[u8] = if enc == Encoding::Json { b"\n" } else { b"" };
+            let batch = parts.join(sep);
+            let got: Vec<&[u8]> = batch_frames(&batch, enc).map(|r| r.unwrap()).collect();
+            assert_eq!(got, parts.iter().map(|p| p.as_slice()).collect::<Vec<_>>(), "{enc:?}");
+            // One frame alone is its own batch.
+            assert_eq!(batch_frames(&parts[0], enc).count(), 1);
+            let back: Push = decode(got[1], enc).unwrap();
+            assert_eq!(back, frames[1]);
+        }
+        // A truncated MessagePack value is an error, once.
+        let mp = encode(&frames[0], Encoding::MsgPack);
+        let bad = [mp.as_slice(), &mp[..mp.len() - 2]].concat();
+        let got: Vec<_> = batch_frames(&bad, Encoding::MsgPack).collect();
+        assert_eq!(got.len(), 2);
+        assert!(got[0].is_ok() && got[1].is_err());
+        assert_eq!(batch_frames(b"\n\n", Encoding::Json).count(), 0);
+    }
 
     #[test]
     fn decodes_a_post_in_both_encodings() {

@@ -27,3 +27,9 @@ pub use push::{Push, Reply, ServerFrame};
 pub const SUBPROTOCOL_JSON: &str = "agora.json.v1";
 /// Subprotocol a client names for MessagePack binary frames.
 pub const SUBPROTOCOL_MSGPACK: &str = "agora.msgpack.v1";
+/// JSON with batched server messages: one text message may carry several frames,
+/// one per line (see [`codec::batch_frames`]). Clients still send one frame per message.
+pub const SUBPROTOCOL_JSON_BATCH: &str = "agora.json.batch.v1";
+/// MessagePack with batched server messages: one binary message may carry several
+/// frames, as consecutive MessagePack values.
+pub const SUBPROTOCOL_MSGPACK_BATCH: &str = "agora.msgpack.batch.v1";

@@ -10,7 +10,7 @@ mod writer;
 
 use crate::app::App;
 use crate::error::AppError;
-use agora_protocol::{Encoding, SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK};
+use agora_protocol::{Encoding, SUBPROTOCOL_JSON, SUBPROTOCOL_JSON_BATCH, SUBPROTOCOL_MSGPACK, SUBPROTOCOL_MSGPACK_BATCH};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap};
@@ -63,7 +63,9 @@ pub async fn upgrade(
     let token = bearer(&headers).or(q.token);
     let limits = &app.config.limits;
     let ws = ws
-        .protocols([SUBPROTOCOL_MSGPACK, SUBPROTOCOL_JSON])
+        // Our preference when a client offers several: MessagePack over JSON, batched
+        // over one frame per message.
+        .protocols([SUBPROTOCOL_MSGPACK_BATCH, SUBPROTOCOL_MSGPACK, SUBPROTOCOL_JSON_BATCH, SUBPROTOCOL_JSON])
         // tungstenite's defaults (64 MiB messages, 128 KiB read buffer, unbounded
         // write buffer) are far too generous for one chat connection.
         .read_buffer_size(4096)
@@ -71,11 +73,13 @@ pub async fn upgrade(
         .max_write_buffer_size(limits.hard_frame_bytes + 256 * 1024)
         .max_message_size(limits.hard_frame_bytes)
         .max_frame_size(limits.hard_frame_bytes);
-    let enc = match ws.selected_protocol().and_then(|p| p.to_str().ok()) {
-        Some(SUBPROTOCOL_MSGPACK) => Encoding::MsgPack,
-        _ => Encoding::Json,
+    let (enc, batch) = match ws.selected_protocol().and_then(|p| p.to_str().ok()) {
+        Some(SUBPROTOCOL_MSGPACK_BATCH) => (Encoding::MsgPack, true),
+        Some(SUBPROTOCOL_MSGPACK) => (Encoding::MsgPack, false),
+        Some(SUBPROTOCOL_JSON_BATCH) => (Encoding::Json, true),
+        _ => (Encoding::Json, false),
     };
     let tracker = app.sessions.clone();
     ws.on_failed_upgrade(|e| tracing::debug!(error = %e, "websocket upgrade failed"))
-        .on_upgrade(move |socket| tracker.track_future(session::run(app, socket, enc, token, peer)))
+        .on_upgrade(move |socket| tracker.track_future(session::run(app, socket, enc, batch, token, peer)))
 }

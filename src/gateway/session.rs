@@ -75,7 +75,9 @@ async fn auth_by_frame(app: &App, socket: &mut WebSocket, enc: Encoding) -> Resu
     }
 }
 
-pub async fn run(app: Arc<App>, mut socket: WebSocket, enc: Encoding, token: Option<String>, peer: SocketAddr) {
+/// `batch`: the client chose a `*.batch.v1` subprotocol, so the writer may put
+/// several frames in one WebSocket message.
+pub async fn run(app: Arc<App>, mut socket: WebSocket, enc: Encoding, batch: bool, token: Option<String>, peer: SocketAddr) {
     // Authenticate: a token from the handshake, or a first `auth` frame.
     let (user, auth_reply) = match token {
         Some(t) => match app.auth.authenticate(&t) {
@@ -96,6 +98,7 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, enc: Encoding, token: Opt
         sink,
         rx,
         enc,
+        batch,
         log: app.log.clone(),
         closer: closer.clone(),
         ping_interval: Duration::from_millis(limits.ping_interval_ms),

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# CPU profile of agora under the fan-out burst (1 stream x SUBS subscribers), with
+# CPU profile of agora under the fan-out burst (STREAMS streams x SUBS subscribers in all), with
 # `perf record -g` on the server only; server pinned to core 0, harness to core 1.
 # The burst is long (MSGS messages) so that setup (logins, handshakes) is a small
 # part of the samples. Writes OUT/perf.data, OUT/by-dso.txt, OUT/by-symbol.txt,
 # OUT/fanout.txt. Bounded: the harness stops after MSGS messages or 60 s.
 #
 #   loadtest/bench/profile.sh                  # SUBS=5000 MSGS=2000
+#   STREAMS=100 PUBS=100 MSGS=100000 loadtest/bench/profile.sh   # the many-streams workload
 #   AGORA=/tmp/agora-prev-target/release/agora OUT=/tmp/prof-prev loadtest/bench/profile.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,6 +14,8 @@ ROOT=$PWD
 BENCH=$ROOT/loadtest/bench
 SUBS=${SUBS:-5000}
 MSGS=${MSGS:-2000}
+STREAMS=${STREAMS:-1}
+PUBS=${PUBS:-4}
 ENCODING=${ENCODING:-json}
 AGORA=${AGORA:-$ROOT/target/release/agora}
 HARNESS=$ROOT/target/release/agora-loadtest
@@ -38,7 +41,7 @@ for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && br
 "$PERF" record -g -p "$SERVER_PID" -o "$OUT/perf.data" 2>"$OUT/perf-record.log" &
 PERF_PID=$!
 taskset -c 1 "$HARNESS" fanout --url ws://127.0.0.1:"$port"/ws --admin-password "$ADMIN_PW" --encoding "$ENCODING" \
-  --subscribers "$SUBS" --subs-per-user 500 --publishers 4 --rate 0 --messages $((MSGS / 4)) --size 100 \
+  --subscribers "$SUBS" --streams "$STREAMS" --subs-per-user 500 --publishers "$PUBS" --rate 0 --messages $((MSGS / PUBS)) --size 100 \
   --duration 60s --drain-timeout 60s --server-pid "$SERVER_PID" --quiet >"$OUT/fanout.txt" 2>&1 || true
 kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null || true; PERF_PID=
 # Whole reports to files (a `| head` would SIGPIPE perf and, with pipefail, end the script).

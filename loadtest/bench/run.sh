@@ -14,7 +14,9 @@
 #   fanout5k : 1 stream x FANOUT_SUBS (5000) subscribers, FANOUT_MSGS (400) messages of SIZE
 #              bytes from 4 publishers as fast as acks allow (window 16 each): deliveries/s.
 #   streams  : STREAMS (100) streams x STREAM_SUBS (50) subscribers each, one publisher per
-#              stream, STREAM_MSGS (100) messages each, as fast as acks allow: deliveries/s.
+#              stream, STREAM_MSGS (1000) messages each, as fast as acks allow: deliveries/s.
+#              (5 M deliveries, ~15 s: steady state. With 100 messages each the run lasted
+#              2.5 s and measured mostly the ramp-up.)
 #   paced    : PACED_SUBS (1000) subscribers, PACED_RATE (40) messages/s from 4 publishers
 #              for PACED_SECS: publish->delivery p50/p99/p99.9/max below saturation.
 #   idle     : IDLE_CONNS (19000) idle connections, subscribed, over 2 harness processes and
@@ -25,9 +27,10 @@
 #              the allocator keeps, so it raises the baseline and may be reused by connections).
 #   publish  : agora only (the peers do not persist): PUB_PUBLISHERS (16) publishers on as
 #              many streams, no subscribers, for PUB_SECS: durable acked posts/s, publish->ack.
-# Systems (SYSTEMS): agora (JSON frames), agora-msgpack (the same server, MessagePack frames:
-# the harness decodes them faster; burst and publish workloads only), nats, ws-broadcast,
-# tcp-ceiling, and agora-prev (the binary AGORA_PREV, e.g. an older commit, JSON frames).
+# Systems (SYSTEMS): agora (JSON, batched messages: agora.json.batch.v1), agora-msgpack (the
+# same server, MessagePack: the harness decodes it faster; burst and publish workloads only),
+# agora-nobatch (JSON, one frame per message), nats, ws-broadcast, tcp-ceiling, and agora-prev
+# (the binary AGORA_PREV, e.g. an older commit, JSON without batching).
 # Results: loadtest/bench/results/DATE/*.json, *.txt and summary.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -42,7 +45,7 @@ FANOUT_SUBS=${FANOUT_SUBS:-5000}
 FANOUT_MSGS=${FANOUT_MSGS:-400}
 STREAMS=${STREAMS:-100}
 STREAM_SUBS=${STREAM_SUBS:-50}
-STREAM_MSGS=${STREAM_MSGS:-100}
+STREAM_MSGS=${STREAM_MSGS:-1000}
 PACED_SUBS=${PACED_SUBS:-1000}
 PACED_RATE=${PACED_RATE:-40}
 PACED_SECS=${PACED_SECS:-10s}
@@ -116,7 +119,7 @@ start() {
   local system=$1 port
   port=$(free_port)
   case $system in
-    agora|agora-msgpack|agora-prev)
+    agora|agora-msgpack|agora-nobatch|agora-prev)
       local data=$WORK/agora-data-$RANDOM bin=$AGORA
       [ "$system" = agora-prev ] && bin=$AGORA_PREV
       mkdir -p "$data"
@@ -150,8 +153,11 @@ EOF
 # target_flags SYSTEM: the harness flags that select the system.
 target_flags() {
   case $1 in
-    agora|agora-prev) echo "--target agora --encoding json --admin-password $ADMIN_PW" ;;
+    agora) echo "--target agora --encoding json --admin-password $ADMIN_PW" ;;
     agora-msgpack) echo "--target agora --encoding msgpack --admin-password $ADMIN_PW" ;;
+    # One WebSocket message per frame: what a client without batching gets (and all an
+    # older binary offers).
+    agora-nobatch|agora-prev) echo "--target agora --encoding json --no-batch --admin-password $ADMIN_PW" ;;
     *) echo "--target $1" ;;
   esac
 }
@@ -175,6 +181,7 @@ systems_for() {
   for s in $SYSTEMS; do
     case $1:$s in
       paced:agora-msgpack|idle:agora-msgpack) ;;                # encoding changes nothing there
+      idle:agora-nobatch) ;;
       publish:nats|publish:ws-broadcast|publish:tcp-ceiling) ;; # no persistence, no durable ack
       *) out+=("$s") ;;
     esac

@@ -91,6 +91,10 @@ pub struct Common {
     /// Frame encoding: JSON text frames or MessagePack binary frames (`agora.msgpack.v1`).
     #[arg(long, value_enum, default_value = "json")]
     pub encoding: EncodingArg,
+    /// One WebSocket message per frame (`agora.json.v1` / `agora.msgpack.v1`) instead of
+    /// the batched subprotocols (`agora.json.batch.v1` / `agora.msgpack.batch.v1`, the default).
+    #[arg(long)]
+    pub no_batch: bool,
     /// Split connections over K child processes of this binary (each holds at most ~20k files).
     #[arg(long, default_value_t = 1)]
     pub procs: usize,

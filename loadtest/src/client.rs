@@ -12,7 +12,10 @@
 
 use agora_protocol::codec::{decode_server_frame, encode};
 use crate::stamp::Stamp;
-use agora_protocol::{Encoding, ErrorBody, Op, Push, Request, ServerFrame, SUBPROTOCOL_MSGPACK};
+use agora_protocol::codec::batch_frames;
+use agora_protocol::{
+    Encoding, ErrorBody, Op, Push, Request, ServerFrame, SUBPROTOCOL_JSON_BATCH, SUBPROTOCOL_MSGPACK, SUBPROTOCOL_MSGPACK_BATCH,
+};
 use anyhow::{anyhow, bail, Context, Result};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
@@ -38,11 +41,13 @@ pub struct ConnectOpts {
     /// Resolved once per run: the server's socket address.
     pub addr: SocketAddr,
     pub encoding: Encoding,
+    /// Ask for batched server messages (the `*.batch.v1` subprotocols).
+    pub batch: bool,
     pub timeout: Duration,
 }
 
 impl ConnectOpts {
-    pub async fn new(url: &str, encoding: Encoding, timeout: Duration) -> Result<Self> {
+    pub async fn new(url: &str, encoding: Encoding, batch: bool, timeout: Duration) -> Result<Self> {
         // tcp:// is the raw-TCP ceiling (`fanout --target tcp-ceiling`).
         let rest = url
             .strip_prefix("ws://")
@@ -54,7 +59,7 @@ impl ConnectOpts {
             .with_context(|| format!("resolving {hostport}"))?
             .min_by_key(|a| !a.is_ipv4())
             .ok_or_else(|| anyhow!("{hostport} resolves to nothing"))?;
-        Ok(ConnectOpts { url: url.to_owned(), addr, encoding, timeout })
+        Ok(ConnectOpts { url: url.to_owned(), addr, encoding, batch, timeout })
     }
 }
 
@@ -99,6 +104,17 @@ fn decode_lite(bytes: &[u8], enc: Encoding) -> Option<LiteEvent> {
         // Frames from the server under test; rmp-serde's own depth limit applies.
         Encoding::MsgPack => rmp_serde::from_slice(bytes).ok()?,
     };
+    lite_event(f)
+}
+
+/// [`decode_lite`] for a text message tungstenite has already checked as UTF-8:
+/// `serde_json::from_str` does not validate it a second time (`from_slice` does,
+/// string by string, which was 5% of the harness's CPU in the many-streams fan-out).
+fn decode_lite_text(text: &str) -> Option<LiteEvent> {
+    lite_event(serde_json::from_str(text).ok()?)
+}
+
+fn lite_event(f: LiteFrame<'_>) -> Option<LiteEvent> {
     if f.ev != "event" {
         return None;
     }
@@ -111,6 +127,19 @@ pub fn decode_frame(bytes: &[u8], enc: Encoding) -> Result<Incoming> {
     if let Some(ev) = decode_lite(bytes, enc) {
         return Ok(Incoming::Event(ev));
     }
+    decode_other(bytes, enc)
+}
+
+/// [`decode_frame`] for a text (JSON) message.
+pub fn decode_text(text: &str) -> Result<Incoming> {
+    if let Some(ev) = decode_lite_text(text) {
+        return Ok(Incoming::Event(ev));
+    }
+    decode_other(text.as_bytes(), Encoding::Json)
+}
+
+/// Replies and pushes other than events: the full protocol types.
+fn decode_other(bytes: &[u8], enc: Encoding) -> Result<Incoming> {
     match decode_server_frame(bytes, enc).map_err(|e| anyhow!("undecodable server frame: {e}"))? {
         ServerFrame::Reply { re, result } => Ok(Incoming::Reply { re, result }),
         ServerFrame::Push(p) => Ok(Incoming::Push(p)),
@@ -154,9 +183,13 @@ pub struct Client {
     sink: SplitSink<Ws, Message>,
     stream: SplitStream<Ws>,
     enc: Encoding,
+    /// Server messages may hold several frames (a `*.batch.v1` subprotocol).
+    batched: bool,
     next_id: u64,
     /// Frames read while waiting in [`Client::request`], handed out by `recv` first.
     backlog: VecDeque<Incoming>,
+    /// The rest of a batched message, not yet looked at: after `backlog`, before the socket.
+    pending: VecDeque<Incoming>,
 }
 
 impl Client {
@@ -164,11 +197,19 @@ impl Client {
     /// Returns the client and how long the TCP connect plus the upgrade took.
     pub async fn connect(opts: &ConnectOpts, token: &str, source: Option<IpAddr>) -> Result<(Client, Duration)> {
         let started = Instant::now();
-        let sub = (opts.encoding == Encoding::MsgPack).then_some(SUBPROTOCOL_MSGPACK);
+        let sub = match (opts.encoding, opts.batch) {
+            (Encoding::Json, false) => None,
+            (Encoding::Json, true) => Some(SUBPROTOCOL_JSON_BATCH),
+            (Encoding::MsgPack, false) => Some(SUBPROTOCOL_MSGPACK),
+            (Encoding::MsgPack, true) => Some(SUBPROTOCOL_MSGPACK_BATCH),
+        };
+        // tungstenite refuses a handshake whose response does not echo the subprotocol
+        // we asked for, so from here on the server batches if we asked it to.
         let ws = connect_raw(opts, &opts.url, Some(token), sub, source).await?;
         let elapsed = started.elapsed();
         let (sink, stream) = ws.split();
-        Ok((Client { sink, stream, enc: opts.encoding, next_id: 1, backlog: VecDeque::new() }, elapsed))
+        let client = Client { sink, stream, enc: opts.encoding, batched: opts.batch, next_id: 1, backlog: VecDeque::new(), pending: VecDeque::new() };
+        Ok((client, elapsed))
     }
 
     /// Like [`Client::connect`], but a handshake refused with HTTP 429 (the server's
@@ -213,8 +254,11 @@ impl Client {
         self.read_socket().await
     }
 
-    /// The next frame from the socket itself.
+    /// The next frame not yet looked at: the rest of a batch, else from the socket.
     async fn read_socket(&mut self) -> Result<Incoming> {
+        if let Some(f) = self.pending.pop_front() {
+            return Ok(f);
+        }
         loop {
             let msg = match self.stream.next().await {
                 None => return Ok(Incoming::Closed(None)),
@@ -222,6 +266,9 @@ impl Client {
                 Some(Ok(m)) => m,
             };
             return match msg {
+                Message::Text(t) if self.batched && self.enc == Encoding::Json => self.split_text_batch(t.as_str()),
+                Message::Binary(b) if self.batched => self.split_batch(&b),
+                Message::Text(t) if self.enc == Encoding::Json => decode_text(t.as_str()),
                 Message::Text(t) => decode_frame(t.as_bytes(), self.enc),
                 Message::Binary(b) => decode_frame(&b, self.enc),
                 Message::Close(f) => Ok(Incoming::Closed(f.map(|f| (u16::from(f.code), f.reason.to_string())))),
@@ -229,6 +276,33 @@ impl Client {
                 Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
             };
         }
+    }
+
+    /// Decode every frame of a batched MessagePack message: the first is returned,
+    /// the rest wait in `pending` (which was empty: `read_socket` drains it first).
+    fn split_batch(&mut self, bytes: &[u8]) -> Result<Incoming> {
+        let mut frames = Vec::new();
+        for frame in batch_frames(bytes, self.enc) {
+            frames.push(decode_frame(frame.map_err(|e| anyhow!("{e}"))?, self.enc)?);
+        }
+        self.first_of(frames)
+    }
+
+    /// [`Client::split_batch`] for a JSON text message: one frame per line. Lines
+    /// of checked UTF-8 are UTF-8, so they are not checked again.
+    fn split_text_batch(&mut self, text: &str) -> Result<Incoming> {
+        let mut frames = Vec::new();
+        for line in text.split('\n').filter(|l| !l.trim().is_empty()) {
+            frames.push(decode_text(line)?);
+        }
+        self.first_of(frames)
+    }
+
+    fn first_of(&mut self, frames: Vec<Incoming>) -> Result<Incoming> {
+        let mut it = frames.into_iter();
+        let first = it.next().ok_or_else(|| anyhow!("empty batched message"))?;
+        self.pending.extend(it);
+        Ok(first)
     }
 
     /// Send `op` and wait (up to `timeout`) for its reply, decoded as `T`.
@@ -312,6 +386,19 @@ mod tests {
             let Incoming::Event(e) = decode_frame(&bytes, enc).unwrap() else { panic!() };
             assert_eq!((e.seq, e.stamp), (42, None));
         }
+    }
+
+    #[test]
+    fn text_frames_decode_like_bytes() {
+        let bytes = encode(&posted("lt1 3 7 123 xx"), Encoding::Json);
+        let text = std::str::from_utf8(&bytes).unwrap();
+        let Incoming::Event(a) = decode_text(text).unwrap() else { panic!() };
+        let Incoming::Event(b) = decode_frame(&bytes, Encoding::Json).unwrap() else { panic!() };
+        assert_eq!(a, b);
+        assert!(a.stamp.is_some());
+        let r = decode_text(r#"{"re":5,"ok":{"seq":3}}"#).unwrap();
+        assert!(matches!(r, Incoming::Reply { re: Some(5), result: Ok(_) }));
+        assert!(decode_text("[]").is_err());
     }
 
     #[test]

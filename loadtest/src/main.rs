@@ -53,7 +53,7 @@ fn main() {
 async fn run(cli: Cli) -> Result<bool> {
     let common = cli.cmd.common().clone();
     let nofile = util::raise_nofile_limit();
-    let opts = ConnectOpts::new(&common.url, common.encoding.into(), common.op_timeout).await?;
+    let opts = ConnectOpts::new(&common.url, common.encoding.into(), !common.no_batch, common.op_timeout).await?;
     let env = || Env { common: common.clone(), opts: opts.clone() };
 
     // A child: take the parent's plan, run one shard, write the result.

@@ -28,6 +28,7 @@ use agora_protocol::ops::{AppendOk, StreamInfoOk, SubscribeOk};
 use agora_protocol::{ErrorCode, Op, StreamId};
 use anyhow::{anyhow, Result};
 use futures_util::stream::{self, StreamExt};
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
@@ -117,13 +118,13 @@ struct Subscriber {
     token: String,
     client: Option<Client>,
     /// stream id -> check, in the order of `streams`.
-    checks: HashMap<String, StreamCheck>,
+    checks: FxHashMap<String, StreamCheck>,
     streams: Vec<StreamId>,
 }
 
 struct SubOutcome {
     index: usize,
-    checks: HashMap<String, StreamCheck>,
+    checks: FxHashMap<String, StreamCheck>,
     delivered: u64,
     last_delivery_ns: u64,
     reconnects: u64,
@@ -136,7 +137,7 @@ impl Subscriber {
     async fn open(env: &Env, index: usize, token: String, streams: Vec<StreamId>) -> Result<Subscriber> {
         let t = env.common.op_timeout;
         let (mut client, _) = Client::connect_patiently(&env.opts, &token, env.source(index), t * 3).await?;
-        let mut checks = HashMap::new();
+        let mut checks = FxHashMap::default();
         for s in &streams {
             let info: StreamInfoOk = client.call(Op::StreamInfo { stream: s.clone() }, t).await?;
             let op = Op::Subscribe { stream: s.clone(), since: Some(info.head), epoch: None };
@@ -173,7 +174,7 @@ impl Subscriber {
         let mut lat: Vec<u64> = Vec::with_capacity(256);
         let mut out = SubOutcome {
             index: self.index,
-            checks: HashMap::new(),
+            checks: FxHashMap::default(),
             delivered: 0,
             last_delivery_ns: 0,
             reconnects: 0,

@@ -243,14 +243,19 @@ export class AgoraClient {
     u.searchParams.set("token", this.token);
     let ws;
     try {
-      ws = new WebSocket(u.toString(), "agora.json.v1");
+      // Batched messages when the server has them (PROTOCOL.md §3): fewer onmessage calls.
+      ws = new WebSocket(u.toString(), ["agora.json.batch.v1", "agora.json.v1"]);
     } catch (e) {
       this._scheduleReconnect(1006, String(e));
       return;
     }
     this._ws = ws;
     ws.onopen = () => this._onOpen(ws);
-    ws.onmessage = (m) => this._onFrame(m.data);
+    ws.onmessage = (m) => {
+      if (ws.protocol !== "agora.json.batch.v1") return this._onFrame(m.data);
+      // One frame per line; a frame's JSON never holds a raw newline.
+      for (const line of String(m.data).split("\n")) if (line.trim()) this._onFrame(line);
+    };
     ws.onclose = (c) => this._onClose(ws, c.code, c.reason);
     // Browsers follow an error with a close; some runtimes do not when the
     // connection is refused, so treat an error on a socket that is not open as a close.

@@ -28,7 +28,7 @@ pub mod cursors;
 pub mod echo;
 
 pub use agora_protocol::Encoding;
-use agora_protocol::codec::{decode_server_frame, encode};
+use agora_protocol::codec::{batch_frames, decode_server_frame, encode};
 use agora_protocol::ops::{
     AppendOk, Empty, HistoryOk, ListStreamsOk, Op, Request, StreamInfoOk, StreamSummary, SubscribeOk, UserInfo,
     WhoamiOk,
@@ -160,11 +160,14 @@ async fn open_socket(url: &str, token: &str, enc: Encoding) -> Result<Ws, Error>
     let mut req = url.into_client_request()?;
     let h = req.headers_mut();
     h.insert("authorization", HeaderValue::from_str(&format!("Bearer {token}")).map_err(|e| Error::Decode(e.to_string()))?);
-    let proto = match enc {
-        Encoding::Json => agora_protocol::SUBPROTOCOL_JSON,
-        Encoding::MsgPack => agora_protocol::SUBPROTOCOL_MSGPACK,
+    // Batched messages first (several frames per message, PROTOCOL.md §3), the plain
+    // subprotocol as the fallback for servers without batching. Every message goes
+    // through `batch_frames`, which yields an unbatched message whole.
+    let protos = match enc {
+        Encoding::Json => "agora.json.batch.v1, agora.json.v1",
+        Encoding::MsgPack => "agora.msgpack.batch.v1, agora.msgpack.v1",
     };
-    h.insert("sec-websocket-protocol", HeaderValue::from_static(proto));
+    h.insert("sec-websocket-protocol", HeaderValue::from_static(protos));
     let (ws, _) = tokio_tungstenite::connect_async(req).await?;
     Ok(ws)
 }
@@ -553,8 +556,8 @@ impl Connection {
                     Ok(None) => return Ended::Closed { code: 1006, reason: "connection lost".into() },
                     Ok(Some(Err(e))) => return Ended::Closed { code: 1006, reason: e.to_string() },
                     Ok(Some(Ok(msg))) => match msg {
-                        Message::Text(t) => self.on_frame(&mut socket, t.as_bytes()).await,
-                        Message::Binary(b) => self.on_frame(&mut socket, &b).await,
+                        Message::Text(t) => self.on_message(&mut socket, t.as_bytes()).await,
+                        Message::Binary(b) => self.on_message(&mut socket, &b).await,
                         Message::Close(c) => {
                             let (code, reason) = c.map(|f| (u16::from(f.code), f.reason.to_string())).unwrap_or((u16::from(WsCloseCode::Status), String::new()));
                             return Ended::Closed { code, reason };
@@ -562,6 +565,16 @@ impl Connection {
                         _ => {}
                     },
                 },
+            }
+        }
+    }
+
+    /// Every frame of one server message, in order.
+    async fn on_message(&mut self, socket: &mut Ws, bytes: &[u8]) {
+        for frame in batch_frames(bytes, self.enc) {
+            match frame {
+                Ok(f) => self.on_frame(socket, f).await,
+                Err(_) => return, // undecodable rest of a batch: nothing more to read in it
             }
         }
     }

@@ -128,9 +128,7 @@ mod tests {
 
     #[test]
     fn burst_then_limited_with_retry_hint_and_users_are_independent() {
-        let mut c = RateConfig::default();
-        c.post_per_sec = 1;
-        c.post_burst = 2;
+        let c = RateConfig { post_per_sec: 1, post_burst: 2, ..Default::default() };
         let l = RateLimits::new(&c);
         let ann = UserId::from("ann");
         assert!(l.check_user(CommandClass::Post, &ann).is_ok());

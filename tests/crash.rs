@@ -24,6 +24,8 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+// The child is returned inside `Server`; every test kills and waits for it.
+#[allow(clippy::zombie_processes)]
 async fn spawn_server(data: &std::path::Path) -> Server {
     let port = free_port();
     // Writers post as fast as acks come: lift the per-user post limit.
@@ -142,7 +144,8 @@ async fn acked_messages_survive_kill_9_exactly_once_and_gapless() {
             let _ = w.await;
         }
         server = spawn_server(dir.path()).await;
-        verify(server.port, &streams, &acked.lock().unwrap().clone()).await;
+        let snapshot = acked.lock().unwrap().clone();
+        verify(server.port, &streams, &snapshot).await;
     }
     let total = acked.lock().unwrap().len();
     eprintln!("{total} acked posts verified over {CYCLES} kill -9 cycles");

@@ -142,7 +142,7 @@ async fn jittery_subscriber(srv: &TestServer, token: String, ch: String, epoch: 
             seen = ev.seq.0;
             // Scheduling jitter: now and then stall a few ms, so the tiny queue overflows.
             rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            if (rng >> 33) % 16 == 0 {
+            if (rng >> 33).is_multiple_of(16) {
                 tokio::time::sleep(Duration::from_millis((rng >> 40) % 4)).await;
             }
         }

@@ -24,14 +24,14 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 /// Where a shard waits between "connections are open" and "start the measured phase".
 pub enum Barrier {
     /// In-process: sample server memory (if asked) once everything is connected.
-    Local { common: Common, measure: bool, rss_at_ready: Mutex<Option<(u64, String)>> },
+    Local { common: Box<Common>, measure: bool, rss_at_ready: Mutex<Option<(u64, String)>> },
     /// A child: tell the parent we are ready and wait for it to say go.
     Child,
 }
 
 impl Barrier {
     pub fn local(common: &Common, measure: bool) -> Self {
-        Barrier::Local { common: common.clone(), measure, rss_at_ready: Mutex::new(None) }
+        Barrier::Local { common: Box::new(common.clone()), measure, rss_at_ready: Mutex::new(None) }
     }
 
     pub async fn ready_then_go(&self) -> Result<()> {

@@ -298,7 +298,7 @@ mod tests {
         assert_eq!(decode_request(deep_json.as_bytes(), Encoding::Json).unwrap_err().code, ErrorCode::BadRequest);
         // MessagePack: a map {id:1, op:"ping", x: [[[[...]]]]} nested 100k deep (0x91 = array of one).
         let mut mp = vec![0x83, 0xa2, b'i', b'd', 0x01, 0xa2, b'o', b'p', 0xa4, b'p', b'i', b'n', b'g', 0xa1, b'x'];
-        mp.extend(std::iter::repeat(0x91).take(100_000));
+        mp.extend(std::iter::repeat_n(0x91, 100_000));
         mp.push(0xc0);
         assert_eq!(decode_request(&mp, Encoding::MsgPack).unwrap_err().code, ErrorCode::BadRequest);
     }

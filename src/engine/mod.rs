@@ -72,6 +72,9 @@ impl CommitBatch {
     }
 }
 
+/// One state-table record: (key, value).
+pub type StateRecord = (Vec<u8>, Vec<u8>);
+
 /// A durable store of stream logs. See the module doc for the contract.
 /// Methods are blocking: call them from the sequencer thread or briefly from tasks
 /// (reads are served from sled's page cache in the common case).
@@ -93,7 +96,7 @@ pub trait EventLog: Send + Sync + 'static {
     /// Read a state-table record.
     fn get_state(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, EngineError>;
     /// Every record of a state table whose key starts with `prefix`.
-    fn scan_state(&self, table: Table, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, EngineError>;
+    fn scan_state(&self, table: Table, prefix: &[u8]) -> Result<Vec<StateRecord>, EngineError>;
     /// A random id fixed when the store was created; changes if the store is wiped.
     fn epoch(&self) -> String;
 }

@@ -9,7 +9,7 @@
 //! fatal (never acks, never retries).
 
 use super::keys;
-use super::{CommitBatch, EngineError, EventLog, Table};
+use super::{CommitBatch, EngineError, EventLog, StateRecord, Table};
 use agora_protocol::{Event, Seq, StreamId, UserId};
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -213,7 +213,7 @@ impl EventLog for SledLog {
         Ok(self.table(table).get(key)?.map(|v| v.to_vec()))
     }
 
-    fn scan_state(&self, table: Table, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, EngineError> {
+    fn scan_state(&self, table: Table, prefix: &[u8]) -> Result<Vec<StateRecord>, EngineError> {
         self.table(table)
             .scan_prefix(prefix)
             .map(|item| item.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(EngineError::from))
@@ -248,8 +248,7 @@ mod tests {
         {
             let log = SledLog::open(dir.path()).unwrap();
             epoch = log.epoch();
-            let mut b = CommitBatch::default();
-            b.events = (1..=5).map(|s| ev("ch_a", s, &format!("m{s}"))).collect();
+            let mut b = CommitBatch { events: (1..=5).map(|s| ev("ch_a", s, &format!("m{s}"))).collect(), ..Default::default() };
             b.events.push(ev("ch_b", 1, "other"));
             b.idem.push(("ch_a".into(), "ann".into(), "k1".into(), Seq(3)));
             log.commit(&b).unwrap();

@@ -59,7 +59,7 @@ pub(super) fn list_streams(app: &Arc<App>, s: &Session) -> AppResult<OkBody> {
             streams.push(summary(app, &entry, &s.user.id)?);
         }
     }
-    streams.sort_by(|a, b| (a.kind as u8, a.name.to_lowercase()).cmp(&(b.kind as u8, b.name.to_lowercase())));
+    streams.sort_by_cached_key(|a| (a.kind as u8, a.name.to_lowercase()));
     Ok(OkBody::ListStreams(ListStreamsOk { streams }))
 }
 

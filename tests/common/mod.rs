@@ -40,9 +40,8 @@ impl TestServer {
     }
 
     pub async fn start_in(dir: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -> TestServer {
-        let mut config = Config::default();
-        config.data = dir.path().to_path_buf();
-        config.admin_password = Some(ADMIN_PASSWORD.into());
+        let mut config =
+            Config { data: dir.path().to_path_buf(), admin_password: Some(ADMIN_PASSWORD.into()), ..Config::default() };
         // Tests create many users from one IP quickly.
         config.limits.rate.login_per_ip_burst = 10_000;
         config.limits.rate.handshake_per_ip_burst = 10_000;

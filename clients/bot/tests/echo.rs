@@ -12,9 +12,11 @@ const ADMIN_PASSWORD: &str = "admin-password-for-bot-tests";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn echo_bot_replies_to_a_mention() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = agora::config::Config::default();
-    config.data = dir.path().to_path_buf();
-    config.admin_password = Some(ADMIN_PASSWORD.into());
+    let config = agora::config::Config {
+        data: dir.path().to_path_buf(),
+        admin_password: Some(ADMIN_PASSWORD.into()),
+        ..Default::default()
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let shutdown = agora::Shutdown::new();

@@ -362,6 +362,8 @@ struct PubOut {
     errors: Vec<String>,
 }
 
+// The publisher's connection, identity, shared run state and outputs: all used.
+#[allow(clippy::too_many_arguments)]
 async fn publisher(
     mut c: PeerConn,
     index: u32,

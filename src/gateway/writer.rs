@@ -6,7 +6,8 @@
 //! (up to 64 KiB each), so the client handles one message per batch. It keeps a cursor per
 //! subscribed stream: an event at or below the cursor is a duplicate and is
 //! skipped; an event past cursor+1 means a gap (the subscription was just
-//! (re)started) and the missing range is read from the log first. So each
+//! (re)started) and the missing range is read from the log first (on the
+//! blocking pool, so a replay never stalls a runtime worker). So each
 //! stream is delivered in order with no gap and no duplicate. A write that
 //! does not complete within the write timeout closes the connection as a
 //! slow consumer; so does a full queue (decided by the hub).
@@ -103,11 +104,11 @@ impl Writer {
         closed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
     ) -> Result<(), Stop> {
         out.clear();
-        self.render(first, out)?;
+        self.render(first, out).await?;
         let mut n = 1;
         while n < MAX_BATCH {
             match self.rx.try_recv() {
-                Ok(item) => self.render(item, out)?,
+                Ok(item) => self.render(item, out).await?,
                 Err(_) => break,
             }
             n += 1;
@@ -141,7 +142,7 @@ impl Writer {
     }
 
     /// Turn one queued item into frames to write (possibly none, possibly a replay).
-    fn render(&mut self, item: Outbound, out: &mut Vec<Message>) -> Result<(), Stop> {
+    async fn render(&mut self, item: Outbound, out: &mut Vec<Message>) -> Result<(), Stop> {
         match item {
             Outbound::Reply(m) => out.push(m),
             Outbound::Frame(f) => out.push(f.message(self.enc)),
@@ -157,7 +158,7 @@ impl Writer {
                 // Replay to the head committed *now*, not when subscribe ran: an
                 // event published in between was dropped (no cursor yet) and must
                 // come from the log.
-                self.catch_up(&stream, entry.committed_head(), out)?;
+                self.catch_up(&stream, entry.committed_head(), out).await?;
             }
             Outbound::Unsubscribed(u) => {
                 let Unsubscribed { reply, stream } = *u;
@@ -166,7 +167,7 @@ impl Writer {
             }
             Outbound::Events(frames) => {
                 for f in frames.iter() {
-                    self.render_event(f, out)?;
+                    self.render_event(f, out).await?;
                 }
             }
         }
@@ -174,7 +175,7 @@ impl Writer {
     }
 
     /// One live event: skip it if already delivered, fill a gap from the log first.
-    fn render_event(&mut self, f: &SharedFrame, out: &mut Vec<Message>) -> Result<(), Stop> {
+    async fn render_event(&mut self, f: &SharedFrame, out: &mut Vec<Message>) -> Result<(), Stop> {
         let Some((stream, seq)) = f.event_pos() else { return Ok(()) };
         let Some(&cursor) = self.cursors.get(stream) else { return Ok(()) };
         if seq <= cursor {
@@ -182,7 +183,7 @@ impl Writer {
         }
         if seq.0 > cursor.0 + 1 {
             let stream = stream.clone();
-            self.catch_up(&stream, Seq(seq.0 - 1), out)?;
+            self.catch_up(&stream, Seq(seq.0 - 1), out).await?;
         }
         out.push(f.message(self.enc));
         // Hot path: update in place, no key clone.
@@ -192,14 +193,23 @@ impl Writer {
         Ok(())
     }
 
-    /// Deliver `stream` from its cursor up to `upto` from the log.
-    fn catch_up(&mut self, stream: &StreamId, upto: Seq, out: &mut Vec<Message>) -> Result<(), Stop> {
+    /// Deliver `stream` from its cursor up to `upto` from the log. The reads run on
+    /// the blocking pool, page by page: in a resume storm thousands of replays
+    /// (possibly from disk) must not stall the runtime's workers and with them
+    /// every other connection.
+    async fn catch_up(&mut self, stream: &StreamId, upto: Seq, out: &mut Vec<Message>) -> Result<(), Stop> {
         let Some(mut cursor) = self.cursors.get(stream).copied() else { return Ok(()) };
         while cursor < upto {
-            let page = match self.log.read_range(stream, cursor, upto, REPLAY_PAGE) {
-                Ok(p) => p,
-                Err(e) => {
+            let (log, s) = (self.log.clone(), stream.clone());
+            let read = tokio::task::spawn_blocking(move || log.read_range(&s, cursor, upto, REPLAY_PAGE)).await;
+            let page = match read {
+                Ok(Ok(p)) => p,
+                Ok(Err(e)) => {
                     tracing::error!(%stream, error = %e, "replay read failed; closing so the client resumes");
+                    return Err(Stop::Close(CloseCode::GoingAway));
+                }
+                Err(e) => {
+                    tracing::error!(%stream, error = %e, "replay read task failed; closing so the client resumes");
                     return Err(Stop::Close(CloseCode::GoingAway));
                 }
             };

@@ -122,10 +122,15 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, enc: Encoding, batch: boo
     let idle = Duration::from_millis(limits.idle_timeout_ms);
     let flood_window = Duration::from_millis(limits.rate.flood_window_ms);
     let mut strikes: VecDeque<Instant> = VecDeque::new();
+    // Created once, not once per frame (each creation registers and drops a waiter).
+    let closed = closer.closed();
+    tokio::pin!(closed);
+    let shutting_down = app.shutdown.cancelled();
+    tokio::pin!(shutting_down);
     loop {
         let msg = tokio::select! {
-            _ = closer.closed() => break,
-            _ = app.shutdown.cancelled() => { closer.close(CloseCode::GoingAway); break }
+            _ = &mut closed => break,
+            _ = &mut shutting_down => { closer.close(CloseCode::GoingAway); break }
             r = tokio::time::timeout(idle, stream.next()) => match r {
                 Err(_) => { closer.close(CloseCode::IdleTimeout); break }
                 Ok(Some(Err(e))) => {

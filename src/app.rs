@@ -36,6 +36,9 @@ pub struct App {
     pub shutdown: CancellationToken,
     /// Open WebSocket sessions, so shutdown can wait for them.
     pub sessions: TaskTracker,
+    /// Replay reads running at once on the blocking pool (see `gateway::writer`):
+    /// a resume storm queues here instead of starting hundreds of threads.
+    pub replay_slots: Arc<tokio::sync::Semaphore>,
     next_conn: AtomicU64,
 }
 
@@ -64,6 +67,7 @@ impl App {
             metrics,
             shutdown,
             sessions: TaskTracker::new(),
+            replay_slots: Arc::new(tokio::sync::Semaphore::new(replay_concurrency())),
             next_conn: AtomicU64::new(1),
         }
     }
@@ -85,4 +89,9 @@ impl App {
             Err(AppError::not_found_stream())
         }
     }
+}
+
+/// Two replay reads per core: enough to keep the disk and the cores busy.
+fn replay_concurrency() -> usize {
+    2 * std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }

@@ -100,6 +100,7 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, enc: Encoding, batch: boo
         enc,
         batch,
         log: app.log.clone(),
+        replay_slots: app.replay_slots.clone(),
         closer: closer.clone(),
         ping_interval: Duration::from_millis(limits.ping_interval_ms),
         write_timeout: Duration::from_millis(limits.write_timeout_ms),

@@ -38,6 +38,8 @@ pub struct Writer {
     /// Several frames may share one WebSocket message (`*.batch.v1` subprotocols).
     pub batch: bool,
     pub log: Arc<dyn EventLog>,
+    /// Shared bound on replay reads running at once (`App::replay_slots`).
+    pub replay_slots: Arc<tokio::sync::Semaphore>,
     pub closer: Arc<Closer>,
     pub ping_interval: Duration,
     pub write_timeout: Duration,
@@ -194,14 +196,22 @@ impl Writer {
     }
 
     /// Deliver `stream` from its cursor up to `upto` from the log. The reads run on
-    /// the blocking pool, page by page: in a resume storm thousands of replays
-    /// (possibly from disk) must not stall the runtime's workers and with them
-    /// every other connection.
+    /// the blocking pool, page by page, at most `replay_slots` at once: in a resume
+    /// storm thousands of replays (possibly from disk) must neither stall the
+    /// runtime's workers, and with them every other connection, nor start a
+    /// thread each.
     async fn catch_up(&mut self, stream: &StreamId, upto: Seq, out: &mut Vec<Message>) -> Result<(), Stop> {
         let Some(mut cursor) = self.cursors.get(stream).copied() else { return Ok(()) };
         while cursor < upto {
             let (log, s) = (self.log.clone(), stream.clone());
-            let read = tokio::task::spawn_blocking(move || log.read_range(&s, cursor, upto, REPLAY_PAGE)).await;
+            // The semaphore is never closed, so acquiring only waits.
+            let Ok(slot) = self.replay_slots.clone().acquire_owned().await else { return Err(Stop::Close(CloseCode::GoingAway)) };
+            let read = tokio::task::spawn_blocking(move || {
+                let page = log.read_range(&s, cursor, upto, REPLAY_PAGE);
+                drop(slot);
+                page
+            })
+            .await;
             let page = match read {
                 Ok(Ok(p)) => p,
                 Ok(Err(e)) => {

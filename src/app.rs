@@ -32,8 +32,12 @@ pub struct App {
     pub limits: RateLimits,
     pub auth: Auth,
     pub metrics: Arc<Metrics>,
-    /// Cancelled when the server starts draining.
+    /// Cancelled when the server starts draining: `/healthz` answers 503 and new
+    /// WebSockets are refused; open sessions go on until `closing`.
     pub shutdown: CancellationToken,
+    /// Cancelled `drain_grace_ms` after `shutdown`: stop accepting, close every
+    /// session with 1001.
+    pub closing: CancellationToken,
     /// Open WebSocket sessions, so shutdown can wait for them.
     pub sessions: TaskTracker,
     /// Replay reads running at once on the blocking pool (see `gateway::writer`):
@@ -66,6 +70,7 @@ impl App {
             auth,
             metrics,
             shutdown,
+            closing: CancellationToken::new(),
             sessions: TaskTracker::new(),
             replay_slots: Arc::new(tokio::sync::Semaphore::new(replay_concurrency())),
             next_conn: AtomicU64::new(1),

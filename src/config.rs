@@ -53,6 +53,10 @@ pub struct Limits {
     pub idle_timeout_ms: u64,
     pub write_timeout_ms: u64,
     pub typing_ttl_ms: u64,
+    /// After SIGTERM, keep serving this long with `/healthz` at 503 and new
+    /// WebSockets refused, so a load balancer stops routing here; then close
+    /// every session with 1001. 0: close at once.
+    pub drain_grace_ms: u64,
     /// Most appends committed in one group (one fsync).
     pub group_commit_max: usize,
     pub rate: RateLimits,
@@ -113,6 +117,7 @@ impl Default for Limits {
             idle_timeout_ms: 45_000,
             write_timeout_ms: 10_000,
             typing_ttl_ms: 6_000,
+            drain_grace_ms: 0,
             group_commit_max: 1024,
             rate: RateLimits::default(),
         }

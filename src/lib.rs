@@ -57,8 +57,10 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
 }
 
-/// Run a server on `listener` until `shutdown` is cancelled, then drain:
-/// stop accepting, close every WebSocket with 1001, commit what is queued, return.
+/// Run a server on `listener` until `shutdown` is cancelled, then drain: for
+/// `drain_grace_ms` keep serving with `/healthz` at 503 and new WebSockets
+/// refused; then stop accepting, close every WebSocket with 1001, commit what is
+/// queued, return.
 pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<(), ServerError> {
     let data = config.data.clone();
     let log = tokio::task::spawn_blocking(move || SledLog::open(&data))
@@ -111,7 +113,20 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         "agora is serving: open the web app, or log in with POST /api/v1/auth/login and connect to /ws"
     );
     let head_timeout = Duration::from_millis(app.config.limits.handshake_timeout_ms);
-    server::serve(listener, router, head_timeout, shutdown.clone()).await;
+    // Draining: `shutdown` first (health 503, no new WebSockets), `closing` after the grace.
+    let grace = Duration::from_millis(app.config.limits.drain_grace_ms);
+    tokio::spawn({
+        let (shutdown, closing) = (shutdown.clone(), app.closing.clone());
+        async move {
+            shutdown.cancelled().await;
+            if !grace.is_zero() {
+                tracing::info!(grace_ms = grace.as_millis() as u64, "draining: /healthz answers 503; sessions close after the grace period");
+                tokio::time::sleep(grace).await;
+            }
+            closing.cancel();
+        }
+    });
+    server::serve(listener, router, head_timeout, app.closing.clone()).await;
 
     tracing::info!("draining: closing WebSocket sessions");
     app.sessions.close();

@@ -24,13 +24,18 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+async fn spawn_server(data: &std::path::Path) -> Server {
+    spawn_server_with(data, "").await
+}
+
+/// `limits`: extra `[limits]` keys (TOML lines).
 // The child is returned inside `Server`; every test kills and waits for it.
 #[allow(clippy::zombie_processes)]
-async fn spawn_server(data: &std::path::Path) -> Server {
+async fn spawn_server_with(data: &std::path::Path, limits: &str) -> Server {
     let port = free_port();
     // Writers post as fast as acks come: lift the per-user post limit.
     let config = data.with_extension("toml");
-    std::fs::write(&config, "[limits.rate]\npost_per_sec = 100000\npost_burst = 100000\n").unwrap();
+    std::fs::write(&config, format!("[limits]\n{limits}[limits.rate]\npost_per_sec = 100000\npost_burst = 100000\n")).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_agora"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--config"])
         .arg(&config)
@@ -200,6 +205,51 @@ async fn sigterm_drains_closes_sockets_with_1001_and_exits_0() {
     let mut c = connect(server.port, &token).await;
     let events = read_all(&mut c, &ch).await;
     assert_eq!(events.last().unwrap()["seq"].as_u64(), Some(seq));
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn during_the_drain_grace_health_is_503_new_sockets_are_refused_and_open_ones_still_work() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::HeaderValue;
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = spawn_server_with(dir.path(), "drain_grace_ms = 4000\n").await;
+    let token = login(server.port, "admin", ADMIN_PASSWORD).await;
+    let mut c = connect(server.port, &token).await;
+    let ch = c.create_channel("grace").await;
+    let http = reqwest::Client::new();
+    let health = format!("http://127.0.0.1:{}/healthz", server.port);
+    assert_eq!(http.get(&health).send().await.unwrap().status(), 200);
+    // SAFETY: plain kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) }, 0);
+    // The signal is handled asynchronously: wait for the flip (bounded), then it stays 503.
+    let mut status = 200;
+    for _ in 0..200 {
+        status = http.get(&health).send().await.unwrap().status().as_u16();
+        if status == 503 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(status, 503, "/healthz answers 503 while draining");
+    // New WebSockets are refused...
+    let mut req = format!("ws://127.0.0.1:{}/ws", server.port).into_client_request().unwrap();
+    req.headers_mut().insert("authorization", HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
+    match tokio_tungstenite::connect_async(req).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => assert_eq!(resp.status(), 503),
+        other => panic!("a new WebSocket during the drain: {:?}", other.map(|_| "upgraded")),
+    }
+    // ...while the open one still works, until the grace ends with 1001.
+    let seq = c.post(&ch, "during the grace").await;
+    assert_eq!(c.closed().await, Some(1001));
+    let status = tokio::task::spawn_blocking(move || server.child.wait().unwrap()).await.unwrap();
+    assert!(status.success(), "exit status after the drain: {status:?}");
+    let mut server = spawn_server(dir.path()).await;
+    let token = login(server.port, "admin", ADMIN_PASSWORD).await;
+    let mut c = connect(server.port, &token).await;
+    let events = read_all(&mut c, &ch).await;
+    assert_eq!(events.last().unwrap()["seq"].as_u64(), Some(seq), "the post made during the grace is durable");
     server.child.kill().unwrap();
     server.child.wait().unwrap();
 }

@@ -126,7 +126,7 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, enc: Encoding, batch: boo
     // Created once, not once per frame (each creation registers and drops a waiter).
     let closed = closer.closed();
     tokio::pin!(closed);
-    let shutting_down = app.shutdown.cancelled();
+    let shutting_down = app.closing.cancelled();
     tokio::pin!(shutting_down);
     loop {
         let msg = tokio::select! {

@@ -417,6 +417,8 @@ function renderHeader() {
   const s = state.streams.get(state.current);
   $("stream-name").textContent = s ? streamLabel(s) : "Pick a stream";
   $("stream-topic").textContent = s ? s.topic : "";
+  // Channel settings for members of a channel (a DM's members are fixed).
+  $("stream-settings").hidden = !s || s.kind === "dm" || !s.member;
 }
 
 function renderMessages(scrollToBottom) {
@@ -639,6 +641,67 @@ $("dm-form").addEventListener("submit", async (e) => {
     $("dm-dialog").close();
   } catch (err) {
     $("dm-error").textContent = err.message;
+  }
+});
+
+// ---- channel settings: rename, topic, invite, leave ------------------------------------------
+
+$("stream-settings").addEventListener("click", async () => {
+  const s = state.streams.get(state.current);
+  if (!s) return;
+  await loadUsers();
+  const form = $("settings-form");
+  form.elements.name.value = s.name;
+  form.elements.topic.value = s.topic || "";
+  $("settings-error").textContent = "";
+  const members = new Set(state.members.get(s.id) || []);
+  const invitable = [...state.users.values()].filter((u) => !members.has(u.id));
+  $("invite-users").replaceChildren(
+    ...(invitable.length
+      ? invitable.map((u) => el("label", { class: "inline" }, el("input", { type: "checkbox", name: "invite", value: u.id }), ` ${u.display_name} (${u.id})`))
+      : [el("span", { class: "hint" }, "Everyone is already a member.")]),
+  );
+  $("settings-dialog").showModal();
+});
+
+$("settings-form").addEventListener("submit", async (e) => {
+  const action = e.submitter && e.submitter.value;
+  if (action === "cancel") return;
+  e.preventDefault();
+  const s = state.streams.get(state.current);
+  if (!s) return $("settings-dialog").close();
+  const client = state.client;
+  try {
+    if (action === "leave") {
+      if (!confirm(`Leave ${streamLabel(s)}?`)) return;
+      await client.leave(s.id);
+      s.member = false;
+      if (s.kind === "private_channel") {
+        // No longer readable: drop it and show another stream.
+        state.streams.delete(s.id);
+        state.events.delete(s.id);
+        client.cursors.forget(s.id);
+        $("settings-dialog").close();
+        const next = [...state.streams.values()].find((x) => x.member);
+        if (next) openStream(next.id);
+        else { state.current = null; renderHeader(); renderMessages(true); renderComposer(); renderSidebar(); }
+        return;
+      }
+    } else {
+      const f = new FormData(e.target);
+      const name = String(f.get("name") || "").trim();
+      const topic = String(f.get("topic") || "").trim();
+      // Each change is its own event; the live events update the header and the member list.
+      if (name && name !== s.name) await client.rename(s.id, name);
+      if (topic !== (s.topic || "")) await client.setTopic(s.id, topic);
+      for (const user of f.getAll("invite")) await client.invite(s.id, user);
+    }
+    $("settings-dialog").close();
+    renderHeader();
+    renderComposer();
+    renderSidebar();
+  } catch (err) {
+    $("settings-error").textContent = err.message;
   }
 });
 

@@ -55,7 +55,7 @@ pub struct Limits {
     pub typing_ttl_ms: u64,
     /// After SIGTERM, keep serving this long with `/healthz` at 503 and new
     /// WebSockets refused, so a load balancer stops routing here; then close
-    /// every session with 1001. 0: close at once.
+    /// every session with 1001. 0: close at once. A second signal ends the grace.
     pub drain_grace_ms: u64,
     /// Most appends committed in one group (one fsync).
     pub group_commit_max: usize,

@@ -62,6 +62,16 @@ pub enum ServerError {
 /// refused; then stop accepting, close every WebSocket with 1001, commit what is
 /// queued, return.
 pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<(), ServerError> {
+    run_with(config, listener, shutdown, CancellationToken::new()).await
+}
+
+/// [`run`], and `hurry` cut the drain grace short (a second SIGTERM or Ctrl-C).
+pub async fn run_with(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+    hurry: CancellationToken,
+) -> Result<(), ServerError> {
     let data = config.data.clone();
     let log = tokio::task::spawn_blocking(move || SledLog::open(&data))
         .await
@@ -120,8 +130,11 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
         async move {
             shutdown.cancelled().await;
             if !grace.is_zero() {
-                tracing::info!(grace_ms = grace.as_millis() as u64, "draining: /healthz answers 503; sessions close after the grace period");
-                tokio::time::sleep(grace).await;
+                tracing::info!(grace_ms = grace.as_millis() as u64, "draining: /healthz answers 503; sessions close after the grace period (signal again to close now)");
+                tokio::select! {
+                    _ = tokio::time::sleep(grace) => {}
+                    _ = hurry.cancelled() => tracing::info!("second signal: closing now"),
+                }
             }
             closing.cancel();
         }

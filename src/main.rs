@@ -56,28 +56,35 @@ fn init_logging(format: &str) {
     }
 }
 
-async fn wait_for_signal(shutdown: CancellationToken) {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// The first SIGTERM or Ctrl-C starts the drain (`shutdown`); a second one cuts
+/// its grace period short (`hurry`).
+async fn wait_for_signal(shutdown: CancellationToken, hurry: CancellationToken) {
     #[cfg(unix)]
-    {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                let _ = ctrl_c.await;
-                shutdown.cancel();
-                return;
-            }
-        };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot listen for SIGTERM");
+            None
         }
+    };
+    for (n, token) in [(1, shutdown), (2, hurry)] {
+        #[cfg(unix)]
+        match term.as_mut() {
+            Some(term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            },
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        if n == 1 {
+            tracing::info!("signal received: draining");
+        }
+        token.cancel();
     }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
-    tracing::info!("signal received: draining");
-    shutdown.cancel();
 }
 
 #[tokio::main]
@@ -96,8 +103,8 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
-    let shutdown = CancellationToken::new();
-    tokio::spawn(wait_for_signal(shutdown.clone()));
-    agora::run(config, listener, shutdown).await?;
+    let (shutdown, hurry) = (CancellationToken::new(), CancellationToken::new());
+    tokio::spawn(wait_for_signal(shutdown.clone(), hurry.clone()));
+    agora::run_with(config, listener, shutdown, hurry).await?;
     Ok(())
 }

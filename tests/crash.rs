@@ -253,3 +253,31 @@ async fn during_the_drain_grace_health_is_503_new_sockets_are_refused_and_open_o
     server.child.kill().unwrap();
     server.child.wait().unwrap();
 }
+
+#[tokio::test]
+async fn a_second_sigterm_cuts_the_drain_grace_short() {
+    let dir = tempfile::tempdir().unwrap();
+    // Ten minutes of grace: only the second signal can end this test in time.
+    let mut server = spawn_server_with(dir.path(), "drain_grace_ms = 600000\n").await;
+    let token = login(server.port, "admin", ADMIN_PASSWORD).await;
+    let mut c = connect(server.port, &token).await;
+    let http = reqwest::Client::new();
+    let health = format!("http://127.0.0.1:{}/healthz", server.port);
+    // SAFETY: plain kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) }, 0);
+    let mut status = 200;
+    for _ in 0..200 {
+        status = http.get(&health).send().await.unwrap().status().as_u16();
+        if status == 503 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(status, 503, "draining");
+    c.assert_usable().await;
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) }, 0);
+    assert_eq!(c.closed().await, Some(1001));
+    let status = tokio::task::spawn_blocking(move || server.child.wait().unwrap()).await.unwrap();
+    assert!(status.success(), "exit status: {status:?}");
+}

@@ -186,44 +186,16 @@ fn rand_u64() -> u64 {
     h.finish()
 }
 
-#[tokio::test]
-async fn sigterm_drains_closes_sockets_with_1001_and_exits_0() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = spawn_server(dir.path()).await;
-    let token = login(server.port, "admin", ADMIN_PASSWORD).await;
-    let mut c = connect(server.port, &token).await;
-    let ch = c.create_channel("drain").await;
-    let seq = c.post(&ch, "before the drain").await;
+/// Send SIGTERM to the server.
+fn sigterm(server: &Server) {
     // SAFETY: plain kill(2) on our own child's pid.
     assert_eq!(unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) }, 0);
-    assert_eq!(c.closed().await, Some(1001), "clients are told to go away");
-    let status = tokio::task::spawn_blocking(move || server.child.wait().unwrap()).await.unwrap();
-    assert!(status.success(), "exit status after SIGTERM: {status:?}");
-    // And what was acked is there after a restart.
-    let mut server = spawn_server(dir.path()).await;
-    let token = login(server.port, "admin", ADMIN_PASSWORD).await;
-    let mut c = connect(server.port, &token).await;
-    let events = read_all(&mut c, &ch).await;
-    assert_eq!(events.last().unwrap()["seq"].as_u64(), Some(seq));
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
 }
 
-#[tokio::test]
-async fn during_the_drain_grace_health_is_503_new_sockets_are_refused_and_open_ones_still_work() {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    use tokio_tungstenite::tungstenite::http::HeaderValue;
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = spawn_server_with(dir.path(), "drain_grace_ms = 4000\n").await;
-    let token = login(server.port, "admin", ADMIN_PASSWORD).await;
-    let mut c = connect(server.port, &token).await;
-    let ch = c.create_channel("grace").await;
+/// Wait (bounded) until `/healthz` answers 503: the signal is handled asynchronously.
+async fn wait_until_draining(server: &Server) {
     let http = reqwest::Client::new();
     let health = format!("http://127.0.0.1:{}/healthz", server.port);
-    assert_eq!(http.get(&health).send().await.unwrap().status(), 200);
-    // SAFETY: plain kill(2) on our own child's pid.
-    assert_eq!(unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) }, 0);
-    // The signal is handled asynchronously: wait for the flip (bounded), then it stays 503.
     let mut status = 200;
     for _ in 0..200 {
         status = http.get(&health).send().await.unwrap().status().as_u16();
@@ -233,6 +205,53 @@ async fn during_the_drain_grace_health_is_503_new_sockets_are_refused_and_open_o
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(status, 503, "/healthz answers 503 while draining");
+}
+
+/// Wait for the server to exit and require a clean exit.
+async fn exits_cleanly(mut server: Server) {
+    let status = tokio::task::spawn_blocking(move || server.child.wait().unwrap()).await.unwrap();
+    assert!(status.success(), "exit status after the drain: {status:?}");
+}
+
+/// Restart on `dir` and return the last seq stored in `stream`.
+async fn last_seq_after_restart(dir: &std::path::Path, stream: &str) -> Option<u64> {
+    let mut server = spawn_server(dir).await;
+    let token = login(server.port, "admin", ADMIN_PASSWORD).await;
+    let mut c = connect(server.port, &token).await;
+    let events = read_all(&mut c, stream).await;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    events.last().and_then(|e| e["seq"].as_u64())
+}
+
+#[tokio::test]
+async fn sigterm_drains_closes_sockets_with_1001_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = spawn_server(dir.path()).await;
+    let token = login(server.port, "admin", ADMIN_PASSWORD).await;
+    let mut c = connect(server.port, &token).await;
+    let ch = c.create_channel("drain").await;
+    let seq = c.post(&ch, "before the drain").await;
+    sigterm(&server);
+    assert_eq!(c.closed().await, Some(1001), "clients are told to go away");
+    exits_cleanly(server).await;
+    // And what was acked is there after a restart.
+    assert_eq!(last_seq_after_restart(dir.path(), &ch).await, Some(seq));
+}
+
+#[tokio::test]
+async fn during_the_drain_grace_health_is_503_new_sockets_are_refused_and_open_ones_still_work() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::HeaderValue;
+    let dir = tempfile::tempdir().unwrap();
+    let server = spawn_server_with(dir.path(), "drain_grace_ms = 4000\n").await;
+    let token = login(server.port, "admin", ADMIN_PASSWORD).await;
+    let mut c = connect(server.port, &token).await;
+    let ch = c.create_channel("grace").await;
+    let health = format!("http://127.0.0.1:{}/healthz", server.port);
+    assert_eq!(reqwest::get(&health).await.unwrap().status(), 200);
+    sigterm(&server);
+    wait_until_draining(&server).await;
     // New WebSockets are refused...
     let mut req = format!("ws://127.0.0.1:{}/ws", server.port).into_client_request().unwrap();
     req.headers_mut().insert("authorization", HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
@@ -243,41 +262,21 @@ async fn during_the_drain_grace_health_is_503_new_sockets_are_refused_and_open_o
     // ...while the open one still works, until the grace ends with 1001.
     let seq = c.post(&ch, "during the grace").await;
     assert_eq!(c.closed().await, Some(1001));
-    let status = tokio::task::spawn_blocking(move || server.child.wait().unwrap()).await.unwrap();
-    assert!(status.success(), "exit status after the drain: {status:?}");
-    let mut server = spawn_server(dir.path()).await;
-    let token = login(server.port, "admin", ADMIN_PASSWORD).await;
-    let mut c = connect(server.port, &token).await;
-    let events = read_all(&mut c, &ch).await;
-    assert_eq!(events.last().unwrap()["seq"].as_u64(), Some(seq), "the post made during the grace is durable");
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
+    exits_cleanly(server).await;
+    assert_eq!(last_seq_after_restart(dir.path(), &ch).await, Some(seq), "the post made during the grace is durable");
 }
 
 #[tokio::test]
 async fn a_second_sigterm_cuts_the_drain_grace_short() {
     let dir = tempfile::tempdir().unwrap();
     // Ten minutes of grace: only the second signal can end this test in time.
-    let mut server = spawn_server_with(dir.path(), "drain_grace_ms = 600000\n").await;
+    let server = spawn_server_with(dir.path(), "drain_grace_ms = 600000\n").await;
     let token = login(server.port, "admin", ADMIN_PASSWORD).await;
     let mut c = connect(server.port, &token).await;
-    let http = reqwest::Client::new();
-    let health = format!("http://127.0.0.1:{}/healthz", server.port);
-    // SAFETY: plain kill(2) on our own child's pid.
-    assert_eq!(unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) }, 0);
-    let mut status = 200;
-    for _ in 0..200 {
-        status = http.get(&health).send().await.unwrap().status().as_u16();
-        if status == 503 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(status, 503, "draining");
+    sigterm(&server);
+    wait_until_draining(&server).await;
     c.assert_usable().await;
-    // SAFETY: as above.
-    assert_eq!(unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) }, 0);
+    sigterm(&server);
     assert_eq!(c.closed().await, Some(1001));
-    let status = tokio::task::spawn_blocking(move || server.child.wait().unwrap()).await.unwrap();
-    assert!(status.success(), "exit status: {status:?}");
+    exits_cleanly(server).await;
 }

@@ -163,11 +163,13 @@ async fn open_socket(url: &str, token: &str, enc: Encoding) -> Result<Ws, Error>
     // Batched messages first (several frames per message, PROTOCOL.md §3), the plain
     // subprotocol as the fallback for servers without batching. Every message goes
     // through `batch_frames`, which yields an unbatched message whole.
-    let protos = match enc {
-        Encoding::Json => "agora.json.batch.v1, agora.json.v1",
-        Encoding::MsgPack => "agora.msgpack.batch.v1, agora.msgpack.v1",
+    use agora_protocol::{SUBPROTOCOL_JSON, SUBPROTOCOL_JSON_BATCH, SUBPROTOCOL_MSGPACK, SUBPROTOCOL_MSGPACK_BATCH};
+    let (batched, plain) = match enc {
+        Encoding::Json => (SUBPROTOCOL_JSON_BATCH, SUBPROTOCOL_JSON),
+        Encoding::MsgPack => (SUBPROTOCOL_MSGPACK_BATCH, SUBPROTOCOL_MSGPACK),
     };
-    h.insert("sec-websocket-protocol", HeaderValue::from_static(protos));
+    let protos = HeaderValue::from_str(&format!("{batched}, {plain}")).map_err(|e| Error::Decode(e.to_string()))?;
+    h.insert("sec-websocket-protocol", protos);
     let (ws, _) = tokio_tungstenite::connect_async(req).await?;
     Ok(ws)
 }

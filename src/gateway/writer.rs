@@ -62,15 +62,16 @@ impl Writer {
         let closer = self.closer.clone();
         let closed = closer.closed();
         tokio::pin!(closed);
-        // Frames of one batch; the buffer is kept between batches.
+        // Frames of one batch, and the spare buffer batching swaps in: both are kept between batches.
         let mut out: Vec<Message> = Vec::new();
+        let mut spare: Vec<Message> = Vec::new();
         let stop = loop {
             tokio::select! {
                 biased;
                 _ = &mut closed => break Stop::Close(self.closer.code().unwrap_or(CloseCode::GoingAway)),
                 item = self.rx.recv() => {
                     let Some(item) = item else { break Stop::SocketGone };
-                    if let Err(stop) = self.write_batch(item, &mut out, closed.as_mut()).await {
+                    if let Err(stop) = self.write_batch(item, &mut out, &mut spare, closed.as_mut()).await {
                         break stop;
                     }
                 }
@@ -103,6 +104,7 @@ impl Writer {
         &mut self,
         first: Outbound,
         out: &mut Vec<Message>,
+        spare: &mut Vec<Message>,
         closed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
     ) -> Result<(), Stop> {
         out.clear();
@@ -119,7 +121,7 @@ impl Writer {
             return Ok(());
         }
         if self.batch && out.len() > 1 {
-            batch_messages(out, self.enc);
+            batch_messages(out, spare, self.enc);
         }
         let timeout = self.write_timeout;
         let sink = &mut self.sink;
@@ -238,18 +240,31 @@ impl Writer {
 
 /// Join consecutive data frames of `out` into as few messages as
 /// [`BATCH_MESSAGE_BYTES`] allows: JSON frames one per line, MessagePack values
-/// back to back (PROTOCOL.md, "Batched messages"). Order is kept.
-fn batch_messages(out: &mut Vec<Message>, enc: Encoding) {
-    let frames = std::mem::take(out);
+/// back to back (PROTOCOL.md, "Batched messages"). Order is kept. `scratch` is
+/// an empty buffer swapped with `out`, so both keep their capacity between
+/// batches, and each joined message is allocated once at its final size.
+fn batch_messages(out: &mut Vec<Message>, scratch: &mut Vec<Message>, enc: Encoding) {
+    std::mem::swap(out, scratch);
+    let data_len = |m: &Message| match (enc, m) {
+        (Encoding::Json, Message::Text(t)) => t.len() + 1,
+        (Encoding::MsgPack, Message::Binary(b)) => b.len(),
+        _ => 0,
+    };
+    // Bytes of data frames not yet joined: sizes each new buffer.
+    let mut left: usize = scratch.iter().map(data_len).sum();
+    let fresh = |left: usize| left.min(BATCH_MESSAGE_BYTES);
     let mut text = String::new();
     let mut bin: Vec<u8> = Vec::new();
-    for m in frames {
+    for m in scratch.drain(..) {
+        left -= data_len(&m);
         match (enc, m) {
             (Encoding::Json, Message::Text(t)) => {
                 if !text.is_empty() && text.len() + 1 + t.len() > BATCH_MESSAGE_BYTES {
                     out.push(Message::Text(std::mem::take(&mut text).into()));
                 }
-                if !text.is_empty() {
+                if text.is_empty() {
+                    text.reserve_exact(fresh(left + t.len() + 1));
+                } else {
                     text.push('\n');
                 }
                 text.push_str(t.as_str());
@@ -257,6 +272,9 @@ fn batch_messages(out: &mut Vec<Message>, enc: Encoding) {
             (Encoding::MsgPack, Message::Binary(b)) => {
                 if !bin.is_empty() && bin.len() + b.len() > BATCH_MESSAGE_BYTES {
                     out.push(Message::Binary(std::mem::take(&mut bin).into()));
+                }
+                if bin.is_empty() {
+                    bin.reserve_exact(fresh(left + b.len()));
                 }
                 bin.extend_from_slice(&b);
             }
@@ -312,7 +330,7 @@ mod tests {
             // 100 frames of ~2 KiB: several messages, none over the cap.
             let orig = frames(enc, 100, 2000);
             let mut out = orig.clone();
-            batch_messages(&mut out, enc);
+            batch_messages(&mut out, &mut Vec::new(), enc);
             assert!(out.len() > 1 && out.len() < 10, "{enc:?}: {} messages", out.len());
             let mut split = Vec::new();
             for m in &out {
@@ -329,7 +347,7 @@ mod tests {
         let big = frames(Encoding::Json, 1, BATCH_MESSAGE_BYTES + 10).remove(0);
         let small = frames(Encoding::Json, 2, 10);
         let mut out = vec![small[0].clone(), big.clone(), Message::Ping(Default::default()), small[1].clone()];
-        batch_messages(&mut out, Encoding::Json);
+        batch_messages(&mut out, &mut Vec::new(), Encoding::Json);
         assert_eq!(out.len(), 4);
         assert_eq!(payload(&out[0]), payload(&small[0]));
         assert_eq!(payload(&out[1]), payload(&big));

@@ -59,6 +59,11 @@ pub struct Limits {
     pub drain_grace_ms: u64,
     /// Most appends committed in one group (one fsync).
     pub group_commit_max: usize,
+    /// Under load, wait up to this long for more appends before a group commit
+    /// (0: never). See `sequencer` for how the wait ends early.
+    pub group_commit_linger_us: u64,
+    /// The load signal for lingering: the previous group held at least this many appends.
+    pub group_commit_linger_after: usize,
     pub rate: RateLimits,
 }
 
@@ -119,6 +124,8 @@ impl Default for Limits {
             typing_ttl_ms: 6_000,
             drain_grace_ms: 0,
             group_commit_max: 1024,
+            group_commit_linger_us: 5_000,
+            group_commit_linger_after: 8,
             rate: RateLimits::default(),
         }
     }
@@ -195,6 +202,16 @@ impl Config {
 impl Limits {
     pub fn ms(v: u64) -> Duration {
         Duration::from_millis(v)
+    }
+
+    /// How the sequencer groups appends into commits.
+    pub fn group_policy(&self) -> crate::sequencer::GroupPolicy {
+        crate::sequencer::GroupPolicy {
+            max: self.group_commit_max,
+            linger: Duration::from_micros(self.group_commit_linger_us),
+            linger_after: self.group_commit_linger_after.max(1),
+            step: crate::sequencer::LINGER_STEP,
+        }
     }
 }
 

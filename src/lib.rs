@@ -89,7 +89,7 @@ pub async fn run_with(
     let metrics = Arc::new(Metrics::new());
     let hub = Arc::new(Hub::new(metrics.clone()));
     let (sequencer, writer_thread) =
-        Sequencer::start(log.clone(), registry.clone(), hub.clone(), metrics.clone(), config.limits.group_commit_max);
+        Sequencer::start(log.clone(), registry.clone(), hub.clone(), metrics.clone(), config.limits.group_policy());
     let auth = Auth::load(&*log, &sequencer, config.token_ttl_secs).await?;
     auth.bootstrap_admin(&sequencer, config.admin_password.clone()).await?;
     let app = Arc::new(App::new(config, log, registry, hub, sequencer, auth, metrics, shutdown.clone()));

@@ -16,7 +16,9 @@
 #   streams  : STREAMS (100) streams x STREAM_SUBS (50) subscribers each, one publisher per
 #              stream, STREAM_MSGS (1000) messages each, as fast as acks allow: deliveries/s.
 #              (5 M deliveries, ~15 s: steady state. With 100 messages each the run lasted
-#              2.5 s and measured mostly the ramp-up.)
+#              2.5 s and measured mostly the ramp-up.) STREAM_RATE (0 = as fast as acks
+#              allow) offers a fixed aggregate rate instead: below saturation the server CPU
+#              per delivery compares the servers with less run-to-run noise.
 #   paced    : PACED_SUBS (1000) subscribers, PACED_RATE (40) messages/s from 4 publishers
 #              for PACED_SECS: publish->delivery p50/p99/p99.9/max below saturation.
 #   idle     : IDLE_CONNS (19000) idle connections, subscribed, over 2 harness processes and
@@ -30,7 +32,8 @@
 # Systems (SYSTEMS): agora (JSON, batched messages: agora.json.batch.v1), agora-msgpack (the
 # same server, MessagePack: the harness decodes it faster; burst and publish workloads only),
 # agora-nobatch (JSON, one frame per message), nats, ws-broadcast, tcp-ceiling, and agora-prev
-# (the binary AGORA_PREV, e.g. an older commit, JSON without batching).
+# (the binary AGORA_PREV, e.g. an older commit, with agora's client flags: a binary from
+# before batching does not accept the batched subprotocol, so it gets one frame per message).
 # Results: loadtest/bench/results/DATE/*.json, *.txt and summary.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -46,6 +49,7 @@ FANOUT_MSGS=${FANOUT_MSGS:-400}
 STREAMS=${STREAMS:-100}
 STREAM_SUBS=${STREAM_SUBS:-50}
 STREAM_MSGS=${STREAM_MSGS:-1000}
+STREAM_RATE=${STREAM_RATE:-0}
 PACED_SUBS=${PACED_SUBS:-1000}
 PACED_RATE=${PACED_RATE:-40}
 PACED_SECS=${PACED_SECS:-10s}
@@ -153,11 +157,10 @@ EOF
 # target_flags SYSTEM: the harness flags that select the system.
 target_flags() {
   case $1 in
-    agora) echo "--target agora --encoding json --admin-password $ADMIN_PW" ;;
+    agora|agora-prev) echo "--target agora --encoding json --admin-password $ADMIN_PW" ;;
     agora-msgpack) echo "--target agora --encoding msgpack --admin-password $ADMIN_PW" ;;
-    # One WebSocket message per frame: what a client without batching gets (and all an
-    # older binary offers).
-    agora-nobatch|agora-prev) echo "--target agora --encoding json --no-batch --admin-password $ADMIN_PW" ;;
+    # One WebSocket message per frame: what a client without batching gets.
+    agora-nobatch) echo "--target agora --encoding json --no-batch --admin-password $ADMIN_PW" ;;
     *) echo "--target $1" ;;
   esac
 }
@@ -200,7 +203,7 @@ for w in $WORKLOADS; do
         fanout5k) run "$w" "$system" "$rep" fanout --subscribers "$FANOUT_SUBS" --subs-per-user 500 --publishers 4 \
           --rate 0 --messages $((FANOUT_MSGS / 4)) --size "$SIZE" --duration 20s --drain-timeout 60s ;;
         streams) run "$w" "$system" "$rep" fanout --streams "$STREAMS" --subscribers $((STREAMS * STREAM_SUBS)) \
-          --subs-per-user 500 --publishers "$STREAMS" --rate 0 --messages "$STREAM_MSGS" --size "$SIZE" \
+          --subs-per-user 500 --publishers "$STREAMS" --rate "$STREAM_RATE" --messages "$STREAM_MSGS" --size "$SIZE" \
           --duration 20s --drain-timeout 60s ;;
         paced) run "$w" "$system" "$rep" fanout --subscribers "$PACED_SUBS" --subs-per-user 500 --publishers 4 \
           --rate "$PACED_RATE" --size "$SIZE" --duration "$PACED_SECS" ;;
@@ -233,7 +236,7 @@ ELAPSED=$(( $(date +%s) - T0 ))
   python3 "$BENCH/summary.py" "$OUT" "$SYSTEMS" "$WORKLOADS"
   echo
   echo "Command: WORKLOADS=\"$WORKLOADS\" SYSTEMS=\"$SYSTEMS\" loadtest/bench/run.sh (REPS=$REPS SIZE=$SIZE" \
-    "FANOUT_SUBS=$FANOUT_SUBS FANOUT_MSGS=$FANOUT_MSGS STREAMS=$STREAMS STREAM_SUBS=$STREAM_SUBS STREAM_MSGS=$STREAM_MSGS" \
+    "FANOUT_SUBS=$FANOUT_SUBS FANOUT_MSGS=$FANOUT_MSGS STREAMS=$STREAMS STREAM_SUBS=$STREAM_SUBS STREAM_MSGS=$STREAM_MSGS STREAM_RATE=$STREAM_RATE" \
     "PACED_SUBS=$PACED_SUBS PACED_RATE=$PACED_RATE PACED_SECS=$PACED_SECS IDLE_CONNS=$IDLE_CONNS IDLE_RATE=$IDLE_RATE IDLE_CONNS_PER_USER=$IDLE_CONNS_PER_USER PUB_PUBLISHERS=$PUB_PUBLISHERS" \
     "PUB_SECS=$PUB_SECS); measured in ${ELAPSED}s. Raw runs: $OUT."
 } | tee "$OUT/summary.md"

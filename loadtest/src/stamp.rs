@@ -22,16 +22,19 @@ impl Stamp {
     }
 
     /// Read a stamp back; `None` for any text we did not stamp.
+    /// Digits are read in place: this runs for every delivery the harness sees.
     pub fn parse(text: &str) -> Option<Stamp> {
-        let mut it = text.split(' ');
-        if it.next()? != "lt1" {
-            return None;
-        }
-        Some(Stamp {
-            publisher: it.next()?.parse().ok()?,
-            number: it.next()?.parse().ok()?,
-            sent_ns: it.next()?.parse().ok()?,
-        })
+        let mut rest = text.as_bytes().strip_prefix(b"lt1 ")?;
+        let mut field = || -> Option<u64> {
+            let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+            if digits == 0 || digits > 19 || rest.get(digits).is_some_and(|&b| b != b' ') {
+                return None;
+            }
+            let n = rest[..digits].iter().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+            rest = rest.get(digits + 1..).unwrap_or_default();
+            Some(n)
+        };
+        Some(Stamp { publisher: u32::try_from(field()?).ok()?, number: field()?, sent_ns: field()? })
     }
 }
 
@@ -49,5 +52,9 @@ mod tests {
         assert_eq!(Stamp::parse(&st.text(4)), Some(st));
         assert_eq!(Stamp::parse("hello there"), None);
         assert_eq!(Stamp::parse("lt1 x 1 2"), None);
+        assert_eq!(Stamp::parse("lt1 1 2"), None);
+        assert_eq!(Stamp::parse("lt1 1x 2 3"), None);
+        assert_eq!(Stamp::parse("lt1 99999999999 2 3"), None, "publisher is a u32");
+        assert_eq!(Stamp::parse("lt1 1 2 3"), Some(Stamp { publisher: 1, number: 2, sent_ns: 3 }));
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 pub struct Config {
     /// Address to listen on.
     pub listen: SocketAddr,
-    /// Data directory (sled lives in `<data>/sled`).
+    /// Data directory: the event log in `<data>/log`, state tables (sled) in `<data>/sled`.
     pub data: PathBuf,
     /// Seed a demo community on start (idempotent).
     pub demo: bool,
@@ -64,6 +64,8 @@ pub struct Limits {
     pub group_commit_linger_us: u64,
     /// The load signal for lingering: the previous group held at least this many appends.
     pub group_commit_linger_after: usize,
+    /// Size at which an event log segment file is closed and the next one started.
+    pub log_segment_bytes: u64,
     pub rate: RateLimits,
 }
 
@@ -126,6 +128,7 @@ impl Default for Limits {
             group_commit_max: 1024,
             group_commit_linger_us: 5_000,
             group_commit_linger_after: 8,
+            log_segment_bytes: crate::engine::SEGMENT_BYTES,
             rate: RateLimits::default(),
         }
     }

@@ -7,7 +7,7 @@
 //! - `ops`: one handler per op; return replies, never touch sockets.
 //! - `streams`: stream state folded from events, the rules, access control. No I/O.
 //! - `sequencer`: the single writer — decide, assign seq, group commit, publish, ack.
-//! - `engine`: the `EventLog` trait and its sled implementation — the only code that knows sled.
+//! - `engine`: the `EventLog` trait and `SegmentLog` (event log in segment files, state tables in sled) — the only code that knows files, sled and byte layouts.
 //! - `registry`: in-memory state of every stream. `fanout`: subscriptions and delivery.
 //! - `presence`, `limits`, `auth`, `api` (HTTP), `metrics`, `demo`, `error`.
 
@@ -34,7 +34,7 @@ pub mod web;
 use crate::app::App;
 use crate::auth::Auth;
 use crate::config::Config;
-use crate::engine::{EngineError, EventLog, SledLog};
+use crate::engine::{EngineError, EventLog, SegmentLog};
 use crate::error::AppError;
 use crate::fanout::Hub;
 use crate::metrics::Metrics;
@@ -73,7 +73,8 @@ pub async fn run_with(
     hurry: CancellationToken,
 ) -> Result<(), ServerError> {
     let data = config.data.clone();
-    let log = tokio::task::spawn_blocking(move || SledLog::open(&data))
+    let segment_bytes = config.limits.log_segment_bytes;
+    let log = tokio::task::spawn_blocking(move || SegmentLog::open(&data, segment_bytes))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|source| ServerError::Storage { path: config.data.display().to_string(), source })?;

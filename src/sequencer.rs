@@ -594,14 +594,14 @@ pub fn recover(log: &dyn EventLog, registry: &Registry) -> Result<(), crate::eng
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{EngineError, SledLog};
+    use crate::engine::{EngineError, SegmentLog, SEGMENT_BYTES};
     use agora_protocol::ops::Role;
     use std::sync::Mutex;
 
     /// A log whose commits wait for a signal, to look at the world mid-commit,
     /// and which records how many events each commit held.
     struct GatedLog {
-        inner: SledLog,
+        inner: SegmentLog,
         gate: Mutex<std::sync::mpsc::Receiver<()>>,
         sizes: Mutex<Vec<usize>>,
     }
@@ -609,7 +609,7 @@ mod tests {
     impl GatedLog {
         fn open(dir: &std::path::Path) -> (Arc<GatedLog>, std::sync::mpsc::Sender<()>) {
             let (open, gate) = std::sync::mpsc::channel();
-            let log = GatedLog { inner: SledLog::open(dir).unwrap(), gate: Mutex::new(gate), sizes: Mutex::default() };
+            let log = GatedLog { inner: SegmentLog::open(dir, SEGMENT_BYTES).unwrap(), gate: Mutex::new(gate), sizes: Mutex::default() };
             (Arc::new(log), open)
         }
     }

@@ -14,6 +14,9 @@ use std::time::Duration;
 
 const CYCLES: usize = 5;
 const WRITERS: usize = 4;
+/// The kill -9 test starts a new log segment every 64 KiB (a few hundred posts),
+/// so kills land in old and new segments and around the switch between them.
+const SMALL_SEGMENTS: &str = "log_segment_bytes = 65536\n";
 
 struct Server {
     child: Child,
@@ -94,7 +97,7 @@ async fn read_all(c: &mut Client, stream: &str) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acked_messages_survive_kill_9_exactly_once_and_gapless() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = spawn_server(dir.path()).await;
+    let mut server = spawn_server_with(dir.path(), SMALL_SEGMENTS).await;
     // Setup: writers, and two streams they all post to.
     let admin = login(server.port, "admin", ADMIN_PASSWORD).await;
     let http = reqwest::Client::new();
@@ -148,13 +151,15 @@ async fn acked_messages_survive_kill_9_exactly_once_and_gapless() {
         for w in writers {
             let _ = w.await;
         }
-        server = spawn_server(dir.path()).await;
+        server = spawn_server_with(dir.path(), SMALL_SEGMENTS).await;
         let snapshot = acked.lock().unwrap().clone();
         verify(server.port, &streams, &snapshot).await;
     }
     let total = acked.lock().unwrap().len();
     eprintln!("{total} acked posts verified over {CYCLES} kill -9 cycles");
     assert!(total > 100, "only {total} posts were acked: the test proved little");
+    let segments = std::fs::read_dir(dir.path().join("log")).unwrap().count();
+    assert!(segments > 1, "the log never started a second segment ({segments}): the switch went untested");
     server.child.kill().unwrap();
     server.child.wait().unwrap();
 }

@@ -48,6 +48,13 @@ macro_rules! string_id {
                 $t(s.to_owned())
             }
         }
+        /// Hashes and compares as its string (the derives hash the one field), so
+        /// maps keyed by the id can be searched with a `&str`.
+        impl std::borrow::Borrow<str> for $t {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
     };
 }
 string_id!(StreamId);

@@ -1,6 +1,8 @@
-//! Key layouts for the sled trees. The only place that builds key bytes.
+//! Key layouts of the sled tree `log`, where versions before the segment log
+//! kept events. Read only to move such a log into segments
+//! (`SegmentLog::migrate_sled_log`); the builders serve that move's test.
 //!
-//! Tree `log` holds, under one-byte prefixes so one atomic batch covers them:
+//! Tree `log` held, under one-byte prefixes so one atomic batch covered them:
 //!   `S` + stream                              → ()            (stream registry)
 //!   `L` + u8 len + stream + seq (u64 BE)      → Event (MessagePack)
 //!   `I` + u8 len + stream + u8 len + author + key → seq (u64 BE)  (idempotency)
@@ -8,10 +10,12 @@
 
 use agora_protocol::{Seq, StreamId, UserId};
 
+#[cfg(test)]
 pub const STREAM: u8 = b'S';
 pub const LOG: u8 = b'L';
 pub const IDEM: u8 = b'I';
 
+#[cfg(test)]
 fn push_str(out: &mut Vec<u8>, s: &str) {
     // Ids are validated to be short ASCII elsewhere; cap defensively so the length fits a byte.
     let b = &s.as_bytes()[..s.len().min(255)];
@@ -19,6 +23,7 @@ fn push_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(b);
 }
 
+#[cfg(test)]
 pub fn stream_key(stream: &StreamId) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + stream.0.len());
     k.push(STREAM);
@@ -27,6 +32,7 @@ pub fn stream_key(stream: &StreamId) -> Vec<u8> {
 }
 
 /// `L` + stream: the prefix of all of a stream's events.
+#[cfg(test)]
 pub fn log_prefix(stream: &StreamId) -> Vec<u8> {
     let mut k = Vec::with_capacity(2 + stream.0.len() + 8);
     k.push(LOG);
@@ -34,6 +40,7 @@ pub fn log_prefix(stream: &StreamId) -> Vec<u8> {
     k
 }
 
+#[cfg(test)]
 pub fn log_key(stream: &StreamId, seq: Seq) -> Vec<u8> {
     let mut k = log_prefix(stream);
     k.extend_from_slice(&seq.0.to_be_bytes());
@@ -45,6 +52,31 @@ pub fn seq_of_log_key(key: &[u8]) -> Option<Seq> {
     Some(Seq(u64::from_be_bytes(tail)))
 }
 
+/// Read a length-prefixed string at the front of `rest` and move past it.
+fn take_str<'a>(rest: &mut &'a [u8]) -> Option<&'a str> {
+    let (&len, tail) = rest.split_first()?;
+    let s = tail.get(..len as usize)?;
+    *rest = &tail[len as usize..];
+    std::str::from_utf8(s).ok()
+}
+
+/// (stream, seq) of an `L` key.
+pub fn parse_log_key(key: &[u8]) -> Option<(StreamId, Seq)> {
+    let mut rest = key.strip_prefix(&[LOG])?;
+    let stream = take_str(&mut rest)?;
+    (rest.len() == 8).then_some(())?;
+    Some((StreamId::from(stream), seq_of_log_key(rest)?))
+}
+
+/// (stream, author, key) of an `I` key.
+pub fn parse_idem_key(key: &[u8]) -> Option<(StreamId, UserId, String)> {
+    let mut rest = key.strip_prefix(&[IDEM])?;
+    let stream = take_str(&mut rest)?;
+    let author = take_str(&mut rest)?;
+    Some((StreamId::from(stream), UserId::from(author), std::str::from_utf8(rest).ok()?.to_owned()))
+}
+
+#[cfg(test)]
 pub fn idem_key(stream: &StreamId, author: &UserId, key: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(3 + stream.0.len() + author.0.len() + key.len());
     k.push(IDEM);
@@ -66,5 +98,18 @@ mod tests {
         assert!(log_key(&a, Seq(u64::MAX)) < log_key(&ab, Seq(0)) || !log_key(&ab, Seq(0)).starts_with(&log_prefix(&a)));
         assert!(!log_key(&ab, Seq(1)).starts_with(&log_prefix(&a)));
         assert_eq!(seq_of_log_key(&log_key(&a, Seq(77))), Some(Seq(77)));
+    }
+
+    #[test]
+    fn keys_parse_back_and_others_do_not() {
+        let a = StreamId::from("ch_a");
+        assert_eq!(parse_log_key(&log_key(&a, Seq(77))), Some((a.clone(), Seq(77))));
+        assert_eq!(parse_idem_key(&idem_key(&a, &"ann".into(), "k 1")), Some((a.clone(), "ann".into(), "k 1".into())));
+        assert_eq!(parse_log_key(&stream_key(&a)), None);
+        assert_eq!(parse_log_key(&idem_key(&a, &"ann".into(), "k")), None);
+        assert_eq!(parse_idem_key(&log_key(&a, Seq(1))), None);
+        let k = log_key(&a, Seq(1));
+        assert_eq!(parse_log_key(&k[..k.len() - 1]), None);
+        assert_eq!(parse_log_key(&[LOG, 200]), None);
     }
 }

@@ -1,27 +1,31 @@
 //! The storage boundary: durable, gapless, per-stream logs plus small state tables.
 //!
 //! What lives here: the [`EventLog`] trait (commit, read a range, head, list
-//! streams, idempotency and key-value state) and its sled implementation. Only
-//! this module knows sled and key bytes. What does not: deciding what to append
+//! streams, idempotency and key-value state) and [`SegmentLog`], which keeps
+//! the logs in our own checksummed segment files and the state tables in sled.
+//! Only this module knows files, sled and byte layouts. What does not: deciding what to append
 //! (that is `streams`), assigning sequences and batching (that is `sequencer`),
 //! and delivering events (that is `fanout`).
 //!
 //! Contract every engine keeps:
 //! - `commit` returns only after every record in the batch is on stable storage
-//!   (flushed and fsynced). A batch is atomic for the log: after a crash either
-//!   all of its log records are present or none is.
+//!   (written and fsynced). A batch is atomic for the log: after a crash either
+//!   all of its events and idempotency keys are present or none is.
 //! - A failed commit is fatal for the process: the caller must not ack and must
 //!   not retry (the page cache may have dropped the dirty pages); it exits and
 //!   recovery starts from what is on disk.
 //! - Sequences in one stream are gapless and start at 1: the caller assigns
 //!   them, the engine stores them as given.
 
+mod commit_record;
+mod index;
 mod keys;
-pub mod sled_log;
+pub mod segment_log;
+mod segments;
 
 use agora_protocol::{Event, Seq, StreamId, UserId};
 
-pub use sled_log::SledLog;
+pub use segment_log::{SegmentLog, SEGMENT_BYTES};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -77,7 +81,7 @@ pub type StateRecord = (Vec<u8>, Vec<u8>);
 
 /// A durable store of stream logs. See the module doc for the contract.
 /// Methods are blocking: call them from the sequencer thread or briefly from tasks
-/// (reads are served from sled's page cache in the common case).
+/// (reads are served from the page cache in the common case).
 pub trait EventLog: Send + Sync + 'static {
     /// Durably write the batch. Returns after the data is on stable storage.
     fn commit(&self, batch: &CommitBatch) -> Result<(), EngineError>;

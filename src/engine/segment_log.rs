@@ -1,0 +1,425 @@
+//! The storage engine: stream logs in our own segment files, state tables in sled.
+//!
+//! What lives here: [`SegmentLog`], the [`EventLog`] the server runs on, and the
+//! one-time move of a log kept in sled by earlier versions into segments. What
+//! does not: framing and fsync (`segments`), the record layout
+//! (`commit_record`), finding an event (`index`).
+//!
+//! - **Events and idempotency keys**: a group commit is one record appended to
+//!   `<data>/log` with one `write` and one `fdatasync` (`segments`). The record
+//!   is durable before the index learns of it and long before anyone is acked.
+//!   The in-memory `index` (stream, seq → where the bytes are) is rebuilt by
+//!   reading the segments on start. Events were kept in a sled tree before;
+//!   each insert copied a B-tree leaf and sled's own log wrote it again, which
+//!   cost more than half of the single writer thread (docs/BENCHMARKS.md).
+//! - **State tables** (users, tokens, read markers, snapshots, meta) stay in
+//!   sled under `<data>/sled`. A commit that writes any of them returns after
+//!   sled's `flush`, then `sync_data()` on sled's data file (sled's flush only
+//!   does `sync_file_range`, which reaches neither the disk cache nor file
+//!   metadata: sled#1452) and an fsync of new files in `blobs/` (sled writes
+//!   those without any). These writes are not atomic with the events of the
+//!   same commit, and need not be: none of them is derived from an event (a
+//!   snapshot is only a shortcut for folding the log, checked against it).
+//!
+//! Any error on the commit path is returned to the sequencer, which treats it
+//! as fatal (never acks, never retries).
+
+use super::commit_record;
+use super::index::{Index, Loc};
+use super::keys;
+use super::segments::Segments;
+use super::{CommitBatch, EngineError, EventLog, StateRecord, Table};
+use agora_protocol::{Event, Seq, StreamId, UserId};
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, RwLock};
+
+/// A segment is closed and the next one started at this size (the `log_segment_bytes` setting).
+pub const SEGMENT_BYTES: u64 = 64 * 1024 * 1024;
+/// The sled tree that held the log before segments (migrated, then dropped).
+const OLD_LOG_TREE: &[u8] = b"log";
+
+pub struct SegmentLog {
+    segments: Segments,
+    /// Written only by the sequencer thread, once per commit; read by history and replays.
+    index: RwLock<Index>,
+    /// The commit record being built, reused (only the sequencer commits).
+    record: Mutex<Vec<u8>>,
+    db: sled::Db,
+    users: sled::Tree,
+    tokens: sled::Tree,
+    read_markers: sled::Tree,
+    snapshots: sled::Tree,
+    meta: sled::Tree,
+    /// sled's data file, fsynced after every flush (see the module doc).
+    data_file: File,
+    /// sled's blob directory, and the blob files already fsynced.
+    blob_dir: PathBuf,
+    synced_blobs: Mutex<HashSet<OsString>>,
+    epoch: String,
+}
+
+fn corrupt(what: &'static str, e: impl std::fmt::Display) -> EngineError {
+    EngineError::Corrupt { what, detail: e.to_string() }
+}
+
+fn decode_event(bytes: &[u8]) -> Result<Event, EngineError> {
+    rmp_serde::from_slice(bytes).map_err(|e| corrupt("event", e))
+}
+
+impl SegmentLog {
+    /// Open (or create) the store under `dir`: segments in `dir/log`, sled in `dir/sled`.
+    pub fn open(dir: &Path, segment_bytes: u64) -> Result<SegmentLog, EngineError> {
+        let sled_path = dir.join("sled");
+        let log_dir = dir.join("log");
+        std::fs::create_dir_all(&sled_path)?;
+        let db = sled::Config::new().path(&sled_path).mode(sled::Mode::HighThroughput).open()?;
+        let data_file = File::open(sled_path.join("db"))?;
+        let meta = db.open_tree("meta")?;
+        let epoch = match meta.get(b"epoch")? {
+            Some(v) => String::from_utf8(v.to_vec()).map_err(|e| corrupt("epoch", e))?,
+            None => {
+                // A new sled store beside an old log would serve the log's streams
+                // without their users, tokens or epoch: refuse rather than guess.
+                if std::fs::read_dir(&log_dir).is_ok_and(|d| d.flatten().any(|e| e.metadata().is_ok_and(|m| m.len() > 0))) {
+                    return Err(corrupt("data directory", format!("{} holds an event log but the sled store is new", log_dir.display())));
+                }
+                let epoch = format!("{:016x}", rand::random::<u64>());
+                meta.insert(b"epoch", epoch.as_bytes())?;
+                db.flush()?;
+                data_file.sync_data()?;
+                epoch
+            }
+        };
+        let mut index = Index::default();
+        let mut records = 0u64;
+        let started = std::time::Instant::now();
+        let segments = Segments::open(&log_dir, segment_bytes, |pos, record| {
+            records += 1;
+            index.apply(pos, record)
+        })?;
+        tracing::info!(records, elapsed_ms = started.elapsed().as_millis() as u64, "read the event log");
+        let log = SegmentLog {
+            segments,
+            index: RwLock::new(index),
+            record: Mutex::new(Vec::new()),
+            users: db.open_tree("users")?,
+            tokens: db.open_tree("tokens")?,
+            read_markers: db.open_tree("read_markers")?,
+            snapshots: db.open_tree("snapshots")?,
+            meta,
+            db,
+            data_file,
+            blob_dir: sled_path.join("blobs"),
+            synced_blobs: Mutex::new(HashSet::new()),
+            epoch,
+        };
+        log.migrate_sled_log()?;
+        Ok(log)
+    }
+
+    /// Move a log that an earlier version kept in sled's `log` tree into segments,
+    /// then drop the tree. Safe to repeat after a crash half way: an event appended
+    /// again at a seq the index has replaces it with the same bytes.
+    fn migrate_sled_log(&self) -> Result<(), EngineError> {
+        if !self.db.tree_names().iter().any(|n| n.as_ref() == OLD_LOG_TREE) {
+            return Ok(());
+        }
+        let old = self.db.open_tree(OLD_LOG_TREE)?;
+        let mut record = Vec::new();
+        let mut moved = 0u64;
+        // Keys sort as `I…` (idempotency) < `L…` (events, by stream then seq) < `S…`.
+        for item in old.iter() {
+            let (k, v) = item?;
+            if let Some((stream, seq)) = keys::parse_log_key(&k) {
+                commit_record::push_event(&mut record, &stream, seq, &v);
+                moved += 1;
+            } else if let Some((stream, author, key)) = keys::parse_idem_key(&k) {
+                let seq: [u8; 8] = v.as_ref().try_into().map_err(|e| corrupt("idem value", e))?;
+                commit_record::push_idem(&mut record, &stream, &author, &key, Seq(u64::from_be_bytes(seq)));
+            }
+            if record.len() >= 1 << 20 {
+                self.append(&record)?;
+                record.clear();
+            }
+        }
+        if !record.is_empty() {
+            self.append(&record)?;
+        }
+        self.db.drop_tree(OLD_LOG_TREE)?;
+        self.make_sled_durable()?;
+        tracing::info!(events = moved, "moved the event log from sled into segments");
+        Ok(())
+    }
+
+    /// Append a record durably, then index it. The record is checked against the
+    /// index first, so a bad one never reaches the disk. Called by the sequencer
+    /// thread only (and by `open`, before anyone else can).
+    fn append(&self, record: &[u8]) -> Result<(), EngineError> {
+        // Readers keep reading during the fsync; only this thread changes the index,
+        // so nothing can slip in between the check and the apply.
+        let entries = self.index().checked(record)?;
+        let pos = self.segments.append(record)?;
+        self.index.write().unwrap_or_else(|e| e.into_inner()).apply_checked(pos, entries)
+    }
+
+    fn make_sled_durable(&self) -> Result<(), EngineError> {
+        self.db.flush()?;
+        self.data_file.sync_data()?;
+        self.sync_new_blobs()
+    }
+
+    /// fsync blob files sled created since the last call, then the directory.
+    fn sync_new_blobs(&self) -> Result<(), EngineError> {
+        let entries = match std::fs::read_dir(&self.blob_dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut synced = self.synced_blobs.lock().unwrap_or_else(|e| e.into_inner());
+        let mut present = HashSet::new();
+        let mut any_new = false;
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name();
+            if !synced.contains(&name) {
+                match File::open(entry.path()) {
+                    Ok(f) => f.sync_data()?,
+                    // sled removed it meanwhile (garbage collection): nothing to make durable.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e.into()),
+                }
+                any_new = true;
+            }
+            present.insert(name);
+        }
+        if any_new {
+            File::open(&self.blob_dir)?.sync_all()?;
+        }
+        *synced = present;
+        Ok(())
+    }
+
+    fn table(&self, t: Table) -> &sled::Tree {
+        match t {
+            Table::Users => &self.users,
+            Table::Tokens => &self.tokens,
+            Table::ReadMarkers => &self.read_markers,
+            Table::Snapshots => &self.snapshots,
+            Table::Meta => &self.meta,
+        }
+    }
+
+    /// Read and decode the events at `locs` (index lookups done, lock released).
+    fn load(&self, locs: Vec<(Seq, Loc)>) -> Result<Vec<Event>, EngineError> {
+        locs.into_iter().map(|(_, l)| decode_event(&self.segments.read_at(l.segment, l.offset, l.len as usize)?)).collect()
+    }
+
+    fn index(&self) -> std::sync::RwLockReadGuard<'_, Index> {
+        self.index.read().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl EventLog for SegmentLog {
+    fn commit(&self, batch: &CommitBatch) -> Result<(), EngineError> {
+        if !(batch.events.is_empty() && batch.rewrites.is_empty() && batch.idem.is_empty()) {
+            let mut record = self.record.lock().unwrap_or_else(|e| e.into_inner());
+            record.clear();
+            for ev in batch.events.iter().chain(batch.rewrites.iter()) {
+                let bytes = rmp_serde::to_vec_named(ev).map_err(|e| corrupt("event encode", e))?;
+                commit_record::push_event(&mut record, &ev.stream, ev.seq, &bytes);
+            }
+            for (stream, author, key, seq) in &batch.idem {
+                commit_record::push_idem(&mut record, stream, author, key, *seq);
+            }
+            self.append(&record)?;
+        }
+        if !batch.puts.is_empty() {
+            for put in &batch.puts {
+                let tree = self.table(put.table);
+                match &put.value {
+                    Some(v) => tree.insert(&put.key[..], &v[..])?,
+                    None => tree.remove(&put.key[..])?,
+                };
+            }
+            self.make_sled_durable()?;
+        }
+        Ok(())
+    }
+
+    fn read_range(&self, stream: &StreamId, after: Seq, upto: Seq, limit: usize) -> Result<Vec<Event>, EngineError> {
+        let locs = self.index().range(stream, after, upto, limit);
+        self.load(locs)
+    }
+
+    fn read_before(&self, stream: &StreamId, before: Seq, limit: usize) -> Result<Vec<Event>, EngineError> {
+        let locs = self.index().before(stream, before, limit);
+        self.load(locs)
+    }
+
+    fn get(&self, stream: &StreamId, seq: Seq) -> Result<Option<Event>, EngineError> {
+        let loc = self.index().get(stream, seq);
+        loc.map(|l| decode_event(&self.segments.read_at(l.segment, l.offset, l.len as usize)?)).transpose()
+    }
+
+    fn head(&self, stream: &StreamId) -> Result<Seq, EngineError> {
+        Ok(self.index().head(stream))
+    }
+
+    fn streams(&self) -> Result<Vec<StreamId>, EngineError> {
+        Ok(self.index().streams())
+    }
+
+    fn idem_get(&self, stream: &StreamId, author: &UserId, key: &str) -> Result<Option<Seq>, EngineError> {
+        Ok(self.index().idem(stream, author, key))
+    }
+
+    fn get_state(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, EngineError> {
+        Ok(self.table(table).get(key)?.map(|v| v.to_vec()))
+    }
+
+    fn scan_state(&self, table: Table, prefix: &[u8]) -> Result<Vec<StateRecord>, EngineError> {
+        self.table(table)
+            .scan_prefix(prefix)
+            .map(|item| item.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(EngineError::from))
+            .collect()
+    }
+
+    fn epoch(&self) -> String {
+        self.epoch.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Put;
+    use agora_protocol::EventBody;
+
+    fn ev(stream: &str, seq: u64, text: &str) -> Event {
+        Event {
+            stream: stream.into(),
+            seq: Seq(seq),
+            at: 0,
+            author: "ann".into(),
+            idem: None,
+            body: EventBody::MessagePosted { text: text.into(), reply_to: None, mentions: vec![] },
+        }
+    }
+
+    /// Open `dir`, waiting out the file lock that a just-dropped sled store's
+    /// background threads may still hold for a moment.
+    fn open(dir: &Path, segment_bytes: u64) -> SegmentLog {
+        for _ in 0..200 {
+            match SegmentLog::open(dir, segment_bytes) {
+                Err(EngineError::Sled(e)) if e.to_string().contains("could not acquire lock") => {
+                    std::thread::sleep(std::time::Duration::from_millis(10))
+                }
+                r => return r.unwrap(),
+            }
+        }
+        panic!("sled's lock on {} was never released", dir.display());
+    }
+
+    fn seqs(events: &[Event]) -> Vec<u64> {
+        events.iter().map(|e| e.seq.0).collect()
+    }
+
+    #[test]
+    fn commit_read_head_and_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let epoch;
+        {
+            let log = open(dir.path(), SEGMENT_BYTES);
+            epoch = log.epoch();
+            let mut b = CommitBatch { events: (1..=5).map(|s| ev("ch_a", s, &format!("m{s}"))).collect(), ..Default::default() };
+            b.events.push(ev("ch_b", 1, "other"));
+            b.idem.push(("ch_a".into(), "ann".into(), "k1".into(), Seq(3)));
+            b.puts.push(Put { table: Table::Users, key: b"ann".to_vec(), value: Some(b"record".to_vec()) });
+            log.commit(&b).unwrap();
+            assert_eq!(log.head(&"ch_a".into()).unwrap(), Seq(5));
+            assert_eq!(seqs(&log.read_range(&"ch_a".into(), Seq(1), Seq(4), 10).unwrap()), vec![2, 3, 4]);
+            assert_eq!(seqs(&log.read_before(&"ch_a".into(), Seq(5), 2).unwrap()), vec![3, 4]);
+        }
+        let log = open(dir.path(), SEGMENT_BYTES);
+        assert_eq!(log.epoch(), epoch);
+        let mut s = log.streams().unwrap();
+        s.sort();
+        assert_eq!(s, vec![StreamId::from("ch_a"), StreamId::from("ch_b")]);
+        assert_eq!(log.head(&"ch_b".into()).unwrap(), Seq(1));
+        assert_eq!(log.head(&"ch_c".into()).unwrap(), Seq(0));
+        assert_eq!(log.get(&"ch_a".into(), Seq(4)).unwrap(), Some(ev("ch_a", 4, "m4")));
+        assert_eq!(log.idem_get(&"ch_a".into(), &"ann".into(), "k1").unwrap(), Some(Seq(3)));
+        assert_eq!(log.get_state(Table::Users, b"ann").unwrap(), Some(b"record".to_vec()));
+    }
+
+    #[test]
+    fn a_tombstone_replaces_its_event_across_segments_and_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let tomb = Event { body: EventBody::Tombstone { deleted_by: Seq(3) }, ..ev("ch_a", 1, "") };
+        {
+            // Tiny segments: every commit starts a new one.
+            let log = open(dir.path(), 64);
+            log.commit(&CommitBatch { events: vec![ev("ch_a", 1, "secret"), ev("ch_a", 2, "m2")], ..Default::default() }).unwrap();
+            let deleted = Event { body: EventBody::MessageDeleted { target: Seq(1) }, ..ev("ch_a", 3, "") };
+            log.commit(&CommitBatch { events: vec![deleted], rewrites: vec![tomb.clone()], ..Default::default() }).unwrap();
+            assert_eq!(log.get(&"ch_a".into(), Seq(1)).unwrap(), Some(tomb.clone()));
+        }
+        assert!(std::fs::read_dir(dir.path().join("log")).unwrap().count() >= 2);
+        let log = open(dir.path(), 64);
+        let all = log.read_range(&"ch_a".into(), Seq(0), Seq(9), 9).unwrap();
+        assert_eq!(seqs(&all), vec![1, 2, 3]);
+        assert_eq!(all[0], tomb, "the deleted text is never served again");
+    }
+
+    #[test]
+    fn a_commit_that_would_leave_a_gap_is_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = open(dir.path(), SEGMENT_BYTES);
+        log.commit(&CommitBatch { events: vec![ev("ch_a", 1, "m1")], ..Default::default() }).unwrap();
+        assert!(log.commit(&CommitBatch { events: vec![ev("ch_a", 3, "m3")], ..Default::default() }).is_err());
+        drop(log);
+        let log = open(dir.path(), SEGMENT_BYTES);
+        assert_eq!(log.head(&"ch_a".into()).unwrap(), Seq(1));
+    }
+
+    #[test]
+    fn a_log_kept_in_sled_by_an_earlier_version_moves_into_segments() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            // The layout earlier versions wrote: tree `log` with `S`, `L` and `I` keys.
+            let db = sled::Config::new().path(dir.path().join("sled")).open().unwrap();
+            db.open_tree("meta").unwrap().insert(b"epoch", &b"0123456789abcdef"[..]).unwrap();
+            let old = db.open_tree(OLD_LOG_TREE).unwrap();
+            for (s, n) in [("ch_a", 3u64), ("ch_b", 1)] {
+                old.insert(keys::stream_key(&s.into()), &[][..]).unwrap();
+                for q in 1..=n {
+                    old.insert(keys::log_key(&s.into(), Seq(q)), rmp_serde::to_vec_named(&ev(s, q, &format!("{s}{q}"))).unwrap()).unwrap();
+                }
+            }
+            old.insert(keys::idem_key(&"ch_a".into(), &"ann".into(), "k9"), &2u64.to_be_bytes()[..]).unwrap();
+            db.flush().unwrap();
+        }
+        for _ in 0..2 {
+            let log = open(dir.path(), SEGMENT_BYTES);
+            assert_eq!(log.epoch(), "0123456789abcdef");
+            assert_eq!(log.read_range(&"ch_a".into(), Seq(0), Seq(9), 9).unwrap(), (1..=3).map(|q| ev("ch_a", q, &format!("ch_a{q}"))).collect::<Vec<_>>());
+            assert_eq!(log.head(&"ch_b".into()).unwrap(), Seq(1));
+            assert_eq!(log.idem_get(&"ch_a".into(), &"ann".into(), "k9").unwrap(), Some(Seq(2)));
+            assert!(!log.db.tree_names().iter().any(|n| n.as_ref() == OLD_LOG_TREE), "the old tree is dropped");
+        }
+    }
+
+    #[test]
+    fn a_new_sled_store_beside_an_old_log_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let log = open(dir.path(), SEGMENT_BYTES);
+            log.commit(&CommitBatch { events: vec![ev("ch_a", 1, "m1")], ..Default::default() }).unwrap();
+        }
+        std::fs::remove_dir_all(dir.path().join("sled")).unwrap();
+        assert!(matches!(SegmentLog::open(dir.path(), SEGMENT_BYTES), Err(EngineError::Corrupt { .. })));
+    }
+}

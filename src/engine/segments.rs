@@ -1,0 +1,314 @@
+//! The event log on disk: checksummed, append-only segment files. A group
+//! commit is one record, made durable with one `write` and one `fdatasync`.
+//!
+//! What lives here: the record framing, appending (write, then `sync_data`),
+//! reading every record back on start (cutting off a torn tail), reading a
+//! byte range of a record later, and starting a new segment when one is full.
+//! What does not: what a record holds (`commit_record`) and where each event
+//! is (`index`).
+//!
+//! On disk: `<dir>/<segment number, 20 digits>.seg`, numbered from 1, never
+//! rewritten, never deleted. A record is `payload length (u32 LE)`, `CRC-32
+//! of the payload (u32 LE)`, `payload`. A record is acknowledged only after its
+//! `sync_data` returned, so after a crash every acknowledged record is whole
+//! and at most the last record of the newest segment can be torn: `open` stops
+//! there and truncates it away. A bad record anywhere else is corruption, and
+//! the store refuses to open rather than serve a log with a hole in it.
+
+use super::EngineError;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Bytes before a record's payload: length and checksum.
+const HEADER: u64 = 8;
+/// Largest payload a record may have; a longer length field is a torn or corrupt header.
+pub const MAX_RECORD: usize = 256 * 1024 * 1024;
+
+/// Where a record's payload starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pos {
+    pub segment: u32,
+    pub offset: u64,
+}
+
+pub struct Segments {
+    dir: PathBuf,
+    /// Segment `n` is `readers[n - 1]`, opened for reading (`pread`).
+    readers: RwLock<Vec<Arc<File>>>,
+    appender: Mutex<Appender>,
+    /// Start a new segment before a record would take the current one past this.
+    segment_bytes: u64,
+}
+
+struct Appender {
+    /// The newest segment, open for appending.
+    file: File,
+    segment: u32,
+    /// Bytes in `file`.
+    len: u64,
+    /// Header and payload of the record being appended, reused.
+    buf: Vec<u8>,
+}
+
+fn segment_path(dir: &Path, n: u32) -> PathBuf {
+    dir.join(format!("{n:020}.seg"))
+}
+
+/// Segment numbers present in `dir`, ascending.
+fn segment_numbers(dir: &Path) -> Result<Vec<u32>, EngineError> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let name = entry?.file_name();
+        let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".seg")) else { continue };
+        if let Ok(n) = stem.parse::<u32>() {
+            out.push(n);
+        }
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+fn sync_dir(dir: &Path) -> Result<(), EngineError> {
+    File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+fn corrupt(detail: String) -> EngineError {
+    EngineError::Corrupt { what: "event log segment", detail }
+}
+
+/// How reading one segment ended.
+enum SegmentEnd {
+    /// Every byte was a whole, valid record.
+    Clean,
+    /// The records end at this offset; what follows is torn or damaged.
+    Bad { offset: u64, reason: &'static str },
+}
+
+/// Call `apply` with each valid record of `bytes` (and its payload's offset), in
+/// order, until the first bad one.
+fn read_records(bytes: &[u8], apply: &mut impl FnMut(u64, &[u8]) -> Result<(), EngineError>) -> Result<SegmentEnd, EngineError> {
+    let mut at = 0usize;
+    let h = HEADER as usize;
+    while at < bytes.len() {
+        let Some(header) = bytes.get(at..at + h) else {
+            return Ok(SegmentEnd::Bad { offset: at as u64, reason: "short header" });
+        };
+        let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+        if len > MAX_RECORD {
+            return Ok(SegmentEnd::Bad { offset: at as u64, reason: "length out of range" });
+        }
+        let Some(payload) = bytes.get(at + h..at + h + len) else {
+            return Ok(SegmentEnd::Bad { offset: at as u64, reason: "short payload" });
+        };
+        if crc32fast::hash(payload) != crc {
+            return Ok(SegmentEnd::Bad { offset: at as u64, reason: "checksum mismatch" });
+        }
+        apply((at + h) as u64, payload)?;
+        at += h + len;
+    }
+    Ok(SegmentEnd::Clean)
+}
+
+impl Segments {
+    /// Open the log in `dir` (created if missing), pass every record to `apply`
+    /// in order with its position, and get ready to append.
+    pub fn open(dir: &Path, segment_bytes: u64, mut apply: impl FnMut(Pos, &[u8]) -> Result<(), EngineError>) -> Result<Segments, EngineError> {
+        std::fs::create_dir_all(dir)?;
+        let present = segment_numbers(dir)?;
+        for (i, &n) in present.iter().enumerate() {
+            if n as usize != i + 1 {
+                return Err(corrupt(format!("segment {n} found where segment {} should be", i + 1)));
+            }
+        }
+        let mut readers = Vec::with_capacity(present.len() + 1);
+        for &n in &present {
+            let path = segment_path(dir, n);
+            let mut file = File::open(&path)?;
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes)?;
+            let end = read_records(&bytes, &mut |offset, payload| apply(Pos { segment: n, offset }, payload))?;
+            if let SegmentEnd::Bad { offset, reason } = end {
+                if n != *present.last().unwrap_or(&n) {
+                    return Err(corrupt(format!("{reason} at byte {offset} of {} (not the newest segment)", path.display())));
+                }
+                // The tail of the newest segment: a record cut off by a crash, never acknowledged.
+                tracing::warn!(segment = %path.display(), offset, dropped = bytes.len() as u64 - offset, reason,
+                    "cutting a torn record off the event log");
+                let f = OpenOptions::new().write(true).open(&path)?;
+                f.set_len(offset)?;
+                f.sync_all()?;
+            }
+            readers.push(Arc::new(file));
+        }
+        let segment = present.last().copied().unwrap_or(1);
+        let path = segment_path(dir, segment);
+        let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        if present.is_empty() {
+            sync_dir(dir)?;
+            readers.push(Arc::new(File::open(&path)?));
+        }
+        let len = file.metadata()?.len();
+        Ok(Segments {
+            dir: dir.to_path_buf(),
+            readers: RwLock::new(readers),
+            appender: Mutex::new(Appender { file, segment, len, buf: Vec::new() }),
+            segment_bytes: segment_bytes.max(1),
+        })
+    }
+
+    /// Append one record and make it durable; returns where its payload starts.
+    /// An error is fatal for the caller (see the engine contract): the file's
+    /// state is unknown and nothing may be acked.
+    pub fn append(&self, payload: &[u8]) -> Result<Pos, EngineError> {
+        if payload.len() > MAX_RECORD {
+            return Err(corrupt(format!("a record of {} bytes is over the limit", payload.len())));
+        }
+        let mut a = self.appender.lock().unwrap_or_else(|e| e.into_inner());
+        if a.len > 0 && a.len + HEADER + payload.len() as u64 > self.segment_bytes {
+            self.rotate(&mut a)?;
+        }
+        let Appender { file, segment, len, buf } = &mut *a;
+        buf.clear();
+        buf.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        buf.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+        buf.extend_from_slice(payload);
+        file.write_all(buf)?;
+        file.sync_data()?;
+        let pos = Pos { segment: *segment, offset: *len + HEADER };
+        *len += buf.len() as u64;
+        Ok(pos)
+    }
+
+    /// Continue in a new, empty segment. The file and its directory entry are
+    /// durable before any record goes into it.
+    fn rotate(&self, a: &mut Appender) -> Result<(), EngineError> {
+        let next = a.segment.checked_add(1).ok_or_else(|| corrupt("out of segment numbers".into()))?;
+        let path = segment_path(&self.dir, next);
+        let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        sync_dir(&self.dir)?;
+        let reader = Arc::new(File::open(&path)?);
+        self.readers.write().unwrap_or_else(|e| e.into_inner()).push(reader);
+        *a = Appender { file, segment: next, len: 0, buf: std::mem::take(&mut a.buf) };
+        Ok(())
+    }
+
+    /// `len` bytes at `offset` of `segment` (a range inside a record `append` returned).
+    pub fn read_at(&self, segment: u32, offset: u64, len: usize) -> Result<Vec<u8>, EngineError> {
+        let file = {
+            let readers = self.readers.read().unwrap_or_else(|e| e.into_inner());
+            let i = (segment as usize).checked_sub(1).ok_or_else(|| corrupt("segment 0".into()))?;
+            readers.get(i).cloned().ok_or_else(|| corrupt(format!("no segment {segment}")))?
+        };
+        let mut out = vec![0; len];
+        file.read_exact_at(&mut out, offset)?;
+        Ok(out)
+    }
+
+    /// Every segment file, oldest first (for tests and tools).
+    #[cfg(test)]
+    pub fn files(&self) -> Result<Vec<PathBuf>, EngineError> {
+        Ok(segment_numbers(&self.dir)?.into_iter().map(|n| segment_path(&self.dir, n)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(dir: &Path, segment_bytes: u64) -> (Segments, Vec<(Pos, Vec<u8>)>) {
+        let mut seen = Vec::new();
+        let s = Segments::open(dir, segment_bytes, |pos, p| {
+            seen.push((pos, p.to_vec()));
+            Ok(())
+        })
+        .unwrap();
+        (s, seen)
+    }
+
+    fn payloads(seen: &[(Pos, Vec<u8>)]) -> Vec<Vec<u8>> {
+        seen.iter().map(|(_, p)| p.clone()).collect()
+    }
+
+    #[test]
+    fn records_come_back_in_order_across_segments_and_read_at_finds_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let written;
+        {
+            let (s, seen) = collect(dir.path(), 30);
+            assert!(seen.is_empty());
+            // 8-byte headers: "one" and "" share segment 1 (19 bytes), "three..." starts segment 2.
+            written = vec![s.append(b"one").unwrap(), s.append(b"").unwrap(), s.append(b"three is longer").unwrap()];
+            assert_eq!(written[2].segment, 2);
+            assert_eq!(s.read_at(written[2].segment, written[2].offset + 6, 2).unwrap(), b"is");
+            assert_eq!(s.files().unwrap().len(), 2);
+        }
+        let (s, seen) = collect(dir.path(), 30);
+        assert_eq!(payloads(&seen), vec![b"one".to_vec(), vec![], b"three is longer".to_vec()]);
+        assert_eq!(seen.iter().map(|(p, _)| *p).collect::<Vec<_>>(), written);
+        assert_eq!(s.read_at(1, written[0].offset, 3).unwrap(), b"one");
+        assert!(s.read_at(9, 0, 1).is_err());
+    }
+
+    #[test]
+    fn a_torn_tail_is_cut_off_and_appending_goes_on_after_the_last_whole_record() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (s, _) = collect(dir.path(), 1 << 20);
+            s.append(b"kept").unwrap();
+            s.append(b"torn away").unwrap();
+        }
+        let path = segment_path(dir.path(), 1);
+        let full = std::fs::metadata(&path).unwrap().len();
+        OpenOptions::new().write(true).open(&path).unwrap().set_len(full - 3).unwrap();
+        {
+            let (s, seen) = collect(dir.path(), 1 << 20);
+            assert_eq!(payloads(&seen), vec![b"kept".to_vec()]);
+            assert_eq!(std::fs::metadata(&path).unwrap().len(), HEADER + 4, "torn bytes truncated");
+            s.append(b"after").unwrap();
+        }
+        let (_, seen) = collect(dir.path(), 1 << 20);
+        assert_eq!(payloads(&seen), vec![b"kept".to_vec(), b"after".to_vec()]);
+    }
+
+    #[test]
+    fn a_flipped_byte_ends_the_newest_segment_but_is_corruption_in_an_older_one() {
+        let flip = |dir: &Path, n: u32, at: u64| {
+            let path = segment_path(dir, n);
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes[at as usize] ^= 0x40;
+            std::fs::write(&path, bytes).unwrap();
+        };
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (s, _) = collect(dir.path(), 20);
+            s.append(b"first").unwrap();
+            s.append(b"second").unwrap();
+            s.append(b"third").unwrap();
+        }
+        // Damage in the newest segment: the log ends before it.
+        flip(dir.path(), 3, HEADER + 1);
+        let (_, seen) = collect(dir.path(), 20);
+        assert_eq!(payloads(&seen), vec![b"first".to_vec(), b"second".to_vec()]);
+        // Damage in an older one: refuse to open.
+        flip(dir.path(), 1, HEADER + 2);
+        assert!(matches!(Segments::open(dir.path(), 20, |_, _| Ok(())), Err(EngineError::Corrupt { .. })));
+    }
+
+    #[test]
+    fn a_missing_segment_is_corruption() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (s, _) = collect(dir.path(), 10);
+            s.append(b"a").unwrap();
+            s.append(b"b").unwrap();
+            s.append(b"c").unwrap();
+        }
+        std::fs::remove_file(segment_path(dir.path(), 2)).unwrap();
+        assert!(matches!(Segments::open(dir.path(), 10, |_, _| Ok(())), Err(EngineError::Corrupt { .. })));
+    }
+}

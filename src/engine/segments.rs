@@ -25,6 +25,7 @@ use std::sync::{Arc, Mutex, RwLock};
 /// Bytes before a record's payload: length and checksum.
 const HEADER: u64 = 8;
 /// Largest payload a record may have; a longer length field is a torn or corrupt header.
+/// (A record is never empty either.)
 pub const MAX_RECORD: usize = 256 * 1024 * 1024;
 
 /// Where a record's payload starts.
@@ -99,7 +100,9 @@ fn read_records(bytes: &[u8], apply: &mut impl FnMut(u64, &[u8]) -> Result<(), E
         };
         let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
         let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
-        if len > MAX_RECORD {
+        // Zero length is never written: a run of zeros (blocks allocated but never
+        // written before a power cut) would otherwise read as valid empty records.
+        if len == 0 || len > MAX_RECORD {
             return Ok(SegmentEnd::Bad { offset: at as u64, reason: "length out of range" });
         }
         let Some(payload) = bytes.get(at + h..at + h + len) else {
@@ -165,8 +168,8 @@ impl Segments {
     /// An error is fatal for the caller (see the engine contract): the file's
     /// state is unknown and nothing may be acked.
     pub fn append(&self, payload: &[u8]) -> Result<Pos, EngineError> {
-        if payload.len() > MAX_RECORD {
-            return Err(corrupt(format!("a record of {} bytes is over the limit", payload.len())));
+        if payload.is_empty() || payload.len() > MAX_RECORD {
+            return Err(corrupt(format!("a record of {} bytes is outside 1..={MAX_RECORD}", payload.len())));
         }
         let mut a = self.appender.lock().unwrap_or_else(|e| e.into_inner());
         if a.len > 0 && a.len + HEADER + payload.len() as u64 > self.segment_bytes {
@@ -241,14 +244,15 @@ mod tests {
         {
             let (s, seen) = collect(dir.path(), 30);
             assert!(seen.is_empty());
-            // 8-byte headers: "one" and "" share segment 1 (19 bytes), "three..." starts segment 2.
-            written = vec![s.append(b"one").unwrap(), s.append(b"").unwrap(), s.append(b"three is longer").unwrap()];
+            // 8-byte headers: "one" and "2" share segment 1 (20 bytes), "three..." starts segment 2.
+            written = vec![s.append(b"one").unwrap(), s.append(b"2").unwrap(), s.append(b"three is longer").unwrap()];
+            assert!(s.append(b"").is_err(), "an empty record is never written");
             assert_eq!(written[2].segment, 2);
             assert_eq!(s.read_at(written[2].segment, written[2].offset + 6, 2).unwrap(), b"is");
             assert_eq!(s.files().unwrap().len(), 2);
         }
         let (s, seen) = collect(dir.path(), 30);
-        assert_eq!(payloads(&seen), vec![b"one".to_vec(), vec![], b"three is longer".to_vec()]);
+        assert_eq!(payloads(&seen), vec![b"one".to_vec(), b"2".to_vec(), b"three is longer".to_vec()]);
         assert_eq!(seen.iter().map(|(p, _)| *p).collect::<Vec<_>>(), written);
         assert_eq!(s.read_at(1, written[0].offset, 3).unwrap(), b"one");
         assert!(s.read_at(9, 0, 1).is_err());
@@ -297,6 +301,22 @@ mod tests {
         // Damage in an older one: refuse to open.
         flip(dir.path(), 1, HEADER + 2);
         assert!(matches!(Segments::open(dir.path(), 20, |_, _| Ok(())), Err(EngineError::Corrupt { .. })));
+    }
+
+    #[test]
+    fn zeros_after_the_last_record_are_a_torn_tail_not_empty_records() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (s, _) = collect(dir.path(), 1 << 20);
+            s.append(b"kept").unwrap();
+        }
+        let path = segment_path(dir.path(), 1);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend_from_slice(&[0; 4096]);
+        std::fs::write(&path, bytes).unwrap();
+        let (_, seen) = collect(dir.path(), 1 << 20);
+        assert_eq!(payloads(&seen), vec![b"kept".to_vec()]);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), HEADER + 4);
     }
 
     #[test]

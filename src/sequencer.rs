@@ -604,19 +604,27 @@ mod tests {
         inner: SegmentLog,
         gate: Mutex<std::sync::mpsc::Receiver<()>>,
         sizes: Mutex<Vec<usize>>,
+        /// Commits that have reached the gate: their group is sealed.
+        started: std::sync::atomic::AtomicUsize,
     }
 
     impl GatedLog {
         fn open(dir: &std::path::Path) -> (Arc<GatedLog>, std::sync::mpsc::Sender<()>) {
             let (open, gate) = std::sync::mpsc::channel();
-            let log = GatedLog { inner: SegmentLog::open(dir, SEGMENT_BYTES).unwrap(), gate: Mutex::new(gate), sizes: Mutex::default() };
+            let log = GatedLog {
+                inner: SegmentLog::open(dir, SEGMENT_BYTES).unwrap(),
+                gate: Mutex::new(gate),
+                sizes: Mutex::default(),
+                started: Default::default(),
+            };
             (Arc::new(log), open)
         }
     }
 
     impl EventLog for GatedLog {
         fn commit(&self, batch: &CommitBatch) -> Result<(), EngineError> {
-            let _ = self.gate.lock().unwrap().recv();
+            self.started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = self.gate.lock().unwrap_or_else(|e| e.into_inner()).recv();
             self.sizes.lock().unwrap().push(batch.events.len());
             self.inner.commit(batch)
         }
@@ -687,6 +695,14 @@ mod tests {
         thread.join().unwrap();
     }
 
+    /// Wait until `n` commits have reached the gate: the group of the last one is
+    /// sealed, so jobs submitted now form the next group.
+    async fn at_gate(log: &GatedLog, n: usize) {
+        while log.started.load(std::sync::atomic::Ordering::SeqCst) < n {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
     /// Wait until the writer thread has taken every queued job.
     async fn taken(seq: &Sequencer) {
         while seq.tx.capacity() < seq.tx.max_capacity() {
@@ -713,7 +729,7 @@ mod tests {
 
         // A group of 1 is no load: the next job is taken at once (and held at the gate)...
         let g = tokio::spawn(seq.submit(stream.clone(), ann.clone(), post("g"), None).unwrap());
-        taken(&seq).await;
+        at_gate(&log, 2).await;
         // ...while three more queue behind it and then commit together: that is load.
         let queued: Vec<_> = ["a1", "a2", "a3"].iter().map(|t| tokio::spawn(seq.submit(stream.clone(), ann.clone(), post(t), None).unwrap())).collect();
         open.send(()).unwrap();

@@ -87,8 +87,26 @@ async fn wait_for_signal(shutdown: CancellationToken, hurry: CancellationToken) 
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// glibc: serve every allocation of 4 MiB or more with its own `mmap`, so it goes
+/// back to the system when freed. Left alone, glibc raises this threshold after the
+/// first large free (up to 32 MiB); from then on argon2's 19 MiB working memory came
+/// from per-thread arenas and stayed resident after each login: 230 MB of RSS after
+/// the 16 logins of a load test, 30 MB with this (docs/BENCHMARKS.md).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn return_large_allocations_to_the_system() {
+    // SAFETY: mallopt only sets a malloc parameter; called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    return_large_allocations_to_the_system();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?.block_on(serve())
+}
+
+async fn serve() -> anyhow::Result<()> {
     let Cli { cmd: Cmd::Serve(args) } = Cli::parse();
     let mut config = Config::load(args.config.as_deref())?;
     config.apply_overrides(Overrides {

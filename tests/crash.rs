@@ -36,9 +36,11 @@ async fn spawn_server(data: &std::path::Path) -> Server {
 #[allow(clippy::zombie_processes)]
 async fn spawn_server_with(data: &std::path::Path, limits: &str) -> Server {
     let port = free_port();
-    // Writers post as fast as acks come: lift the per-user post limit.
+    // Writers post as fast as acks come, and `verify` pages through everything they
+    // stored: lift the per-user post and read limits.
     let config = data.with_extension("toml");
-    std::fs::write(&config, format!("[limits]\n{limits}[limits.rate]\npost_per_sec = 100000\npost_burst = 100000\n")).unwrap();
+    let rates = "post_per_sec = 100000\npost_burst = 100000\nread_per_sec = 100000\nread_burst = 100000\n";
+    std::fs::write(&config, format!("[limits]\n{limits}[limits.rate]\n{rates}")).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_agora"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--config"])
         .arg(&config)

@@ -12,8 +12,9 @@
 //! of the payload (u32 LE)`, `payload`. A record is acknowledged only after its
 //! `sync_data` returned, so after a crash every acknowledged record is whole
 //! and at most the last record of the newest segment can be torn: `open` stops
-//! there and truncates it away. A bad record anywhere else is corruption, and
-//! the store refuses to open rather than serve a log with a hole in it.
+//! there and truncates it away. A bad record anywhere else (in an older
+//! segment, or followed by a valid record) is corruption, and the store refuses
+//! to open rather than serve a log with a hole in it.
 
 use super::EngineError;
 use std::fs::{File, OpenOptions};
@@ -87,6 +88,17 @@ enum SegmentEnd {
     Clean,
     /// The records end at this offset; what follows is torn or damaged.
     Bad { offset: u64, reason: &'static str },
+    /// A damaged record with a valid one after it: not a torn write (records are
+    /// written one at a time, each synced before the next), so acked data is damaged.
+    Corrupt { offset: u64 },
+}
+
+/// Is there a whole, valid record at the start of `bytes`?
+fn valid_record_at(bytes: &[u8]) -> bool {
+    let Some(header) = bytes.get(..HEADER as usize) else { return false };
+    let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
+    let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+    len != 0 && len <= MAX_RECORD && bytes.get(HEADER as usize..HEADER as usize + len).is_some_and(|p| crc32fast::hash(p) == crc)
 }
 
 /// Call `apply` with each valid record of `bytes` (and its payload's offset), in
@@ -109,6 +121,9 @@ fn read_records(bytes: &[u8], apply: &mut impl FnMut(u64, &[u8]) -> Result<(), E
             return Ok(SegmentEnd::Bad { offset: at as u64, reason: "short payload" });
         };
         if crc32fast::hash(payload) != crc {
+            if valid_record_at(&bytes[at + h + len..]) {
+                return Ok(SegmentEnd::Corrupt { offset: at as u64 });
+            }
             return Ok(SegmentEnd::Bad { offset: at as u64, reason: "checksum mismatch" });
         }
         apply((at + h) as u64, payload)?;
@@ -135,6 +150,9 @@ impl Segments {
             let mut bytes = Vec::new();
             file.read_to_end(&mut bytes)?;
             let end = read_records(&bytes, &mut |offset, payload| apply(Pos { segment: n, offset }, payload))?;
+            if let SegmentEnd::Corrupt { offset } = end {
+                return Err(corrupt(format!("damaged record at byte {offset} of {}, with valid records after it", path.display())));
+            }
             if let SegmentEnd::Bad { offset, reason } = end {
                 if n != *present.last().unwrap_or(&n) {
                     return Err(corrupt(format!("{reason} at byte {offset} of {} (not the newest segment)", path.display())));
@@ -301,6 +319,25 @@ mod tests {
         // Damage in an older one: refuse to open.
         flip(dir.path(), 1, HEADER + 2);
         assert!(matches!(Segments::open(dir.path(), 20, |_, _| Ok(())), Err(EngineError::Corrupt { .. })));
+    }
+
+    #[test]
+    fn a_damaged_record_followed_by_a_valid_one_is_corruption_even_in_the_newest_segment() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (s, _) = collect(dir.path(), 1 << 20);
+            for p in [&b"first"[..], b"second", b"third"] {
+                s.append(p).unwrap();
+            }
+        }
+        let path = segment_path(dir.path(), 1);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let size = bytes.len();
+        // A bit flipped in "second"'s payload: "third" after it was acked, so this is no torn write.
+        bytes[(HEADER + 5 + HEADER + 1) as usize] ^= 0x01;
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(matches!(Segments::open(dir.path(), 1 << 20, |_, _| Ok(())), Err(EngineError::Corrupt { .. })));
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), size as u64, "nothing was cut off");
     }
 
     #[test]

@@ -60,7 +60,8 @@ impl Index {
     /// [`Index::checked`] refuses; nothing of it is applied then.
     pub fn apply(&mut self, pos: Pos, record: &[u8]) -> Result<(), EngineError> {
         let entries = self.checked(record)?;
-        self.apply_checked(pos, entries)
+        self.apply_checked(pos, entries);
+        Ok(())
     }
 
     /// The entries of `record` if the index would take it: it decodes, and no
@@ -84,7 +85,7 @@ impl Index {
     }
 
     /// Take in the entries [`Index::checked`] returned, at `pos`.
-    pub fn apply_checked(&mut self, pos: Pos, entries: Vec<Entry<'_>>) -> Result<(), EngineError> {
+    pub fn apply_checked(&mut self, pos: Pos, entries: Vec<Entry<'_>>) {
         for e in entries {
             match e {
                 Entry::Event { stream, seq, at, bytes } => {
@@ -105,7 +106,6 @@ impl Index {
                 }
             }
         }
-        Ok(())
     }
 
     /// The last seq of `stream` (`Seq(0)` for none).

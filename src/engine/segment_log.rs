@@ -166,7 +166,8 @@ impl SegmentLog {
         // so nothing can slip in between the check and the apply.
         let entries = self.index().checked(record)?;
         let pos = self.segments.append(record)?;
-        self.index.write().unwrap_or_else(|e| e.into_inner()).apply_checked(pos, entries)
+        self.index.write().unwrap_or_else(|e| e.into_inner()).apply_checked(pos, entries);
+        Ok(())
     }
 
     fn make_sled_durable(&self) -> Result<(), EngineError> {
@@ -293,7 +294,7 @@ impl EventLog for SegmentLog {
 
     fn get(&self, stream: &StreamId, seq: Seq) -> Result<Option<Event>, EngineError> {
         let loc = self.index().get(stream, seq);
-        loc.map(|l| decode_event(&self.segments.read_at(l.segment, l.offset, l.len as usize)?)).transpose()
+        Ok(self.load(loc.map(|l| (seq, l)).into_iter().collect())?.pop())
     }
 
     fn head(&self, stream: &StreamId) -> Result<Seq, EngineError> {

@@ -93,41 +93,52 @@ enum SegmentEnd {
     Corrupt { offset: u64 },
 }
 
-/// Is there a whole, valid record at the start of `bytes`?
-fn valid_record_at(bytes: &[u8]) -> bool {
-    let Some(header) = bytes.get(..HEADER as usize) else { return false };
+/// What starts at some offset of a segment.
+enum RecordAt<'a> {
+    /// A whole record with a matching checksum: its payload.
+    Whole(&'a [u8]),
+    /// No whole, valid record. `next`: where the following record would start,
+    /// when only the checksum failed (the header and the payload's length are sound).
+    Damaged { reason: &'static str, next: Option<usize> },
+}
+
+fn record_at(bytes: &[u8]) -> RecordAt<'_> {
+    let h = HEADER as usize;
+    let damaged = |reason| RecordAt::Damaged { reason, next: None };
+    let Some(header) = bytes.get(..h) else { return damaged("short header") };
     let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
     let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
-    len != 0 && len <= MAX_RECORD && bytes.get(HEADER as usize..HEADER as usize + len).is_some_and(|p| crc32fast::hash(p) == crc)
+    // Zero length is never written: a run of zeros (blocks allocated but never
+    // written before a power cut) would otherwise read as valid empty records.
+    if len == 0 || len > MAX_RECORD {
+        return damaged("length out of range");
+    }
+    let Some(payload) = bytes.get(h..h + len) else { return damaged("short payload") };
+    if crc32fast::hash(payload) != crc {
+        return RecordAt::Damaged { reason: "checksum mismatch", next: Some(h + len) };
+    }
+    RecordAt::Whole(payload)
 }
 
 /// Call `apply` with each valid record of `bytes` (and its payload's offset), in
 /// order, until the first bad one.
 fn read_records(bytes: &[u8], apply: &mut impl FnMut(u64, &[u8]) -> Result<(), EngineError>) -> Result<SegmentEnd, EngineError> {
     let mut at = 0usize;
-    let h = HEADER as usize;
     while at < bytes.len() {
-        let Some(header) = bytes.get(at..at + h) else {
-            return Ok(SegmentEnd::Bad { offset: at as u64, reason: "short header" });
-        };
-        let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
-        let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
-        // Zero length is never written: a run of zeros (blocks allocated but never
-        // written before a power cut) would otherwise read as valid empty records.
-        if len == 0 || len > MAX_RECORD {
-            return Ok(SegmentEnd::Bad { offset: at as u64, reason: "length out of range" });
-        }
-        let Some(payload) = bytes.get(at + h..at + h + len) else {
-            return Ok(SegmentEnd::Bad { offset: at as u64, reason: "short payload" });
-        };
-        if crc32fast::hash(payload) != crc {
-            if valid_record_at(&bytes[at + h + len..]) {
-                return Ok(SegmentEnd::Corrupt { offset: at as u64 });
+        match record_at(&bytes[at..]) {
+            RecordAt::Whole(payload) => {
+                apply((at + HEADER as usize) as u64, payload)?;
+                at += HEADER as usize + payload.len();
             }
-            return Ok(SegmentEnd::Bad { offset: at as u64, reason: "checksum mismatch" });
+            RecordAt::Damaged { reason, next } => {
+                let followed_by_valid = next.is_some_and(|n| matches!(record_at(&bytes[at + n..]), RecordAt::Whole(_)));
+                return Ok(if followed_by_valid {
+                    SegmentEnd::Corrupt { offset: at as u64 }
+                } else {
+                    SegmentEnd::Bad { offset: at as u64, reason }
+                });
+            }
         }
-        apply((at + h) as u64, payload)?;
-        at += h + len;
     }
     Ok(SegmentEnd::Clean)
 }

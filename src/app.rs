@@ -3,14 +3,14 @@
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::engine::EventLog;
-use crate::fanout::Hub;
+use crate::error::{AppError, AppResult};
+use crate::hub::Hub;
 use crate::limits::RateLimits;
 use crate::metrics::Metrics;
 use crate::presence::Presence;
 use crate::registry::{Registry, StreamEntry};
 use crate::sequencer::Sequencer;
 use crate::streams::can_read;
-use crate::error::{AppError, AppResult};
 use agora_protocol::ops::Role;
 use agora_protocol::{StreamId, UserId};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -114,12 +114,14 @@ impl Auth {
         };
         let users = DashMap::new();
         for (_, v) in log.scan_state(Table::Users, b"")? {
-            let u: UserRecord = rmp_serde::from_slice(&v).map_err(|e| AppError::Internal(format!("corrupt user: {e}")))?;
+            let u: UserRecord =
+                rmp_serde::from_slice(&v).map_err(|e| AppError::Internal(format!("corrupt user: {e}")))?;
             users.insert(u.id.clone(), u);
         }
         let api_tokens = DashMap::new();
         for (k, v) in log.scan_state(Table::Tokens, b"")? {
-            api_tokens.insert(String::from_utf8_lossy(&k).into_owned(), UserId(String::from_utf8_lossy(&v).into_owned()));
+            api_tokens
+                .insert(String::from_utf8_lossy(&k).into_owned(), UserId(String::from_utf8_lossy(&v).into_owned()));
         }
         let dummy_hash = tokio::task::spawn_blocking(|| hash_password(&random_string(24)))
             .await
@@ -166,7 +168,9 @@ impl Auth {
             return Err(AppError::Conflict(format!("user {username} exists")));
         }
         let password_hash = match new.password {
-            Some(p) if p.len() < 8 => return Err(AppError::BadRequest("password must have at least 8 characters".into())),
+            Some(p) if p.len() < 8 => {
+                return Err(AppError::BadRequest("password must have at least 8 characters".into()))
+            }
             Some(p) if p.len() > 1024 => return Err(AppError::TooLarge("password too long".into())),
             Some(p) => {
                 let _permit = self.hashing.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
@@ -185,7 +189,14 @@ impl Auth {
         if display_name.chars().count() > 80 {
             return Err(AppError::TooLarge("display_name is longer than 80 characters".into()));
         }
-        let rec = UserRecord { id: id.clone(), display_name, role: new.role, password_hash, disabled: false, created_at: now_ms() };
+        let rec = UserRecord {
+            id: id.clone(),
+            display_name,
+            role: new.role,
+            password_hash,
+            disabled: false,
+            created_at: now_ms(),
+        };
         // Reserve the name before the await so two concurrent creates cannot both win.
         match self.users.entry(id.clone()) {
             dashmap::Entry::Occupied(_) => return Err(AppError::Conflict(format!("user {username} exists"))),
@@ -194,7 +205,9 @@ impl Auth {
             }
         }
         let bytes = rmp_serde::to_vec_named(&rec).map_err(|e| AppError::Internal(e.to_string()))?;
-        if let Err(e) = seq.put(vec![Put { table: Table::Users, key: id.0.as_bytes().to_vec(), value: Some(bytes) }]).await {
+        if let Err(e) =
+            seq.put(vec![Put { table: Table::Users, key: id.0.as_bytes().to_vec(), value: Some(bytes) }]).await
+        {
             self.users.remove(&id);
             return Err(e);
         }
@@ -237,7 +250,12 @@ impl Auth {
         }
         let token = format!("{API_TOKEN_PREFIX}{}", random_string(40));
         let h = hash_token(&token);
-        seq.put(vec![Put { table: Table::Tokens, key: h.as_bytes().to_vec(), value: Some(user.0.as_bytes().to_vec()) }]).await?;
+        seq.put(vec![Put {
+            table: Table::Tokens,
+            key: h.as_bytes().to_vec(),
+            value: Some(user.0.as_bytes().to_vec()),
+        }])
+        .await?;
         self.api_tokens.insert(h, user.clone());
         Ok(token)
     }
@@ -270,7 +288,12 @@ impl Auth {
         };
         self.create_user(
             seq,
-            NewUser { username: "admin".into(), password: Some(password.clone()), display_name: Some("Admin".into()), role: Role::Admin },
+            NewUser {
+                username: "admin".into(),
+                password: Some(password.clone()),
+                display_name: Some("Admin".into()),
+                role: Role::Admin,
+            },
         )
         .await?;
         if generated {

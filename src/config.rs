@@ -224,7 +224,10 @@ mod tests {
 
     #[test]
     fn toml_overrides_defaults_and_rejects_typos() {
-        let c: Config = toml::from_str("listen = \"127.0.0.1:9000\"\n[limits]\nmax_text_chars = 10\n[limits.rate]\npost_burst = 3\n").unwrap();
+        let c: Config = toml::from_str(
+            "listen = \"127.0.0.1:9000\"\n[limits]\nmax_text_chars = 10\n[limits.rate]\npost_burst = 3\n",
+        )
+        .unwrap();
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.limits.max_text_chars, 10);
         assert_eq!(c.limits.rate.post_burst, 3);

@@ -17,10 +17,20 @@ pub async fn seed(app: &App) -> AppResult<()> {
     if app.registry.all().iter().any(|e| e.read().name == "general") {
         return Ok(());
     }
-    let people = [("alice", "Alice Moreau", Role::Member), ("bob", "Bob Okafor", Role::Member), ("carol", "Carol Ng", Role::Moderator), ("dave", "Dave (support)", Role::Agent)];
+    let people = [
+        ("alice", "Alice Moreau", Role::Member),
+        ("bob", "Bob Okafor", Role::Member),
+        ("carol", "Carol Ng", Role::Moderator),
+        ("dave", "Dave (support)", Role::Agent),
+    ];
     for (name, display, role) in people {
         if app.auth.user(&UserId::from(name)).is_none() {
-            let new = NewUser { username: name.into(), password: Some(DEMO_PASSWORD.into()), display_name: Some(display.into()), role };
+            let new = NewUser {
+                username: name.into(),
+                password: Some(DEMO_PASSWORD.into()),
+                display_name: Some(display.into()),
+                role,
+            };
             app.auth.create_user(&app.sequencer, new).await?;
         }
     }
@@ -30,7 +40,12 @@ pub async fn seed(app: &App) -> AppResult<()> {
         ("general", "Company-wide announcements and chatter", StreamKind::Channel, all.clone()),
         ("random", "Off-topic, memes, cat pictures", StreamKind::Channel, all[..4].to_vec()),
         ("help", "Ask the community anything", StreamKind::Channel, all.clone()),
-        ("moderators", "Private: moderation coordination", StreamKind::PrivateChannel, vec![UserId::from("carol"), UserId::from("admin")]),
+        (
+            "moderators",
+            "Private: moderation coordination",
+            StreamKind::PrivateChannel,
+            vec![UserId::from("carol"), UserId::from("admin")],
+        ),
     ];
     let mut ids = Vec::new();
     for (name, topic, kind, members) in channels {
@@ -51,13 +66,15 @@ pub async fn seed(app: &App) -> AppResult<()> {
         (0, "dave", "Support desk is open 9–17 UTC."),
     ];
     for (ch, who, text) in script {
-        let mentions = crate::streams::text::mention_candidates(text).into_iter().filter(|u| app.auth.exists(u)).collect();
+        let mentions =
+            crate::streams::text::mention_candidates(text).into_iter().filter(|u| app.auth.exists(u)).collect();
         let action = Action::Post { text: text.into(), reply_to: None, mentions };
         app.sequencer.append(ids[ch].clone(), actor(who, Role::Member), action, None).await?;
     }
     let dm_members = vec![UserId::from("alice"), UserId::from("bob")];
     let dm = crate::ops::dm_id(&dm_members);
-    let create = Action::Create { kind: StreamKind::Dm, name: "alice, bob".into(), topic: String::new(), members: dm_members };
+    let create =
+        Action::Create { kind: StreamKind::Dm, name: "alice, bob".into(), topic: String::new(), members: dm_members };
     app.sequencer.append(dm.clone(), actor("alice", Role::Member), create, None).await?;
     let post = Action::Post { text: "Lunch tomorrow?".into(), reply_to: None, mentions: vec![] };
     app.sequencer.append(dm, actor("alice", Role::Member), post, None).await?;

@@ -8,7 +8,7 @@
 //! - `streams`: stream state folded from events, the rules, access control. No I/O.
 //! - `sequencer`: the single writer — decide, assign seq, group commit, publish, ack.
 //! - `engine`: the `EventLog` trait and `SegmentLog` (event log in segment files, state tables in sled) — the only code that knows files, sled and byte layouts.
-//! - `registry`: in-memory state of every stream. `fanout`: subscriptions and delivery.
+//! - `registry`: in-memory state of every stream. `hub`: subscriptions and delivery (frames and sockets are `gateway`).
 //! - `presence`, `limits`, `auth`, `api` (HTTP), `metrics`, `demo`, `error`.
 
 pub mod api;
@@ -18,8 +18,8 @@ pub mod config;
 pub mod demo;
 pub mod engine;
 pub mod error;
-pub mod fanout;
 pub mod gateway;
+pub mod hub;
 pub mod ids;
 pub mod limits;
 pub mod metrics;
@@ -36,7 +36,7 @@ use crate::auth::Auth;
 use crate::config::Config;
 use crate::engine::{EngineError, EventLog, SegmentLog};
 use crate::error::AppError;
-use crate::fanout::Hub;
+use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::registry::Registry;
 use crate::sequencer::Sequencer;
@@ -131,7 +131,10 @@ pub async fn run_with(
         async move {
             shutdown.cancelled().await;
             if !grace.is_zero() {
-                tracing::info!(grace_ms = grace.as_millis() as u64, "draining: /healthz answers 503; sessions close after the grace period (signal again to close now)");
+                tracing::info!(
+                    grace_ms = grace.as_millis() as u64,
+                    "draining: /healthz answers 503; sessions close after the grace period (signal again to close now)"
+                );
                 tokio::select! {
                     _ = tokio::time::sleep(grace) => {}
                     _ = hurry.cancelled() => tracing::info!("second signal: closing now"),

@@ -118,9 +118,8 @@ async fn serve() -> anyhow::Result<()> {
         allowed_origins: args.allowed_origins,
     });
     init_logging(&config.log_format);
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("binding {}", config.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
     let (shutdown, hurry) = (CancellationToken::new(), CancellationToken::new());
     tokio::spawn(wait_for_signal(shutdown.clone(), hurry.clone()));
     agora::run_with(config, listener, shutdown, hurry).await?;

@@ -4,7 +4,7 @@
 //! aggregate is `dnd` if any device says dnd, else `online` if any is online,
 //! else `away` if any is connected, else `offline` with `last_seen`.
 
-use crate::fanout::ConnId;
+use crate::hub::ConnId;
 use agora_protocol::ops::{PresenceEntry, PresenceStatus};
 use agora_protocol::UserId;
 use dashmap::DashMap;

@@ -22,7 +22,7 @@
 
 use crate::engine::{CommitBatch, EventLog, Put, Table};
 use crate::error::{AppError, AppResult};
-use crate::fanout::Hub;
+use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::registry::Registry;
 use crate::streams::rules::Actor;
@@ -70,10 +70,24 @@ pub struct Appended {
 }
 
 enum Job {
-    Append { stream: StreamId, actor: Actor, action: Action, idem: Option<String>, reply: oneshot::Sender<AppResult<Appended>> },
-    Put { puts: Vec<Put>, reply: oneshot::Sender<AppResult<()>> },
+    Append {
+        stream: StreamId,
+        actor: Actor,
+        action: Action,
+        idem: Option<String>,
+        reply: oneshot::Sender<AppResult<Appended>>,
+    },
+    Put {
+        puts: Vec<Put>,
+        reply: oneshot::Sender<AppResult<()>>,
+    },
     /// Raise a big-endian u64 counter (a read marker) if `value` is greater; answers whether it moved.
-    Advance { table: Table, key: Vec<u8>, value: u64, reply: oneshot::Sender<AppResult<bool>> },
+    Advance {
+        table: Table,
+        key: Vec<u8>,
+        value: u64,
+        reply: oneshot::Sender<AppResult<bool>>,
+    },
     /// Commit what is queued before this, then stop.
     Stop,
 }
@@ -110,7 +124,15 @@ impl Sequencer {
                 names.insert(st.name.to_lowercase(), st.id.clone());
             }
         }
-        let mut w = Writer { log, registry, hub, metrics, names, since_snapshot: HashMap::new(), policy: GroupPolicy { max: policy.max.max(1), ..policy } };
+        let mut w = Writer {
+            log,
+            registry,
+            hub,
+            metrics,
+            names,
+            since_snapshot: HashMap::new(),
+            policy: GroupPolicy { max: policy.max.max(1), ..policy },
+        };
         let handle = std::thread::Builder::new()
             .name("agora-sequencer".into())
             .spawn(move || w.run(rx))
@@ -119,7 +141,13 @@ impl Sequencer {
     }
 
     /// Append the events `action` decides on, durably. Resolves after the fsync.
-    pub async fn append(&self, stream: StreamId, actor: Actor, action: Action, idem: Option<String>) -> AppResult<Appended> {
+    pub async fn append(
+        &self,
+        stream: StreamId,
+        actor: Actor,
+        action: Action,
+        idem: Option<String>,
+    ) -> AppResult<Appended> {
         self.call(|reply| Job::Append { stream, actor, action, idem, reply }).await
     }
 
@@ -276,7 +304,8 @@ impl Writer {
                     pending.push(Pending::Advanced { reply, result });
                 }
                 Job::Append { stream, actor, action, idem, reply } => {
-                    let result = self.decide_one(&stream, &actor, action, idem, &mut batch, &mut batch_idem, &mut group);
+                    let result =
+                        self.decide_one(&stream, &actor, action, idem, &mut batch, &mut batch_idem, &mut group);
                     pending.push(Pending::Appended { reply, result });
                 }
             }
@@ -322,7 +351,9 @@ impl Writer {
         }
         for ev in &batch.events {
             match &ev.body {
-                EventBody::MemberJoined { user } | EventBody::MemberInvited { user } => self.registry.add_member(user, &ev.stream),
+                EventBody::MemberJoined { user } | EventBody::MemberInvited { user } => {
+                    self.registry.add_member(user, &ev.stream)
+                }
                 EventBody::MemberLeft { user } => self.registry.remove_member(user, &ev.stream),
                 _ => {}
             }
@@ -350,11 +381,9 @@ impl Writer {
             // Someone who left a private stream stops receiving it right after
             // their own leave event: publish the run up to it, then revoke.
             let leaver = match &ev.body {
-                EventBody::MemberLeft { user } => self
-                    .registry
-                    .get(&ev.stream)
-                    .filter(|e| e.read().kind != StreamKind::Channel)
-                    .map(|_| user.clone()),
+                EventBody::MemberLeft { user } => {
+                    self.registry.get(&ev.stream).filter(|e| e.read().kind != StreamKind::Channel).map(|_| user.clone())
+                }
                 _ => None,
             };
             let stream = ev.stream.clone();
@@ -587,7 +616,12 @@ pub fn recover(log: &dyn EventLog, registry: &Registry) -> Result<(), crate::eng
             None => tracing::warn!(%stream, "stream has no stream_created event; skipped"),
         }
     }
-    tracing::info!(streams = registry.len(), folded, elapsed_ms = started.elapsed().as_millis() as u64, "recovered stream state from the log");
+    tracing::info!(
+        streams = registry.len(),
+        folded,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "recovered stream state from the log"
+    );
     Ok(())
 }
 
@@ -668,7 +702,12 @@ mod tests {
         let ann = Actor { id: "ann".into(), role: Role::Member };
         let bob = Actor { id: "bob".into(), role: Role::Member };
         let stream = StreamId::from("ch_test");
-        let create = Action::Create { kind: StreamKind::Channel, name: "t".into(), topic: String::new(), members: vec!["ann".into()] };
+        let create = Action::Create {
+            kind: StreamKind::Channel,
+            name: "t".into(),
+            topic: String::new(),
+            members: vec!["ann".into()],
+        };
         open.send(()).unwrap();
         seq.append(stream.clone(), ann, create, None).await.unwrap();
 
@@ -718,12 +757,18 @@ mod tests {
         let metrics = Arc::new(Metrics::new());
         let hub = Arc::new(Hub::new(metrics.clone()));
         // Steps long enough that "arrives during the linger" does not depend on the machine's speed.
-        let policy = GroupPolicy { max: 1024, linger: Duration::from_secs(2), linger_after: 2, step: Duration::from_secs(1) };
+        let policy =
+            GroupPolicy { max: 1024, linger: Duration::from_secs(2), linger_after: 2, step: Duration::from_secs(1) };
         let (seq, thread) = Sequencer::start(log.clone(), registry, hub, metrics, policy);
         let ann = Actor { id: "ann".into(), role: Role::Member };
         let stream = StreamId::from("ch_linger");
         let post = |t: &str| Action::Post { text: t.into(), reply_to: None, mentions: vec![] };
-        let create = Action::Create { kind: StreamKind::Channel, name: "l".into(), topic: String::new(), members: vec!["ann".into()] };
+        let create = Action::Create {
+            kind: StreamKind::Channel,
+            name: "l".into(),
+            topic: String::new(),
+            members: vec!["ann".into()],
+        };
         open.send(()).unwrap();
         seq.append(stream.clone(), ann.clone(), create, None).await.unwrap();
 
@@ -731,7 +776,10 @@ mod tests {
         let g = tokio::spawn(seq.submit(stream.clone(), ann.clone(), post("g"), None).unwrap());
         at_gate(&log, 2).await;
         // ...while three more queue behind it and then commit together: that is load.
-        let queued: Vec<_> = ["a1", "a2", "a3"].iter().map(|t| tokio::spawn(seq.submit(stream.clone(), ann.clone(), post(t), None).unwrap())).collect();
+        let queued: Vec<_> = ["a1", "a2", "a3"]
+            .iter()
+            .map(|t| tokio::spawn(seq.submit(stream.clone(), ann.clone(), post(t), None).unwrap()))
+            .collect();
         open.send(()).unwrap();
         open.send(()).unwrap();
         g.await.unwrap().unwrap();
@@ -742,7 +790,10 @@ mod tests {
         // After that group of 3 the writer takes b and lingers; c and d arrive meanwhile and join it.
         let b = tokio::spawn(seq.submit(stream.clone(), ann.clone(), post("b"), None).unwrap());
         taken(&seq).await;
-        let later: Vec<_> = ["c", "d"].iter().map(|t| tokio::spawn(seq.submit(stream.clone(), ann.clone(), post(t), None).unwrap())).collect();
+        let later: Vec<_> = ["c", "d"]
+            .iter()
+            .map(|t| tokio::spawn(seq.submit(stream.clone(), ann.clone(), post(t), None).unwrap()))
+            .collect();
         // Enough openings for every commit that could follow, so a writer that does not linger fails below instead of hanging.
         for _ in 0..3 {
             open.send(()).unwrap();

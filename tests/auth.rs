@@ -26,8 +26,9 @@ async fn a_wrong_password_is_401_unauthorized() {
     let srv = TestServer::start().await;
     srv.user("ann").await;
     for (user, pass) in [("ann", "wrong-password"), ("nobody", PASSWORD)] {
-        let (status, body) =
-            srv.http_json(srv.http.post(srv.url("/api/v1/auth/login")).json(&json!({"username": user, "password": pass}))).await;
+        let (status, body) = srv
+            .http_json(srv.http.post(srv.url("/api/v1/auth/login")).json(&json!({"username": user, "password": pass})))
+            .await;
         assert_eq!(status, 401);
         assert_eq!(body["code"], "unauthorized", "{body}");
         assert!(body["message"].is_string());
@@ -105,9 +106,13 @@ async fn ops_before_auth_are_refused_until_auth_succeeds() {
 async fn admins_create_users_duplicates_conflict_and_non_admins_are_forbidden() {
     let srv = TestServer::start().await;
     let admin = srv.admin_token().await;
-    let create = |token: &str, body: serde_json::Value| srv.http.post(srv.url("/api/v1/users")).bearer_auth(token).json(&body);
+    let create =
+        |token: &str, body: serde_json::Value| srv.http.post(srv.url("/api/v1/users")).bearer_auth(token).json(&body);
     let (status, body) = srv
-        .http_json(create(&admin, json!({"username": "carol", "password": PASSWORD, "display_name": "Carol C", "role": "agent"})))
+        .http_json(create(
+            &admin,
+            json!({"username": "carol", "password": PASSWORD, "display_name": "Carol C", "role": "agent"}),
+        ))
         .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["user"], json!({"id": "carol", "display_name": "Carol C", "role": "agent"}));
@@ -121,8 +126,11 @@ async fn admins_create_users_duplicates_conflict_and_non_admins_are_forbidden() 
     let (status, body) = srv.http_json(create(&admin, json!({"username": "Bad Name!", "password": PASSWORD}))).await;
     assert_eq!((status, body["code"].as_str()), (400, Some("bad_request")), "{body}");
     // dave was never created.
-    let (status, _) =
-        srv.http_json(srv.http.post(srv.url("/api/v1/auth/login")).json(&json!({"username": "dave", "password": PASSWORD}))).await;
+    let (status, _) = srv
+        .http_json(
+            srv.http.post(srv.url("/api/v1/auth/login")).json(&json!({"username": "dave", "password": PASSWORD})),
+        )
+        .await;
     assert_eq!(status, 401);
 }
 
@@ -131,14 +139,23 @@ async fn a_bot_api_token_authenticates_a_websocket() {
     let srv = TestServer::start().await;
     let admin = srv.admin_token().await;
     let (status, _) = srv
-        .http_json(srv.http.post(srv.url("/api/v1/users")).bearer_auth(&admin).json(&json!({"username": "helpbot", "role": "bot"})))
+        .http_json(
+            srv.http
+                .post(srv.url("/api/v1/users"))
+                .bearer_auth(&admin)
+                .json(&json!({"username": "helpbot", "role": "bot"})),
+        )
         .await;
     assert_eq!(status, 201);
-    let (status, body) = srv.http_json(srv.http.post(srv.url("/api/v1/users/helpbot/tokens")).bearer_auth(&admin)).await;
+    let (status, body) =
+        srv.http_json(srv.http.post(srv.url("/api/v1/users/helpbot/tokens")).bearer_auth(&admin)).await;
     assert_eq!(status, 201, "{body}");
     let token = body["token"].as_str().unwrap().to_owned();
     assert!(token.starts_with("agb_"), "{token}");
-    for mut c in [srv.connect(&token).await, Client::connect(&format!("{}?token={token}", srv.ws_url()), None, Encoding::Json).await] {
+    for mut c in [
+        srv.connect(&token).await,
+        Client::connect(&format!("{}?token={token}", srv.ws_url()), None, Encoding::Json).await,
+    ] {
         let me = c.ok(json!({"op": "whoami"})).await;
         assert_eq!((me["user"]["id"].as_str(), me["user"]["role"].as_str()), (Some("helpbot"), Some("bot")));
     }

@@ -151,10 +151,10 @@ async fn messagepack_garbage_gets_an_idless_bad_request() {
     let mut c = srv.connect_msgpack(&t).await;
     assert_eq!(c.enc, Encoding::MsgPack);
     for bytes in [
-        vec![0xc1u8, 0xff, 0x00],                                 // reserved byte
-        vec![0x92, 0x01, 0x02],                                   // an array, not a map
-        vec![0xdd, 0xff, 0xff, 0xff, 0xff],                       // array32 claiming 4 billion items
-        vec![0x82, 0xa2, b'i', b'd', 0x01, 0xa2, b'o', b'p'],     // truncated
+        vec![0xc1u8, 0xff, 0x00],                             // reserved byte
+        vec![0x92, 0x01, 0x02],                               // an array, not a map
+        vec![0xdd, 0xff, 0xff, 0xff, 0xff],                   // array32 claiming 4 billion items
+        vec![0x82, 0xa2, b'i', b'd', 0x01, 0xa2, b'o', b'p'], // truncated
     ] {
         c.send_raw(Message::Binary(bytes.clone().into())).await;
         let e = c.next_idless_error().await;

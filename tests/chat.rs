@@ -30,7 +30,10 @@ async fn two_users_see_each_others_messages_and_presence() {
     assert!(matches!(p, Push::Presence { ref user, status: PresenceStatus::Away, .. } if user.0 == "bob"), "{p:?}");
     drop(bob);
     let p = ann.push_where(|p| matches!(p, Push::Presence { .. })).await;
-    assert!(matches!(p, Push::Presence { ref user, status: PresenceStatus::Offline, last_seen, .. } if user.0 == "bob" && last_seen > 0), "{p:?}");
+    assert!(
+        matches!(p, Push::Presence { ref user, status: PresenceStatus::Offline, last_seen, .. } if user.0 == "bob" && last_seen > 0),
+        "{p:?}"
+    );
 }
 
 #[tokio::test]
@@ -57,7 +60,10 @@ async fn private_channel_and_dm_are_invisible_to_outsiders() {
     let mut ann = srv.connect(&ann_t).await;
     let mut eve = srv.connect(&eve_t).await;
     let mut bob = srv.connect(&bob_t).await;
-    let private = ann.ok(json!({"op": "create_channel", "name": "secret", "private": true})).await["id"].as_str().unwrap().to_owned();
+    let private = ann.ok(json!({"op": "create_channel", "name": "secret", "private": true})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     ann.post(&private, "for members only").await;
     let dm = ann.ok(json!({"op": "open_dm", "users": ["bob"]})).await["id"].as_str().unwrap().to_owned();
     ann.post(&dm, "psst bob").await;
@@ -122,19 +128,40 @@ async fn unread_and_mention_counts_and_read_sync_across_devices() {
 #[tokio::test]
 async fn edit_delete_and_reactions_follow_the_rules() {
     let srv = TestServer::start().await;
-    let (ann_t, bob_t, mod_t) = (srv.user("ann").await, srv.user("bob").await, srv.user_with_role("mia", "moderator").await);
+    let (ann_t, bob_t, mod_t) =
+        (srv.user("ann").await, srv.user("bob").await, srv.user_with_role("mia", "moderator").await);
     let mut ann = srv.connect(&ann_t).await;
     let mut bob = srv.connect(&bob_t).await;
     let mut mia = srv.connect(&mod_t).await;
     let ch = ann.create_channel("rules").await;
     bob.ok(json!({"op": "join", "stream": ch})).await;
     let m = ann.post(&ch, "original").await;
-    assert_eq!(bob.request(json!({"op": "edit", "stream": ch, "target": m, "text": "hijack"})).await.unwrap_err().code.as_str(), "forbidden");
+    assert_eq!(
+        bob.request(json!({"op": "edit", "stream": ch, "target": m, "text": "hijack"}))
+            .await
+            .unwrap_err()
+            .code
+            .as_str(),
+        "forbidden"
+    );
     ann.ok(json!({"op": "edit", "stream": ch, "target": m, "text": "edited"})).await;
     bob.ok(json!({"op": "react", "stream": ch, "target": m, "emoji": "👍"})).await;
-    assert_eq!(bob.request(json!({"op": "react", "stream": ch, "target": m, "emoji": "👍"})).await.unwrap_err().code.as_str(), "conflict");
-    assert_eq!(ann.request(json!({"op": "unreact", "stream": ch, "target": m, "emoji": "👍"})).await.unwrap_err().code.as_str(), "not_found");
-    assert_eq!(bob.request(json!({"op": "delete", "stream": ch, "target": m})).await.unwrap_err().code.as_str(), "forbidden");
+    assert_eq!(
+        bob.request(json!({"op": "react", "stream": ch, "target": m, "emoji": "👍"})).await.unwrap_err().code.as_str(),
+        "conflict"
+    );
+    assert_eq!(
+        ann.request(json!({"op": "unreact", "stream": ch, "target": m, "emoji": "👍"}))
+            .await
+            .unwrap_err()
+            .code
+            .as_str(),
+        "not_found"
+    );
+    assert_eq!(
+        bob.request(json!({"op": "delete", "stream": ch, "target": m})).await.unwrap_err().code.as_str(),
+        "forbidden"
+    );
     let del = mia.ok(json!({"op": "delete", "stream": ch, "target": m})).await["seq"].as_u64().unwrap();
     let h = ann.ok(json!({"op": "history", "stream": ch, "after": m - 1, "limit": 10})).await;
     let events = h["events"].as_array().unwrap();
@@ -146,6 +173,9 @@ async fn edit_delete_and_reactions_follow_the_rules() {
     // Sequence stays gapless.
     let seqs: Vec<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert_eq!(seqs, (m..=del).collect::<Vec<_>>());
-    assert_eq!(ann.request(json!({"op": "edit", "stream": ch, "target": m, "text": "x"})).await.unwrap_err().code.as_str(), "not_found");
+    assert_eq!(
+        ann.request(json!({"op": "edit", "stream": ch, "target": m, "text": "x"})).await.unwrap_err().code.as_str(),
+        "not_found"
+    );
     let _ = EventBody::Tombstone { deleted_by: agora_protocol::Seq(0) };
 }

@@ -117,7 +117,10 @@ async fn acked_messages_survive_kill_9_exactly_once_and_gapless() {
     let mut streams = Vec::new();
     for name in ["crash-a", "crash-b"] {
         let members: Vec<String> = (0..WRITERS).map(|w| format!("writer{w}")).collect();
-        let id = adm.ok(json!({"op": "create_channel", "name": name, "members": members})).await["id"].as_str().unwrap().to_owned();
+        let id = adm.ok(json!({"op": "create_channel", "name": name, "members": members})).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         streams.push(id);
     }
     drop(adm);

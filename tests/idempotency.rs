@@ -11,7 +11,9 @@ async fn history_texts(c: &mut Client, stream: &str) -> Vec<(u64, String, Option
         .unwrap()
         .iter()
         .filter(|e| e["type"] == "message_posted")
-        .map(|e| (e["seq"].as_u64().unwrap(), e["text"].as_str().unwrap().to_owned(), e["idem"].as_str().map(str::to_owned)))
+        .map(|e| {
+            (e["seq"].as_u64().unwrap(), e["text"].as_str().unwrap().to_owned(), e["idem"].as_str().map(str::to_owned))
+        })
         .collect()
 }
 

@@ -19,16 +19,22 @@ async fn msgpack_and_json_clients_see_each_others_messages_identically() {
     bob.subscribe(&ch, None, None).await.unwrap();
     let text_from_ann = "héllo from JSON 🎉 @bob \"quoted\" \\ back\nslash";
     let text_from_bob = "grüße from MessagePack 🚀 @ann\u{0}nul";
-    let a = ann.ok(json!({"op": "post", "stream": ch, "text": text_from_ann, "idem": "ann-1"})).await["seq"].as_u64().unwrap();
+    let a = ann.ok(json!({"op": "post", "stream": ch, "text": text_from_ann, "idem": "ann-1"})).await["seq"]
+        .as_u64()
+        .unwrap();
     let ea_json = ann.next_event().await;
     let ea_mp = bob.next_event().await;
     assert_eq!(ea_json, ea_mp, "the same event, field for field, in both encodings");
     assert_eq!((ea_mp.seq.0, text_of(&ea_mp), ea_mp.idem.as_deref()), (a, text_from_ann, Some("ann-1")));
     match &ea_mp.body {
-        EventBody::MessagePosted { mentions, .. } => assert_eq!(mentions.iter().map(|u| u.0.as_str()).collect::<Vec<_>>(), vec!["bob"]),
+        EventBody::MessagePosted { mentions, .. } => {
+            assert_eq!(mentions.iter().map(|u| u.0.as_str()).collect::<Vec<_>>(), vec!["bob"])
+        }
         other => panic!("{other:?}"),
     }
-    let b = bob.ok(json!({"op": "post", "stream": ch, "text": text_from_bob, "reply_to": a})).await["seq"].as_u64().unwrap();
+    let b = bob.ok(json!({"op": "post", "stream": ch, "text": text_from_bob, "reply_to": a})).await["seq"]
+        .as_u64()
+        .unwrap();
     let eb_mp = bob.next_event().await;
     let eb_json = ann.next_event().await;
     assert_eq!(eb_json, eb_mp);
@@ -117,10 +123,9 @@ async fn batched_subprotocols_carry_several_frames_per_message_in_order() {
     let ch = ann.create_channel("batched").await;
     let texts: Vec<String> = (0..40).map(|i| format!("message {i}\nwith a newline")).collect();
     ann.post_many(&ch, &texts).await;
-    for (offer, enc) in [
-        ("agora.json.batch.v1, agora.json.v1", Encoding::Json),
-        ("agora.msgpack.batch.v1", Encoding::MsgPack),
-    ] {
+    for (offer, enc) in
+        [("agora.json.batch.v1, agora.json.v1", Encoding::Json), ("agora.msgpack.batch.v1", Encoding::MsgPack)]
+    {
         let (mut ws, chosen) = connect_offering(&srv, &t, offer).await;
         let expected = if enc == Encoding::Json { "agora.json.batch.v1" } else { "agora.msgpack.batch.v1" };
         assert_eq!(chosen.as_deref(), Some(expected), "batched is preferred when offered");
@@ -156,9 +161,11 @@ async fn batched_subprotocols_carry_several_frames_per_message_in_order() {
     // Without a batch subprotocol, one frame per message as before.
     let (mut ws, chosen) = connect_offering(&srv, &t, "agora.json.v1").await;
     assert_eq!(chosen.as_deref(), Some("agora.json.v1"));
-    ws.send(Message::Text(serde_json::json!({"id": 1, "op": "subscribe", "stream": ch, "since": 0}).to_string().into()))
-        .await
-        .unwrap();
+    ws.send(Message::Text(
+        serde_json::json!({"id": 1, "op": "subscribe", "stream": ch, "since": 0}).to_string().into(),
+    ))
+    .await
+    .unwrap();
     for _ in 0..42 {
         let m = tokio::time::timeout(WAIT, ws.next()).await.expect("a message").expect("open").expect("ok");
         let Message::Text(t) = m else { panic!("{m:?}") };

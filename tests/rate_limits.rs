@@ -47,7 +47,12 @@ async fn over_the_post_limit_is_rate_limited_with_retry_after_and_other_users_ar
     // Nothing refused was stored.
     let stored = replies.iter().filter(|r| r.is_ok()).count();
     let h = ann.ok(json!({"op": "history", "stream": ch})).await;
-    let bursts = h["events"].as_array().unwrap().iter().filter(|e| e["text"].as_str().is_some_and(|t| t.starts_with("burst"))).count();
+    let bursts = h["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["text"].as_str().is_some_and(|t| t.starts_with("burst")))
+        .count();
     assert_eq!(bursts, stored);
 }
 

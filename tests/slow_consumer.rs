@@ -63,15 +63,21 @@ async fn a_subscriber_that_stops_reading_is_closed_and_others_get_every_event() 
         last = *ann.post_many(&ch, &texts).await.iter().max().unwrap();
     }
     assert_eq!(last, start + POSTS);
-    let (mut healthy, events) = tokio::time::timeout(Duration::from_secs(60), healthy_task).await.expect("healthy reader done").unwrap();
-    assert_eq!(seqs(&events), ((start + 1)..=last).collect::<Vec<_>>(), "every event, in order, for the healthy reader");
+    let (mut healthy, events) =
+        tokio::time::timeout(Duration::from_secs(60), healthy_task).await.expect("healthy reader done").unwrap();
+    assert_eq!(
+        seqs(&events),
+        ((start + 1)..=last).collect::<Vec<_>>(),
+        "every event, in order, for the healthy reader"
+    );
     healthy.assert_usable().await;
 
     // Now read what the slow reader was sent: a prefix of the stream, then the end.
     let mut seen = start;
     let mut close_code = None;
     loop {
-        let m = tokio::time::timeout(Duration::from_secs(30), slow.next()).await.expect("the slow reader must be cut off");
+        let m =
+            tokio::time::timeout(Duration::from_secs(30), slow.next()).await.expect("the slow reader must be cut off");
         match m {
             None | Some(Err(_)) => break,
             Some(Ok(Message::Close(f))) => {
@@ -109,7 +115,15 @@ async fn a_subscriber_that_stops_reading_is_closed_and_others_get_every_event() 
 /// (a skipped seq without a close would be a silent gap); a close must be the
 /// slow-consumer close (or a reset); after each close it resumes from what it saw.
 /// Returns how many times it was cut off.
-async fn jittery_subscriber(srv: &TestServer, token: String, ch: String, epoch: String, start: u64, mut done: tokio::sync::watch::Receiver<Option<u64>>, seed: u64) -> u32 {
+async fn jittery_subscriber(
+    srv: &TestServer,
+    token: String,
+    ch: String,
+    epoch: String,
+    start: u64,
+    mut done: tokio::sync::watch::Receiver<Option<u64>>,
+    seed: u64,
+) -> u32 {
     let mut seen = start;
     let mut closes = 0;
     let mut rng = seed;
@@ -210,7 +224,8 @@ async fn tiny_queues_and_jittery_readers_never_see_a_silent_gap() {
     done_tx.send(Some(last)).unwrap();
     let mut closes = 0;
     for s in subs {
-        closes += tokio::time::timeout(Duration::from_secs(60), s).await.expect("every reader reaches the head").unwrap();
+        closes +=
+            tokio::time::timeout(Duration::from_secs(60), s).await.expect("every reader reaches the head").unwrap();
     }
     // Informational: how hard the queues were pushed (the assertions are the seq checks).
     eprintln!("slow-consumer closes across 12 readers: {closes}");

@@ -128,7 +128,10 @@ impl StreamCheck {
 
     #[cfg_attr(not(test), allow(dead_code))]
     pub fn is_clean(&self) -> bool {
-        self.missing() == 0 && self.duplicates == 0 && self.reorders == 0 && self.content_duplicates == 0
+        self.missing() == 0
+            && self.duplicates == 0
+            && self.reorders == 0
+            && self.content_duplicates == 0
             && self.tail_missing == 0
     }
 }

@@ -300,9 +300,26 @@ mod tests {
     #[test]
     fn flags_parse_and_later_ones_override() {
         let cli = Cli::try_parse_from([
-            "agora-loadtest", "fanout", "--url", "ws://127.0.0.1:9/ws", "--token", "t", "--subscribers", "10",
-            "--rate", "0", "--duration", "3s", "--encoding", "msgpack", "--procs", "4",
-            "--source-addrs", "127.0.0.2,127.0.0.3", "--procs", "1",
+            "agora-loadtest",
+            "fanout",
+            "--url",
+            "ws://127.0.0.1:9/ws",
+            "--token",
+            "t",
+            "--subscribers",
+            "10",
+            "--rate",
+            "0",
+            "--duration",
+            "3s",
+            "--encoding",
+            "msgpack",
+            "--procs",
+            "4",
+            "--source-addrs",
+            "127.0.0.2,127.0.0.3",
+            "--procs",
+            "1",
         ])
         .unwrap();
         let Command::Fanout(f) = cli.cmd else { panic!() };
@@ -316,15 +333,20 @@ mod tests {
     #[test]
     fn connect_and_resume_flags_parse() {
         let cli = Cli::try_parse_from([
-            "agora-loadtest", "connect", "--connections", "5000", "--rate", "1000", "--server-pid", "42",
+            "agora-loadtest",
+            "connect",
+            "--connections",
+            "5000",
+            "--rate",
+            "1000",
+            "--server-pid",
+            "42",
         ])
         .unwrap();
         let Command::Connect(c) = cli.cmd else { panic!() };
         assert_eq!((c.connections, c.common.server_pid), (5000, Some(42)));
-        let cli = Cli::try_parse_from([
-            "agora-loadtest", "resume", "--connections", "200", "--drop-fraction", "0.3",
-        ])
-        .unwrap();
+        let cli = Cli::try_parse_from(["agora-loadtest", "resume", "--connections", "200", "--drop-fraction", "0.3"])
+            .unwrap();
         let Command::Resume(r) = cli.cmd else { panic!() };
         assert_eq!((r.connections, r.drop_fraction), (Some(200), 0.3));
     }

@@ -10,11 +10,12 @@
 //! the harness decodes every delivery of a fan-out and must not be the bottleneck:
 //! the text is never copied, only the publisher's stamp is read out of it.
 
-use agora_protocol::codec::{decode_server_frame, encode};
 use crate::stamp::Stamp;
 use agora_protocol::codec::batch_frames;
+use agora_protocol::codec::{decode_server_frame, encode};
 use agora_protocol::{
-    Encoding, ErrorBody, Op, Push, Request, ServerFrame, SUBPROTOCOL_JSON_BATCH, SUBPROTOCOL_MSGPACK, SUBPROTOCOL_MSGPACK_BATCH,
+    Encoding, ErrorBody, Op, Push, Request, ServerFrame, SUBPROTOCOL_JSON_BATCH, SUBPROTOCOL_MSGPACK,
+    SUBPROTOCOL_MSGPACK_BATCH,
 };
 use anyhow::{anyhow, bail, Context, Result};
 use futures_util::stream::{SplitSink, SplitStream};
@@ -66,7 +67,10 @@ impl ConnectOpts {
 /// One thing the server said.
 #[derive(Debug)]
 pub enum Incoming {
-    Reply { re: Option<u64>, result: Result<serde_json::Value, ErrorBody> },
+    Reply {
+        re: Option<u64>,
+        result: Result<serde_json::Value, ErrorBody>,
+    },
     /// A message event, decoded on the fast path.
     Event(LiteEvent),
     /// Any other push.
@@ -211,7 +215,15 @@ impl Client {
         let ws = connect_raw(opts, &opts.url, Some(token), sub, source).await?;
         let elapsed = started.elapsed();
         let (sink, stream) = ws.split();
-        let client = Client { sink, stream, enc: opts.encoding, batched: opts.batch, next_id: 1, backlog: VecDeque::new(), pending: VecDeque::new() };
+        let client = Client {
+            sink,
+            stream,
+            enc: opts.encoding,
+            batched: opts.batch,
+            next_id: 1,
+            backlog: VecDeque::new(),
+            pending: VecDeque::new(),
+        };
         Ok((client, elapsed))
     }
 
@@ -401,8 +413,11 @@ mod tests {
     fn replies_and_other_pushes_take_the_full_path() {
         let r = decode_frame(br#"{"re":5,"ok":{"seq":3}}"#, Encoding::Json).unwrap();
         assert!(matches!(r, Incoming::Reply { re: Some(5), result: Ok(_) }));
-        let r = decode_frame(br#"{"re":6,"error":{"code":"rate_limited","message":"slow down","retry_after_ms":100}}"#, Encoding::Json)
-            .unwrap();
+        let r = decode_frame(
+            br#"{"re":6,"error":{"code":"rate_limited","message":"slow down","retry_after_ms":100}}"#,
+            Encoding::Json,
+        )
+        .unwrap();
         let Incoming::Reply { result: Err(e), .. } = r else { panic!() };
         assert_eq!(e.retry_after_ms, Some(100));
         let t = decode_frame(br#"{"ev":"typing","stream":"ch_a","user":"bob","ttl_ms":3000}"#, Encoding::Json).unwrap();

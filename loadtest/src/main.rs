@@ -122,7 +122,13 @@ async fn setup(cmd: &Command, env: &Env) -> Result<Plan> {
     }
 }
 
-async fn run_shard(cmd: &Command, env: Env, plan: &Plan, shard: (usize, usize), barrier: &Barrier) -> Result<RunResult> {
+async fn run_shard(
+    cmd: &Command,
+    env: Env,
+    plan: &Plan,
+    shard: (usize, usize),
+    barrier: &Barrier,
+) -> Result<RunResult> {
     match cmd {
         Command::Connect(a) => scenarios::connect::run_shard(a, env, plan, shard, barrier).await,
         Command::Fanout(a) => scenarios::fanout::run_shard(a, env, plan, shard, barrier).await,

@@ -116,18 +116,15 @@ pub async fn run_children(
         }
         readers.push(lines);
     }
-    let rss = if measure {
-        crate::memory::settled_sample(common).await
-    } else {
-        None
-    };
+    let rss = if measure { crate::memory::settled_sample(common).await } else { None };
     for c in children.iter_mut() {
         let stdin = c.stdin.as_mut().ok_or_else(|| anyhow!("child has no stdin"))?;
         stdin.write_all(b"GO\n").await?;
         stdin.flush().await?;
     }
 
-    let bar = crate::progress::TimedBar::start(common.quiet, "children", common.duration, std::sync::Arc::new(String::new));
+    let bar =
+        crate::progress::TimedBar::start(common.quiet, "children", common.duration, std::sync::Arc::new(String::new));
     let limit = common.duration + common.drain_timeout + Duration::from_secs(60);
     let mut merged: Option<RunResult> = None;
     let mut failures = Vec::new();

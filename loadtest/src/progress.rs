@@ -14,7 +14,11 @@ impl TimedBar {
     /// `status` is called a few times a second for the message (counters so far).
     pub fn start(quiet: bool, label: &str, duration: Duration, status: Arc<dyn Fn() -> String + Send + Sync>) -> Self {
         let total_ms = duration.as_millis().max(1) as u64;
-        let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::with_draw_target(Some(total_ms), ProgressDrawTarget::stderr()) };
+        let bar = if quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::with_draw_target(Some(total_ms), ProgressDrawTarget::stderr())
+        };
         bar.set_style(
             ProgressStyle::with_template("{prefix:>9} [{bar:30}] {elapsed:>4}/{duration:4} {msg}")
                 .expect("valid template")
@@ -37,7 +41,11 @@ impl TimedBar {
 
     /// A bar counting items up to `total` (connections opened, users created).
     pub fn counter(quiet: bool, label: &str, total: u64) -> ProgressBar {
-        let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr()) };
+        let bar = if quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+        };
         bar.set_style(
             ProgressStyle::with_template("{prefix:>9} [{bar:30}] {pos}/{len} {per_sec} {msg}")
                 .expect("valid template")

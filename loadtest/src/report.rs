@@ -173,7 +173,10 @@ impl RunResult {
             out += &format!("delivered/s: {:.0} (start of the phase to the last delivery)\n", self.delivery_rate());
         }
         if let Some(share) = self.harness_cpu_share() {
-            out += &format!("harness CPU: {:.0}% of one core from the start of the phase to the end of the drain\n", share * 100.0);
+            out += &format!(
+                "harness CPU: {:.0}% of one core from the start of the phase to the end of the drain\n",
+                share * 100.0
+            );
             if share > 0.85 {
                 out += "warning: the harness was nearly saturated: throughput may be the client's, not the server's (give it a core of its own, use --encoding msgpack, or fewer subscribers)\n";
             }

@@ -56,7 +56,11 @@ impl Http {
     }
 
     /// Send a request built by `make`, retrying while the server answers 429 (bounded).
-    async fn send_patiently(&self, what: &str, make: impl Fn() -> reqwest::RequestBuilder) -> Result<reqwest::Response> {
+    async fn send_patiently(
+        &self,
+        what: &str,
+        make: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response> {
         for _ in 0..MAX_429_RETRIES {
             let resp = make().send().await.with_context(|| what.to_owned())?;
             if resp.status().as_u16() != 429 {
@@ -138,8 +142,14 @@ pub async fn owner_token(common: &Common, http: &Http) -> Result<String> {
 }
 
 /// Create each named public channel, or find it if it exists; returns the ids in order.
-pub async fn ensure_channels(opts: &ConnectOpts, token: &str, names: &[String], timeout: std::time::Duration) -> Result<Vec<StreamId>> {
-    let (mut c, _) = Client::connect_patiently(opts, token, None, timeout * 3).await.context("connecting to create channels")?;
+pub async fn ensure_channels(
+    opts: &ConnectOpts,
+    token: &str,
+    names: &[String],
+    timeout: std::time::Duration,
+) -> Result<Vec<StreamId>> {
+    let (mut c, _) =
+        Client::connect_patiently(opts, token, None, timeout * 3).await.context("connecting to create channels")?;
     let mut existing: Option<ListStreamsOk> = None;
     let mut ids = Vec::with_capacity(names.len());
     for name in names {
@@ -164,11 +174,17 @@ pub async fn ensure_channels(opts: &ConnectOpts, token: &str, names: &[String], 
 }
 
 /// Join `streams` as the token's user; an existing membership is fine.
-pub async fn join_all(opts: &ConnectOpts, token: &str, streams: &[StreamId], timeout: std::time::Duration) -> Result<()> {
+pub async fn join_all(
+    opts: &ConnectOpts,
+    token: &str,
+    streams: &[StreamId],
+    timeout: std::time::Duration,
+) -> Result<()> {
     if streams.is_empty() {
         return Ok(());
     }
-    let (mut c, _) = Client::connect_patiently(opts, token, None, timeout * 3).await.context("connecting to join channels")?;
+    let (mut c, _) =
+        Client::connect_patiently(opts, token, None, timeout * 3).await.context("connecting to join channels")?;
     for s in streams {
         match c.request::<serde_json::Value>(Op::Join { stream: s.clone() }, timeout).await? {
             Ok(_) => {}

@@ -18,9 +18,8 @@ fn server_binary() -> PathBuf {
         return PathBuf::from(p);
     }
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| manifest.join("..").join("target"));
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| manifest.join("..").join("target"));
     target.join("debug").join("agora")
 }
 
@@ -112,8 +111,21 @@ fn fanout_and_resume_deliver_every_event_exactly_once_in_order() {
     let doc = harness(
         &server,
         &[
-            "resume", "--connections", "20", "--drop-fraction", "0.5", "--storms", "2", "--publishers", "1",
-            "--rate", "100", "--duration", "3s", "--encoding", "msgpack",
+            "resume",
+            "--connections",
+            "20",
+            "--drop-fraction",
+            "0.5",
+            "--storms",
+            "2",
+            "--publishers",
+            "1",
+            "--rate",
+            "100",
+            "--duration",
+            "3s",
+            "--encoding",
+            "msgpack",
         ],
     );
     assert_clean(&doc, 100);

@@ -128,9 +128,7 @@ pub fn decode_request(bytes: &[u8], enc: Encoding) -> Result<Request, DecodeErro
             let (code, message) = match head {
                 Err(e) => (ErrorCode::BadRequest, format!("frame is not a request object: {e}")),
                 Ok(h) if h.id.is_none() => (ErrorCode::BadRequest, "missing field `id`".to_owned()),
-                Ok(_) if id.is_none() => {
-                    (ErrorCode::BadRequest, "field `id` must be an unsigned integer".to_owned())
-                }
+                Ok(_) if id.is_none() => (ErrorCode::BadRequest, "field `id` must be an unsigned integer".to_owned()),
                 Ok(RequestHead { op: None, .. }) => (ErrorCode::BadRequest, "missing field `op`".to_owned()),
                 Ok(RequestHead { op: Some(op), .. }) => {
                     (ErrorCode::BadRequest, format!("bad `{op}` request: {full_err}"))
@@ -140,11 +138,9 @@ pub fn decode_request(bytes: &[u8], enc: Encoding) -> Result<Request, DecodeErro
         }
     }
     .and_then(|req| match req.op {
-        Op::Unknown => Err(DecodeError {
-            id: Some(req.id),
-            code: ErrorCode::UnknownOp,
-            message: "unknown op".to_owned(),
-        }),
+        Op::Unknown => {
+            Err(DecodeError { id: Some(req.id), code: ErrorCode::UnknownOp, message: "unknown op".to_owned() })
+        }
         _ => Ok(req),
     })
 }

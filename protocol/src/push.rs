@@ -5,8 +5,8 @@ use crate::error::ErrorBody;
 use crate::event::Event;
 use crate::ids::{Seq, StreamId, UserId};
 use crate::ops::{
-    AppendOk, Empty, HistoryOk, ListStreamsOk, PingOk, PresenceStatus, StreamInfoOk, StreamSummary,
-    SubscribeOk, WhoamiOk,
+    AppendOk, Empty, HistoryOk, ListStreamsOk, PingOk, PresenceStatus, StreamInfoOk, StreamSummary, SubscribeOk,
+    WhoamiOk,
 };
 use serde::{Deserialize, Serialize};
 
@@ -17,18 +17,9 @@ pub enum Push {
     /// An event of a subscribed stream (replayed or live), in seq order per stream.
     Event(Event),
     /// A member of a subscribed stream changed presence.
-    Presence {
-        stream: StreamId,
-        user: UserId,
-        status: PresenceStatus,
-        last_seen: u64,
-    },
+    Presence { stream: StreamId, user: UserId, status: PresenceStatus, last_seen: u64 },
     /// A member is typing in a subscribed stream; forget it after `ttl_ms` unless repeated.
-    Typing {
-        stream: StreamId,
-        user: UserId,
-        ttl_ms: u64,
-    },
+    Typing { stream: StreamId, user: UserId, ttl_ms: u64 },
     /// One of my devices marked `stream` read up to `seq`.
     Read { stream: StreamId, seq: Seq },
     /// I was added to a stream (invited, or someone opened a DM with me).
@@ -75,7 +66,10 @@ impl Reply {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ServerFrame {
     /// A reply; `ok` stays a generic value to decode as the op's payload type.
-    Reply { re: Option<u64>, result: Result<serde_json::Value, ErrorBody> },
+    Reply {
+        re: Option<u64>,
+        result: Result<serde_json::Value, ErrorBody>,
+    },
     Push(Push),
 }
 

@@ -26,8 +26,18 @@ const IDEM: u8 = 2;
 #[derive(Debug, PartialEq, Eq)]
 pub enum Entry<'a> {
     /// `at`: where `bytes` starts inside the record's payload.
-    Event { stream: &'a str, seq: Seq, at: usize, bytes: &'a [u8] },
-    Idem { stream: &'a str, author: &'a str, key: &'a str, seq: Seq },
+    Event {
+        stream: &'a str,
+        seq: Seq,
+        at: usize,
+        bytes: &'a [u8],
+    },
+    Idem {
+        stream: &'a str,
+        author: &'a str,
+        key: &'a str,
+        seq: Seq,
+    },
 }
 
 fn push_str(out: &mut Vec<u8>, s: &str) {

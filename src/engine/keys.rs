@@ -95,7 +95,9 @@ mod tests {
         let a = StreamId::from("ch_a");
         let ab = StreamId::from("ch_ab");
         assert!(log_key(&a, Seq(2)) < log_key(&a, Seq(10)));
-        assert!(log_key(&a, Seq(u64::MAX)) < log_key(&ab, Seq(0)) || !log_key(&ab, Seq(0)).starts_with(&log_prefix(&a)));
+        assert!(
+            log_key(&a, Seq(u64::MAX)) < log_key(&ab, Seq(0)) || !log_key(&ab, Seq(0)).starts_with(&log_prefix(&a))
+        );
         assert!(!log_key(&ab, Seq(1)).starts_with(&log_prefix(&a)));
         assert_eq!(seq_of_log_key(&log_key(&a, Seq(77))), Some(Seq(77)));
     }

@@ -5,7 +5,7 @@
 //! the logs in our own checksummed segment files and the state tables in sled.
 //! Only this module knows files, sled and byte layouts. What does not: deciding what to append
 //! (that is `streams`), assigning sequences and batching (that is `sequencer`),
-//! and delivering events (that is `fanout`).
+//! and delivering events (that is `hub` and `gateway`).
 //!
 //! Contract every engine keeps:
 //! - `commit` returns only after every record in the batch is on stable storage

@@ -87,8 +87,13 @@ impl SegmentLog {
             None => {
                 // A new sled store beside an old log would serve the log's streams
                 // without their users, tokens or epoch: refuse rather than guess.
-                if std::fs::read_dir(&log_dir).is_ok_and(|d| d.flatten().any(|e| e.metadata().is_ok_and(|m| m.len() > 0))) {
-                    return Err(corrupt("data directory", format!("{} holds an event log but the sled store is new", log_dir.display())));
+                if std::fs::read_dir(&log_dir)
+                    .is_ok_and(|d| d.flatten().any(|e| e.metadata().is_ok_and(|m| m.len() > 0)))
+                {
+                    return Err(corrupt(
+                        "data directory",
+                        format!("{} holds an event log but the sled store is new", log_dir.display()),
+                    ));
                 }
                 let epoch = format!("{:016x}", rand::random::<u64>());
                 meta.insert(b"epoch", epoch.as_bytes())?;
@@ -242,7 +247,8 @@ impl SegmentLog {
             let span = self.segments.read_at(first.segment, first.offset, (end - first.offset) as usize)?;
             for &(seq, l) in &locs[i..j] {
                 let at = (l.offset - first.offset) as usize;
-                let bytes = span.get(at..at + l.len as usize).ok_or_else(|| corrupt("event location", format!("seq {seq}")))?;
+                let bytes =
+                    span.get(at..at + l.len as usize).ok_or_else(|| corrupt("event location", format!("seq {seq}")))?;
                 out.push(decode_event(bytes)?);
             }
             i = j;
@@ -367,7 +373,10 @@ mod tests {
         {
             let log = open(dir.path(), SEGMENT_BYTES);
             epoch = log.epoch();
-            let mut b = CommitBatch { events: (1..=5).map(|s| ev("ch_a", s, &format!("m{s}"))).collect(), ..Default::default() };
+            let mut b = CommitBatch {
+                events: (1..=5).map(|s| ev("ch_a", s, &format!("m{s}"))).collect(),
+                ..Default::default()
+            };
             b.events.push(ev("ch_b", 1, "other"));
             b.idem.push(("ch_a".into(), "ann".into(), "k1".into(), Seq(3)));
             b.puts.push(Put { table: Table::Users, key: b"ann".to_vec(), value: Some(b"record".to_vec()) });
@@ -395,9 +404,14 @@ mod tests {
         {
             // Tiny segments: every commit starts a new one.
             let log = open(dir.path(), 64);
-            log.commit(&CommitBatch { events: vec![ev("ch_a", 1, "secret"), ev("ch_a", 2, "m2")], ..Default::default() }).unwrap();
+            log.commit(&CommitBatch {
+                events: vec![ev("ch_a", 1, "secret"), ev("ch_a", 2, "m2")],
+                ..Default::default()
+            })
+            .unwrap();
             let deleted = Event { body: EventBody::MessageDeleted { target: Seq(1) }, ..ev("ch_a", 3, "") };
-            log.commit(&CommitBatch { events: vec![deleted], rewrites: vec![tomb.clone()], ..Default::default() }).unwrap();
+            log.commit(&CommitBatch { events: vec![deleted], rewrites: vec![tomb.clone()], ..Default::default() })
+                .unwrap();
             assert_eq!(log.get(&"ch_a".into(), Seq(1)).unwrap(), Some(tomb.clone()));
         }
         assert!(std::fs::read_dir(dir.path().join("log")).unwrap().count() >= 2);
@@ -455,7 +469,11 @@ mod tests {
             for (s, n) in [("ch_a", 3u64), ("ch_b", 1)] {
                 old.insert(keys::stream_key(&s.into()), &[][..]).unwrap();
                 for q in 1..=n {
-                    old.insert(keys::log_key(&s.into(), Seq(q)), rmp_serde::to_vec_named(&ev(s, q, &format!("{s}{q}"))).unwrap()).unwrap();
+                    old.insert(
+                        keys::log_key(&s.into(), Seq(q)),
+                        rmp_serde::to_vec_named(&ev(s, q, &format!("{s}{q}"))).unwrap(),
+                    )
+                    .unwrap();
                 }
             }
             old.insert(keys::idem_key(&"ch_a".into(), &"ann".into(), "k9"), &2u64.to_be_bytes()[..]).unwrap();
@@ -464,7 +482,10 @@ mod tests {
         for _ in 0..2 {
             let log = open(dir.path(), SEGMENT_BYTES);
             assert_eq!(log.epoch(), "0123456789abcdef");
-            assert_eq!(log.read_range(&"ch_a".into(), Seq(0), Seq(9), 9).unwrap(), (1..=3).map(|q| ev("ch_a", q, &format!("ch_a{q}"))).collect::<Vec<_>>());
+            assert_eq!(
+                log.read_range(&"ch_a".into(), Seq(0), Seq(9), 9).unwrap(),
+                (1..=3).map(|q| ev("ch_a", q, &format!("ch_a{q}"))).collect::<Vec<_>>()
+            );
             assert_eq!(log.head(&"ch_b".into()).unwrap(), Seq(1));
             assert_eq!(log.idem_get(&"ch_a".into(), &"ann".into(), "k9").unwrap(), Some(Seq(2)));
             assert!(!log.db.tree_names().iter().any(|n| n.as_ref() == OLD_LOG_TREE), "the old tree is dropped");

@@ -122,7 +122,10 @@ fn record_at(bytes: &[u8]) -> RecordAt<'_> {
 
 /// Call `apply` with each valid record of `bytes` (and its payload's offset), in
 /// order, until the first bad one.
-fn read_records(bytes: &[u8], apply: &mut impl FnMut(u64, &[u8]) -> Result<(), EngineError>) -> Result<SegmentEnd, EngineError> {
+fn read_records(
+    bytes: &[u8],
+    apply: &mut impl FnMut(u64, &[u8]) -> Result<(), EngineError>,
+) -> Result<SegmentEnd, EngineError> {
     let mut at = 0usize;
     while at < bytes.len() {
         match record_at(&bytes[at..]) {
@@ -146,7 +149,11 @@ fn read_records(bytes: &[u8], apply: &mut impl FnMut(u64, &[u8]) -> Result<(), E
 impl Segments {
     /// Open the log in `dir` (created if missing), pass every record to `apply`
     /// in order with its position, and get ready to append.
-    pub fn open(dir: &Path, segment_bytes: u64, mut apply: impl FnMut(Pos, &[u8]) -> Result<(), EngineError>) -> Result<Segments, EngineError> {
+    pub fn open(
+        dir: &Path,
+        segment_bytes: u64,
+        mut apply: impl FnMut(Pos, &[u8]) -> Result<(), EngineError>,
+    ) -> Result<Segments, EngineError> {
         std::fs::create_dir_all(dir)?;
         let present = segment_numbers(dir)?;
         for (i, &n) in present.iter().enumerate() {
@@ -162,11 +169,17 @@ impl Segments {
             file.read_to_end(&mut bytes)?;
             let end = read_records(&bytes, &mut |offset, payload| apply(Pos { segment: n, offset }, payload))?;
             if let SegmentEnd::Corrupt { offset } = end {
-                return Err(corrupt(format!("damaged record at byte {offset} of {}, with valid records after it", path.display())));
+                return Err(corrupt(format!(
+                    "damaged record at byte {offset} of {}, with valid records after it",
+                    path.display()
+                )));
             }
             if let SegmentEnd::Bad { offset, reason } = end {
                 if n != *present.last().unwrap_or(&n) {
-                    return Err(corrupt(format!("{reason} at byte {offset} of {} (not the newest segment)", path.display())));
+                    return Err(corrupt(format!(
+                        "{reason} at byte {offset} of {} (not the newest segment)",
+                        path.display()
+                    )));
                 }
                 // The tail of the newest segment: a record cut off by a crash, never acknowledged.
                 tracing::warn!(segment = %path.display(), offset, dropped = bytes.len() as u64 - offset, reason,

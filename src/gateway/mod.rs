@@ -5,12 +5,15 @@
 //! socket to `session` (the reader loop: auth, decode, dispatch) which spawns
 //! `writer` (the socket's only writer: replies, replay, live events, pings).
 
+pub mod frames;
 mod session;
 mod writer;
 
 use crate::app::App;
 use crate::error::AppError;
-use agora_protocol::{Encoding, SUBPROTOCOL_JSON, SUBPROTOCOL_JSON_BATCH, SUBPROTOCOL_MSGPACK, SUBPROTOCOL_MSGPACK_BATCH};
+use agora_protocol::{
+    Encoding, SUBPROTOCOL_JSON, SUBPROTOCOL_JSON_BATCH, SUBPROTOCOL_MSGPACK, SUBPROTOCOL_MSGPACK_BATCH,
+};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap};

@@ -3,11 +3,12 @@
 //! error, idle timeout, flood, slow-consumer cut-off or server shutdown, and
 //! then removes every trace of the connection (subscriptions, presence).
 
+use super::frames::{to_message, Closer, Outbound};
 use super::writer::Writer;
 use crate::app::App;
 use crate::auth::UserRecord;
 use crate::error::AppError;
-use crate::fanout::{to_message, Closer, ConnHandle, Outbound};
+use crate::hub::ConnHandle;
 use crate::limits::CommandClass;
 use crate::ops::{self, Outcome, Session};
 use crate::sequencer::now_ms;
@@ -42,14 +43,20 @@ async fn refuse(mut socket: WebSocket, enc: Encoding, re: Option<u64>, err: AppE
 }
 
 /// Wait for the first frame to be a valid `auth` op.
-async fn auth_by_frame(app: &App, socket: &mut WebSocket, enc: Encoding) -> Result<(UserRecord, u64), (Option<u64>, AppError)> {
+async fn auth_by_frame(
+    app: &App,
+    socket: &mut WebSocket,
+    enc: Encoding,
+) -> Result<(UserRecord, u64), (Option<u64>, AppError)> {
     let deadline = Duration::from_millis(app.config.limits.auth_timeout_ms);
     let started = Instant::now();
     loop {
         let left = deadline.saturating_sub(started.elapsed());
         let msg = match tokio::time::timeout(left, socket.next()).await {
             Err(_) => return Err((None, AppError::Unauthorized("no auth frame within the auth timeout".into()))),
-            Ok(None) | Ok(Some(Err(_))) => return Err((None, AppError::Unauthorized("connection closed before auth".into()))),
+            Ok(None) | Ok(Some(Err(_))) => {
+                return Err((None, AppError::Unauthorized("connection closed before auth".into())))
+            }
             Ok(Some(Ok(m))) => m,
         };
         let Some(bytes) = frame_bytes(&msg) else { continue };
@@ -77,7 +84,14 @@ async fn auth_by_frame(app: &App, socket: &mut WebSocket, enc: Encoding) -> Resu
 
 /// `batch`: the client chose a `*.batch.v1` subprotocol, so the writer may put
 /// several frames in one WebSocket message.
-pub async fn run(app: Arc<App>, mut socket: WebSocket, enc: Encoding, batch: bool, token: Option<String>, peer: SocketAddr) {
+pub async fn run(
+    app: Arc<App>,
+    mut socket: WebSocket,
+    enc: Encoding,
+    batch: bool,
+    token: Option<String>,
+    peer: SocketAddr,
+) {
     // Authenticate: a token from the handshake, or a first `auth` frame.
     let (user, auth_reply) = match token {
         Some(t) => match app.auth.authenticate(&t) {

@@ -12,8 +12,8 @@
 //! does not complete within the write timeout closes the connection as a
 //! slow consumer; so does a full queue (decided by the hub).
 
+use super::frames::{Closer, Outbound, SharedFrame, Subscribed, Unsubscribed};
 use crate::engine::EventLog;
-use crate::fanout::{Closer, Outbound, SharedFrame, Subscribed, Unsubscribed};
 use agora_protocol::{CloseCode, Encoding, Push, Seq, StreamId};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::SplitSink;
@@ -207,7 +207,9 @@ impl Writer {
         while cursor < upto {
             let (log, s) = (self.log.clone(), stream.clone());
             // The semaphore is never closed, so acquiring only waits.
-            let Ok(slot) = self.replay_slots.clone().acquire_owned().await else { return Err(Stop::Close(CloseCode::GoingAway)) };
+            let Ok(slot) = self.replay_slots.clone().acquire_owned().await else {
+                return Err(Stop::Close(CloseCode::GoingAway));
+            };
             let read = tokio::task::spawn_blocking(move || {
                 let page = log.read_range(&s, cursor, upto, REPLAY_PAGE);
                 drop(slot);

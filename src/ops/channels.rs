@@ -86,8 +86,21 @@ fn existing_users(app: &App, users: &[UserId]) -> AppResult<()> {
 }
 
 /// Create a stream and reply with its info once durable; announce it to the other members.
-fn create(app: &Arc<App>, s: &Session, id: StreamId, kind: StreamKind, name: String, topic: String, members: Vec<UserId>) -> Outcome {
-    let fut = match app.sequencer.submit(id.clone(), s.actor(), Action::Create { kind, name, topic, members: members.clone() }, None) {
+fn create(
+    app: &Arc<App>,
+    s: &Session,
+    id: StreamId,
+    kind: StreamKind,
+    name: String,
+    topic: String,
+    members: Vec<UserId>,
+) -> Outcome {
+    let fut = match app.sequencer.submit(
+        id.clone(),
+        s.actor(),
+        Action::Create { kind, name, topic, members: members.clone() },
+        None,
+    ) {
         Ok(f) => f,
         Err(e) => return Outcome::err(e),
     };
@@ -103,10 +116,19 @@ fn create(app: &Arc<App>, s: &Session, id: StreamId, kind: StreamKind, name: Str
     }))
 }
 
-pub(super) fn create_channel(app: &Arc<App>, s: &Session, name: String, topic: String, private: bool, members: Vec<UserId>) -> Outcome {
+pub(super) fn create_channel(
+    app: &Arc<App>,
+    s: &Session,
+    name: String,
+    topic: String,
+    private: bool,
+    members: Vec<UserId>,
+) -> Outcome {
     let limits = &app.config.limits;
     let name = name.trim().to_owned();
-    if let Err(e) = check_len("name", &name, 1, limits.max_name_chars).and(check_len("topic", &topic, 0, limits.max_topic_chars)) {
+    if let Err(e) =
+        check_len("name", &name, 1, limits.max_name_chars).and(check_len("topic", &topic, 0, limits.max_topic_chars))
+    {
         return Outcome::err(e);
     }
     if members.len() > 1000 {

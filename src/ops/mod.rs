@@ -19,7 +19,8 @@ pub use presence::announce;
 use crate::app::App;
 use crate::auth::UserRecord;
 use crate::error::{AppError, AppResult};
-use crate::fanout::{ConnHandle, Outbound};
+use crate::gateway::frames::Outbound;
+use crate::hub::ConnHandle;
 use crate::sequencer::now_ms;
 use crate::streams::rules::Actor;
 use agora_protocol::ops::{PingOk, WhoamiOk};
@@ -75,7 +76,9 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::Whoami {} => Outcome::ok(OkBody::Whoami(WhoamiOk { user: s.user.info(), epoch: app.log.epoch() })),
         Op::ListStreams {} => Outcome::from_result(channels::list_streams(app, s)),
         Op::StreamInfo { stream } => Outcome::from_result(channels::stream_info(app, s, &stream)),
-        Op::CreateChannel { name, topic, private, members } => channels::create_channel(app, s, name, topic, private, members),
+        Op::CreateChannel { name, topic, private, members } => {
+            channels::create_channel(app, s, name, topic, private, members)
+        }
         Op::OpenDm { users } => channels::open_dm(app, s, users),
         Op::Join { stream } => channels::membership(app, s, stream, crate::streams::Action::Join),
         Op::Leave { stream } => channels::membership(app, s, stream, crate::streams::Action::Leave),

@@ -14,7 +14,12 @@ use std::sync::Arc;
 pub fn announce(app: &App, entry: PresenceEntry) {
     for stream in app.registry.streams_of(&entry.user) {
         if app.hub.has_subscribers(&stream) {
-            let push = Push::Presence { stream: stream.clone(), user: entry.user.clone(), status: entry.status, last_seen: entry.last_seen };
+            let push = Push::Presence {
+                stream: stream.clone(),
+                user: entry.user.clone(),
+                status: entry.status,
+                last_seen: entry.last_seen,
+            };
             app.hub.publish_stream_push(&stream, push, None);
         }
     }
@@ -35,7 +40,8 @@ pub(super) fn typing(app: &Arc<App>, s: &Session, stream: &StreamId) -> AppResul
     if !can_write(&entry.read(), &s.user.id, s.user.role) {
         return Err(AppError::Forbidden("join the channel first".into()));
     }
-    let push = Push::Typing { stream: stream.clone(), user: s.user.id.clone(), ttl_ms: app.config.limits.typing_ttl_ms };
+    let push =
+        Push::Typing { stream: stream.clone(), user: s.user.id.clone(), ttl_ms: app.config.limits.typing_ttl_ms };
     app.hub.publish_stream_push(stream, push, Some(&s.user.id));
     Ok(OkBody::Empty(Empty {}))
 }

@@ -5,8 +5,8 @@ use super::{Outcome, Session};
 use crate::app::App;
 use crate::engine::Table;
 use crate::error::{AppError, AppResult};
-use agora_protocol::push::OkBody;
 use agora_protocol::ops::Empty;
+use agora_protocol::push::OkBody;
 use agora_protocol::{EventBody, Push, Seq, StreamId, UserId};
 use std::sync::Arc;
 

@@ -5,10 +5,10 @@
 //! an event appended during the replay is either part of the replay or
 //! arrives live after it, never both and never neither.
 
-use super::{Session};
+use super::Session;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
-use crate::fanout::{Outbound, Subscribed, Unsubscribed};
+use crate::gateway::frames::{Outbound, Subscribed, Unsubscribed};
 use agora_protocol::ops::{Empty, HistoryOk, PresenceStatus, SubscribeOk};
 use agora_protocol::push::OkBody;
 use agora_protocol::{Seq, StreamId};
@@ -51,11 +51,7 @@ pub(super) fn subscribe(
     s.subs.insert(stream.clone());
     let presence = {
         let st = entry.read();
-        st.members
-            .iter()
-            .map(|m| app.presence.get(m))
-            .filter(|p| p.status != PresenceStatus::Offline)
-            .collect()
+        st.members.iter().map(|m| app.presence.get(m)).filter(|p| p.status != PresenceStatus::Offline).collect()
     };
     let ok = SubscribeOk { stream: stream.clone(), head, epoch: current_epoch, recovered, presence };
     Ok((OkBody::Subscribe(ok), vec![Outbound::Subscribed(Box::new(Subscribed { reply: None, stream, since, entry }))]))

@@ -82,7 +82,11 @@ pub fn decide(
         Action::Create { .. } => unreachable!("handled above"),
         Action::Join => {
             if is_dm || st.kind == StreamKind::PrivateChannel {
-                return Err(if is_dm { fixed() } else { AppError::Forbidden("private channels are joined by invitation".into()) });
+                return Err(if is_dm {
+                    fixed()
+                } else {
+                    AppError::Forbidden("private channels are joined by invitation".into())
+                });
             }
             if member {
                 return Ok(None);
@@ -175,7 +179,12 @@ fn require_writer(st: &StreamState, actor: &Actor) -> AppResult<()> {
 }
 
 /// The live (not deleted) message at `seq`, or `not_found`.
-fn message_at(st: &StreamState, head: Seq, seq: Seq, lookup: &dyn Fn(Seq) -> AppResult<Option<Event>>) -> AppResult<Event> {
+fn message_at(
+    st: &StreamState,
+    head: Seq,
+    seq: Seq,
+    lookup: &dyn Fn(Seq) -> AppResult<Option<Event>>,
+) -> AppResult<Event> {
     let missing = || AppError::NotFound(format!("no message at seq {seq}"));
     if seq == Seq(0) || seq > head || st.deleted.contains(&seq) {
         return Err(missing());
@@ -227,7 +236,10 @@ mod tests {
     fn public_channel_needs_join_before_post_and_join_is_idempotent() {
         let st = channel(StreamKind::Channel, &["ann"]);
         let post = Action::Post { text: "x".into(), reply_to: None, mentions: vec![] };
-        assert!(matches!(decide(Some(&st), st.head, &actor("bob", Role::Member), post, &none), Err(AppError::Forbidden(_))));
+        assert!(matches!(
+            decide(Some(&st), st.head, &actor("bob", Role::Member), post, &none),
+            Err(AppError::Forbidden(_))
+        ));
         assert!(decide(Some(&st), st.head, &actor("bob", Role::Member), Action::Join, &none).unwrap().is_some());
         assert!(decide(Some(&st), st.head, &actor("ann", Role::Member), Action::Join, &none).unwrap().is_none());
     }

@@ -213,7 +213,9 @@ impl Client {
                 Ok(ServerFrame::Push(p)) => self.pushes.push_back(p),
                 Ok(ServerFrame::Reply { re: Some(re), result }) if re == id => return result,
                 Ok(ServerFrame::Reply { re: Some(re), result }) => self.replies.push((re, result)),
-                Ok(ServerFrame::Reply { re: None, result }) => panic!("id-less reply while waiting for {id}: {result:?}"),
+                Ok(ServerFrame::Reply { re: None, result }) => {
+                    panic!("id-less reply while waiting for {id}: {result:?}")
+                }
                 Err(code) => panic!("connection closed ({code:?}) while waiting for reply {id}"),
             }
         }
@@ -348,7 +350,12 @@ impl Client {
     }
 
     /// `subscribe` with optional `since` and `epoch`.
-    pub async fn subscribe(&mut self, stream: &str, since: Option<u64>, epoch: Option<&str>) -> Result<Value, ErrorBody> {
+    pub async fn subscribe(
+        &mut self,
+        stream: &str,
+        since: Option<u64>,
+        epoch: Option<&str>,
+    ) -> Result<Value, ErrorBody> {
         let mut op = json!({"op": "subscribe", "stream": stream});
         if let Some(s) = since {
             op["since"] = json!(s);

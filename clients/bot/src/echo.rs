@@ -62,7 +62,11 @@ mod tests {
             at: 0,
             author: author.into(),
             idem: None,
-            body: EventBody::MessagePosted { text: text.into(), reply_to: None, mentions: mentions.iter().map(|m| UserId::from(*m)).collect() },
+            body: EventBody::MessagePosted {
+                text: text.into(),
+                reply_to: None,
+                mentions: mentions.iter().map(|m| UserId::from(*m)).collect(),
+            },
         }
     }
 

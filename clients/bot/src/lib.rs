@@ -27,12 +27,12 @@
 pub mod cursors;
 pub mod echo;
 
-pub use agora_protocol::Encoding;
 use agora_protocol::codec::{batch_frames, decode_server_frame, encode};
 use agora_protocol::ops::{
     AppendOk, Empty, HistoryOk, ListStreamsOk, Op, Request, StreamInfoOk, StreamSummary, SubscribeOk, UserInfo,
     WhoamiOk,
 };
+pub use agora_protocol::Encoding;
 use agora_protocol::{ErrorBody, ErrorCode, Event, Push, Seq, ServerFrame, StreamId, UserId};
 use cursors::Cursors;
 use futures_util::{SinkExt, StreamExt};
@@ -95,7 +95,8 @@ pub fn backoff_delay(attempt: u32, jitter: f64) -> Duration {
 }
 
 fn jitter() -> f64 {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     (nanos.wrapping_mul(2_654_435_761) % 1000) as f64 / 1000.0
 }
 
@@ -159,7 +160,10 @@ fn ws_url(url: &str) -> String {
 async fn open_socket(url: &str, token: &str, enc: Encoding) -> Result<Ws, Error> {
     let mut req = url.into_client_request()?;
     let h = req.headers_mut();
-    h.insert("authorization", HeaderValue::from_str(&format!("Bearer {token}")).map_err(|e| Error::Decode(e.to_string()))?);
+    h.insert(
+        "authorization",
+        HeaderValue::from_str(&format!("Bearer {token}")).map_err(|e| Error::Decode(e.to_string()))?,
+    );
     // Batched messages first (several frames per message, PROTOCOL.md §3), the plain
     // subprotocol as the fallback for servers without batching. Every message goes
     // through `batch_frames`, which yields an unbatched message whole.
@@ -249,7 +253,9 @@ impl Bot {
     /// Send any op and get its raw `ok` value.
     pub async fn request(&self, op: Op) -> Result<serde_json::Value, Error> {
         let (tx, rx) = oneshot::channel();
-        self.cmd.send(Command::Request { op, reply: tx, internal: false }).map_err(|_| Error::Closed("bot closed".into()))?;
+        self.cmd
+            .send(Command::Request { op, reply: tx, internal: false })
+            .map_err(|_| Error::Closed("bot closed".into()))?;
         rx.await.map_err(|_| Error::Closed("bot closed".into()))?
     }
 
@@ -289,7 +295,13 @@ impl Bot {
         self.typed::<Empty>(Op::Unsubscribe { stream: stream.clone() }).await.map(|_| ())
     }
 
-    pub async fn history(&self, stream: &StreamId, before: Option<Seq>, after: Option<Seq>, limit: Option<u32>) -> Result<HistoryOk, Error> {
+    pub async fn history(
+        &self,
+        stream: &StreamId,
+        before: Option<Seq>,
+        after: Option<Seq>,
+        limit: Option<u32>,
+    ) -> Result<HistoryOk, Error> {
         self.typed(Op::History { stream: stream.clone(), before, after, limit }).await
     }
 
@@ -366,7 +378,12 @@ enum Ended {
 }
 
 impl Connection {
-    async fn run(mut self, first: Ws, mut cmds: mpsc::UnboundedReceiver<Command>, first_ready: oneshot::Sender<Result<(), Error>>) {
+    async fn run(
+        mut self,
+        first: Ws,
+        mut cmds: mpsc::UnboundedReceiver<Command>,
+        first_ready: oneshot::Sender<Result<(), Error>>,
+    ) {
         let mut first_ready = Some(first_ready);
         let mut ws = Some(first);
         let mut attempt: u32 = 0;
@@ -383,7 +400,11 @@ impl Connection {
                         }
                         let delay = backoff_delay(attempt, jitter());
                         attempt += 1;
-                        let _ = self.events.send(BotEvent::Disconnected { code: 1006, reason: e.to_string(), retry_in: Some(delay) });
+                        let _ = self.events.send(BotEvent::Disconnected {
+                            code: 1006,
+                            reason: e.to_string(),
+                            retry_in: Some(delay),
+                        });
                         if self.sleep_handling(delay, &mut cmds).await {
                             self.shutdown(1000, "closed".into());
                             return;
@@ -475,7 +496,10 @@ impl Connection {
                     rx.await.map_err(|_| Error::Disconnected)?
                 }
             };
-            let who = match internal(Op::Whoami {}).await.and_then(|v| ServerFrame::ok_as::<WhoamiOk>(v).map_err(|e| Error::Decode(e.to_string()))) {
+            let who = match internal(Op::Whoami {})
+                .await
+                .and_then(|v| ServerFrame::ok_as::<WhoamiOk>(v).map_err(|e| Error::Decode(e.to_string())))
+            {
                 Ok(w) => w,
                 Err(e) => {
                     if let Some(tx) = first_ready {
@@ -609,7 +633,13 @@ impl Connection {
     }
 
     /// Update cursors as the reply arrives, before any replayed event is read.
-    async fn on_subscribe_reply(&mut self, socket: &mut Ws, stream: &StreamId, since: Option<Seq>, result: &Result<serde_json::Value, ErrorBody>) {
+    async fn on_subscribe_reply(
+        &mut self,
+        socket: &mut Ws,
+        stream: &StreamId,
+        since: Option<Seq>,
+        result: &Result<serde_json::Value, ErrorBody>,
+    ) {
         match result {
             Ok(v) => {
                 let Ok(ok) = ServerFrame::ok_as::<SubscribeOk>(v.clone()) else { return };
@@ -619,7 +649,8 @@ impl Connection {
                     sh.cursors.subscribed(&ok, since)
                 };
                 if reset {
-                    let _ = self.events.send(BotEvent::Reset { stream: stream.clone(), epoch: ok.epoch, head: ok.head });
+                    let _ =
+                        self.events.send(BotEvent::Reset { stream: stream.clone(), epoch: ok.epoch, head: ok.head });
                 }
             }
             Err(e) if e.code == ErrorCode::TooFarBehind && since.is_some() => {

@@ -35,18 +35,28 @@ async fn echo_bot_replies_to_a_mention() {
 
     // An admin creates a person and a bot account with an API token.
     let admin = Bot::login(&base, "admin", ADMIN_PASSWORD).await.unwrap().token;
-    let create = |body: serde_json::Value| http.post(format!("{base}/api/v1/users")).bearer_auth(&admin).json(&body).send();
+    let create =
+        |body: serde_json::Value| http.post(format!("{base}/api/v1/users")).bearer_auth(&admin).json(&body).send();
     assert!(create(json!({"username": "ann", "password": "ann-password-1"})).await.unwrap().status().is_success());
     assert!(create(json!({"username": "echo", "role": "bot"})).await.unwrap().status().is_success());
-    let tok: serde_json::Value =
-        http.post(format!("{base}/api/v1/users/echo/tokens")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+    let tok: serde_json::Value = http
+        .post(format!("{base}/api/v1/users/echo/tokens"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let bot_token = tok["token"].as_str().unwrap().to_owned();
 
     // Ann opens a channel before the bot starts; the bot must join it by itself.
     let ann_token = Bot::login(&base, "ann", "ann-password-1").await.unwrap().token;
     let ann = Bot::connect(&base, &ann_token, Encoding::Json).await.unwrap();
     let info: StreamInfoOk = ServerFrame::ok_as(
-        ann.request(Op::CreateChannel { name: "lobby".into(), topic: String::new(), private: false, members: vec![] }).await.unwrap(),
+        ann.request(Op::CreateChannel { name: "lobby".into(), topic: String::new(), private: false, members: vec![] })
+            .await
+            .unwrap(),
     )
     .unwrap();
     let lobby: StreamId = info.id;
@@ -77,7 +87,9 @@ async fn echo_bot_replies_to_a_mention() {
             match ann.next_event().await.expect("ann's events ended") {
                 // Only the bot's messages: its own `member_joined` may still arrive live,
                 // since stream_info shows a join a moment before it is committed.
-                BotEvent::Event(ev) if ev.author == echo && matches!(ev.body, EventBody::MessagePosted { .. }) => return ev,
+                BotEvent::Event(ev) if ev.author == echo && matches!(ev.body, EventBody::MessagePosted { .. }) => {
+                    return ev
+                }
                 _ => {}
             }
         }

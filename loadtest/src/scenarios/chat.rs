@@ -8,7 +8,6 @@
 //! `fanout` over every followed channel, across reconnects.
 
 use super::Env;
-use crate::stamp::Stamp;
 use crate::check::StreamCheck;
 use crate::cli::ChatArgs;
 use crate::client::{Client, Incoming};
@@ -16,6 +15,7 @@ use crate::procs::Barrier;
 use crate::progress::TimedBar;
 use crate::report::RunResult;
 use crate::setup::{Plan, UserSpec};
+use crate::stamp::Stamp;
 use crate::util::{mono_ns, shard_range, Rng};
 use agora_protocol::ops::{PresenceStatus, StreamInfoOk, SubscribeOk};
 use agora_protocol::{ErrorCode, Op, Push, Seq, StreamId};
@@ -81,7 +81,8 @@ impl User {
         let mut checks = HashMap::new();
         for s in &streams {
             let info: StreamInfoOk = client.call(Op::StreamInfo { stream: s.clone() }, t).await?;
-            let _: SubscribeOk = client.call(Op::Subscribe { stream: s.clone(), since: Some(info.head), epoch: None }, t).await?;
+            let _: SubscribeOk =
+                client.call(Op::Subscribe { stream: s.clone(), since: Some(info.head), epoch: None }, t).await?;
             checks.insert(s.0.clone(), StreamCheck::starting_after(info.head.0));
         }
         Ok(User { index, token, streams, checks, client: Some(client) })
@@ -254,7 +255,13 @@ async fn sleep_until_opt(t: Option<tokio::time::Instant>) {
     }
 }
 
-pub async fn run_shard(a: &ChatArgs, env: Env, plan: &Plan, (shard, shards): (usize, usize), barrier: &Barrier) -> Result<RunResult> {
+pub async fn run_shard(
+    a: &ChatArgs,
+    env: Env,
+    plan: &Plan,
+    (shard, shards): (usize, usize),
+    barrier: &Barrier,
+) -> Result<RunResult> {
     let env = Arc::new(env);
     let c = &a.common;
     let mut result = RunResult::new(

@@ -5,9 +5,9 @@
 //! connections the server dropped while held, and server memory per connection
 //! (measured at the barrier, when all connections are open and subscribed).
 
+use super::peer::{Got, PeerConn};
 use super::Env;
 use crate::cli::{ConnectArgs, Target};
-use super::peer::{Got, PeerConn};
 use crate::client::{Client, Incoming};
 use crate::procs::Barrier;
 use crate::progress::TimedBar;
@@ -63,7 +63,13 @@ struct Held {
     dropped: Option<String>,
 }
 
-pub async fn run_shard(a: &ConnectArgs, env: Env, plan: &Plan, (shard, shards): (usize, usize), barrier: &Barrier) -> Result<RunResult> {
+pub async fn run_shard(
+    a: &ConnectArgs,
+    env: Env,
+    plan: &Plan,
+    (shard, shards): (usize, usize),
+    barrier: &Barrier,
+) -> Result<RunResult> {
     let env = Arc::new(env);
     let c = &a.common;
     let mut result = RunResult::new(
@@ -190,7 +196,10 @@ pub async fn run_shard(a: &ConnectArgs, env: Env, plan: &Plan, (shard, shards): 
     let unfinished = range.len() as u64 - ok - failed;
     if unfinished > 0 {
         failed += unfinished;
-        result.error(format!("{unfinished} connections neither opened nor failed within {:?} after the ramp", c.op_timeout * 2));
+        result.error(format!(
+            "{unfinished} connections neither opened nor failed within {:?} after the ramp",
+            c.op_timeout * 2
+        ));
     }
     let ramp_secs = ramp_start.elapsed().as_secs_f64();
     result.count("connected", ok);

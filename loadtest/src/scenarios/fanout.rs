@@ -21,7 +21,13 @@ pub async fn setup(a: &FanoutArgs, env: &Env) -> Result<Plan> {
     }
 }
 
-pub async fn run_shard(a: &FanoutArgs, env: Env, plan: &Plan, shard: (usize, usize), barrier: &Barrier) -> Result<RunResult> {
+pub async fn run_shard(
+    a: &FanoutArgs,
+    env: Env,
+    plan: &Plan,
+    shard: (usize, usize),
+    barrier: &Barrier,
+) -> Result<RunResult> {
     match a.target {
         Target::Agora => pubsub::run_shard(&a.pubsub, None, "fanout", env, plan, shard, barrier).await,
         _ => super::peer::run_shard(a, env, barrier).await,

@@ -163,7 +163,9 @@ impl PeerConn {
 
     async fn publish(&mut self, stream: usize, text: String) -> Result<()> {
         match self.target {
-            Target::Nats => self.send_text(format!("PUB {} {}\r\n{text}\r\nPING\r\n", subject(stream), text.len())).await,
+            Target::Nats => {
+                self.send_text(format!("PUB {} {}\r\n{text}\r\nPING\r\n", subject(stream), text.len())).await
+            }
             _ => self.send_text(text).await,
         }
     }
@@ -233,8 +235,11 @@ impl PeerConn {
             };
             let line = std::str::from_utf8(&unparsed[..eol]).context("NATS control line")?;
             if let Some(rest) = line.strip_prefix("MSG ") {
-                let len: usize =
-                    rest.rsplit(' ').next().and_then(|l| l.parse().ok()).ok_or_else(|| anyhow!("bad MSG line {line}"))?;
+                let len: usize = rest
+                    .rsplit(' ')
+                    .next()
+                    .and_then(|l| l.parse().ok())
+                    .ok_or_else(|| anyhow!("bad MSG line {line}"))?;
                 let start = eol + 2;
                 if unparsed.len() < start + len + 2 {
                     self.compact();
@@ -305,7 +310,9 @@ async fn subscriber(
     let mut lat = Vec::with_capacity(256);
     let mut drain: Option<(Finals, tokio::time::Instant)> = None;
     let done = |checks: &HashMap<u32, StreamCheck>, f: &Finals| {
-        publishers_of_mine.iter().all(|p| f.get(p).is_none_or(|&n| n == 0 || checks.get(p).is_some_and(|c| c.reached(n))))
+        publishers_of_mine
+            .iter()
+            .all(|p| f.get(p).is_none_or(|&n| n == 0 || checks.get(p).is_some_and(|c| c.reached(n))))
     };
     loop {
         if let Some((f, _)) = &drain {
@@ -387,7 +394,8 @@ async fn publisher(
             break;
         }
         let can_send = !stopping && !limit && pending.len() < window;
-        let next_at = if rate > 0.0 { start + phase + Duration::from_secs_f64(out.published as f64 / rate) } else { start };
+        let next_at =
+            if rate > 0.0 { start + phase + Duration::from_secs_f64(out.published as f64 / rate) } else { start };
         tokio::select! {
             biased;
             _ = tokio::time::sleep_until(deadline), if !stopping => stopping = true,
@@ -451,7 +459,8 @@ pub async fn run_shard(a: &FanoutArgs, env: Env, barrier: &Barrier) -> Result<Ru
         };
         match opened.await {
             Ok(conn) => {
-                let pubs: Vec<u32> = (0..a.publishers).filter(|i| mine.contains(&pub_stream(*i))).map(|i| i as u32).collect();
+                let pubs: Vec<u32> =
+                    (0..a.publishers).filter(|i| mine.contains(&pub_stream(*i))).map(|i| i as u32).collect();
                 subs.push((j, conn, Arc::new(pubs)));
             }
             Err(e) => {
@@ -481,8 +490,9 @@ pub async fn run_shard(a: &FanoutArgs, env: Env, barrier: &Barrier) -> Result<Ru
     let deadline = tokio::time::Instant::now() + c.duration;
     let status = {
         let live = live.clone();
-        Arc::new(move || format!("published={} delivered={}", live.published.load(Relaxed), live.delivered.load(Relaxed)))
-            as Arc<dyn Fn() -> String + Send + Sync>
+        Arc::new(move || {
+            format!("published={} delivered={}", live.published.load(Relaxed), live.delivered.load(Relaxed))
+        }) as Arc<dyn Fn() -> String + Send + Sync>
     };
     let bar = TimedBar::start(c.quiet, "fanout", c.duration, status);
     let mut ctls = Vec::new();
@@ -496,7 +506,18 @@ pub async fn run_shard(a: &FanoutArgs, env: Env, barrier: &Barrier) -> Result<Ru
     let a_arc = Arc::new(a.clone());
     let pub_tasks: Vec<_> = pubs
         .into_iter()
-        .map(|(i, conn)| tokio::spawn(publisher(conn, i as u32, pub_stream(i), a_arc.clone(), rate, deadline, live.clone(), ack.clone())))
+        .map(|(i, conn)| {
+            tokio::spawn(publisher(
+                conn,
+                i as u32,
+                pub_stream(i),
+                a_arc.clone(),
+                rate,
+                deadline,
+                live.clone(),
+                ack.clone(),
+            ))
+        })
         .collect();
     let mut finals = HashMap::new();
     for t in pub_tasks {

@@ -14,7 +14,6 @@
 //! shows as a gap or a duplicate.
 
 use super::Env;
-use crate::stamp::Stamp;
 use crate::check::StreamCheck;
 use crate::cli::PubSubArgs;
 use crate::client::{Client, Incoming};
@@ -22,6 +21,7 @@ use crate::procs::Barrier;
 use crate::progress::TimedBar;
 use crate::report::RunResult;
 use crate::setup::{Plan, UserSpec};
+use crate::stamp::Stamp;
 use crate::stats::Hist;
 use crate::util::{mono_ns, shard_range, Rng};
 use agora_protocol::ops::{AppendOk, StreamInfoOk, SubscribeOk};
@@ -170,7 +170,13 @@ impl Subscriber {
         Ok(())
     }
 
-    async fn run(mut self, env: Arc<Env>, mut ctl: mpsc::Receiver<Ctl>, live: Arc<Live>, shared: Arc<Shared>) -> SubOutcome {
+    async fn run(
+        mut self,
+        env: Arc<Env>,
+        mut ctl: mpsc::Receiver<Ctl>,
+        live: Arc<Live>,
+        shared: Arc<Shared>,
+    ) -> SubOutcome {
         let mut lat: Vec<u64> = Vec::with_capacity(256);
         let mut out = SubOutcome {
             index: self.index,
@@ -314,7 +320,8 @@ async fn publish(
     live: Arc<Live>,
     shared: Arc<Shared>,
 ) -> PubOutcome {
-    let mut out = PubOutcome { published: 0, acked: 0, rate_limited: 0, max_seq: 0, stream: stream.0.clone(), errors: vec![] };
+    let mut out =
+        PubOutcome { published: 0, acked: 0, rate_limited: 0, max_seq: 0, stream: stream.0.clone(), errors: vec![] };
     let mut pending: HashMap<u64, u64> = HashMap::new();
     let mut acks: Vec<u64> = Vec::with_capacity(256);
     let window = a.window.max(1);
@@ -492,7 +499,16 @@ pub async fn run_shard(
         .into_iter()
         .map(|(i, cl)| {
             let stream = streams[i % streams.len()].clone();
-            tokio::spawn(publish(cl, i as u32, stream, a_arc.clone(), per_pub_rate, deadline, live.clone(), shared.clone()))
+            tokio::spawn(publish(
+                cl,
+                i as u32,
+                stream,
+                a_arc.clone(),
+                per_pub_rate,
+                deadline,
+                live.clone(),
+                shared.clone(),
+            ))
         })
         .collect();
 

@@ -28,7 +28,13 @@ pub async fn setup(a: &ResumeArgs, env: &Env) -> Result<Plan> {
     pubsub::setup(&normalized(a), env, "resume").await
 }
 
-pub async fn run_shard(a: &ResumeArgs, env: Env, plan: &Plan, shard: (usize, usize), barrier: &Barrier) -> Result<RunResult> {
+pub async fn run_shard(
+    a: &ResumeArgs,
+    env: Env,
+    plan: &Plan,
+    shard: (usize, usize),
+    barrier: &Barrier,
+) -> Result<RunResult> {
     let storms = Storms {
         count: a.storms,
         drop_fraction: a.drop_fraction.clamp(0.0, 1.0),

@@ -1,0 +1,158 @@
+//! The hub: who is subscribed to what, and handing each of them the event.
+//!
+//! An event is wrapped once in a `SharedFrame` (gateway::frames); each
+//! encoding's bytes are produced at most once (by whichever connection writer
+//! needs them first) and shared by reference with every subscriber of that
+//! encoding. The hub knows streams, users and connections' queues; it never
+//! sees sockets or bytes. Delivery
+//! is a `try_send` into the connection's bounded queue: a full queue closes
+//! that connection as a slow consumer (it resumes later with `since`); it
+//! never blocks the publisher or the other subscribers.
+
+use crate::gateway::frames::{Closer, Outbound, SharedFrame, Unsubscribed};
+use crate::metrics::Metrics;
+use agora_protocol::{CloseCode, Push, StreamId, UserId};
+use dashmap::DashMap;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// A connection's id, unique for the life of the process.
+pub type ConnId = u64;
+
+/// One connection as the hub sees it.
+#[derive(Clone)]
+pub struct ConnHandle {
+    pub id: ConnId,
+    pub user: UserId,
+    pub tx: mpsc::Sender<Outbound>,
+    pub closer: Arc<Closer>,
+}
+
+impl ConnHandle {
+    /// Queue without waiting; a full queue cuts the connection off as a slow consumer.
+    fn deliver(&self, item: Outbound, metrics: &Metrics) -> bool {
+        match self.tx.try_send(item) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                if !self.closer.is_closed() {
+                    metrics.slow_consumers.inc();
+                    tracing::info!(conn = self.id, user = %self.user, "outbound queue full; closing slow consumer");
+                }
+                self.closer.close(CloseCode::SlowConsumer);
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+}
+
+pub struct Hub {
+    /// stream → its subscribed connections.
+    streams: DashMap<StreamId, Vec<ConnHandle>>,
+    /// user → their open connections (for `read` and `stream_added` pushes).
+    users: DashMap<UserId, Vec<ConnHandle>>,
+    metrics: Arc<Metrics>,
+}
+
+impl Hub {
+    pub fn new(metrics: Arc<Metrics>) -> Hub {
+        Hub { streams: DashMap::new(), users: DashMap::new(), metrics }
+    }
+
+    pub fn subscribe(&self, stream: &StreamId, conn: &ConnHandle) {
+        let mut subs = self.streams.entry(stream.clone()).or_default();
+        if !subs.iter().any(|c| c.id == conn.id) {
+            subs.push(conn.clone());
+            self.metrics.subscriptions.inc();
+        }
+    }
+
+    pub fn unsubscribe(&self, stream: &StreamId, conn: ConnId) {
+        let mut empty = false;
+        if let Some(mut subs) = self.streams.get_mut(stream) {
+            let before = subs.len();
+            subs.retain(|c| c.id != conn);
+            if subs.len() < before {
+                self.metrics.subscriptions.dec();
+            }
+            empty = subs.is_empty();
+        }
+        if empty {
+            self.streams.remove_if(stream, |_, v| v.is_empty());
+        }
+    }
+
+    /// Drop `user`'s subscriptions to `stream` (they lost access) and tell their writers.
+    pub fn revoke_user(&self, stream: &StreamId, user: &UserId) {
+        let mut removed = Vec::new();
+        if let Some(mut subs) = self.streams.get_mut(stream) {
+            subs.retain(|c| {
+                let keep = &c.user != user;
+                if !keep {
+                    removed.push(c.clone());
+                }
+                keep
+            });
+        }
+        for c in removed {
+            self.metrics.subscriptions.dec();
+            c.deliver(
+                Outbound::Unsubscribed(Box::new(Unsubscribed { reply: None, stream: stream.clone() })),
+                &self.metrics,
+            );
+        }
+    }
+
+    pub fn add_user_conn(&self, conn: &ConnHandle) {
+        self.users.entry(conn.user.clone()).or_default().push(conn.clone());
+    }
+
+    pub fn remove_user_conn(&self, user: &UserId, conn: ConnId) {
+        if let Some(mut v) = self.users.get_mut(user) {
+            v.retain(|c| c.id != conn);
+        }
+        self.users.remove_if(user, |_, v| v.is_empty());
+    }
+
+    /// Deliver committed events of one stream (in seq order) to every subscriber:
+    /// one queue item per subscriber for the whole run, so a group commit of k
+    /// events costs each subscriber one enqueue and one wakeup, not k.
+    pub fn publish_events(&self, stream: &StreamId, events: Vec<agora_protocol::Event>) {
+        if events.is_empty() {
+            return;
+        }
+        let started = std::time::Instant::now();
+        let n = events.len() as u64;
+        let frames: Arc<[Arc<SharedFrame>]> = events.into_iter().map(|e| SharedFrame::new(Push::Event(e))).collect();
+        let mut delivered = 0u64;
+        if let Some(subs) = self.streams.get(stream) {
+            for c in subs.iter() {
+                delivered += c.deliver(Outbound::Events(frames.clone()), &self.metrics) as u64 * n;
+            }
+        }
+        self.metrics.deliveries.inc_by(delivered);
+        self.metrics.fanout_seconds.observe(started.elapsed().as_secs_f64());
+    }
+
+    /// Deliver an ephemeral push to a stream's subscribers, except `except`'s connections.
+    pub fn publish_stream_push(&self, stream: &StreamId, push: Push, except: Option<&UserId>) {
+        let Some(subs) = self.streams.get(stream) else { return };
+        let frame = SharedFrame::new(push);
+        for c in subs.iter().filter(|c| Some(&c.user) != except) {
+            c.deliver(Outbound::StreamPush(stream.clone(), frame.clone()), &self.metrics);
+        }
+    }
+
+    /// Deliver a push to every connection of `user`, except connection `except`.
+    pub fn push_to_user(&self, user: &UserId, push: Push, except: Option<ConnId>) {
+        let Some(conns) = self.users.get(user) else { return };
+        let frame = SharedFrame::new(push);
+        for c in conns.iter().filter(|c| Some(c.id) != except) {
+            c.deliver(Outbound::Frame(frame.clone()), &self.metrics);
+        }
+    }
+
+    pub fn has_subscribers(&self, stream: &StreamId) -> bool {
+        self.streams.get(stream).is_some_and(|s| !s.is_empty())
+    }
+}

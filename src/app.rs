@@ -10,7 +10,7 @@ use crate::metrics::Metrics;
 use crate::presence::Presence;
 use crate::registry::{Registry, StreamEntry};
 use crate::sequencer::Sequencer;
-use crate::streams::can_read;
+use crate::streams::{can_read_stream, Actor};
 use agora_protocol::ops::Role;
 use agora_protocol::{StreamId, UserId};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -84,17 +84,22 @@ impl App {
     /// The stream, if `user` may read it; `not_found` otherwise (invisible and absent look alike).
     pub fn readable(&self, stream: &StreamId, user: &UserId, role: Role) -> AppResult<Arc<StreamEntry>> {
         let entry = self.registry.get(stream).ok_or_else(AppError::not_found_stream)?;
-        let ok = {
-            let st = entry.read();
-            can_read(&st, user, role)
-        };
-        if ok && entry.committed_head().0 > 0 {
+        if visible(&entry, &Actor { id: user.clone(), role }) {
             Ok(entry)
         } else {
             Err(AppError::not_found_stream())
         }
     }
 }
+
+/// May `who` see this stream? It must be committed (a stream whose creation is
+/// not yet durable does not exist) and readable by the one visibility rule.
+/// Every path that finds or lists streams asks this.
+pub fn visible(entry: &StreamEntry, who: &Actor) -> bool {
+    entry.committed_head().0 > 0 && can_read_stream(&entry.read(), who)
+}
+
+impl App {}
 
 /// Two replay reads per core: enough to keep the disk and the cores busy.
 fn replay_concurrency() -> usize {

@@ -5,8 +5,8 @@
 use crate::app::App;
 use crate::auth::NewUser;
 use crate::error::AppResult;
-use crate::streams::rules::Actor;
 use crate::streams::Action;
+use crate::streams::Actor;
 use agora_protocol::ops::Role;
 use agora_protocol::{StreamId, StreamKind, UserId};
 

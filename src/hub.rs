@@ -9,8 +9,9 @@
 //! that connection as a slow consumer (it resumes later with `since`); it
 //! never blocks the publisher or the other subscribers.
 
-use crate::gateway::frames::{Closer, Outbound, SharedFrame, Unsubscribed};
+use crate::gateway::frames::{Closer, LiveEvent, Outbound, SharedFrame, Unsubscribed};
 use crate::metrics::Metrics;
+use crate::streams::Audience;
 use agora_protocol::{CloseCode, Push, StreamId, UserId};
 use dashmap::DashMap;
 use std::sync::Arc;
@@ -116,14 +117,18 @@ impl Hub {
 
     /// Deliver committed events of one stream (in seq order) to every subscriber:
     /// one queue item per subscriber for the whole run, so a group commit of k
-    /// events costs each subscriber one enqueue and one wakeup, not k.
-    pub fn publish_events(&self, stream: &StreamId, events: Vec<agora_protocol::Event>) {
+    /// events costs each subscriber one enqueue and one wakeup, not k. Each event
+    /// travels with its audience; the connection's writer applies it.
+    pub fn publish_events(&self, stream: &StreamId, events: Vec<(agora_protocol::Event, Audience)>) {
         if events.is_empty() {
             return;
         }
         let started = std::time::Instant::now();
         let n = events.len() as u64;
-        let frames: Arc<[Arc<SharedFrame>]> = events.into_iter().map(|e| SharedFrame::new(Push::Event(e))).collect();
+        let frames: Arc<[LiveEvent]> = events
+            .into_iter()
+            .map(|(e, audience)| LiveEvent { frame: SharedFrame::new(Push::Event(e)), audience })
+            .collect();
         let mut delivered = 0u64;
         if let Some(subs) = self.streams.get(stream) {
             for c in subs.iter() {

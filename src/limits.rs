@@ -32,6 +32,8 @@ impl CommandClass {
             | Op::Delete { .. }
             | Op::React { .. }
             | Op::Unreact { .. }
+            | Op::Hide { .. }
+            | Op::Unhide { .. }
             | Op::CreateChannel { .. }
             | Op::OpenDm { .. }
             | Op::Join { .. }

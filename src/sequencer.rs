@@ -25,9 +25,10 @@ use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::registry::Registry;
-use crate::streams::rules::Actor;
-use crate::streams::{decide, Action, StreamState};
-use agora_protocol::{Event, EventBody, Seq, StreamId, StreamKind, UserId};
+use crate::streams::kinds;
+use crate::streams::visibility::audience;
+use crate::streams::{decide, Action, Actor, Append, Audience, Cx, Decision, NameClaim, StreamState};
+use agora_protocol::{Event, EventBody, Seq, StreamId, UserId};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -120,8 +121,8 @@ impl Sequencer {
         let mut names = HashMap::new();
         for e in registry.all() {
             let st = e.read();
-            if st.kind != StreamKind::Dm {
-                names.insert(st.name.to_lowercase(), st.id.clone());
+            if let Some(claim) = kinds::of(st.kind).and_then(|k| k.name_claim(&st)) {
+                names.insert(claim, st.id.clone());
             }
         }
         let mut w = Writer {
@@ -197,8 +198,8 @@ struct Writer {
     registry: Arc<Registry>,
     hub: Arc<Hub>,
     metrics: Arc<Metrics>,
-    /// Lower-cased channel name → stream, for uniqueness.
-    names: HashMap<String, StreamId>,
+    /// Unique names claimed by streams (per the kind's `name_claim`) → the stream.
+    names: HashMap<NameClaim, StreamId>,
     since_snapshot: HashMap<StreamId, u64>,
     policy: GroupPolicy,
 }
@@ -206,10 +207,20 @@ struct Writer {
 /// Streams changed by the group being decided, not yet visible to readers.
 #[derive(Default)]
 struct GroupState {
-    /// Streams created or whose state changed in this group: working copies.
+    /// Working copies of the streams this group appends to (cheap: the state's
+    /// sets and maps are persistent, a clone shares them).
     working: HashMap<StreamId, StreamState>,
-    /// Streams that only gained messages in this group: their new head.
-    heads: HashMap<StreamId, Seq>,
+    /// Membership changes and revocations decided in this group, applied after the commit.
+    effects: Vec<Effects>,
+}
+
+/// What an appended event entails beyond the log (from the kind's [`Append`]).
+struct Effects {
+    stream: StreamId,
+    seq: Seq,
+    joined: Vec<UserId>,
+    left: Vec<UserId>,
+    revoke: Vec<UserId>,
 }
 
 /// Move already-queued jobs into `jobs`, up to `max` in all.
@@ -344,19 +355,19 @@ impl Writer {
                 }
             }
         }
-        for (stream, head) in group.heads {
-            if let Some(e) = self.registry.get(&stream) {
-                e.write_with(|st| st.head = st.head.max(head));
+        let mut revocations: HashMap<(StreamId, Seq), Vec<UserId>> = HashMap::new();
+        for fx in group.effects {
+            for u in &fx.joined {
+                self.registry.add_member(u, &fx.stream);
+            }
+            for u in &fx.left {
+                self.registry.remove_member(u, &fx.stream);
+            }
+            if !fx.revoke.is_empty() {
+                revocations.insert((fx.stream, fx.seq), fx.revoke);
             }
         }
         for ev in &batch.events {
-            match &ev.body {
-                EventBody::MemberJoined { user } | EventBody::MemberInvited { user } => {
-                    self.registry.add_member(user, &ev.stream)
-                }
-                EventBody::MemberLeft { user } => self.registry.remove_member(user, &ev.stream),
-                _ => {}
-            }
             if let Some(entry) = self.registry.get(&ev.stream) {
                 entry.set_committed(ev.seq);
             }
@@ -374,28 +385,32 @@ impl Writer {
                 }
             }
         }
-        // Publish per stream, in seq order, one run per stream per commit.
-        let mut runs: Vec<(StreamId, Vec<Event>)> = Vec::new();
+        self.publish(batch.events, revocations);
+    }
+
+    /// Hand committed events to the hub: per stream, in seq order, one run per
+    /// stream per commit, each event with its audience (computed from the
+    /// committed state). Someone who lost the right to read gets the run up to
+    /// the event that revoked it, and nothing after.
+    fn publish(&self, events: Vec<Event>, mut revocations: HashMap<(StreamId, Seq), Vec<UserId>>) {
+        let mut runs: Vec<(StreamId, Vec<(Event, Audience)>)> = Vec::new();
         let mut index: HashMap<StreamId, usize> = HashMap::new();
-        for ev in batch.events {
-            // Someone who left a private stream stops receiving it right after
-            // their own leave event: publish the run up to it, then revoke.
-            let leaver = match &ev.body {
-                EventBody::MemberLeft { user } => {
-                    self.registry.get(&ev.stream).filter(|e| e.read().kind != StreamKind::Channel).map(|_| user.clone())
-                }
-                _ => None,
-            };
+        for ev in events {
+            let Some(entry) = self.registry.get(&ev.stream) else { continue };
+            let aud = audience(&entry.read(), &ev);
             let stream = ev.stream.clone();
+            let revoked = revocations.remove(&(stream.clone(), ev.seq));
             let i = *index.entry(stream.clone()).or_insert_with(|| {
                 runs.push((stream.clone(), Vec::new()));
                 runs.len() - 1
             });
-            runs[i].1.push(ev);
-            if let Some(user) = leaver {
+            runs[i].1.push((ev, aud));
+            if let Some(users) = revoked {
                 let run = std::mem::take(&mut runs[i].1);
                 self.hub.publish_events(&stream, run);
-                self.hub.revoke_user(&stream, &user);
+                for u in &users {
+                    self.hub.revoke_user(&stream, u);
+                }
             }
         }
         for (stream, events) in runs {
@@ -418,7 +433,7 @@ impl Writer {
     ) -> AppResult<Appended> {
         let at = now_ms();
         // An idempotent retry of a post returns the original, stored once.
-        if let (Some(key), true) = (&idem, action.is_post()) {
+        if let Some(key) = &idem {
             let k = (stream.clone(), actor.id.clone(), key.clone());
             let found = match batch_idem.get(&k) {
                 Some(seq) => Some(*seq),
@@ -435,31 +450,15 @@ impl Writer {
                 return Ok(Appended { stream: stream.clone(), seq, at, duplicate: true });
             }
         }
-        let entry = self.registry.get(stream);
-        // The stream's head including this group's not yet committed events.
-        let head = match (group.working.get(stream), group.heads.get(stream), &entry) {
-            (Some(w), _, _) => w.head,
-            (None, Some(h), _) => *h,
-            (None, None, Some(e)) => e.read().head,
-            (None, None, None) => Seq(0),
-        };
-        let exists = entry.is_some() || group.working.contains_key(stream);
-        // Opening an existing DM finds it.
-        if let (true, Action::Create { kind: StreamKind::Dm, .. }) = (exists, &action) {
-            return Ok(Appended { stream: stream.clone(), seq: head, at, duplicate: true });
-        }
-        if let Action::Create { kind, name, .. } = &action {
-            if *kind != StreamKind::Dm && self.names.contains_key(&name.to_lowercase()) {
-                return Err(AppError::Conflict(format!("a channel named {name:?} exists")));
+        // This group's working copy of the stream, or a (cheap) copy of the committed state.
+        if !group.working.contains_key(stream) {
+            if let Some(e) = self.registry.get(stream) {
+                group.working.insert(stream.clone(), e.read().clone());
             }
         }
-        if let Action::Rename { name } = &action {
-            if let Some(other) = self.names.get(&name.to_lowercase()) {
-                if other != stream {
-                    return Err(AppError::Conflict(format!("a channel named {name:?} exists")));
-                }
-            }
-        }
+        let current = group.working.get(stream);
+        let head = current.map_or(Seq(0), |st| st.head);
+        let old_claim = current.and_then(|st| kinds::of(st.kind).and_then(|k| k.name_claim(st)));
         let log = self.log.clone();
         let events_in_batch: &[Event] = &batch.events;
         let lookup = |seq: Seq| -> AppResult<Option<Event>> {
@@ -468,60 +467,37 @@ impl Writer {
             }
             Ok(log.get(stream, seq)?)
         };
-        let decision = match (group.working.get(stream), &entry) {
-            (Some(w), _) => decide(Some(w), head, actor, action, &lookup)?,
-            (None, Some(e)) => {
-                let st = e.read();
-                decide(Some(&st), head, actor, action, &lookup)?
+        let cx = Cx { actor, head, lookup: &lookup };
+        let append = match decide(current, &cx, action)? {
+            Decision::AlreadySo => return Ok(Appended { stream: stream.clone(), seq: head, at, duplicate: true }),
+            Decision::Append(a) => a,
+        };
+        let Append { body, tombstone, claim, joined, left, revoke } = append;
+        if let Some(claim) = &claim {
+            if self.names.get(claim).is_some_and(|other| other != stream) {
+                return Err(AppError::Conflict(format!("a channel named {:?} exists", claim.name)));
             }
-            (None, None) => decide(None, head, actor, action, &lookup)?,
-        };
-        let Some(decision) = decision else {
-            return Ok(Appended { stream: stream.clone(), seq: head, at, duplicate: true });
-        };
+        }
         let seq = head.next();
-        let event = Event {
-            stream: stream.clone(),
-            seq,
-            at,
-            author: actor.id.clone(),
-            idem: idem.clone().filter(|_| matches!(decision.body, EventBody::MessagePosted { .. })),
-            body: decision.body,
-        };
+        let event = Event { stream: stream.clone(), seq, at, author: actor.id.clone(), idem: idem.clone(), body };
         // Fold into this group's working state. Readers keep seeing the committed
         // state until the commit returns (see `commit_group`).
-        let changes_state = !matches!(event.body, EventBody::MessagePosted { .. } | EventBody::MessageEdited { .. });
-        if !group.working.contains_key(stream) {
-            match &entry {
-                None => {
-                    let st = StreamState::from_created(&event)
-                        .ok_or_else(|| AppError::Internal("first event is not stream_created".into()))?;
-                    if st.kind != StreamKind::Dm {
-                        self.names.insert(st.name.to_lowercase(), st.id.clone());
-                    }
-                    group.working.insert(stream.clone(), st);
-                }
-                Some(e) if changes_state => {
-                    let mut st = e.read().clone();
-                    st.head = head;
-                    group.working.insert(stream.clone(), st);
-                }
-                Some(_) => {
-                    group.heads.insert(stream.clone(), seq);
-                }
+        match group.working.entry(stream.clone()) {
+            std::collections::hash_map::Entry::Occupied(mut o) => o.get_mut().apply(&event),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(
+                    StreamState::from_created(&event)
+                        .ok_or_else(|| AppError::Internal("first event is not stream_created".into()))?,
+                );
             }
         }
-        if let Some(st) = group.working.get_mut(stream) {
-            if st.head < seq {
-                let old_name = st.name.to_lowercase();
-                st.apply(&event);
-                if st.kind != StreamKind::Dm && st.name.to_lowercase() != old_name {
-                    self.names.remove(&old_name);
-                    self.names.insert(st.name.to_lowercase(), st.id.clone());
-                }
+        if let Some(claim) = claim {
+            if let Some(old) = old_claim.filter(|old| *old != claim) {
+                self.names.remove(&old);
             }
+            self.names.insert(claim, stream.clone());
         }
-        if let Some(target) = decision.tombstone {
+        if let Some(target) = tombstone {
             if let Some(mut original) = lookup(target)? {
                 original.body = EventBody::Tombstone { deleted_by: seq };
                 original.idem = None;
@@ -533,6 +509,9 @@ impl Writer {
                     batch.rewrites.push(original);
                 }
             }
+        }
+        if !(joined.is_empty() && left.is_empty() && revoke.is_empty()) {
+            group.effects.push(Effects { stream: stream.clone(), seq, joined, left, revoke });
         }
         if let Some(key) = event.idem.clone() {
             batch.idem.push((stream.clone(), actor.id.clone(), key.clone(), seq));
@@ -592,7 +571,7 @@ pub fn recover(log: &dyn EventLog, registry: &Registry) -> Result<(), crate::eng
         let snap: Option<StreamState> = log
             .get_state(Table::Snapshots, stream.0.as_bytes())?
             .and_then(|b| rmp_serde::from_slice(&b).ok())
-            .filter(|s: &StreamState| s.head <= head);
+            .filter(|s: &StreamState| s.head <= head && s.version == crate::streams::state::STATE_VERSION);
         let mut state = snap;
         let mut after = state.as_ref().map(|s| s.head).unwrap_or(Seq(0));
         while after < head {
@@ -630,6 +609,7 @@ mod tests {
     use super::*;
     use crate::engine::{EngineError, SegmentLog, SEGMENT_BYTES};
     use agora_protocol::ops::Role;
+    use agora_protocol::StreamKind;
     use std::sync::Mutex;
 
     /// A log whose commits wait for a signal, to look at the world mid-commit,

@@ -222,6 +222,35 @@ mod tests {
     use super::*;
     use crate::ids::StreamId;
 
+    /// A newer server's kinds, event types and pushes decode as `Unknown` (in both
+    /// encodings) instead of failing the whole frame, so clients keep going.
+    #[test]
+    fn unknown_kinds_event_types_and_pushes_decode() {
+        use crate::event::{EventBody, StreamKind};
+        let future = [
+            serde_json::json!({"ev": "event", "stream": "wk_1", "seq": 4, "at": 1, "author": "ann",
+                "type": "page_protected", "level": "full"}),
+            serde_json::json!({"ev": "notification_badge", "count": 3}),
+            serde_json::json!({"ev": "stream_added", "stream": {"id": "wk_1", "kind": "wiki_page", "name": "Home",
+                "topic": "", "member_count": 0, "member": false, "head": 4, "last_read": 0, "unread": 0,
+                "mentions": 0}}),
+        ];
+        for enc in Encoding::ALL {
+            let bytes: Vec<Vec<u8>> = future.iter().map(|v| encode(v, enc)).collect();
+            match decode_server_frame(&bytes[0], enc).unwrap() {
+                ServerFrame::Push(Push::Event(ev)) => {
+                    assert_eq!((ev.seq, ev.body), (crate::ids::Seq(4), EventBody::Unknown), "{enc:?}")
+                }
+                other => panic!("{enc:?}: {other:?}"),
+            }
+            assert_eq!(decode_server_frame(&bytes[1], enc).unwrap(), ServerFrame::Push(Push::Unknown), "{enc:?}");
+            match decode_server_frame(&bytes[2], enc).unwrap() {
+                ServerFrame::Push(Push::StreamAdded { stream }) => assert_eq!(stream.kind, StreamKind::Unknown),
+                other => panic!("{enc:?}: {other:?}"),
+            }
+        }
+    }
+
     #[test]
     fn batches_split_into_their_frames_in_both_encodings() {
         let frames = [

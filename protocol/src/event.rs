@@ -19,6 +19,9 @@ pub enum StreamKind {
     PrivateChannel,
     /// A direct message between two or more users; its member set is fixed.
     Dm,
+    /// A kind this client does not know (added by a newer server): treat as opaque.
+    #[serde(other)]
+    Unknown,
 }
 
 /// One entry in a stream's log.
@@ -94,6 +97,23 @@ pub enum EventBody {
         target: Seq,
         emoji: String,
     },
+    /// A moderator hid message `target` from members: from now on only its author
+    /// and moderators see it (others get a `skip` for it on replay and history).
+    MessageHidden {
+        target: Seq,
+        /// The hidden message's author (who still sees it).
+        message_author: UserId,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+    },
+    /// A moderator made hidden message `target` visible again.
+    MessageUnhidden {
+        target: Seq,
+    },
+    /// An event type this client does not know (written by a newer server): its
+    /// seq counts, its body is ignored.
+    #[serde(other)]
+    Unknown,
 }
 
 impl EventBody {
@@ -112,6 +132,9 @@ impl EventBody {
             EventBody::Tombstone { .. } => "tombstone",
             EventBody::ReactionAdded { .. } => "reaction_added",
             EventBody::ReactionRemoved { .. } => "reaction_removed",
+            EventBody::MessageHidden { .. } => "message_hidden",
+            EventBody::MessageUnhidden { .. } => "message_unhidden",
+            EventBody::Unknown => "unknown",
         }
     }
 }

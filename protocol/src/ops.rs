@@ -68,6 +68,16 @@ pub enum Op {
     React { stream: StreamId, target: Seq, emoji: String },
     /// Remove my reaction. Replies [`AppendOk`].
     Unreact { stream: StreamId, target: Seq, emoji: String },
+    /// Hide a message from members (moderators and admins). Its author and moderators still
+    /// see it; everyone else gets a `skip` for its seq. Replies [`AppendOk`].
+    Hide {
+        stream: StreamId,
+        target: Seq,
+        #[serde(default)]
+        reason: String,
+    },
+    /// Make a hidden message visible again (moderators and admins). Replies [`AppendOk`].
+    Unhide { stream: StreamId, target: Seq },
     /// Receive a stream's events: those after `since` (replayed), then live ones. Replies [`SubscribeOk`].
     Subscribe {
         stream: StreamId,
@@ -123,6 +133,8 @@ impl Op {
             Op::Delete { .. } => "delete",
             Op::React { .. } => "react",
             Op::Unreact { .. } => "unreact",
+            Op::Hide { .. } => "hide",
+            Op::Unhide { .. } => "unhide",
             Op::Subscribe { .. } => "subscribe",
             Op::Unsubscribe { .. } => "unsubscribe",
             Op::History { .. } => "history",
@@ -264,10 +276,18 @@ pub struct SubscribeOk {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HistoryOk {
     pub stream: StreamId,
+    /// The events of the page that the caller may see, ascending.
     pub events: Vec<Event>,
     pub head: Seq,
     /// Whether more events lie beyond this page in the paging direction.
     pub more: bool,
+    /// The seqs this page covered, `from..=to` (0, 0 for an empty page). Events the caller
+    /// may not see are left out, so continue paging from these, not from the first or
+    /// last event: `before: from` or `after: to`.
+    #[serde(default)]
+    pub from: Seq,
+    #[serde(default)]
+    pub to: Seq,
 }
 
 /// An empty `ok` payload: `{}`.

@@ -24,6 +24,14 @@ pub enum Push {
     Read { stream: StreamId, seq: Seq },
     /// I was added to a stream (invited, or someone opened a DM with me).
     StreamAdded { stream: StreamSummary },
+    /// Seqs `from..=to` of a subscribed stream exist but are not for me (hidden
+    /// messages, notes for staff): advance my cursor past them. Sent in seq order
+    /// with the events, so "not for you" is never mistaken for "lost".
+    Skip { stream: StreamId, from: Seq, to: Seq },
+    /// A push this client does not know (sent by a newer server). Decoding keeps
+    /// going; clients ignore it.
+    #[serde(other)]
+    Unknown,
 }
 
 /// Every `ok` payload, for the server to serialize. Untagged: the client knows

@@ -8,6 +8,7 @@
 //! socket loops (`session`, `writer`).
 
 use crate::registry::StreamEntry;
+use crate::streams::Audience;
 use agora_protocol::codec::{encode, Encoding};
 use agora_protocol::{CloseCode, Push, Seq, StreamId};
 use axum::extract::ws::Message;
@@ -51,10 +52,18 @@ pub fn to_message<T: serde::Serialize + ?Sized>(value: &T, enc: Encoding) -> Mes
     }
 }
 
+/// A committed event on its way to subscribers: its frame (encoded once per
+/// encoding) and who among the stream's readers may see it.
+pub struct LiveEvent {
+    pub frame: Arc<SharedFrame>,
+    pub audience: Audience,
+}
+
 /// What a connection's writer task receives, in order.
 pub enum Outbound {
-    /// Consecutive events of one stream, live from the hub. The writer checks each against its cursor.
-    Events(Arc<[Arc<SharedFrame>]>),
+    /// Consecutive events of one stream, live from the hub. The writer checks each
+    /// against its cursor and the connection's user against the event's audience.
+    Events(Arc<[LiveEvent]>),
     /// An ephemeral push about a stream (presence, typing): sent if subscribed.
     StreamPush(StreamId, Arc<SharedFrame>),
     /// A frame for this connection alone (a push to the user).

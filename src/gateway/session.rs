@@ -118,6 +118,7 @@ pub async fn run(
         closer: closer.clone(),
         ping_interval: Duration::from_millis(limits.ping_interval_ms),
         write_timeout: Duration::from_millis(limits.write_timeout_ms),
+        who: crate::streams::Actor { id: user.id.clone(), role: user.role },
         cursors: Default::default(),
     };
     let writer = tokio::spawn(writer.run());

@@ -12,8 +12,10 @@
 //! does not complete within the write timeout closes the connection as a
 //! slow consumer; so does a full queue (decided by the hub).
 
-use super::frames::{Closer, Outbound, SharedFrame, Subscribed, Unsubscribed};
+use super::frames::{to_message, Closer, LiveEvent, Outbound, SharedFrame, Subscribed, Unsubscribed};
 use crate::engine::EventLog;
+use crate::registry::StreamEntry;
+use crate::streams::{can_see, Actor};
 use agora_protocol::{CloseCode, Encoding, Push, Seq, StreamId};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::SplitSink;
@@ -43,8 +45,17 @@ pub struct Writer {
     pub closer: Arc<Closer>,
     pub ping_interval: Duration,
     pub write_timeout: Duration,
-    /// stream → last seq delivered.
-    pub cursors: FxHashMap<StreamId, Seq>,
+    /// Whose connection this is: events are filtered by their audience for them.
+    pub who: Actor,
+    /// stream → last seq delivered (or skipped as not for this user).
+    pub cursors: FxHashMap<StreamId, Cursor>,
+}
+
+/// Where a subscribed stream's delivery stands.
+pub struct Cursor {
+    seq: Seq,
+    /// The stream's committed state, for the visibility of replayed events.
+    entry: Arc<StreamEntry>,
 }
 
 enum Stop {
@@ -158,30 +169,33 @@ impl Writer {
             Outbound::Subscribed(s) => {
                 let Subscribed { reply, stream, since, entry } = *s;
                 out.extend(reply);
-                self.cursors.insert(stream.clone(), since);
+                let head = entry.committed_head();
+                self.cursors.insert(stream.clone(), Cursor { seq: since, entry });
                 // Replay to the head committed *now*, not when subscribe ran: an
                 // event published in between was dropped (no cursor yet) and must
                 // come from the log.
-                self.catch_up(&stream, entry.committed_head(), out).await?;
+                self.catch_up(&stream, head, out).await?;
             }
             Outbound::Unsubscribed(u) => {
                 let Unsubscribed { reply, stream } = *u;
                 out.extend(reply);
                 self.cursors.remove(&stream);
             }
-            Outbound::Events(frames) => {
-                for f in frames.iter() {
-                    self.render_event(f, out).await?;
+            Outbound::Events(events) => {
+                for e in events.iter() {
+                    self.render_event(e, out).await?;
                 }
             }
         }
         Ok(())
     }
 
-    /// One live event: skip it if already delivered, fill a gap from the log first.
-    async fn render_event(&mut self, f: &SharedFrame, out: &mut Vec<Message>) -> Result<(), Stop> {
+    /// One live event: skip it if already delivered, fill a gap from the log first;
+    /// an event not for this user becomes a `skip` marker, so the cursor stays gapless.
+    async fn render_event(&mut self, e: &LiveEvent, out: &mut Vec<Message>) -> Result<(), Stop> {
+        let f = &e.frame;
         let Some((stream, seq)) = f.event_pos() else { return Ok(()) };
-        let Some(&cursor) = self.cursors.get(stream) else { return Ok(()) };
+        let Some(cursor) = self.cursors.get(stream).map(|c| c.seq) else { return Ok(()) };
         if seq <= cursor {
             return Ok(());
         }
@@ -189,10 +203,14 @@ impl Writer {
             let stream = stream.clone();
             self.catch_up(&stream, Seq(seq.0 - 1), out).await?;
         }
-        out.push(f.message(self.enc));
+        if e.audience.admits(&self.who) {
+            out.push(f.message(self.enc));
+        } else {
+            out.push(skip(stream, seq, seq, self.enc));
+        }
         // Hot path: update in place, no key clone.
         if let Some(c) = self.cursors.get_mut(stream) {
-            *c = seq;
+            c.seq = seq;
         }
         Ok(())
     }
@@ -203,7 +221,9 @@ impl Writer {
     /// runtime's workers, and with them every other connection, nor start a
     /// thread each.
     async fn catch_up(&mut self, stream: &StreamId, upto: Seq, out: &mut Vec<Message>) -> Result<(), Stop> {
-        let Some(mut cursor) = self.cursors.get(stream).copied() else { return Ok(()) };
+        let Some((mut cursor, entry)) = self.cursors.get(stream).map(|c| (c.seq, c.entry.clone())) else {
+            return Ok(());
+        };
         while cursor < upto {
             let (log, s) = (self.log.clone(), stream.clone());
             // The semaphore is never closed, so acquiring only waits.
@@ -230,14 +250,35 @@ impl Writer {
             if page.is_empty() {
                 break;
             }
+            // Events this user may not see (by the current state: a message hidden
+            // since it was posted stays hidden on resume) become `skip` ranges.
+            let st = entry.read().clone();
+            let mut skipped: Option<(Seq, Seq)> = None;
             for ev in page {
                 cursor = ev.seq;
-                out.push(SharedFrame::new(Push::Event(ev)).message(self.enc));
+                if can_see(&st, &ev, &self.who) {
+                    if let Some((from, to)) = skipped.take() {
+                        out.push(skip(stream, from, to, self.enc));
+                    }
+                    out.push(SharedFrame::new(Push::Event(ev)).message(self.enc));
+                } else {
+                    skipped = Some(skipped.map_or((ev.seq, ev.seq), |(from, _)| (from, ev.seq)));
+                }
+            }
+            if let Some((from, to)) = skipped {
+                out.push(skip(stream, from, to, self.enc));
             }
         }
-        self.cursors.insert(stream.clone(), cursor);
+        if let Some(c) = self.cursors.get_mut(stream) {
+            c.seq = cursor;
+        }
         Ok(())
     }
+}
+
+/// The `skip` marker for seqs `from..=to` of `stream` that this user may not see.
+fn skip(stream: &StreamId, from: Seq, to: Seq, enc: Encoding) -> Message {
+    to_message(&Push::Skip { stream: stream.clone(), from, to }, enc)
 }
 
 /// Join consecutive data frames of `out` into as few messages as

@@ -2,10 +2,11 @@
 
 use super::messages::{submit, submit_then};
 use super::{check_len, read_state, Outcome, Session};
+use crate::app::visible;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::registry::StreamEntry;
-use crate::streams::{can_read, Action};
+use crate::streams::{Action, Actor};
 use agora_protocol::ops::{ListStreamsOk, StreamInfoOk, StreamSummary};
 use agora_protocol::push::OkBody;
 use agora_protocol::{Push, StreamId, StreamKind, UserId};
@@ -27,13 +28,14 @@ fn info(entry: &StreamEntry) -> StreamInfoOk {
 }
 
 /// A stream as listed for `user`.
-pub(super) fn summary(app: &App, entry: &StreamEntry, user: &UserId) -> AppResult<StreamSummary> {
+pub(super) fn summary(app: &App, entry: &StreamEntry, who: &Actor) -> AppResult<StreamSummary> {
+    let user = &who.id;
     let (id, kind, name, topic, member_count, member) = {
         let st = entry.read();
         (st.id.clone(), st.kind, st.name.clone(), st.topic.clone(), st.members.len() as u32, st.is_member(user))
     };
     let head = entry.committed_head();
-    let counts = if member { read_state::counts(app, &id, user, head)? } else { Default::default() };
+    let counts = if member { read_state::counts(app, entry, who)? } else { Default::default() };
     Ok(StreamSummary {
         id,
         kind,
@@ -51,12 +53,8 @@ pub(super) fn summary(app: &App, entry: &StreamEntry, user: &UserId) -> AppResul
 pub(super) fn list_streams(app: &Arc<App>, s: &Session) -> AppResult<OkBody> {
     let mut streams = Vec::new();
     for entry in app.registry.all() {
-        let visible = {
-            let st = entry.read();
-            can_read(&st, &s.user.id, s.user.role)
-        };
-        if visible && entry.committed_head().0 > 0 {
-            streams.push(summary(app, &entry, &s.user.id)?);
+        if visible(&entry, &s.actor()) {
+            streams.push(summary(app, &entry, &s.actor())?);
         }
     }
     streams.sort_by_cached_key(|a| (a.kind as u8, a.name.to_lowercase()));
@@ -72,7 +70,8 @@ pub(super) fn stream_info(app: &Arc<App>, s: &Session, stream: &StreamId) -> App
 fn announce_added(app: &Arc<App>, stream: &StreamId, users: &[UserId], actor: &UserId) {
     let Some(entry) = app.registry.get(stream) else { return };
     for u in users.iter().filter(|u| *u != actor) {
-        if let Ok(summary) = summary(app, &entry, u) {
+        let Some(rec) = app.auth.user(u) else { continue };
+        if let Ok(summary) = summary(app, &entry, &Actor { id: u.clone(), role: rec.role }) {
             app.hub.push_to_user(u, Push::StreamAdded { stream: summary }, None);
         }
     }

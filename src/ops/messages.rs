@@ -5,7 +5,7 @@ use crate::app::App;
 use crate::error::AppError;
 use crate::sequencer::Appended;
 use crate::streams::text::mention_candidates;
-use crate::streams::{can_read, Action};
+use crate::streams::{can_read_stream, Action, Actor};
 use agora_protocol::ops::AppendOk;
 use agora_protocol::push::OkBody;
 use agora_protocol::{Seq, StreamId, UserId};
@@ -50,7 +50,11 @@ fn mentions(app: &App, stream: &StreamId, text: &str) -> Vec<UserId> {
     let st = entry.read();
     mention_candidates(text)
         .into_iter()
-        .filter(|u| app.auth.user(u).is_some_and(|rec| !rec.disabled && can_read(&st, u, rec.role)))
+        .filter(|u| {
+            app.auth
+                .user(u)
+                .is_some_and(|rec| !rec.disabled && can_read_stream(&st, &Actor { id: u.clone(), role: rec.role }))
+        })
         .collect()
 }
 
@@ -87,6 +91,13 @@ pub(super) fn edit(app: &Arc<App>, s: &Session, stream: StreamId, target: Seq, t
     }
     let mentions = mentions(app, &stream, &text);
     append(app, s, stream, Action::Edit { target, text, mentions })
+}
+
+pub(super) fn hide(app: &Arc<App>, s: &Session, stream: StreamId, target: Seq, reason: String) -> Outcome {
+    if let Err(e) = check_len("reason", &reason, 0, app.config.limits.max_topic_chars) {
+        return Outcome::err(e);
+    }
+    append(app, s, stream, Action::Hide { target, reason })
 }
 
 pub(super) fn react(app: &Arc<App>, s: &Session, stream: StreamId, target: Seq, emoji: String, add: bool) -> Outcome {

@@ -22,7 +22,7 @@ use crate::error::{AppError, AppResult};
 use crate::gateway::frames::Outbound;
 use crate::hub::ConnHandle;
 use crate::sequencer::now_ms;
-use crate::streams::rules::Actor;
+use crate::streams::Actor;
 use agora_protocol::ops::{PingOk, WhoamiOk};
 use agora_protocol::push::OkBody;
 use agora_protocol::{Encoding, Op, StreamId};
@@ -90,6 +90,8 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::Delete { stream, target } => messages::append(app, s, stream, crate::streams::Action::Delete { target }),
         Op::React { stream, target, emoji } => messages::react(app, s, stream, target, emoji, true),
         Op::Unreact { stream, target, emoji } => messages::react(app, s, stream, target, emoji, false),
+        Op::Hide { stream, target, reason } => messages::hide(app, s, stream, target, reason),
+        Op::Unhide { stream, target } => messages::append(app, s, stream, crate::streams::Action::Unhide { target }),
         Op::Subscribe { stream, since, epoch } => Outcome::Ready(subscribe::subscribe(app, s, stream, since, epoch)),
         Op::Unsubscribe { stream } => Outcome::Ready(subscribe::unsubscribe(app, s, stream)),
         Op::History { stream, before, after, limit } => {

@@ -4,7 +4,7 @@ use super::Session;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::sequencer::now_ms;
-use crate::streams::can_write;
+use crate::streams::visibility::can_write_stream;
 use agora_protocol::ops::{Empty, PresenceEntry, PresenceStatus};
 use agora_protocol::push::OkBody;
 use agora_protocol::{Push, StreamId};
@@ -37,7 +37,7 @@ pub(super) fn set_presence(app: &Arc<App>, s: &Session, status: PresenceStatus) 
 
 pub(super) fn typing(app: &Arc<App>, s: &Session, stream: &StreamId) -> AppResult<OkBody> {
     let entry = app.readable(stream, &s.user.id, s.user.role)?;
-    if !can_write(&entry.read(), &s.user.id, s.user.role) {
+    if !can_write_stream(&entry.read(), &s.actor()) {
         return Err(AppError::Forbidden("join the channel first".into()));
     }
     let push =

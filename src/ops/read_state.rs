@@ -5,13 +5,12 @@ use super::{Outcome, Session};
 use crate::app::App;
 use crate::engine::Table;
 use crate::error::{AppError, AppResult};
+use crate::registry::StreamEntry;
+use crate::streams::Actor;
 use agora_protocol::ops::Empty;
 use agora_protocol::push::OkBody;
-use agora_protocol::{EventBody, Push, Seq, StreamId, UserId};
+use agora_protocol::{Push, Seq, StreamId, UserId};
 use std::sync::Arc;
-
-/// Unread counts are exact up to this many messages.
-const UNREAD_CAP: usize = 1000;
 
 #[derive(Default)]
 pub(super) struct Counts {
@@ -36,23 +35,14 @@ pub(super) fn last_read(app: &App, user: &UserId, stream: &StreamId) -> AppResul
         .unwrap_or_default())
 }
 
-/// Messages by others after the user's marker, and how many mention them.
-pub(super) fn counts(app: &App, stream: &StreamId, user: &UserId, head: Seq) -> AppResult<Counts> {
-    let last = last_read(app, user, stream)?;
-    let mut c = Counts { last_read: last, ..Default::default() };
-    if head > last {
-        // Read only the newest UNREAD_CAP events: the count is exact below the cap.
-        let from = Seq(head.0.saturating_sub(UNREAD_CAP as u64).max(last.0));
-        for ev in app.log.read_range(stream, from, head, UNREAD_CAP)? {
-            if let EventBody::MessagePosted { mentions, .. } = &ev.body {
-                if &ev.author != user {
-                    c.unread += 1;
-                    c.mentions += mentions.contains(user) as u32;
-                }
-            }
-        }
-    }
-    Ok(c)
+/// Messages the user may see after their marker (others' only), and how many
+/// mention them: from the counters folded as events commit (`streams::counters`),
+/// filtered by the same audience rule as every other read path.
+pub(super) fn counts(app: &App, entry: &StreamEntry, who: &Actor) -> AppResult<Counts> {
+    let stream = entry.read().id.clone();
+    let last = last_read(app, &who.id, &stream)?;
+    let c = entry.read().counters.counts_for(who, last);
+    Ok(Counts { last_read: last, unread: c.unread, mentions: c.mentions })
 }
 
 pub(super) fn mark_read(app: &Arc<App>, s: &Session, stream: StreamId, seq: Seq) -> Outcome {

@@ -9,9 +9,11 @@ use super::Session;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::gateway::frames::{Outbound, Subscribed, Unsubscribed};
+use crate::registry::StreamEntry;
+use crate::streams::{can_see, Actor};
 use agora_protocol::ops::{Empty, HistoryOk, PresenceStatus, SubscribeOk};
 use agora_protocol::push::OkBody;
-use agora_protocol::{Seq, StreamId};
+use agora_protocol::{Event, Seq, StreamId};
 use std::sync::Arc;
 
 pub(super) fn subscribe(
@@ -80,19 +82,62 @@ pub(super) fn history(
         return Err(AppError::BadRequest(format!("limit must be between 1 and {max}")));
     }
     let head = entry.committed_head();
-    let (events, more) = match (before, after) {
+    let who = s.actor();
+    let limit = limit as usize;
+    // Events the caller may not see are left out, and the page reads on until it
+    // holds `limit` visible events, the end, or SCAN_PAGES raw pages (bounded work
+    // per request); `from..=to` tells the client where to continue.
+    let mut events = Vec::new();
+    let (mut from, mut to) = (Seq(0), Seq(0));
+    let more = match (before, after) {
         (Some(_), Some(_)) => return Err(AppError::BadRequest("give `before` or `after`, not both".into())),
         (None, Some(after)) => {
-            let events = app.log.read_range(stream, after, head, limit as usize)?;
-            let last = events.last().map(|e| e.seq).unwrap_or(after);
-            (events, last < head)
+            let mut cursor = after;
+            for _ in 0..SCAN_PAGES {
+                let page = app.log.read_range(stream, cursor, head, limit)?;
+                let Some(last) = page.last().map(|e| e.seq) else { break };
+                from = if from == Seq(0) { page[0].seq } else { from };
+                to = last;
+                cursor = last;
+                keep_visible(&entry, &who, page, &mut events);
+                if events.len() >= limit {
+                    events.truncate(limit);
+                    to = events.last().map_or(to, |e| e.seq);
+                    break;
+                }
+            }
+            to.max(after) < head
         }
         (before, None) => {
-            let before = before.unwrap_or(head.next()).min(head.next());
-            let events = app.log.read_before(stream, before, limit as usize)?;
-            let first = events.first().map(|e| e.seq).unwrap_or(before);
-            (events, first > Seq(1))
+            let mut cursor = before.unwrap_or(head.next()).min(head.next());
+            let mut newest_first = Vec::new();
+            for _ in 0..SCAN_PAGES {
+                let page = app.log.read_before(stream, cursor, limit)?;
+                let Some(first) = page.first().map(|e| e.seq) else { break };
+                to = if to == Seq(0) { page[page.len() - 1].seq } else { to };
+                from = first;
+                cursor = first;
+                let mut visible = Vec::new();
+                keep_visible(&entry, &who, page, &mut visible);
+                newest_first.extend(visible.into_iter().rev());
+                if newest_first.len() >= limit {
+                    newest_first.truncate(limit);
+                    from = newest_first.last().map_or(from, |e| e.seq);
+                    break;
+                }
+            }
+            events = newest_first.into_iter().rev().collect();
+            from > Seq(1)
         }
     };
-    Ok(OkBody::History(HistoryOk { stream: stream.clone(), events, head, more }))
+    Ok(OkBody::History(HistoryOk { stream: stream.clone(), events, head, more, from, to }))
+}
+
+/// Raw log pages one `history` call reads at most.
+const SCAN_PAGES: usize = 8;
+
+/// Append the events of `page` that `who` may see (the one visibility rule).
+fn keep_visible(entry: &StreamEntry, who: &Actor, page: Vec<Event>, out: &mut Vec<Event>) {
+    let st = entry.read();
+    out.extend(page.into_iter().filter(|ev| can_see(&st, ev, who)));
 }

@@ -1,15 +1,22 @@
-//! Stream kinds, the state folded from a stream's events, and the rules that
-//! decide which events an action appends. Pure: no I/O, no clocks, no sockets.
+//! Streams: the kinds of conversation, the state folded from a stream's
+//! events, and the one visibility rule. Pure: no I/O, no clocks, no sockets.
 //!
-//! `state` folds events into [`StreamState`]; `rules` turns an [`Action`] by an
-//! actor into events or a refusal; `access` is the one authorization path every
-//! read (live, history, resume, counts) goes through.
+//! - `action`: what someone asks of a stream, and `decide`, which hands it to the stream's kind.
+//! - `kind`: the interface every kind implements (`Kind`) and what a decision returns (`Append`).
+//! - `kinds/`: one module per kind (`channel`, `private_channel`, `dm`; `chat` holds what they share).
+//! - `state`: `StreamState`, folded from events by the kind; `counters`: unread and mention counts.
+//! - `visibility`: who may read a stream and see each event, for every read path.
+//! - `text`: usernames and `@mentions`.
 
-pub mod access;
-pub mod rules;
+pub mod action;
+pub mod counters;
+pub mod kind;
+pub mod kinds;
 pub mod state;
 pub mod text;
+pub mod visibility;
 
-pub use access::{can_read, can_write};
-pub use rules::{decide, Action, Decision};
+pub use action::{decide, Action};
+pub use kind::{Append, Cx, Decision, NameClaim};
 pub use state::StreamState;
+pub use visibility::{can_read_stream, can_see, Actor, Audience};

@@ -105,8 +105,13 @@ fn jitter() -> f64 {
 pub enum BotEvent {
     /// An event of a followed stream, each seq once, in order per stream.
     Event(Event),
-    /// Any other push: presence, typing, read, stream_added.
+    /// Any other push: presence, typing, read, stream_added, and `Push::Unknown`
+    /// for pushes of a newer server. (`skip` markers only advance the stream's cursor.)
     Push(Push),
+    /// A frame this SDK could not decode at all (a newer server's shape of a
+    /// known frame, say): handed over as raw bytes in the connection's encoding,
+    /// never silently dropped.
+    Undecodable { bytes: Vec<u8>, error: String },
     /// The resume of `stream` was not honoured (new epoch, or too far behind):
     /// events were missed; reload with `history` if you keep state. Live
     /// events continue after `head`.
@@ -606,9 +611,14 @@ impl Connection {
     }
 
     async fn on_frame(&mut self, socket: &mut Ws, bytes: &[u8]) {
+        // Unknown kinds, event types and pushes decode (as `Unknown`); what still
+        // fails goes to the application as raw bytes.
         let frame = match decode_server_frame(bytes, self.enc) {
             Ok(f) => f,
-            Err(_) => return, // e.g. a push of a kind this SDK does not know: ignore
+            Err(error) => {
+                let _ = self.events.send(BotEvent::Undecodable { bytes: bytes.to_vec(), error });
+                return;
+            }
         };
         match frame {
             ServerFrame::Push(Push::Event(ev)) => {
@@ -616,6 +626,10 @@ impl Connection {
                 if fresh {
                     let _ = self.events.send(BotEvent::Event(ev));
                 }
+            }
+            ServerFrame::Push(Push::Skip { stream, to, .. }) => {
+                // Seqs not for this bot: resume continues after them.
+                self.shared.lock().unwrap().cursors.accept(&stream, to);
             }
             ServerFrame::Push(p) => {
                 let _ = self.events.send(BotEvent::Push(p));

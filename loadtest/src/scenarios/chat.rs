@@ -207,6 +207,8 @@ impl User {
                             Push::Typing { .. } => "push_typing",
                             Push::Read { .. } => "push_read",
                             Push::StreamAdded { .. } => "push_stream_added",
+                            Push::Skip { .. } => "push_skip",
+                            Push::Unknown => "push_unknown",
                         };
                         r.count(kind, 1);
                     }

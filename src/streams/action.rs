@@ -1,0 +1,106 @@
+//! Actions (what someone asks of a stream) and [`decide`], which hands an
+//! action to the stream's kind. Called by the sequencer with the stream's
+//! current state, so check-then-append is atomic per stream.
+
+use super::kind::{Cx, Decision};
+use super::kinds;
+use super::visibility::can_read_stream;
+use super::StreamState;
+use crate::error::{AppError, AppResult};
+use agora_protocol::{Seq, StreamKind, UserId};
+
+/// A change someone asks of a stream. Strings are already validated for length.
+#[derive(Clone, Debug)]
+pub enum Action {
+    Create { kind: StreamKind, name: String, topic: String, members: Vec<UserId> },
+    Join,
+    Leave,
+    Invite { user: UserId },
+    Rename { name: String },
+    SetTopic { topic: String },
+    Post { text: String, reply_to: Option<Seq>, mentions: Vec<UserId> },
+    Edit { target: Seq, text: String, mentions: Vec<UserId> },
+    Delete { target: Seq },
+    React { target: Seq, emoji: String },
+    Unreact { target: Seq, emoji: String },
+    Hide { target: Seq, reason: String },
+    Unhide { target: Seq },
+}
+
+/// Decide `action` against the stream's state (`None`: it does not exist yet) by
+/// the rules of its kind. A stream the actor may not read answers `not_found`,
+/// like one that does not exist.
+pub fn decide(st: Option<&StreamState>, cx: &Cx<'_>, action: Action) -> AppResult<Decision> {
+    let kind = match (st, &action) {
+        (Some(st), _) => st.kind,
+        (None, Action::Create { kind, .. }) => *kind,
+        (None, _) => return Err(AppError::not_found_stream()),
+    };
+    let module = kinds::of(kind).ok_or_else(|| AppError::BadRequest(format!("unknown stream kind {kind:?}")))?;
+    if let Some(st) = st {
+        if !matches!(action, Action::Create { .. }) && !can_read_stream(st, cx.actor) {
+            return Err(AppError::not_found_stream());
+        }
+    }
+    module.decide(st, cx, action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::streams::Actor;
+    use agora_protocol::ops::Role;
+    use agora_protocol::{Event, EventBody};
+
+    fn channel(kind: StreamKind, members: &[&str]) -> StreamState {
+        let ev = Event {
+            stream: "ch_t".into(),
+            seq: Seq(1),
+            at: 0,
+            author: "ann".into(),
+            idem: None,
+            body: EventBody::StreamCreated {
+                kind,
+                name: "t".into(),
+                topic: String::new(),
+                members: members.iter().map(|m| UserId::from(*m)).collect(),
+            },
+        };
+        StreamState::from_created(&ev).unwrap()
+    }
+    fn actor(id: &str, role: Role) -> Actor {
+        Actor { id: id.into(), role }
+    }
+    fn none(_: Seq) -> AppResult<Option<Event>> {
+        Ok(None)
+    }
+    fn run(st: &StreamState, who: &Actor, action: Action) -> AppResult<Decision> {
+        decide(Some(st), &Cx { actor: who, head: st.head, lookup: &none }, action)
+    }
+
+    #[test]
+    fn private_channel_is_invisible_to_outsiders() {
+        let st = channel(StreamKind::PrivateChannel, &["ann"]);
+        let post = Action::Post { text: "x".into(), reply_to: None, mentions: vec![] };
+        let err = run(&st, &actor("eve", Role::Member), post).unwrap_err();
+        assert!(matches!(err, AppError::NotFound(_)));
+        let err = run(&st, &actor("eve", Role::Member), Action::Join).unwrap_err();
+        assert!(matches!(err, AppError::NotFound(_)));
+    }
+
+    #[test]
+    fn public_channel_needs_join_before_post_and_join_is_idempotent() {
+        let st = channel(StreamKind::Channel, &["ann"]);
+        let post = Action::Post { text: "x".into(), reply_to: None, mentions: vec![] };
+        assert!(matches!(run(&st, &actor("bob", Role::Member), post), Err(AppError::Forbidden(_))));
+        assert!(matches!(run(&st, &actor("bob", Role::Member), Action::Join), Ok(Decision::Append(_))));
+        assert!(run(&st, &actor("ann", Role::Member), Action::Join).unwrap() == Decision::AlreadySo);
+    }
+
+    #[test]
+    fn dm_membership_is_fixed() {
+        let st = channel(StreamKind::Dm, &["ann", "bob"]);
+        let err = run(&st, &actor("ann", Role::Member), Action::Invite { user: "eve".into() });
+        assert!(matches!(err, Err(AppError::Forbidden(_))));
+    }
+}

@@ -1,0 +1,96 @@
+//! The interface every stream kind implements, and what its decisions return.
+//!
+//! A kind says what an action appends ([`Kind::decide`], against the stream's
+//! current state, on the sequencer thread so check-then-append is atomic), how
+//! its events fold into state ([`Kind::fold`]), who may read and write, who may
+//! see each event ([`Kind::audience`]) and which name the stream claims. What
+//! the sequencer must do besides appending (tombstones, name claims,
+//! membership upkeep, revocation) comes back as data in [`Append`]: the
+//! sequencer, the engine, the hub and the writer never name a kind.
+
+use super::visibility::{Actor, Audience};
+use super::{Action, StreamState};
+use crate::error::AppResult;
+use agora_protocol::{Event, EventBody, Seq, UserId};
+
+/// What a kind decides needs to know besides the state.
+pub struct Cx<'a> {
+    pub actor: &'a Actor,
+    /// The stream's last seq, including events decided but not yet committed.
+    pub head: Seq,
+    /// Reads one event of this stream (log, or this group's pending events).
+    pub lookup: &'a dyn Fn(Seq) -> AppResult<Option<Event>>,
+}
+
+/// The outcome of deciding an action.
+// Made and consumed at once on the writer thread, one per append: boxing the
+// large variant would only add an allocation per append.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decision {
+    /// Nothing to append: it is already so (joining twice, opening an existing DM).
+    AlreadySo,
+    /// Append one event, and do what it entails.
+    Append(Append),
+}
+
+/// One event to append and its consequences beyond the log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Append {
+    pub body: EventBody,
+    /// Replace the event at this seq with a tombstone (deletion), in the same commit.
+    pub tombstone: Option<Seq>,
+    /// The name the stream claims from now on (created or renamed). The sequencer
+    /// refuses it with `conflict` if another stream holds it, and releases the old one.
+    pub claim: Option<NameClaim>,
+    /// Users who become members (kept in the user → streams index).
+    pub joined: Vec<UserId>,
+    /// Users who stop being members.
+    pub left: Vec<UserId>,
+    /// Users who can no longer read the stream after this event: their
+    /// subscriptions end right after it is delivered.
+    pub revoke: Vec<UserId>,
+}
+
+impl Append {
+    pub fn event(body: EventBody) -> Append {
+        Append { body, tombstone: None, claim: None, joined: Vec::new(), left: Vec::new(), revoke: Vec::new() }
+    }
+}
+
+impl From<Append> for Decision {
+    fn from(a: Append) -> Decision {
+        Decision::Append(a)
+    }
+}
+
+/// A unique name, lower-cased, within a namespace (channel names are unique among
+/// channels, public and private; a forum thread's title is not a channel name).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NameClaim {
+    pub namespace: &'static str,
+    pub name: String,
+}
+
+impl NameClaim {
+    pub fn new(namespace: &'static str, name: &str) -> NameClaim {
+        NameClaim { namespace, name: name.to_lowercase() }
+    }
+}
+
+/// A stream kind. One implementation per module in `kinds/`.
+pub trait Kind: Send + Sync {
+    /// Decide `action` by `cx.actor`. `st` is `None` when the stream does not exist
+    /// (only a create can succeed then).
+    fn decide(&self, st: Option<&StreamState>, cx: &Cx<'_>, action: Action) -> AppResult<Decision>;
+    /// Fold one event (the next in sequence; `head` is already advanced) into the state.
+    fn fold(&self, st: &mut StreamState, ev: &Event);
+    /// May `who` see this stream?
+    fn can_read(&self, st: &StreamState, who: &Actor) -> bool;
+    /// May `who` post to this stream?
+    fn can_write(&self, st: &StreamState, who: &Actor) -> bool;
+    /// Who among the readers may see `ev`, given the current state.
+    fn audience(&self, st: &StreamState, ev: &Event) -> Audience;
+    /// The unique name this stream holds, if its kind has unique names.
+    fn name_claim(&self, st: &StreamState) -> Option<NameClaim>;
+}

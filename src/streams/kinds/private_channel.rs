@@ -1,0 +1,41 @@
+//! `private_channel`: only members read it (to others it does not exist);
+//! members invite others; leaving ends the right to read at once. Its name is
+//! unique among channels, public and private.
+
+use super::chat;
+use crate::error::{AppError, AppResult};
+use crate::streams::kind::{Cx, Decision, Kind, NameClaim};
+use crate::streams::visibility::{Actor, Audience};
+use crate::streams::{Action, StreamState};
+use agora_protocol::Event;
+
+pub struct PrivateChannel;
+
+impl Kind for PrivateChannel {
+    fn decide(&self, st: Option<&StreamState>, cx: &Cx<'_>, action: Action) -> AppResult<Decision> {
+        let Some(st) = st else { return chat::create(action, true) };
+        match action {
+            Action::Create { .. } => Err(AppError::Conflict("stream already exists".into())),
+            Action::Join => Err(AppError::Forbidden("private channels are joined by invitation".into())),
+            Action::Leave => chat::leave(st, cx.actor, true),
+            Action::Invite { user } => chat::invite(st, cx.actor, user),
+            Action::Rename { name } => chat::rename(st, cx.actor, name),
+            other => chat::message_action(st, cx, other),
+        }
+    }
+    fn fold(&self, st: &mut StreamState, ev: &Event) {
+        chat::fold(st, ev)
+    }
+    fn can_read(&self, st: &StreamState, who: &Actor) -> bool {
+        st.is_member(&who.id)
+    }
+    fn can_write(&self, st: &StreamState, who: &Actor) -> bool {
+        st.is_member(&who.id)
+    }
+    fn audience(&self, st: &StreamState, ev: &Event) -> Audience {
+        chat::audience(st, ev)
+    }
+    fn name_claim(&self, st: &StreamState) -> Option<NameClaim> {
+        Some(NameClaim::new(chat::CHANNEL_NAMES, &st.name))
+    }
+}

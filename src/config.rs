@@ -66,6 +66,16 @@ pub struct Limits {
     pub group_commit_linger_after: usize,
     /// Size at which an event log segment file is closed and the next one started.
     pub log_segment_bytes: u64,
+    /// Appends and state writes waiting for the writer thread; a full queue answers `unavailable`.
+    pub sequencer_queue: usize,
+    /// A stream's folded state is snapshotted after this many new events (a start
+    /// folds at most this many events per stream on top of its snapshot).
+    pub snapshot_every: u64,
+    /// Most members a channel can be created with (`create_channel`'s `members`).
+    pub max_initial_members: usize,
+    /// `history` reads at most this many pages of `limit` events looking for events the
+    /// caller may see (hidden ones are left out), so one request's work is bounded.
+    pub history_scan_pages: usize,
     pub rate: RateLimits,
 }
 
@@ -129,6 +139,10 @@ impl Default for Limits {
             group_commit_linger_us: 5_000,
             group_commit_linger_after: 8,
             log_segment_bytes: crate::engine::SEGMENT_BYTES,
+            sequencer_queue: 65_536,
+            snapshot_every: 1000,
+            max_initial_members: 1000,
+            history_scan_pages: 8,
             rate: RateLimits::default(),
         }
     }
@@ -214,6 +228,8 @@ impl Limits {
             linger: Duration::from_micros(self.group_commit_linger_us),
             linger_after: self.group_commit_linger_after.max(1),
             step: crate::sequencer::LINGER_STEP,
+            queue: self.sequencer_queue.max(1),
+            snapshot_every: self.snapshot_every.max(1),
         }
     }
 }

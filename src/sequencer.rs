@@ -34,8 +34,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
 
-/// How many events a stream may gain before its folded state is snapshotted again.
-const SNAPSHOT_EVERY: u64 = 1000;
 /// A lingering loop looks for new jobs this often (at most `GroupPolicy::linger` in all).
 pub const LINGER_STEP: Duration = Duration::from_micros(500);
 
@@ -50,12 +48,23 @@ pub struct GroupPolicy {
     pub linger_after: usize,
     /// How often a lingering loop looks for new jobs; a look that finds none ends the wait.
     pub step: Duration,
+    /// Jobs waiting for the writer thread at most (`sequencer_queue`).
+    pub queue: usize,
+    /// Events a stream may gain before its folded state is snapshotted again (`snapshot_every`).
+    pub snapshot_every: u64,
 }
 
 impl GroupPolicy {
     /// Commit whatever is queued, never wait for more.
     pub fn eager(max: usize) -> GroupPolicy {
-        GroupPolicy { max, linger: Duration::ZERO, linger_after: usize::MAX, step: LINGER_STEP }
+        GroupPolicy {
+            max,
+            linger: Duration::ZERO,
+            linger_after: usize::MAX,
+            step: LINGER_STEP,
+            queue: 65_536,
+            snapshot_every: 1000,
+        }
     }
 }
 
@@ -117,7 +126,7 @@ impl Sequencer {
         metrics: Arc<Metrics>,
         policy: GroupPolicy,
     ) -> (Sequencer, std::thread::JoinHandle<()>) {
-        let (tx, rx) = mpsc::channel(65_536);
+        let (tx, rx) = mpsc::channel(policy.queue.max(1));
         let mut names = HashMap::new();
         for e in registry.all() {
             let st = e.read();
@@ -325,7 +334,7 @@ impl Writer {
         for ev in &batch.events {
             let n = self.since_snapshot.entry(ev.stream.clone()).or_insert(0);
             *n += 1;
-            if ev.seq == Seq(1) || *n >= SNAPSHOT_EVERY {
+            if ev.seq == Seq(1) || *n >= self.policy.snapshot_every {
                 snapshot_streams.push(ev.stream.clone());
             }
         }
@@ -737,8 +746,12 @@ mod tests {
         let metrics = Arc::new(Metrics::new());
         let hub = Arc::new(Hub::new(metrics.clone()));
         // Steps long enough that "arrives during the linger" does not depend on the machine's speed.
-        let policy =
-            GroupPolicy { max: 1024, linger: Duration::from_secs(2), linger_after: 2, step: Duration::from_secs(1) };
+        let policy = GroupPolicy {
+            linger: Duration::from_secs(2),
+            linger_after: 2,
+            step: Duration::from_secs(1),
+            ..GroupPolicy::eager(1024)
+        };
         let (seq, thread) = Sequencer::start(log.clone(), registry, hub, metrics, policy);
         let ann = Actor { id: "ann".into(), role: Role::Member };
         let stream = StreamId::from("ch_linger");

@@ -7,6 +7,7 @@
 //! - `ops`: one handler per op; return replies, never touch sockets.
 //! - `streams`: stream state folded from events, the rules, access control. No I/O.
 //! - `sequencer`: the single writer — decide, assign seq, group commit, publish, ack.
+//! - `recovery`: start-up — rebuild stream state from snapshots plus the log tail.
 //! - `engine`: the `EventLog` trait and `SegmentLog` (event log in segment files, state tables in sled) — the only code that knows files, sled and byte layouts.
 //! - `registry`: in-memory state of every stream. `hub`: subscriptions and delivery (frames and sockets are `gateway`).
 //! - `presence`, `limits`, `auth`, `api` (HTTP), `metrics`, `demo`, `error`.
@@ -25,6 +26,7 @@ pub mod limits;
 pub mod metrics;
 pub mod ops;
 pub mod presence;
+pub mod recovery;
 pub mod registry;
 pub mod sequencer;
 pub mod server;
@@ -82,7 +84,7 @@ pub async fn run_with(
     let registry = Arc::new(Registry::default());
     {
         let (log, registry) = (log.clone(), registry.clone());
-        tokio::task::spawn_blocking(move || sequencer::recover(&*log, &registry))
+        tokio::task::spawn_blocking(move || recovery::recover(&*log, &registry))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?
             .map_err(|source| ServerError::Storage { path: config.data.display().to_string(), source })?;

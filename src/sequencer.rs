@@ -583,48 +583,6 @@ impl Writer {
     }
 }
 
-/// Rebuild the registry from the log: each stream's snapshot, then the events after it.
-pub fn recover(log: &dyn EventLog, registry: &Registry) -> Result<(), crate::engine::EngineError> {
-    let started = Instant::now();
-    let mut folded = 0u64;
-    for stream in log.streams()? {
-        let head = log.head(&stream)?;
-        let snap: Option<StreamState> = log
-            .get_state(Table::Snapshots, stream.0.as_bytes())?
-            .and_then(|b| rmp_serde::from_slice(&b).ok())
-            .filter(|s: &StreamState| s.head <= head);
-        let mut state = snap;
-        let mut after = state.as_ref().map(|s| s.head).unwrap_or(Seq(0));
-        while after < head {
-            let page = log.read_range(&stream, after, head, 1000)?;
-            if page.is_empty() {
-                break;
-            }
-            for ev in &page {
-                folded += 1;
-                match &mut state {
-                    Some(st) => st.apply(ev),
-                    None => state = StreamState::from_created(ev),
-                }
-                after = ev.seq;
-            }
-        }
-        match state {
-            Some(st) => {
-                registry.insert(st, head);
-            }
-            None => tracing::warn!(%stream, "stream has no stream_created event; skipped"),
-        }
-    }
-    tracing::info!(
-        streams = registry.len(),
-        folded,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "recovered stream state from the log"
-    );
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,7 +36,7 @@ pub mod web;
 use crate::app::App;
 use crate::auth::Auth;
 use crate::config::Config;
-use crate::engine::{EngineError, EventLog, SegmentLog};
+use crate::engine::{Engine, EngineError, SegmentLog};
 use crate::error::AppError;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
@@ -80,7 +80,7 @@ pub async fn run_with(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|source| ServerError::Storage { path: config.data.display().to_string(), source })?;
-    let log: Arc<dyn EventLog> = Arc::new(log);
+    let log: Arc<dyn Engine> = Arc::new(log);
     let registry = Arc::new(Registry::default());
     {
         let (log, registry) = (log.clone(), registry.clone());

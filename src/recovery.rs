@@ -5,20 +5,20 @@
 //! does not: deciding or appending (that is `sequencer`), and how snapshots and
 //! events are stored (that is `engine`).
 
-use crate::engine::{EventLog, Table};
+use crate::engine::Engine;
 use crate::registry::Registry;
 use crate::streams::StreamState;
 use agora_protocol::Seq;
 use std::time::Instant;
 
 /// Rebuild the registry from the log: each stream's snapshot, then the events after it.
-pub fn recover(log: &dyn EventLog, registry: &Registry) -> Result<(), crate::engine::EngineError> {
+pub fn recover(log: &dyn Engine, registry: &Registry) -> Result<(), crate::engine::EngineError> {
     let started = Instant::now();
     let mut folded = 0u64;
     for stream in log.streams()? {
         let head = log.head(&stream)?;
         let snap: Option<StreamState> = log
-            .get_state(Table::Snapshots, stream.0.as_bytes())?
+            .snapshot(&stream)?
             .and_then(|b| rmp_serde::from_slice(&b).ok())
             .filter(|s: &StreamState| s.head <= head);
         let mut state = snap;

@@ -20,7 +20,7 @@
 //! A failed commit is fatal: the process logs and exits with status 70, no ack
 //! is sent, and recovery starts from what is on disk (see `engine`).
 
-use crate::engine::{CommitBatch, EventLog, Put, Table};
+use crate::engine::{CommitBatch, Engine, StateWrite};
 use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
 use crate::metrics::Metrics;
@@ -78,14 +78,14 @@ enum Job {
         reply: oneshot::Sender<AppResult<Appended>>,
     },
     Put {
-        puts: Vec<Put>,
+        writes: Vec<StateWrite>,
         reply: oneshot::Sender<AppResult<()>>,
     },
-    /// Raise a big-endian u64 counter (a read marker) if `value` is greater; answers whether it moved.
+    /// Raise a read marker if `seq` is greater; answers whether it moved.
     Advance {
-        table: Table,
-        key: Vec<u8>,
-        value: u64,
+        user: UserId,
+        stream: StreamId,
+        seq: Seq,
         reply: oneshot::Sender<AppResult<bool>>,
     },
     /// Commit what is queued before this, then stop.
@@ -110,7 +110,7 @@ impl Sequencer {
     /// Start the writer thread. It stops when every `Sequencer` handle is dropped,
     /// after committing what was queued; join the returned handle to wait for that.
     pub fn start(
-        log: Arc<dyn EventLog>,
+        log: Arc<dyn Engine>,
         registry: Arc<Registry>,
         hub: Arc<Hub>,
         metrics: Arc<Metrics>,
@@ -180,20 +180,21 @@ impl Sequencer {
         let _ = self.tx.send(Job::Stop).await;
     }
 
-    /// Durably raise a u64 record to `value` if that is an increase (never moves it back).
-    /// Compare-and-write happens on the writer thread, so concurrent calls cannot regress it.
-    pub async fn advance(&self, table: Table, key: Vec<u8>, value: u64) -> AppResult<bool> {
-        self.call(|reply| Job::Advance { table, key, value, reply }).await
+    /// Durably raise `user`'s read marker in `stream` to `seq` if that is an increase
+    /// (never moves it back); answers whether it moved. Compare-and-write happens on
+    /// the writer thread, so concurrent calls cannot regress it.
+    pub async fn advance_read_marker(&self, user: UserId, stream: StreamId, seq: Seq) -> AppResult<bool> {
+        self.call(|reply| Job::Advance { user, stream, seq, reply }).await
     }
 
-    /// Durably write state-table records (users, tokens, read markers).
-    pub async fn put(&self, puts: Vec<Put>) -> AppResult<()> {
-        self.call(|reply| Job::Put { puts, reply }).await
+    /// Durably write state (users, tokens, secrets).
+    pub async fn put(&self, writes: Vec<StateWrite>) -> AppResult<()> {
+        self.call(|reply| Job::Put { writes, reply }).await
     }
 }
 
 struct Writer {
-    log: Arc<dyn EventLog>,
+    log: Arc<dyn Engine>,
     registry: Arc<Registry>,
     hub: Arc<Hub>,
     metrics: Arc<Metrics>,
@@ -256,7 +257,7 @@ impl Writer {
         let mut batch = CommitBatch::default();
         for stream in self.since_snapshot.keys() {
             if let Some(p) = self.snapshot_put(stream, None) {
-                batch.puts.push(p);
+                batch.state.push(p);
             }
         }
         if !batch.is_empty() {
@@ -290,17 +291,17 @@ impl Writer {
         let mut batch = CommitBatch::default();
         let mut pending = Vec::with_capacity(jobs.len());
         let mut batch_idem: HashMap<(StreamId, UserId, String), Seq> = HashMap::new();
-        let mut counters: HashMap<(Table, Vec<u8>), u64> = HashMap::new();
+        let mut markers: HashMap<(UserId, StreamId), Seq> = HashMap::new();
         let mut group = GroupState::default();
         for job in jobs {
             match job {
-                Job::Put { puts, reply } => {
-                    batch.puts.extend(puts);
+                Job::Put { writes, reply } => {
+                    batch.state.extend(writes);
                     pending.push(Pending::Put { reply });
                 }
                 Job::Stop => {}
-                Job::Advance { table, key, value, reply } => {
-                    let result = self.advance_one(table, key, value, &mut counters, &mut batch);
+                Job::Advance { user, stream, seq, reply } => {
+                    let result = self.advance_one(user, stream, seq, &mut markers, &mut batch);
                     pending.push(Pending::Advanced { reply, result });
                 }
                 Job::Append { stream, actor, action, idem, reply } => {
@@ -321,7 +322,7 @@ impl Writer {
         snapshot_streams.dedup();
         for s in &snapshot_streams {
             if let Some(p) = self.snapshot_put(s, Some(&group)) {
-                batch.puts.push(p);
+                batch.state.push(p);
                 self.since_snapshot.insert(s.clone(), 0);
             }
         }
@@ -542,35 +543,31 @@ impl Writer {
         Ok(Appended { stream: stream.clone(), seq, at, duplicate: false })
     }
 
-    /// Raise a counter if `value` is larger than what is stored (or queued in this batch).
+    /// Raise a read marker if `seq` is larger than what is stored (or queued in this batch).
     fn advance_one(
         &self,
-        table: Table,
-        key: Vec<u8>,
-        value: u64,
-        counters: &mut HashMap<(Table, Vec<u8>), u64>,
+        user: UserId,
+        stream: StreamId,
+        seq: Seq,
+        markers: &mut HashMap<(UserId, StreamId), Seq>,
         batch: &mut CommitBatch,
     ) -> AppResult<bool> {
-        let current = match counters.get(&(table, key.clone())) {
+        let key = (user, stream);
+        let current = match markers.get(&key) {
             Some(v) => *v,
-            None => self
-                .log
-                .get_state(table, &key)?
-                .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
-                .map(u64::from_be_bytes)
-                .unwrap_or(0),
+            None => self.log.read_marker(&key.0, &key.1)?,
         };
-        if value <= current {
+        if seq <= current {
             return Ok(false);
         }
-        counters.insert((table, key.clone()), value);
-        batch.puts.push(Put { table, key, value: Some(value.to_be_bytes().to_vec()) });
+        markers.insert(key.clone(), seq);
+        batch.state.push(StateWrite::ReadMarker { user: key.0, stream: key.1, seq });
         Ok(true)
     }
 
     /// A snapshot of a stream's state: this group's working copy if it has one
     /// (committed in the same flush), else the committed state.
-    fn snapshot_put(&self, stream: &StreamId, group: Option<&GroupState>) -> Option<Put> {
+    fn snapshot_put(&self, stream: &StreamId, group: Option<&GroupState>) -> Option<StateWrite> {
         let bytes = match group.and_then(|g| g.working.get(stream)) {
             Some(st) => rmp_serde::to_vec_named(st).ok()?,
             None => {
@@ -579,14 +576,14 @@ impl Writer {
                 rmp_serde::to_vec_named(&*st).ok()?
             }
         };
-        Some(Put { table: Table::Snapshots, key: stream.0.as_bytes().to_vec(), value: Some(bytes) })
+        Some(StateWrite::Snapshot { stream: stream.clone(), state: bytes })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{EngineError, SegmentLog, SEGMENT_BYTES};
+    use crate::engine::{EngineError, EventLog, SegmentLog, SEGMENT_BYTES};
     use agora_protocol::ops::Role;
     use std::sync::Mutex;
 
@@ -638,14 +635,26 @@ mod tests {
         fn idem_get(&self, s: &StreamId, a: &UserId, k: &str) -> Result<Option<Seq>, EngineError> {
             self.inner.idem_get(s, a, k)
         }
-        fn get_state(&self, t: Table, k: &[u8]) -> Result<Option<Vec<u8>>, EngineError> {
-            self.inner.get_state(t, k)
-        }
-        fn scan_state(&self, t: Table, p: &[u8]) -> Result<Vec<crate::engine::StateRecord>, EngineError> {
-            self.inner.scan_state(t, p)
-        }
         fn epoch(&self) -> String {
             self.inner.epoch()
+        }
+    }
+
+    impl crate::engine::StateStore for GatedLog {
+        fn read_marker(&self, u: &UserId, s: &StreamId) -> Result<Seq, EngineError> {
+            self.inner.read_marker(u, s)
+        }
+        fn snapshot(&self, s: &StreamId) -> Result<Option<Vec<u8>>, EngineError> {
+            self.inner.snapshot(s)
+        }
+        fn users(&self) -> Result<Vec<Vec<u8>>, EngineError> {
+            self.inner.users()
+        }
+        fn api_tokens(&self) -> Result<Vec<(String, UserId)>, EngineError> {
+            self.inner.api_tokens()
+        }
+        fn jwt_secret(&self) -> Result<Option<Vec<u8>>, EngineError> {
+            self.inner.jwt_secret()
         }
     }
 

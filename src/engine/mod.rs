@@ -1,7 +1,9 @@
 //! The storage boundary: durable, gapless, per-stream logs plus small state tables.
 //!
 //! What lives here: the [`EventLog`] trait (commit, read a range, head, list
-//! streams, idempotency and key-value state) and [`SegmentLog`], which keeps
+//! streams, idempotency), the [`StateStore`] trait (typed reads of read markers,
+//! snapshots, users, tokens and secrets; written through [`StateWrite`]s in a
+//! commit), and [`SegmentLog`], which keeps
 //! the logs in our own checksummed segment files and the state tables in sled.
 //! Only this module knows files, sled and byte layouts. What does not: deciding what to append
 //! (that is `streams`), assigning sequences and batching (that is `sequencer`),
@@ -22,6 +24,7 @@ mod index;
 mod keys;
 pub mod segment_log;
 mod segments;
+mod sled_state;
 
 use agora_protocol::{Event, Seq, StreamId, UserId};
 
@@ -33,28 +36,28 @@ pub enum EngineError {
     Sled(#[from] sled::Error),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+    #[error("this data directory was written by the {found} engine; start with --engine {found} (AGORA_ENGINE={found}) or use another directory for the {wanted} engine")]
+    WrongEngine { found: String, wanted: &'static str },
     #[error("corrupt record in {what}: {detail}")]
     Corrupt { what: &'static str, detail: String },
 }
 
-/// A state table: small key-value records kept beside the log (users, tokens,
-/// read markers, snapshots of folded stream state, server metadata).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Table {
-    Users,
-    Tokens,
-    ReadMarkers,
-    Snapshots,
-    Meta,
-}
-
-/// One key-value write in a commit.
-#[derive(Clone, Debug)]
-pub struct Put {
-    pub table: Table,
-    pub key: Vec<u8>,
-    /// `None` deletes the key.
-    pub value: Option<Vec<u8>>,
+/// One typed write to the state kept beside the log. Keys and their byte
+/// layout belong to the engine; values that another module owns the shape of
+/// (a stream's folded state, a user record) are opaque bytes in its encoding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StateWrite {
+    /// Raise `user`'s read marker in `stream` to `seq`. Advance-only: a lower
+    /// or equal `seq` leaves the stored marker as it is.
+    ReadMarker { user: UserId, stream: StreamId, seq: Seq },
+    /// The folded state of `stream` (its owner's encoding), replacing the previous snapshot.
+    Snapshot { stream: StreamId, state: Vec<u8> },
+    /// A user account (its owner's encoding), replacing any record of that id.
+    User { id: UserId, record: Vec<u8> },
+    /// A long-lived API token, stored as its hash, and the user it authenticates.
+    ApiToken { hash: String, user: UserId },
+    /// The secret session tokens are signed with.
+    JwtSecret(Vec<u8>),
 }
 
 /// Everything one group commit writes.
@@ -66,18 +69,15 @@ pub struct CommitBatch {
     pub rewrites: Vec<Event>,
     /// Idempotency keys recorded with the events: (stream, author, key) → seq.
     pub idem: Vec<(StreamId, UserId, String, Seq)>,
-    /// State-table writes made durable together with the events.
-    pub puts: Vec<Put>,
+    /// State writes made durable together with the events.
+    pub state: Vec<StateWrite>,
 }
 
 impl CommitBatch {
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.rewrites.is_empty() && self.puts.is_empty()
+        self.events.is_empty() && self.rewrites.is_empty() && self.state.is_empty()
     }
 }
-
-/// One state-table record: (key, value).
-pub type StateRecord = (Vec<u8>, Vec<u8>);
 
 /// A durable store of stream logs. See the module doc for the contract.
 /// Methods are blocking: call them from the sequencer thread or briefly from tasks
@@ -97,10 +97,25 @@ pub trait EventLog: Send + Sync + 'static {
     fn streams(&self) -> Result<Vec<StreamId>, EngineError>;
     /// The seq stored under an idempotency key, if any.
     fn idem_get(&self, stream: &StreamId, author: &UserId, key: &str) -> Result<Option<Seq>, EngineError>;
-    /// Read a state-table record.
-    fn get_state(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, EngineError>;
-    /// Every record of a state table whose key starts with `prefix`.
-    fn scan_state(&self, table: Table, prefix: &[u8]) -> Result<Vec<StateRecord>, EngineError>;
     /// A random id fixed when the store was created; changes if the store is wiped.
     fn epoch(&self) -> String;
 }
+
+/// The small state kept beside the log: read markers, snapshots, users, API
+/// tokens, server secrets. Written only through [`CommitBatch::state`]; read here.
+pub trait StateStore: Send + Sync + 'static {
+    /// `user`'s read marker in `stream` (`Seq(0)` if none).
+    fn read_marker(&self, user: &UserId, stream: &StreamId) -> Result<Seq, EngineError>;
+    /// The latest snapshot of `stream`'s folded state, if any.
+    fn snapshot(&self, stream: &StreamId) -> Result<Option<Vec<u8>>, EngineError>;
+    /// Every user record.
+    fn users(&self) -> Result<Vec<Vec<u8>>, EngineError>;
+    /// Every API token: (hash, user).
+    fn api_tokens(&self) -> Result<Vec<(String, UserId)>, EngineError>;
+    /// The session-token secret, once written.
+    fn jwt_secret(&self) -> Result<Option<Vec<u8>>, EngineError>;
+}
+
+/// A whole engine: the log and the state beside it.
+pub trait Engine: EventLog + StateStore {}
+impl<T: EventLog + StateStore + ?Sized> Engine for T {}

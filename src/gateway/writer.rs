@@ -13,7 +13,7 @@
 //! slow consumer; so does a full queue (decided by the hub).
 
 use super::frames::{Closer, Outbound, SharedFrame, Subscribed, Unsubscribed};
-use crate::engine::EventLog;
+use crate::engine::Engine;
 use agora_protocol::{CloseCode, Encoding, Push, Seq, StreamId};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::SplitSink;
@@ -37,7 +37,7 @@ pub struct Writer {
     pub enc: Encoding,
     /// Several frames may share one WebSocket message (`*.batch.v1` subprotocols).
     pub batch: bool,
-    pub log: Arc<dyn EventLog>,
+    pub log: Arc<dyn Engine>,
     /// Shared bound on replay reads running at once (`App::replay_slots`).
     pub replay_slots: Arc<tokio::sync::Semaphore>,
     pub closer: Arc<Closer>,

@@ -583,85 +583,37 @@ impl Writer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{EngineError, EventLog, SegmentLog, SEGMENT_BYTES};
+    use crate::engine::MemoryEngine;
     use agora_protocol::ops::Role;
     use std::sync::Mutex;
 
-    /// A log whose commits wait for a signal, to look at the world mid-commit,
-    /// and which records how many events each commit held.
-    struct GatedLog {
-        inner: SegmentLog,
-        gate: Mutex<std::sync::mpsc::Receiver<()>>,
+    /// What the gate saw of the commits it held.
+    #[derive(Default)]
+    struct Gate {
         sizes: Mutex<Vec<usize>>,
         /// Commits that have reached the gate: their group is sealed.
         started: std::sync::atomic::AtomicUsize,
     }
 
-    impl GatedLog {
-        fn open(dir: &std::path::Path) -> (Arc<GatedLog>, std::sync::mpsc::Sender<()>) {
-            let (open, gate) = std::sync::mpsc::channel();
-            let log = GatedLog {
-                inner: SegmentLog::open(dir, SEGMENT_BYTES).unwrap(),
-                gate: Mutex::new(gate),
-                sizes: Mutex::default(),
-                started: Default::default(),
-            };
-            (Arc::new(log), open)
-        }
-    }
-
-    impl EventLog for GatedLog {
-        fn commit(&self, batch: &CommitBatch) -> Result<(), EngineError> {
-            self.started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let _ = self.gate.lock().unwrap_or_else(|e| e.into_inner()).recv();
-            self.sizes.lock().unwrap().push(batch.events.len());
-            self.inner.commit(batch)
-        }
-        fn read_range(&self, s: &StreamId, a: Seq, u: Seq, l: usize) -> Result<Vec<Event>, EngineError> {
-            self.inner.read_range(s, a, u, l)
-        }
-        fn read_before(&self, s: &StreamId, b: Seq, l: usize) -> Result<Vec<Event>, EngineError> {
-            self.inner.read_before(s, b, l)
-        }
-        fn get(&self, s: &StreamId, q: Seq) -> Result<Option<Event>, EngineError> {
-            self.inner.get(s, q)
-        }
-        fn head(&self, s: &StreamId) -> Result<Seq, EngineError> {
-            self.inner.head(s)
-        }
-        fn streams(&self) -> Result<Vec<StreamId>, EngineError> {
-            self.inner.streams()
-        }
-        fn idem_get(&self, s: &StreamId, a: &UserId, k: &str) -> Result<Option<Seq>, EngineError> {
-            self.inner.idem_get(s, a, k)
-        }
-        fn epoch(&self) -> String {
-            self.inner.epoch()
-        }
-    }
-
-    impl crate::engine::StateStore for GatedLog {
-        fn read_marker(&self, u: &UserId, s: &StreamId) -> Result<Seq, EngineError> {
-            self.inner.read_marker(u, s)
-        }
-        fn snapshot(&self, s: &StreamId) -> Result<Option<Vec<u8>>, EngineError> {
-            self.inner.snapshot(s)
-        }
-        fn users(&self) -> Result<Vec<Vec<u8>>, EngineError> {
-            self.inner.users()
-        }
-        fn api_tokens(&self) -> Result<Vec<(String, UserId)>, EngineError> {
-            self.inner.api_tokens()
-        }
-        fn jwt_secret(&self) -> Result<Option<Vec<u8>>, EngineError> {
-            self.inner.jwt_secret()
-        }
+    /// A memory engine whose commits wait for a signal, to look at the world
+    /// mid-commit, and which records how many events each commit held.
+    fn gated_log() -> (Arc<MemoryEngine>, Arc<Gate>, std::sync::mpsc::Sender<()>) {
+        let (open, gate_rx) = std::sync::mpsc::channel::<()>();
+        let gate_rx = Mutex::new(gate_rx);
+        let gate = Arc::new(Gate::default());
+        let seen = gate.clone();
+        let log = MemoryEngine::new().with_commit_hook(Box::new(move |batch| {
+            seen.started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = gate_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+            seen.sizes.lock().unwrap().push(batch.events.len());
+            Ok(())
+        }));
+        (Arc::new(log), gate, open)
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn readers_see_a_change_only_after_its_commit_returns() {
-        let dir = tempfile::tempdir().unwrap();
-        let (log, open) = GatedLog::open(dir.path());
+        let (log, _gate, open) = gated_log();
         let registry = Arc::new(Registry::default());
         let metrics = Arc::new(Metrics::new());
         let hub = Arc::new(Hub::new(metrics.clone()));
@@ -703,8 +655,8 @@ mod tests {
 
     /// Wait until `n` commits have reached the gate: the group of the last one is
     /// sealed, so jobs submitted now form the next group.
-    async fn at_gate(log: &GatedLog, n: usize) {
-        while log.started.load(std::sync::atomic::Ordering::SeqCst) < n {
+    async fn at_gate(gate: &Gate, n: usize) {
+        while gate.started.load(std::sync::atomic::Ordering::SeqCst) < n {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
     }
@@ -718,8 +670,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn after_a_large_group_the_writer_lingers_so_later_appends_share_the_commit() {
-        let dir = tempfile::tempdir().unwrap();
-        let (log, open) = GatedLog::open(dir.path());
+        let (log, gate, open) = gated_log();
         let registry = Arc::new(Registry::default());
         let metrics = Arc::new(Metrics::new());
         let hub = Arc::new(Hub::new(metrics.clone()));
@@ -741,7 +692,7 @@ mod tests {
 
         // A group of 1 is no load: the next job is taken at once (and held at the gate)...
         let g = tokio::spawn(seq.submit(stream.clone(), ann.clone(), post("g"), None).unwrap());
-        at_gate(&log, 2).await;
+        at_gate(&gate, 2).await;
         // ...while three more queue behind it and then commit together: that is load.
         let queued: Vec<_> = ["a1", "a2", "a3"]
             .iter()
@@ -769,7 +720,7 @@ mod tests {
         for l in later {
             l.await.unwrap().unwrap();
         }
-        assert_eq!(*log.sizes.lock().unwrap(), vec![1, 1, 3, 3], "events per commit");
+        assert_eq!(*gate.sizes.lock().unwrap(), vec![1, 1, 3, 3], "events per commit");
 
         seq.stop().await;
         drop(seq);

@@ -22,12 +22,14 @@
 mod commit_record;
 mod index;
 mod keys;
+pub mod memory;
 pub mod segment_log;
 mod segments;
 mod sled_state;
 
 use agora_protocol::{Event, Seq, StreamId, UserId};
 
+pub use memory::MemoryEngine;
 pub use segment_log::{SegmentLog, SEGMENT_BYTES};
 
 #[derive(Debug, thiserror::Error)]

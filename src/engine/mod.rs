@@ -20,6 +20,9 @@
 //!   them, the engine stores them as given.
 
 mod commit_record;
+#[cfg(test)]
+#[macro_use]
+mod conformance;
 mod index;
 mod keys;
 pub mod memory;

@@ -241,3 +241,16 @@ mod segment {
     }
     conformance!(Segment(tempfile::tempdir().unwrap()));
 }
+
+mod sled {
+    use super::{retry_lock, Store};
+    use crate::engine::{Engine, SledLog};
+
+    struct Sled(tempfile::TempDir);
+    impl Store for Sled {
+        fn open(&mut self) -> Box<dyn Engine> {
+            Box::new(retry_lock(|| SledLog::open(self.0.path())))
+        }
+    }
+    conformance!(Sled(tempfile::tempdir().unwrap()));
+}

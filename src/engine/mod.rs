@@ -28,12 +28,44 @@ mod keys;
 pub mod memory;
 pub mod segment_log;
 mod segments;
+pub mod sled_log;
 mod sled_state;
 
 use agora_protocol::{Event, Seq, StreamId, UserId};
 
 pub use memory::MemoryEngine;
 pub use segment_log::{SegmentLog, SEGMENT_BYTES};
+pub use sled_log::SledLog;
+
+/// Which durable engine a server runs on (`--engine`, `AGORA_ENGINE`, TOML `engine`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// The event log in our own segment files, state tables in sled (the default: measured faster).
+    #[default]
+    Segment,
+    /// Everything in sled trees.
+    Sled,
+}
+
+impl std::str::FromStr for EngineKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "segment" => Ok(EngineKind::Segment),
+            "sled" => Ok(EngineKind::Sled),
+            other => Err(format!("unknown engine {other:?}: expected segment or sled")),
+        }
+    }
+}
+
+/// Open (or create) the data directory `dir` with the engine `kind`.
+pub fn open(kind: EngineKind, dir: &std::path::Path, segment_bytes: u64) -> Result<Box<dyn Engine>, EngineError> {
+    Ok(match kind {
+        EngineKind::Segment => Box::new(SegmentLog::open(dir, segment_bytes)?),
+        EngineKind::Sled => Box::new(SledLog::open(dir)?),
+    })
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {

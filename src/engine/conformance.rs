@@ -8,7 +8,7 @@
 //! is tests/crash.rs's job; here: what a commit returned is there after a
 //! reopen, and a refused commit leaves nothing behind.
 
-use super::{CommitBatch, Engine, EngineError, StateWrite};
+use super::{CommitBatch, Engine, EngineError, FollowedCommit, LogPosition, StateWrite};
 use agora_protocol::{Event, EventBody, Seq, StreamId};
 
 /// Opens one store, again and again.
@@ -90,7 +90,16 @@ pub fn a_batch_that_would_leave_a_gap_is_refused_whole(s: &mut dyn Store) {
     e.commit(&events(vec![ev("ch_a", 1, "a1")])).unwrap();
     let mut bad = events(vec![ev("ch_b", 1, "b1"), ev("ch_a", 3, "a3")]);
     bad.idem.push(("ch_b".into(), "ann".into(), "k".into(), Seq(1)));
-    assert!(e.commit(&bad).is_err());
+    assert_eq!(bad.expected_heads(), vec![("ch_b".into(), Seq(0)), ("ch_a".into(), Seq(2))]);
+    match e.commit(&bad) {
+        Err(EngineError::Conflict { stream, expected, actual }) => {
+            assert_eq!((stream, expected, actual), ("ch_a".into(), Seq(2), Seq(1)))
+        }
+        other => panic!("a gap must be a conflict: {other:?}"),
+    }
+    let tomb = Event { body: EventBody::Tombstone { deleted_by: Seq(1) }, ..ev("ch_a", 2, "") };
+    let bad_rewrite = CommitBatch { rewrites: vec![tomb], ..Default::default() };
+    assert!(e.commit(&bad_rewrite).is_err(), "a rewrite of an event that does not exist");
     assert!(e.commit(&events(vec![ev("ch_c", 0, "zero")])).is_err(), "seq 0 does not exist");
     let check = |e: &dyn Engine| {
         assert_eq!(e.head(&"ch_a".into()).unwrap(), Seq(1));
@@ -192,6 +201,57 @@ pub fn every_returned_commit_is_there_after_restarts_and_appending_goes_on(s: &m
     assert_eq!(e.read_before(&"ch_a".into(), Seq(121), 7).unwrap(), want[113..].to_vec());
 }
 
+pub fn two_writers_cannot_both_take_the_same_seq(s: &mut dyn Store) {
+    let e = s.open();
+    e.commit(&events(vec![ev("ch_a", 1, "a1")])).unwrap();
+    // Both writers saw head 1 and want seq 2: the first wins, the second is refused.
+    let receipt = e.commit(&events(vec![ev("ch_a", 2, "first"), ev("ch_a", 3, "first")])).unwrap();
+    assert_eq!(receipt.heads, vec![("ch_a".into(), Seq(3))], "the engine reports the heads it left");
+    match e.commit(&events(vec![ev("ch_a", 2, "second")])) {
+        Err(EngineError::Conflict { stream, expected, actual }) => {
+            assert_eq!((stream, expected, actual), ("ch_a".into(), Seq(1), Seq(3)))
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    drop(e);
+    let e = s.open();
+    assert_eq!(e.get(&"ch_a".into(), Seq(2)).unwrap(), Some(ev("ch_a", 2, "first")));
+    assert_eq!(e.head(&"ch_a".into()).unwrap(), Seq(3));
+}
+
+pub fn follow_returns_the_commits_after_a_position_in_order_across_restarts(s: &mut dyn Store) {
+    let e = s.open();
+    assert_eq!(e.position().unwrap(), LogPosition::START);
+    assert!(e.follow(LogPosition::START, 10).unwrap().is_empty());
+    let mut receipts = Vec::new();
+    for c in 1..=6u64 {
+        let mut b = events(vec![ev("ch_a", c, &format!("a{c}"))]);
+        if c % 2 == 0 {
+            b.events.push(ev("ch_b", c / 2, &"b".repeat(3000)));
+        }
+        receipts.push(e.commit(&b).unwrap().position.expect("a commit with events has a position"));
+        // A commit of state only has no place in the log.
+        let marker = StateWrite::ReadMarker { user: "ann".into(), stream: "ch_a".into(), seq: Seq(c) };
+        assert_eq!(e.commit(&CommitBatch { state: vec![marker], ..Default::default() }).unwrap().position, None);
+    }
+    assert!(receipts.windows(2).all(|w| w[0] < w[1]), "positions increase: {receipts:?}");
+    assert_eq!(e.position().unwrap(), receipts[5]);
+    let all = e.follow(LogPosition::START, 100).unwrap();
+    assert_eq!(all.iter().map(|c| c.position).collect::<Vec<_>>(), receipts);
+    assert_eq!(all[3].events, vec![ev("ch_a", 4, "a4"), ev("ch_b", 2, &"b".repeat(3000))]);
+    let page = e.follow(receipts[1], 2).unwrap();
+    assert_eq!(page, all[2..4].to_vec(), "after a position, at most limit");
+    assert!(e.follow(receipts[5], 10).unwrap().is_empty());
+    drop(e);
+    let e = s.open();
+    assert_eq!(e.follow(receipts[2], 100).unwrap(), all[3..].to_vec(), "positions survive a restart");
+    let next = e.commit(&events(vec![ev("ch_a", 7, "a7")])).unwrap().position.unwrap();
+    assert_eq!(
+        e.follow(receipts[5], 10).unwrap(),
+        vec![FollowedCommit { position: next, events: vec![ev("ch_a", 7, "a7")] }]
+    );
+}
+
 /// One `#[test]` per conformance test, for the store `$store` makes.
 macro_rules! conformance {
     ($store:expr) => {
@@ -202,6 +262,8 @@ macro_rules! conformance {
             a_tombstone_replaces_its_event_in_place_and_stays_after_a_restart,
             state_is_typed_read_markers_only_advance_and_all_of_it_survives_a_restart,
             every_returned_commit_is_there_after_restarts_and_appending_goes_on,
+            two_writers_cannot_both_take_the_same_seq,
+            follow_returns_the_commits_after_a_position_in_order_across_restarts,
         );
     };
     (@tests $store:expr; $($name:ident),* $(,)?) => {

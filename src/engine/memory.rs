@@ -7,7 +7,7 @@
 //! need to hold or observe a commit. What does not: durability — nothing
 //! survives the process.
 
-use super::{CommitBatch, EngineError, EventLog, StateStore, StateWrite};
+use super::{CommitBatch, Committed, EngineError, EventLog, FollowedCommit, LogPosition, StateStore, StateWrite};
 use agora_protocol::{Event, Seq, StreamId, UserId};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -25,6 +25,8 @@ struct Data {
     users: BTreeMap<UserId, Vec<u8>>,
     tokens: BTreeMap<String, UserId>,
     jwt_secret: Option<Vec<u8>>,
+    /// Each commit with events: which events it wrote. Commit `n` has position `n`.
+    commits: Vec<Vec<(StreamId, Seq)>>,
 }
 
 pub struct MemoryEngine {
@@ -60,26 +62,14 @@ impl MemoryEngine {
     }
 }
 
-fn gap(stream: &StreamId, seq: Seq, head: u64) -> EngineError {
-    EngineError::Corrupt { what: "commit", detail: format!("event {stream}#{seq} after head {head}") }
-}
-
 impl EventLog for MemoryEngine {
-    fn commit(&self, batch: &CommitBatch) -> Result<(), EngineError> {
+    fn commit(&self, batch: &CommitBatch) -> Result<Committed, EngineError> {
         if let Some(hook) = &self.hook {
             hook(batch)?;
         }
         let mut d = self.data();
         // Check the whole batch first: a refused batch changes nothing.
-        let mut next: HashMap<&StreamId, u64> = HashMap::new();
-        for ev in batch.events.iter().chain(&batch.rewrites) {
-            let head =
-                *next.entry(&ev.stream).or_insert_with(|| d.streams.get(&ev.stream).map_or(0, |v| v.len() as u64));
-            if ev.seq.0 == 0 || ev.seq.0 > head + 1 {
-                return Err(gap(&ev.stream, ev.seq, head));
-            }
-            next.insert(&ev.stream, head.max(ev.seq.0));
-        }
+        let heads = batch.check(|s| Ok(Seq(d.streams.get(s).map_or(0, |v| v.len() as u64))))?;
         for ev in batch.events.iter().chain(&batch.rewrites) {
             let events = d.streams.entry(ev.stream.clone()).or_default();
             let i = (ev.seq.0 - 1) as usize;
@@ -88,6 +78,12 @@ impl EventLog for MemoryEngine {
             } else {
                 events[i] = ev.clone();
             }
+        }
+        let mut position = None;
+        if !(batch.events.is_empty() && batch.rewrites.is_empty()) {
+            let ids = batch.events.iter().chain(&batch.rewrites).map(|e| (e.stream.clone(), e.seq)).collect();
+            d.commits.push(ids);
+            position = Some(LogPosition(d.commits.len() as u64));
         }
         for (stream, author, key, seq) in &batch.idem {
             d.idem.insert((stream.clone(), author.clone(), key.clone()), *seq);
@@ -110,7 +106,7 @@ impl EventLog for MemoryEngine {
                 StateWrite::JwtSecret(s) => d.jwt_secret = Some(s),
             }
         }
-        Ok(())
+        Ok(Committed { position, heads })
     }
 
     fn read_range(&self, stream: &StreamId, after: Seq, upto: Seq, limit: usize) -> Result<Vec<Event>, EngineError> {
@@ -148,6 +144,24 @@ impl EventLog for MemoryEngine {
 
     fn epoch(&self) -> String {
         self.epoch.clone()
+    }
+
+    fn position(&self) -> Result<LogPosition, EngineError> {
+        Ok(LogPosition(self.data().commits.len() as u64))
+    }
+
+    fn follow(&self, after: LogPosition, limit: usize) -> Result<Vec<FollowedCommit>, EngineError> {
+        let d = self.data();
+        let from = usize::try_from(after.0).unwrap_or(usize::MAX).min(d.commits.len());
+        Ok(d.commits[from..]
+            .iter()
+            .take(limit)
+            .enumerate()
+            .map(|(i, ids)| FollowedCommit {
+                position: LogPosition((from + i + 1) as u64),
+                events: ids.iter().filter_map(|(s, q)| d.streams.get(s)?.get((q.0 - 1) as usize).cloned()).collect(),
+            })
+            .collect())
     }
 }
 

@@ -17,7 +17,16 @@
 //!   not retry (the page cache may have dropped the dirty pages); it exits and
 //!   recovery starts from what is on disk.
 //! - Sequences in one stream are gapless and start at 1: the caller assigns
-//!   them, the engine stores them as given.
+//!   them, and a commit is *conditional*: its new events of a stream must
+//!   start right after the stream's current head (the batch's expected last
+//!   sequence per stream, [`CommitBatch::expected_heads`]). Otherwise the whole
+//!   batch is refused with [`EngineError::Conflict`] and nothing is written, so
+//!   two writers can never both take seq N (optimistic concurrency; a
+//!   replicated engine maps it to JetStream's `Nats-Expected-Last-Subject-Sequence`).
+//! - Heads are the engine's: `head` and the [`Committed`] receipt report them.
+//! - Every commit with events has a [`LogPosition`]; `follow` returns the
+//!   commits after a position, in order, so a process can tail appends made by
+//!   another (the local engines read their own log; JetStream uses a consumer).
 
 mod commit_record;
 #[cfg(test)]
@@ -36,6 +45,34 @@ use agora_protocol::{Event, Seq, StreamId, UserId};
 pub use memory::MemoryEngine;
 pub use segment_log::{SegmentLog, SEGMENT_BYTES};
 pub use sled_log::SledLog;
+
+/// Where a commit ends in an engine's log: increasing with each commit, opaque
+/// otherwise (a record's end in the segment files, a commit number in sled and
+/// memory, a stream sequence in JetStream). [`LogPosition::START`] is before the first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LogPosition(pub u64);
+
+impl LogPosition {
+    pub const START: LogPosition = LogPosition(0);
+}
+
+/// What a commit returns: where it ends in the log, and the heads it left.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Committed {
+    /// `None` for a commit without events (state only).
+    pub position: Option<LogPosition>,
+    /// The new head of every stream that gained events.
+    pub heads: Vec<(StreamId, Seq)>,
+}
+
+/// One commit read back by [`EventLog::follow`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct FollowedCommit {
+    pub position: LogPosition,
+    /// Its events, new ones and rewrites (a rewrite has a seq at or below the
+    /// stream's head before the commit), as they are stored now.
+    pub events: Vec<Event>,
+}
 
 /// Which durable engine a server runs on (`--engine`, `AGORA_ENGINE`, TOML `engine`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
@@ -75,6 +112,8 @@ pub enum EngineError {
     Io(#[from] std::io::Error),
     #[error("this data directory was written by the {found} engine; start with --engine {found} (AGORA_ENGINE={found}) or use another directory for the {wanted} engine")]
     WrongEngine { found: String, wanted: &'static str },
+    #[error("append to {stream} expected head {expected} but the head is {actual}")]
+    Conflict { stream: StreamId, expected: Seq, actual: Seq },
     #[error("corrupt record in {what}: {detail}")]
     Corrupt { what: &'static str, detail: String },
 }
@@ -114,14 +153,68 @@ impl CommitBatch {
     pub fn is_empty(&self) -> bool {
         self.events.is_empty() && self.rewrites.is_empty() && self.state.is_empty()
     }
+
+    /// The head each stream must have for this batch to apply: the seq before
+    /// its first new event in the batch. The append is conditional on these.
+    pub fn expected_heads(&self) -> Vec<(StreamId, Seq)> {
+        let mut out: Vec<(StreamId, Seq)> = Vec::new();
+        for ev in &self.events {
+            if !out.iter().any(|(s, _)| s == &ev.stream) {
+                out.push((ev.stream.clone(), Seq(ev.seq.0.saturating_sub(1))));
+            }
+        }
+        out
+    }
+
+    /// Check the batch against the current heads (`head`): new events of a
+    /// stream follow each other from its head + 1, rewrites replace events that
+    /// exist. Returns the heads the batch leaves. Every engine calls this before
+    /// writing anything.
+    pub fn check(
+        &self,
+        mut head: impl FnMut(&StreamId) -> Result<Seq, EngineError>,
+    ) -> Result<Vec<(StreamId, Seq)>, EngineError> {
+        let mut heads: Vec<(StreamId, Seq)> = Vec::new();
+        let mut current = |stream: &StreamId, heads: &Vec<(StreamId, Seq)>| -> Result<Seq, EngineError> {
+            match heads.iter().find(|(s, _)| s == stream) {
+                Some((_, h)) => Ok(*h),
+                None => head(stream),
+            }
+        };
+        for ev in &self.events {
+            if ev.seq.0 == 0 {
+                return Err(EngineError::Corrupt { what: "commit", detail: format!("event {}#0", ev.stream) });
+            }
+            let actual = current(&ev.stream, &heads)?;
+            if ev.seq != actual.next() {
+                return Err(EngineError::Conflict { stream: ev.stream.clone(), expected: Seq(ev.seq.0 - 1), actual });
+            }
+            match heads.iter_mut().find(|(s, _)| s == &ev.stream) {
+                Some((_, h)) => *h = ev.seq,
+                None => heads.push((ev.stream.clone(), ev.seq)),
+            }
+        }
+        for ev in &self.rewrites {
+            let actual = current(&ev.stream, &heads)?;
+            if ev.seq.0 == 0 || ev.seq > actual {
+                return Err(EngineError::Corrupt {
+                    what: "commit",
+                    detail: format!("rewrite of {}#{} past head {actual}", ev.stream, ev.seq),
+                });
+            }
+        }
+        Ok(heads)
+    }
 }
 
 /// A durable store of stream logs. See the module doc for the contract.
 /// Methods are blocking: call them from the sequencer thread or briefly from tasks
 /// (reads are served from the page cache in the common case).
 pub trait EventLog: Send + Sync + 'static {
-    /// Durably write the batch. Returns after the data is on stable storage.
-    fn commit(&self, batch: &CommitBatch) -> Result<(), EngineError>;
+    /// Durably write the batch, if its expected heads hold ([`CommitBatch::check`];
+    /// otherwise [`EngineError::Conflict`] and nothing is written). Returns after
+    /// the data is on stable storage.
+    fn commit(&self, batch: &CommitBatch) -> Result<Committed, EngineError>;
     /// Events of `stream` with `after < seq <= upto`, ascending, at most `limit`.
     fn read_range(&self, stream: &StreamId, after: Seq, upto: Seq, limit: usize) -> Result<Vec<Event>, EngineError>;
     /// Events of `stream` with `seq < before`, the newest `limit` of them, returned ascending.
@@ -136,6 +229,11 @@ pub trait EventLog: Send + Sync + 'static {
     fn idem_get(&self, stream: &StreamId, author: &UserId, key: &str) -> Result<Option<Seq>, EngineError>;
     /// A random id fixed when the store was created; changes if the store is wiped.
     fn epoch(&self) -> String;
+    /// The position of the last commit with events ([`LogPosition::START`] for none).
+    fn position(&self) -> Result<LogPosition, EngineError>;
+    /// Up to `limit` commits with events after `after`, in commit order: how
+    /// another process follows appends (a replica, a search indexer).
+    fn follow(&self, after: LogPosition, limit: usize) -> Result<Vec<FollowedCommit>, EngineError>;
 }
 
 /// The small state kept beside the log: read markers, snapshots, users, API

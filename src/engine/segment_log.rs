@@ -29,7 +29,7 @@ use super::index::{Index, Loc};
 use super::keys;
 use super::segments::Segments;
 use super::sled_state::{corrupt, SledState};
-use super::{CommitBatch, EngineError, EventLog, StateStore};
+use super::{CommitBatch, Committed, EngineError, EventLog, FollowedCommit, LogPosition, StateStore};
 use agora_protocol::{Event, Seq, StreamId, UserId};
 use std::path::Path;
 use std::sync::{Mutex, RwLock};
@@ -203,7 +203,10 @@ impl StateStore for SegmentLog {
 }
 
 impl EventLog for SegmentLog {
-    fn commit(&self, batch: &CommitBatch) -> Result<(), EngineError> {
+    fn commit(&self, batch: &CommitBatch) -> Result<Committed, EngineError> {
+        // Only the sequencer thread commits, so the heads cannot move between this check and the append.
+        let heads = batch.check(|s| Ok(self.index().head(s)))?;
+        let mut position = None;
         if !(batch.events.is_empty() && batch.rewrites.is_empty() && batch.idem.is_empty()) {
             let mut record = self.record.lock().unwrap_or_else(|e| e.into_inner());
             record.clear();
@@ -215,12 +218,14 @@ impl EventLog for SegmentLog {
                 commit_record::push_idem(&mut record, stream, author, key, *seq);
             }
             self.append(&record)?;
+            let (segment, len) = self.segments.end();
+            position = Some(encode_position(segment, len));
         }
         if !batch.state.is_empty() {
             self.state.apply(&batch.state)?;
             self.state.make_durable()?;
         }
-        Ok(())
+        Ok(Committed { position, heads })
     }
 
     fn read_range(&self, stream: &StreamId, after: Seq, upto: Seq, limit: usize) -> Result<Vec<Event>, EngineError> {
@@ -253,6 +258,57 @@ impl EventLog for SegmentLog {
     fn epoch(&self) -> String {
         self.epoch.clone()
     }
+
+    fn position(&self) -> Result<LogPosition, EngineError> {
+        let (segment, len) = self.segments.end();
+        Ok(if segment == 1 && len == 0 { LogPosition::START } else { encode_position(segment, len) })
+    }
+
+    fn follow(&self, after: LogPosition, limit: usize) -> Result<Vec<FollowedCommit>, EngineError> {
+        let (mut segment, mut offset) = decode_position(after);
+        let (newest, _) = self.segments.end();
+        let mut out = Vec::new();
+        while out.len() < limit {
+            let Some((record, next)) = self.segments.record_from(segment, offset)? else {
+                if segment >= newest {
+                    break;
+                }
+                (segment, offset) = (segment + 1, 0);
+                continue;
+            };
+            offset = next;
+            let mut events = Vec::new();
+            for entry in commit_record::entries(&record) {
+                if let commit_record::Entry::Event { bytes, .. } = entry? {
+                    events.push(decode_event(bytes)?);
+                }
+            }
+            // A rewrite stored later replaced what this record holds: serve the current version.
+            for e in events.iter_mut() {
+                if let Some(now) = self.get(&e.stream, e.seq)? {
+                    *e = now;
+                }
+            }
+            if !events.is_empty() {
+                out.push(FollowedCommit { position: encode_position(segment, offset), events });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A position in the segments: the segment number in the high 24 bits, the
+/// byte offset where the commit's record ends in the low 40 (segments are far
+/// smaller than 1 TiB).
+fn encode_position(segment: u32, offset: u64) -> LogPosition {
+    LogPosition((u64::from(segment) << 40) | offset)
+}
+
+fn decode_position(p: LogPosition) -> (u32, u64) {
+    if p == LogPosition::START {
+        return (1, 0);
+    }
+    ((p.0 >> 40) as u32, p.0 & ((1 << 40) - 1))
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@
 //!   `events`  stream (u16 BE length + bytes), seq (u64 BE) → event (MessagePack)
 //!   `heads`   stream                                      → last seq (u64 BE)
 //!   `idem`    stream, author (each u16 BE length + bytes), key → seq (u64 BE)
+//!   `commits` commit number (u64 BE, from 1)               → (stream, seq) of each event
+//!             it wrote (u16 BE length + stream, u64 BE seq, repeated): `follow`'s log
 //!
 //! A commit's events, heads and idempotency keys go in one sled transaction
 //! over the three trees (atomic, also across a crash), then its state writes;
@@ -18,10 +20,9 @@
 //! Only then does `commit` return; any error is returned and is fatal to the caller.
 
 use super::sled_state::{corrupt, SledState};
-use super::{CommitBatch, EngineError, EventLog, StateStore};
+use super::{CommitBatch, Committed, EngineError, EventLog, FollowedCommit, LogPosition, StateStore};
 use agora_protocol::{Event, Seq, StreamId, UserId};
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
-use std::collections::HashMap;
 use std::path::Path;
 
 /// What this engine writes in the `engine` meta record.
@@ -32,6 +33,7 @@ pub struct SledLog {
     events: sled::Tree,
     heads: sled::Tree,
     idem: sled::Tree,
+    commits: sled::Tree,
     epoch: String,
 }
 
@@ -95,6 +97,7 @@ impl SledLog {
             events: state.db.open_tree("events")?,
             heads: state.db.open_tree("heads")?,
             idem: state.db.open_tree("idem")?,
+            commits: state.db.open_tree("commits")?,
             state,
             epoch,
         })
@@ -106,49 +109,60 @@ fn has_segments(log_dir: &Path) -> bool {
 }
 
 impl EventLog for SledLog {
-    fn commit(&self, batch: &CommitBatch) -> Result<(), EngineError> {
+    fn commit(&self, batch: &CommitBatch) -> Result<Committed, EngineError> {
+        let mut committed = Committed::default();
         if !(batch.events.is_empty() && batch.rewrites.is_empty() && batch.idem.is_empty()) {
             let mut encoded = Vec::with_capacity(batch.events.len() + batch.rewrites.len());
             for ev in batch.events.iter().chain(&batch.rewrites) {
                 let bytes = rmp_serde::to_vec_named(ev).map_err(|e| corrupt("event encode", e))?;
                 encoded.push((ev, bytes));
             }
-            let result = (&self.events, &self.heads, &self.idem).transaction(|(events, heads, idem)| {
-                // A gap anywhere refuses the whole batch (the transaction is aborted, nothing written).
-                let mut next: HashMap<&StreamId, u64> = HashMap::new();
-                for (ev, bytes) in &encoded {
-                    let head = match next.get(&ev.stream) {
-                        Some(&h) => h,
-                        None => match heads.get(ev.stream.0.as_bytes())? {
-                            Some(v) => seq_of(&v).map_err(ConflictableTransactionError::Abort)?.0,
-                            None => 0,
-                        },
-                    };
-                    if ev.seq.0 == 0 || ev.seq.0 > head + 1 {
-                        return Err(ConflictableTransactionError::Abort(corrupt(
-                            "commit",
-                            format!("event {}#{} after head {head}", ev.stream, ev.seq),
-                        )));
+            let number = match self.commits.last()? {
+                Some((k, _)) => seq_of(&k)?.0 + 1,
+                None => 1,
+            };
+            let mut ids = Vec::new();
+            for (ev, _) in &encoded {
+                push_str(&mut ids, &ev.stream.0);
+                ids.extend_from_slice(&ev.seq.0.to_be_bytes());
+            }
+            let trees = (&self.events, &self.heads, &self.idem, &self.commits);
+            let result = trees.transaction(|(events, heads, idem, commits)| {
+                // The heads are read inside the transaction: the check and the writes are one
+                // atomic step, and a refused batch aborts it with nothing written.
+                let mut current: Vec<(&StreamId, Seq)> = Vec::new();
+                for ev in batch.events.iter().chain(&batch.rewrites) {
+                    if !current.iter().any(|(s, _)| *s == &ev.stream) {
+                        let head = match heads.get(ev.stream.0.as_bytes())? {
+                            Some(v) => seq_of(&v).map_err(ConflictableTransactionError::Abort)?,
+                            None => Seq(0),
+                        };
+                        current.push((&ev.stream, head));
                     }
-                    events.insert(event_key(&ev.stream, ev.seq), &bytes[..])?;
-                    next.insert(&ev.stream, head.max(ev.seq.0));
                 }
-                for (stream, head) in &next {
-                    heads.insert(stream.0.as_bytes(), &head.to_be_bytes()[..])?;
+                let lookup = |s: &StreamId| Ok(current.iter().find(|(c, _)| *c == s).map_or(Seq(0), |(_, h)| *h));
+                let new_heads = batch.check(lookup).map_err(ConflictableTransactionError::Abort)?;
+                for (ev, bytes) in &encoded {
+                    events.insert(event_key(&ev.stream, ev.seq), &bytes[..])?;
+                }
+                for (stream, head) in &new_heads {
+                    heads.insert(stream.0.as_bytes(), &head.0.to_be_bytes()[..])?;
                 }
                 for (stream, author, key, seq) in &batch.idem {
                     idem.insert(idem_key(stream, author, key), &seq.0.to_be_bytes()[..])?;
                 }
-                Ok(())
+                commits.insert(&number.to_be_bytes()[..], &ids[..])?;
+                Ok(new_heads)
             });
-            match result {
-                Ok(()) => {}
+            committed = match result {
+                Ok(heads) => Committed { position: Some(LogPosition(number)), heads },
                 Err(TransactionError::Abort(e)) => return Err(e),
                 Err(TransactionError::Storage(e)) => return Err(e.into()),
-            }
+            };
         }
         self.state.apply(&batch.state)?;
-        self.state.make_durable()
+        self.state.make_durable()?;
+        Ok(committed)
     }
 
     fn read_range(&self, stream: &StreamId, after: Seq, upto: Seq, limit: usize) -> Result<Vec<Event>, EngineError> {
@@ -183,6 +197,35 @@ impl EventLog for SledLog {
 
     fn epoch(&self) -> String {
         self.epoch.clone()
+    }
+
+    fn position(&self) -> Result<LogPosition, EngineError> {
+        Ok(match self.commits.last()? {
+            Some((k, _)) => LogPosition(seq_of(&k)?.0),
+            None => LogPosition::START,
+        })
+    }
+
+    fn follow(&self, after: LogPosition, limit: usize) -> Result<Vec<FollowedCommit>, EngineError> {
+        let mut out = Vec::new();
+        for item in self.commits.range(&after.0.saturating_add(1).to_be_bytes()[..]..).take(limit) {
+            let (k, ids) = item?;
+            let mut rest = &ids[..];
+            let mut events = Vec::new();
+            while !rest.is_empty() {
+                let bad = || corrupt("commit ids", "truncated");
+                let n = u16::from_be_bytes(rest.get(..2).ok_or_else(bad)?.try_into().map_err(|_| bad())?) as usize;
+                let stream =
+                    std::str::from_utf8(rest.get(2..2 + n).ok_or_else(bad)?).map_err(|e| corrupt("commit ids", e))?;
+                let seq = seq_of(rest.get(2 + n..10 + n).ok_or_else(bad)?)?;
+                rest = &rest[10 + n..];
+                if let Some(e) = self.get(&StreamId::from(stream), seq)? {
+                    events.push(e);
+                }
+            }
+            out.push(FollowedCommit { position: LogPosition(seq_of(&k)?.0), events });
+        }
+        Ok(out)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::auth::Auth;
 use crate::config::Config;
-use crate::engine::EventLog;
+use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
 use crate::limits::RateLimits;
@@ -21,7 +21,7 @@ use tokio_util::task::TaskTracker;
 pub struct App {
     pub config: Config,
     /// The durable logs and state tables.
-    pub log: Arc<dyn EventLog>,
+    pub log: Arc<dyn Engine>,
     /// Folded state of every stream.
     pub registry: Arc<Registry>,
     /// Subscriptions and delivery.
@@ -50,7 +50,7 @@ impl App {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         config: Config,
-        log: Arc<dyn EventLog>,
+        log: Arc<dyn Engine>,
         registry: Arc<Registry>,
         hub: Arc<Hub>,
         sequencer: Sequencer,

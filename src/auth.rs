@@ -6,7 +6,7 @@
 //! SHA-256 hashes. What does not live here: per-stream authorization (that is
 //! `streams::access`).
 
-use crate::engine::{EventLog, Put, Table};
+use crate::engine::{StateStore, StateWrite};
 use crate::error::{AppError, AppResult};
 use crate::sequencer::{now_ms, Sequencer};
 use crate::streams::text::valid_username;
@@ -103,26 +103,22 @@ fn default_role() -> Role {
 
 impl Auth {
     /// Load users, API tokens and the signing secret (created on first start).
-    pub async fn load(log: &dyn EventLog, seq: &Sequencer, token_ttl_secs: u64) -> AppResult<Auth> {
-        let secret = match log.get_state(Table::Meta, b"jwt_secret")? {
+    pub async fn load(state: &(impl StateStore + ?Sized), seq: &Sequencer, token_ttl_secs: u64) -> AppResult<Auth> {
+        let secret = match state.jwt_secret()? {
             Some(s) => s,
             None => {
                 let s: Vec<u8> = (0..32).map(|_| rand::random::<u8>()).collect();
-                seq.put(vec![Put { table: Table::Meta, key: b"jwt_secret".to_vec(), value: Some(s.clone()) }]).await?;
+                seq.put(vec![StateWrite::JwtSecret(s.clone())]).await?;
                 s
             }
         };
         let users = DashMap::new();
-        for (_, v) in log.scan_state(Table::Users, b"")? {
+        for v in state.users()? {
             let u: UserRecord =
                 rmp_serde::from_slice(&v).map_err(|e| AppError::Internal(format!("corrupt user: {e}")))?;
             users.insert(u.id.clone(), u);
         }
-        let api_tokens = DashMap::new();
-        for (k, v) in log.scan_state(Table::Tokens, b"")? {
-            api_tokens
-                .insert(String::from_utf8_lossy(&k).into_owned(), UserId(String::from_utf8_lossy(&v).into_owned()));
-        }
+        let api_tokens: DashMap<String, UserId> = state.api_tokens()?.into_iter().collect();
         let dummy_hash = tokio::task::spawn_blocking(|| hash_password(&random_string(24)))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))??;
@@ -205,9 +201,7 @@ impl Auth {
             }
         }
         let bytes = rmp_serde::to_vec_named(&rec).map_err(|e| AppError::Internal(e.to_string()))?;
-        if let Err(e) =
-            seq.put(vec![Put { table: Table::Users, key: id.0.as_bytes().to_vec(), value: Some(bytes) }]).await
-        {
+        if let Err(e) = seq.put(vec![StateWrite::User { id: id.clone(), record: bytes }]).await {
             self.users.remove(&id);
             return Err(e);
         }
@@ -250,12 +244,7 @@ impl Auth {
         }
         let token = format!("{API_TOKEN_PREFIX}{}", random_string(40));
         let h = hash_token(&token);
-        seq.put(vec![Put {
-            table: Table::Tokens,
-            key: h.as_bytes().to_vec(),
-            value: Some(user.0.as_bytes().to_vec()),
-        }])
-        .await?;
+        seq.put(vec![StateWrite::ApiToken { hash: h.clone(), user: user.clone() }]).await?;
         self.api_tokens.insert(h, user.clone());
         Ok(token)
     }

@@ -15,6 +15,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Data directory: the event log in `<data>/log`, state tables (sled) in `<data>/sled`.
     pub data: PathBuf,
+    /// Storage engine: `segment` (default, measured faster) or `sled`. A data
+    /// directory is opened only by the engine that created it.
+    pub engine: crate::engine::EngineKind,
     /// Seed a demo community on start (idempotent).
     pub demo: bool,
     /// Password for the bootstrap `admin` on first start; generated and logged if unset.
@@ -105,6 +108,7 @@ impl Default for Config {
         Config {
             listen: "127.0.0.1:8080".parse().expect("valid default address"),
             data: PathBuf::from("./data"),
+            engine: Default::default(),
             demo: false,
             admin_password: None,
             allowed_origins: Vec::new(),
@@ -174,6 +178,7 @@ impl Default for RateLimits {
 pub struct Overrides {
     pub listen: Option<SocketAddr>,
     pub data: Option<PathBuf>,
+    pub engine: Option<crate::engine::EngineKind>,
     pub demo: bool,
     pub admin_password: Option<String>,
     pub log_format: Option<String>,
@@ -202,6 +207,9 @@ impl Config {
         }
         if let Some(v) = o.data {
             self.data = v;
+        }
+        if let Some(v) = o.engine {
+            self.engine = v;
         }
         self.demo |= o.demo;
         if o.admin_password.is_some() {
@@ -249,5 +257,9 @@ mod tests {
         assert_eq!(c.limits.rate.post_burst, 3);
         assert_eq!(c.limits.rate.post_per_sec, 10);
         assert!(toml::from_str::<Config>("lisen = \"x\"").is_err());
+        assert_eq!(c.engine, crate::engine::EngineKind::Segment, "segment is the default engine");
+        let sled: Config = toml::from_str("engine = \"sled\"").unwrap();
+        assert_eq!(sled.engine, crate::engine::EngineKind::Sled);
+        assert!(toml::from_str::<Config>("engine = \"rocks\"").is_err());
     }
 }

@@ -7,7 +7,8 @@
 //! - `ops`: one handler per op; return replies, never touch sockets.
 //! - `streams`: stream state folded from events, the rules, access control. No I/O.
 //! - `sequencer`: the single writer — decide, assign seq, group commit, publish, ack.
-//! - `engine`: the `EventLog` trait and `SegmentLog` (event log in segment files, state tables in sled) — the only code that knows files, sled and byte layouts.
+//! - `recovery`: start-up — rebuild stream state from snapshots plus the log tail.
+//! - `engine`: the `EventLog` and `StateStore` traits, `SegmentLog` (event log in segment files, state tables in sled, the default), `SledLog` (everything in sled) and `MemoryEngine` (tests) — the only code that knows files, sled and byte layouts.
 //! - `registry`: in-memory state of every stream. `hub`: subscriptions and delivery (frames and sockets are `gateway`).
 //! - `presence`, `limits`, `auth`, `api` (HTTP), `metrics`, `demo`, `error`.
 
@@ -25,6 +26,7 @@ pub mod limits;
 pub mod metrics;
 pub mod ops;
 pub mod presence;
+pub mod recovery;
 pub mod registry;
 pub mod sequencer;
 pub mod server;
@@ -34,7 +36,7 @@ pub mod web;
 use crate::app::App;
 use crate::auth::Auth;
 use crate::config::Config;
-use crate::engine::{EngineError, EventLog, SegmentLog};
+use crate::engine::{Engine, EngineError};
 use crate::error::AppError;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
@@ -74,15 +76,17 @@ pub async fn run_with(
 ) -> Result<(), ServerError> {
     let data = config.data.clone();
     let segment_bytes = config.limits.log_segment_bytes;
-    let log = tokio::task::spawn_blocking(move || SegmentLog::open(&data, segment_bytes))
+    let kind = config.engine;
+    let log = tokio::task::spawn_blocking(move || engine::open(kind, &data, segment_bytes))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|source| ServerError::Storage { path: config.data.display().to_string(), source })?;
-    let log: Arc<dyn EventLog> = Arc::new(log);
+    let log: Arc<dyn Engine> = Arc::from(log);
+    tracing::info!(engine = ?kind, "storage open");
     let registry = Arc::new(Registry::default());
     {
         let (log, registry) = (log.clone(), registry.clone());
-        tokio::task::spawn_blocking(move || sequencer::recover(&*log, &registry))
+        tokio::task::spawn_blocking(move || recovery::recover(&*log, &registry))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?
             .map_err(|source| ServerError::Storage { path: config.data.display().to_string(), source })?;

@@ -28,6 +28,9 @@ struct ServeArgs {
     /// Data directory [default: ./data].
     #[arg(long, env = "AGORA_DATA")]
     data: Option<PathBuf>,
+    /// Storage engine: segment or sled [default: segment].
+    #[arg(long, env = "AGORA_ENGINE")]
+    engine: Option<agora::engine::EngineKind>,
     /// TOML config file (see README for the keys).
     #[arg(long, env = "AGORA_CONFIG")]
     config: Option<PathBuf>,
@@ -112,6 +115,7 @@ async fn serve() -> anyhow::Result<()> {
     config.apply_overrides(Overrides {
         listen: args.listen,
         data: args.data,
+        engine: args.engine,
         demo: args.demo,
         admin_password: args.admin_password,
         log_format: args.log_format,

@@ -20,7 +20,7 @@
 //! A failed commit is fatal: the process logs and exits with status 70, no ack
 //! is sent, and recovery starts from what is on disk (see `engine`).
 
-use crate::engine::{CommitBatch, EventLog, Put, Table};
+use crate::engine::{CommitBatch, Engine, StateWrite};
 use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
 use crate::metrics::Metrics;
@@ -88,14 +88,14 @@ enum Job {
         reply: oneshot::Sender<AppResult<Appended>>,
     },
     Put {
-        puts: Vec<Put>,
+        writes: Vec<StateWrite>,
         reply: oneshot::Sender<AppResult<()>>,
     },
-    /// Raise a big-endian u64 counter (a read marker) if `value` is greater; answers whether it moved.
+    /// Raise a read marker if `seq` is greater; answers whether it moved.
     Advance {
-        table: Table,
-        key: Vec<u8>,
-        value: u64,
+        user: UserId,
+        stream: StreamId,
+        seq: Seq,
         reply: oneshot::Sender<AppResult<bool>>,
     },
     /// Commit what is queued before this, then stop.
@@ -120,7 +120,7 @@ impl Sequencer {
     /// Start the writer thread. It stops when every `Sequencer` handle is dropped,
     /// after committing what was queued; join the returned handle to wait for that.
     pub fn start(
-        log: Arc<dyn EventLog>,
+        log: Arc<dyn Engine>,
         registry: Arc<Registry>,
         hub: Arc<Hub>,
         metrics: Arc<Metrics>,
@@ -190,20 +190,21 @@ impl Sequencer {
         let _ = self.tx.send(Job::Stop).await;
     }
 
-    /// Durably raise a u64 record to `value` if that is an increase (never moves it back).
-    /// Compare-and-write happens on the writer thread, so concurrent calls cannot regress it.
-    pub async fn advance(&self, table: Table, key: Vec<u8>, value: u64) -> AppResult<bool> {
-        self.call(|reply| Job::Advance { table, key, value, reply }).await
+    /// Durably raise `user`'s read marker in `stream` to `seq` if that is an increase
+    /// (never moves it back); answers whether it moved. Compare-and-write happens on
+    /// the writer thread, so concurrent calls cannot regress it.
+    pub async fn advance_read_marker(&self, user: UserId, stream: StreamId, seq: Seq) -> AppResult<bool> {
+        self.call(|reply| Job::Advance { user, stream, seq, reply }).await
     }
 
-    /// Durably write state-table records (users, tokens, read markers).
-    pub async fn put(&self, puts: Vec<Put>) -> AppResult<()> {
-        self.call(|reply| Job::Put { puts, reply }).await
+    /// Durably write state (users, tokens, secrets).
+    pub async fn put(&self, writes: Vec<StateWrite>) -> AppResult<()> {
+        self.call(|reply| Job::Put { writes, reply }).await
     }
 }
 
 struct Writer {
-    log: Arc<dyn EventLog>,
+    log: Arc<dyn Engine>,
     registry: Arc<Registry>,
     hub: Arc<Hub>,
     metrics: Arc<Metrics>,
@@ -276,7 +277,7 @@ impl Writer {
         let mut batch = CommitBatch::default();
         for stream in self.since_snapshot.keys() {
             if let Some(p) = self.snapshot_put(stream, None) {
-                batch.puts.push(p);
+                batch.state.push(p);
             }
         }
         if !batch.is_empty() {
@@ -310,17 +311,17 @@ impl Writer {
         let mut batch = CommitBatch::default();
         let mut pending = Vec::with_capacity(jobs.len());
         let mut batch_idem: HashMap<(StreamId, UserId, String), Seq> = HashMap::new();
-        let mut counters: HashMap<(Table, Vec<u8>), u64> = HashMap::new();
+        let mut markers: HashMap<(UserId, StreamId), Seq> = HashMap::new();
         let mut group = GroupState::default();
         for job in jobs {
             match job {
-                Job::Put { puts, reply } => {
-                    batch.puts.extend(puts);
+                Job::Put { writes, reply } => {
+                    batch.state.extend(writes);
                     pending.push(Pending::Put { reply });
                 }
                 Job::Stop => {}
-                Job::Advance { table, key, value, reply } => {
-                    let result = self.advance_one(table, key, value, &mut counters, &mut batch);
+                Job::Advance { user, stream, seq, reply } => {
+                    let result = self.advance_one(user, stream, seq, &mut markers, &mut batch);
                     pending.push(Pending::Advanced { reply, result });
                 }
                 Job::Append { stream, actor, action, idem, reply } => {
@@ -341,7 +342,7 @@ impl Writer {
         snapshot_streams.dedup();
         for s in &snapshot_streams {
             if let Some(p) = self.snapshot_put(s, Some(&group)) {
-                batch.puts.push(p);
+                batch.state.push(p);
                 self.since_snapshot.insert(s.clone(), 0);
             }
         }
@@ -530,35 +531,31 @@ impl Writer {
         Ok(Appended { stream: stream.clone(), seq, at, duplicate: false })
     }
 
-    /// Raise a counter if `value` is larger than what is stored (or queued in this batch).
+    /// Raise a read marker if `seq` is larger than what is stored (or queued in this batch).
     fn advance_one(
         &self,
-        table: Table,
-        key: Vec<u8>,
-        value: u64,
-        counters: &mut HashMap<(Table, Vec<u8>), u64>,
+        user: UserId,
+        stream: StreamId,
+        seq: Seq,
+        markers: &mut HashMap<(UserId, StreamId), Seq>,
         batch: &mut CommitBatch,
     ) -> AppResult<bool> {
-        let current = match counters.get(&(table, key.clone())) {
+        let key = (user, stream);
+        let current = match markers.get(&key) {
             Some(v) => *v,
-            None => self
-                .log
-                .get_state(table, &key)?
-                .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
-                .map(u64::from_be_bytes)
-                .unwrap_or(0),
+            None => self.log.read_marker(&key.0, &key.1)?,
         };
-        if value <= current {
+        if seq <= current {
             return Ok(false);
         }
-        counters.insert((table, key.clone()), value);
-        batch.puts.push(Put { table, key, value: Some(value.to_be_bytes().to_vec()) });
+        markers.insert(key.clone(), seq);
+        batch.state.push(StateWrite::ReadMarker { user: key.0, stream: key.1, seq });
         Ok(true)
     }
 
     /// A snapshot of a stream's state: this group's working copy if it has one
     /// (committed in the same flush), else the committed state.
-    fn snapshot_put(&self, stream: &StreamId, group: Option<&GroupState>) -> Option<Put> {
+    fn snapshot_put(&self, stream: &StreamId, group: Option<&GroupState>) -> Option<StateWrite> {
         let bytes = match group.and_then(|g| g.working.get(stream)) {
             Some(st) => rmp_serde::to_vec_named(st).ok()?,
             None => {
@@ -567,123 +564,45 @@ impl Writer {
                 rmp_serde::to_vec_named(&*st).ok()?
             }
         };
-        Some(Put { table: Table::Snapshots, key: stream.0.as_bytes().to_vec(), value: Some(bytes) })
+        Some(StateWrite::Snapshot { stream: stream.clone(), state: bytes })
     }
-}
-
-/// Rebuild the registry from the log: each stream's snapshot, then the events after it.
-pub fn recover(log: &dyn EventLog, registry: &Registry) -> Result<(), crate::engine::EngineError> {
-    let started = Instant::now();
-    let mut folded = 0u64;
-    for stream in log.streams()? {
-        let head = log.head(&stream)?;
-        let snap: Option<StreamState> = log
-            .get_state(Table::Snapshots, stream.0.as_bytes())?
-            .and_then(|b| rmp_serde::from_slice(&b).ok())
-            .filter(|s: &StreamState| s.head <= head && s.version == crate::streams::state::STATE_VERSION);
-        let mut state = snap;
-        let mut after = state.as_ref().map(|s| s.head).unwrap_or(Seq(0));
-        while after < head {
-            let page = log.read_range(&stream, after, head, 1000)?;
-            if page.is_empty() {
-                break;
-            }
-            for ev in &page {
-                folded += 1;
-                match &mut state {
-                    Some(st) => st.apply(ev),
-                    None => state = StreamState::from_created(ev),
-                }
-                after = ev.seq;
-            }
-        }
-        match state {
-            Some(st) => {
-                registry.insert(st, head);
-            }
-            None => tracing::warn!(%stream, "stream has no stream_created event; skipped"),
-        }
-    }
-    tracing::info!(
-        streams = registry.len(),
-        folded,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "recovered stream state from the log"
-    );
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{EngineError, SegmentLog, SEGMENT_BYTES};
+    use crate::engine::MemoryEngine;
     use agora_protocol::ops::Role;
     use agora_protocol::StreamKind;
     use std::sync::Mutex;
 
-    /// A log whose commits wait for a signal, to look at the world mid-commit,
-    /// and which records how many events each commit held.
-    struct GatedLog {
-        inner: SegmentLog,
-        gate: Mutex<std::sync::mpsc::Receiver<()>>,
+    /// What the gate saw of the commits it held.
+    #[derive(Default)]
+    struct Gate {
         sizes: Mutex<Vec<usize>>,
         /// Commits that have reached the gate: their group is sealed.
         started: std::sync::atomic::AtomicUsize,
     }
 
-    impl GatedLog {
-        fn open(dir: &std::path::Path) -> (Arc<GatedLog>, std::sync::mpsc::Sender<()>) {
-            let (open, gate) = std::sync::mpsc::channel();
-            let log = GatedLog {
-                inner: SegmentLog::open(dir, SEGMENT_BYTES).unwrap(),
-                gate: Mutex::new(gate),
-                sizes: Mutex::default(),
-                started: Default::default(),
-            };
-            (Arc::new(log), open)
-        }
-    }
-
-    impl EventLog for GatedLog {
-        fn commit(&self, batch: &CommitBatch) -> Result<(), EngineError> {
-            self.started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let _ = self.gate.lock().unwrap_or_else(|e| e.into_inner()).recv();
-            self.sizes.lock().unwrap().push(batch.events.len());
-            self.inner.commit(batch)
-        }
-        fn read_range(&self, s: &StreamId, a: Seq, u: Seq, l: usize) -> Result<Vec<Event>, EngineError> {
-            self.inner.read_range(s, a, u, l)
-        }
-        fn read_before(&self, s: &StreamId, b: Seq, l: usize) -> Result<Vec<Event>, EngineError> {
-            self.inner.read_before(s, b, l)
-        }
-        fn get(&self, s: &StreamId, q: Seq) -> Result<Option<Event>, EngineError> {
-            self.inner.get(s, q)
-        }
-        fn head(&self, s: &StreamId) -> Result<Seq, EngineError> {
-            self.inner.head(s)
-        }
-        fn streams(&self) -> Result<Vec<StreamId>, EngineError> {
-            self.inner.streams()
-        }
-        fn idem_get(&self, s: &StreamId, a: &UserId, k: &str) -> Result<Option<Seq>, EngineError> {
-            self.inner.idem_get(s, a, k)
-        }
-        fn get_state(&self, t: Table, k: &[u8]) -> Result<Option<Vec<u8>>, EngineError> {
-            self.inner.get_state(t, k)
-        }
-        fn scan_state(&self, t: Table, p: &[u8]) -> Result<Vec<crate::engine::StateRecord>, EngineError> {
-            self.inner.scan_state(t, p)
-        }
-        fn epoch(&self) -> String {
-            self.inner.epoch()
-        }
+    /// A memory engine whose commits wait for a signal, to look at the world
+    /// mid-commit, and which records how many events each commit held.
+    fn gated_log() -> (Arc<MemoryEngine>, Arc<Gate>, std::sync::mpsc::Sender<()>) {
+        let (open, gate_rx) = std::sync::mpsc::channel::<()>();
+        let gate_rx = Mutex::new(gate_rx);
+        let gate = Arc::new(Gate::default());
+        let seen = gate.clone();
+        let log = MemoryEngine::new().with_commit_hook(Box::new(move |batch| {
+            seen.started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = gate_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+            seen.sizes.lock().unwrap().push(batch.events.len());
+            Ok(())
+        }));
+        (Arc::new(log), gate, open)
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn readers_see_a_change_only_after_its_commit_returns() {
-        let dir = tempfile::tempdir().unwrap();
-        let (log, open) = GatedLog::open(dir.path());
+        let (log, _gate, open) = gated_log();
         let registry = Arc::new(Registry::default());
         let metrics = Arc::new(Metrics::new());
         let hub = Arc::new(Hub::new(metrics.clone()));
@@ -725,8 +644,8 @@ mod tests {
 
     /// Wait until `n` commits have reached the gate: the group of the last one is
     /// sealed, so jobs submitted now form the next group.
-    async fn at_gate(log: &GatedLog, n: usize) {
-        while log.started.load(std::sync::atomic::Ordering::SeqCst) < n {
+    async fn at_gate(gate: &Gate, n: usize) {
+        while gate.started.load(std::sync::atomic::Ordering::SeqCst) < n {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
     }
@@ -740,8 +659,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn after_a_large_group_the_writer_lingers_so_later_appends_share_the_commit() {
-        let dir = tempfile::tempdir().unwrap();
-        let (log, open) = GatedLog::open(dir.path());
+        let (log, gate, open) = gated_log();
         let registry = Arc::new(Registry::default());
         let metrics = Arc::new(Metrics::new());
         let hub = Arc::new(Hub::new(metrics.clone()));
@@ -767,7 +685,7 @@ mod tests {
 
         // A group of 1 is no load: the next job is taken at once (and held at the gate)...
         let g = tokio::spawn(seq.submit(stream.clone(), ann.clone(), post("g"), None).unwrap());
-        at_gate(&log, 2).await;
+        at_gate(&gate, 2).await;
         // ...while three more queue behind it and then commit together: that is load.
         let queued: Vec<_> = ["a1", "a2", "a3"]
             .iter()
@@ -795,7 +713,7 @@ mod tests {
         for l in later {
             l.await.unwrap().unwrap();
         }
-        assert_eq!(*log.sizes.lock().unwrap(), vec![1, 1, 3, 3], "events per commit");
+        assert_eq!(*gate.sizes.lock().unwrap(), vec![1, 1, 3, 3], "events per commit");
 
         seq.stop().await;
         drop(seq);

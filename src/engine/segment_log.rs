@@ -28,16 +28,16 @@ use super::commit_record;
 use super::index::{Index, Loc};
 use super::keys;
 use super::segments::Segments;
-use super::{CommitBatch, EngineError, EventLog, StateRecord, Table};
+use super::sled_state::{corrupt, SledState};
+use super::{CommitBatch, Committed, EngineError, EventLog, FollowedCommit, LogPosition, StateStore};
 use agora_protocol::{Event, Seq, StreamId, UserId};
-use std::collections::HashSet;
-use std::ffi::OsString;
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Mutex, RwLock};
 
 /// A segment is closed and the next one started at this size (the `log_segment_bytes` setting).
 pub const SEGMENT_BYTES: u64 = 64 * 1024 * 1024;
+/// What this engine writes in the `engine` meta record.
+pub const ENGINE_NAME: &str = "segment";
 /// Largest gap between two events that one read of a range still bridges.
 const READ_GAP: u64 = 4 * 1024;
 /// Most bytes one read of a range may span.
@@ -51,22 +51,9 @@ pub struct SegmentLog {
     index: RwLock<Index>,
     /// The commit record being built, reused (only the sequencer commits).
     record: Mutex<Vec<u8>>,
-    db: sled::Db,
-    users: sled::Tree,
-    tokens: sled::Tree,
-    read_markers: sled::Tree,
-    snapshots: sled::Tree,
-    meta: sled::Tree,
-    /// sled's data file, fsynced after every flush (see the module doc).
-    data_file: File,
-    /// sled's blob directory, and the blob files already fsynced.
-    blob_dir: PathBuf,
-    synced_blobs: Mutex<HashSet<OsString>>,
+    /// The state tables (and, in directories of earlier versions, the old log tree).
+    state: SledState,
     epoch: String,
-}
-
-fn corrupt(what: &'static str, e: impl std::fmt::Display) -> EngineError {
-    EngineError::Corrupt { what, detail: e.to_string() }
 }
 
 fn decode_event(bytes: &[u8]) -> Result<Event, EngineError> {
@@ -76,14 +63,10 @@ fn decode_event(bytes: &[u8]) -> Result<Event, EngineError> {
 impl SegmentLog {
     /// Open (or create) the store under `dir`: segments in `dir/log`, sled in `dir/sled`.
     pub fn open(dir: &Path, segment_bytes: u64) -> Result<SegmentLog, EngineError> {
-        let sled_path = dir.join("sled");
         let log_dir = dir.join("log");
-        std::fs::create_dir_all(&sled_path)?;
-        let db = sled::Config::new().path(&sled_path).mode(sled::Mode::HighThroughput).open()?;
-        let data_file = File::open(sled_path.join("db"))?;
-        let meta = db.open_tree("meta")?;
-        let epoch = match meta.get(b"epoch")? {
-            Some(v) => String::from_utf8(v.to_vec()).map_err(|e| corrupt("epoch", e))?,
+        let state = SledState::open(&dir.join("sled"))?;
+        let epoch = match state.epoch()? {
+            Some(e) => e,
             None => {
                 // A new sled store beside an old log would serve the log's streams
                 // without their users, tokens or epoch: refuse rather than guess.
@@ -95,13 +78,14 @@ impl SegmentLog {
                         format!("{} holds an event log but the sled store is new", log_dir.display()),
                     ));
                 }
-                let epoch = format!("{:016x}", rand::random::<u64>());
-                meta.insert(b"epoch", epoch.as_bytes())?;
-                db.flush()?;
-                data_file.sync_data()?;
-                epoch
+                state.create_epoch()?
             }
         };
+        match state.engine_marker()?.as_deref() {
+            None => state.set_engine_marker(ENGINE_NAME)?,
+            Some(ENGINE_NAME) => {}
+            Some(other) => return Err(EngineError::WrongEngine { found: other.to_owned(), wanted: ENGINE_NAME }),
+        }
         let mut index = Index::default();
         let mut records = 0u64;
         let started = std::time::Instant::now();
@@ -110,21 +94,7 @@ impl SegmentLog {
             index.apply(pos, record)
         })?;
         tracing::info!(records, elapsed_ms = started.elapsed().as_millis() as u64, "read the event log");
-        let log = SegmentLog {
-            segments,
-            index: RwLock::new(index),
-            record: Mutex::new(Vec::new()),
-            users: db.open_tree("users")?,
-            tokens: db.open_tree("tokens")?,
-            read_markers: db.open_tree("read_markers")?,
-            snapshots: db.open_tree("snapshots")?,
-            meta,
-            db,
-            data_file,
-            blob_dir: sled_path.join("blobs"),
-            synced_blobs: Mutex::new(HashSet::new()),
-            epoch,
-        };
+        let log = SegmentLog { segments, index: RwLock::new(index), record: Mutex::new(Vec::new()), state, epoch };
         log.migrate_sled_log()?;
         Ok(log)
     }
@@ -133,10 +103,10 @@ impl SegmentLog {
     /// then drop the tree. Safe to repeat after a crash half way: an event appended
     /// again at a seq the index has replaces it with the same bytes.
     fn migrate_sled_log(&self) -> Result<(), EngineError> {
-        if !self.db.tree_names().iter().any(|n| n.as_ref() == OLD_LOG_TREE) {
+        if !self.state.db.tree_names().iter().any(|n| n.as_ref() == OLD_LOG_TREE) {
             return Ok(());
         }
-        let old = self.db.open_tree(OLD_LOG_TREE)?;
+        let old = self.state.db.open_tree(OLD_LOG_TREE)?;
         let mut record = Vec::new();
         let mut moved = 0u64;
         // Keys sort as `I…` (idempotency) < `L…` (events, by stream then seq) < `S…`.
@@ -157,8 +127,8 @@ impl SegmentLog {
         if !record.is_empty() {
             self.append(&record)?;
         }
-        self.db.drop_tree(OLD_LOG_TREE)?;
-        self.make_sled_durable()?;
+        self.state.db.drop_tree(OLD_LOG_TREE)?;
+        self.state.make_durable()?;
         tracing::info!(events = moved, "moved the event log from sled into segments");
         Ok(())
     }
@@ -173,53 +143,6 @@ impl SegmentLog {
         let pos = self.segments.append(record)?;
         self.index.write().unwrap_or_else(|e| e.into_inner()).apply_checked(pos, entries);
         Ok(())
-    }
-
-    fn make_sled_durable(&self) -> Result<(), EngineError> {
-        self.db.flush()?;
-        self.data_file.sync_data()?;
-        self.sync_new_blobs()
-    }
-
-    /// fsync blob files sled created since the last call, then the directory.
-    fn sync_new_blobs(&self) -> Result<(), EngineError> {
-        let entries = match std::fs::read_dir(&self.blob_dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(e.into()),
-        };
-        let mut synced = self.synced_blobs.lock().unwrap_or_else(|e| e.into_inner());
-        let mut present = HashSet::new();
-        let mut any_new = false;
-        for entry in entries {
-            let entry = entry?;
-            let name = entry.file_name();
-            if !synced.contains(&name) {
-                match File::open(entry.path()) {
-                    Ok(f) => f.sync_data()?,
-                    // sled removed it meanwhile (garbage collection): nothing to make durable.
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                    Err(e) => return Err(e.into()),
-                }
-                any_new = true;
-            }
-            present.insert(name);
-        }
-        if any_new {
-            File::open(&self.blob_dir)?.sync_all()?;
-        }
-        *synced = present;
-        Ok(())
-    }
-
-    fn table(&self, t: Table) -> &sled::Tree {
-        match t {
-            Table::Users => &self.users,
-            Table::Tokens => &self.tokens,
-            Table::ReadMarkers => &self.read_markers,
-            Table::Snapshots => &self.snapshots,
-            Table::Meta => &self.meta,
-        }
     }
 
     /// Read and decode the events at `locs` (index lookups done, lock released).
@@ -261,8 +184,29 @@ impl SegmentLog {
     }
 }
 
+impl StateStore for SegmentLog {
+    fn read_marker(&self, user: &UserId, stream: &StreamId) -> Result<Seq, EngineError> {
+        self.state.read_marker(user, stream)
+    }
+    fn snapshot(&self, stream: &StreamId) -> Result<Option<Vec<u8>>, EngineError> {
+        self.state.snapshot(stream)
+    }
+    fn users(&self) -> Result<Vec<Vec<u8>>, EngineError> {
+        self.state.users()
+    }
+    fn api_tokens(&self) -> Result<Vec<(String, UserId)>, EngineError> {
+        self.state.api_tokens()
+    }
+    fn jwt_secret(&self) -> Result<Option<Vec<u8>>, EngineError> {
+        self.state.jwt_secret()
+    }
+}
+
 impl EventLog for SegmentLog {
-    fn commit(&self, batch: &CommitBatch) -> Result<(), EngineError> {
+    fn commit(&self, batch: &CommitBatch) -> Result<Committed, EngineError> {
+        // Only the sequencer thread commits, so the heads cannot move between this check and the append.
+        let heads = batch.check(|s| Ok(self.index().head(s)))?;
+        let mut position = None;
         if !(batch.events.is_empty() && batch.rewrites.is_empty() && batch.idem.is_empty()) {
             let mut record = self.record.lock().unwrap_or_else(|e| e.into_inner());
             record.clear();
@@ -274,18 +218,14 @@ impl EventLog for SegmentLog {
                 commit_record::push_idem(&mut record, stream, author, key, *seq);
             }
             self.append(&record)?;
+            let (segment, len) = self.segments.end();
+            position = Some(encode_position(segment, len));
         }
-        if !batch.puts.is_empty() {
-            for put in &batch.puts {
-                let tree = self.table(put.table);
-                match &put.value {
-                    Some(v) => tree.insert(&put.key[..], &v[..])?,
-                    None => tree.remove(&put.key[..])?,
-                };
-            }
-            self.make_sled_durable()?;
+        if !batch.state.is_empty() {
+            self.state.apply(&batch.state)?;
+            self.state.make_durable()?;
         }
-        Ok(())
+        Ok(Committed { position, heads })
     }
 
     fn read_range(&self, stream: &StreamId, after: Seq, upto: Seq, limit: usize) -> Result<Vec<Event>, EngineError> {
@@ -315,110 +255,70 @@ impl EventLog for SegmentLog {
         Ok(self.index().idem(stream, author, key))
     }
 
-    fn get_state(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, EngineError> {
-        Ok(self.table(table).get(key)?.map(|v| v.to_vec()))
-    }
-
-    fn scan_state(&self, table: Table, prefix: &[u8]) -> Result<Vec<StateRecord>, EngineError> {
-        self.table(table)
-            .scan_prefix(prefix)
-            .map(|item| item.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(EngineError::from))
-            .collect()
-    }
-
     fn epoch(&self) -> String {
         self.epoch.clone()
     }
+
+    fn position(&self) -> Result<LogPosition, EngineError> {
+        let (segment, len) = self.segments.end();
+        Ok(if segment == 1 && len == 0 { LogPosition::START } else { encode_position(segment, len) })
+    }
+
+    fn follow(&self, after: LogPosition, limit: usize) -> Result<Vec<FollowedCommit>, EngineError> {
+        let (mut segment, mut offset) = decode_position(after);
+        let (newest, _) = self.segments.end();
+        let mut out = Vec::new();
+        while out.len() < limit {
+            let Some((record, next)) = self.segments.record_from(segment, offset)? else {
+                if segment >= newest {
+                    break;
+                }
+                (segment, offset) = (segment + 1, 0);
+                continue;
+            };
+            offset = next;
+            let mut events = Vec::new();
+            for entry in commit_record::entries(&record) {
+                if let commit_record::Entry::Event { bytes, .. } = entry? {
+                    events.push(decode_event(bytes)?);
+                }
+            }
+            // A rewrite stored later replaced what this record holds: serve the current version.
+            for e in events.iter_mut() {
+                if let Some(now) = self.get(&e.stream, e.seq)? {
+                    *e = now;
+                }
+            }
+            if !events.is_empty() {
+                out.push(FollowedCommit { position: encode_position(segment, offset), events });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A position in the segments: the segment number in the high 24 bits, the
+/// byte offset where the commit's record ends in the low 40 (segments are far
+/// smaller than 1 TiB).
+fn encode_position(segment: u32, offset: u64) -> LogPosition {
+    LogPosition((u64::from(segment) << 40) | offset)
+}
+
+fn decode_position(p: LogPosition) -> (u32, u64) {
+    if p == LogPosition::START {
+        return (1, 0);
+    }
+    ((p.0 >> 40) as u32, p.0 & ((1 << 40) - 1))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Put;
-    use agora_protocol::EventBody;
+    use crate::engine::conformance::{ev, retry_lock};
 
-    fn ev(stream: &str, seq: u64, text: &str) -> Event {
-        Event {
-            stream: stream.into(),
-            seq: Seq(seq),
-            at: 0,
-            author: "ann".into(),
-            idem: None,
-            body: EventBody::MessagePosted { text: text.into(), reply_to: None, mentions: vec![] },
-        }
-    }
-
-    /// Open `dir`, waiting out the file lock that a just-dropped sled store's
-    /// background threads may still hold for a moment.
+    /// Open `dir`, waiting out the file lock of a just-dropped sled store.
     fn open(dir: &Path, segment_bytes: u64) -> SegmentLog {
-        for _ in 0..200 {
-            match SegmentLog::open(dir, segment_bytes) {
-                Err(EngineError::Sled(e)) if e.to_string().contains("could not acquire lock") => {
-                    std::thread::sleep(std::time::Duration::from_millis(10))
-                }
-                r => return r.unwrap(),
-            }
-        }
-        panic!("sled's lock on {} was never released", dir.display());
-    }
-
-    fn seqs(events: &[Event]) -> Vec<u64> {
-        events.iter().map(|e| e.seq.0).collect()
-    }
-
-    #[test]
-    fn commit_read_head_and_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        let epoch;
-        {
-            let log = open(dir.path(), SEGMENT_BYTES);
-            epoch = log.epoch();
-            let mut b = CommitBatch {
-                events: (1..=5).map(|s| ev("ch_a", s, &format!("m{s}"))).collect(),
-                ..Default::default()
-            };
-            b.events.push(ev("ch_b", 1, "other"));
-            b.idem.push(("ch_a".into(), "ann".into(), "k1".into(), Seq(3)));
-            b.puts.push(Put { table: Table::Users, key: b"ann".to_vec(), value: Some(b"record".to_vec()) });
-            log.commit(&b).unwrap();
-            assert_eq!(log.head(&"ch_a".into()).unwrap(), Seq(5));
-            assert_eq!(seqs(&log.read_range(&"ch_a".into(), Seq(1), Seq(4), 10).unwrap()), vec![2, 3, 4]);
-            assert_eq!(seqs(&log.read_before(&"ch_a".into(), Seq(5), 2).unwrap()), vec![3, 4]);
-        }
-        let log = open(dir.path(), SEGMENT_BYTES);
-        assert_eq!(log.epoch(), epoch);
-        let mut s = log.streams().unwrap();
-        s.sort();
-        assert_eq!(s, vec![StreamId::from("ch_a"), StreamId::from("ch_b")]);
-        assert_eq!(log.head(&"ch_b".into()).unwrap(), Seq(1));
-        assert_eq!(log.head(&"ch_c".into()).unwrap(), Seq(0));
-        assert_eq!(log.get(&"ch_a".into(), Seq(4)).unwrap(), Some(ev("ch_a", 4, "m4")));
-        assert_eq!(log.idem_get(&"ch_a".into(), &"ann".into(), "k1").unwrap(), Some(Seq(3)));
-        assert_eq!(log.get_state(Table::Users, b"ann").unwrap(), Some(b"record".to_vec()));
-    }
-
-    #[test]
-    fn a_tombstone_replaces_its_event_across_segments_and_restarts() {
-        let dir = tempfile::tempdir().unwrap();
-        let tomb = Event { body: EventBody::Tombstone { deleted_by: Seq(3) }, ..ev("ch_a", 1, "") };
-        {
-            // Tiny segments: every commit starts a new one.
-            let log = open(dir.path(), 64);
-            log.commit(&CommitBatch {
-                events: vec![ev("ch_a", 1, "secret"), ev("ch_a", 2, "m2")],
-                ..Default::default()
-            })
-            .unwrap();
-            let deleted = Event { body: EventBody::MessageDeleted { target: Seq(1) }, ..ev("ch_a", 3, "") };
-            log.commit(&CommitBatch { events: vec![deleted], rewrites: vec![tomb.clone()], ..Default::default() })
-                .unwrap();
-            assert_eq!(log.get(&"ch_a".into(), Seq(1)).unwrap(), Some(tomb.clone()));
-        }
-        assert!(std::fs::read_dir(dir.path().join("log")).unwrap().count() >= 2);
-        let log = open(dir.path(), 64);
-        let all = log.read_range(&"ch_a".into(), Seq(0), Seq(9), 9).unwrap();
-        assert_eq!(seqs(&all), vec![1, 2, 3]);
-        assert_eq!(all[0], tomb, "the deleted text is never served again");
+        retry_lock(|| SegmentLog::open(dir, segment_bytes))
     }
 
     #[test]
@@ -445,17 +345,6 @@ mod tests {
             assert_eq!(log.read_range(&"ch_a".into(), Seq(10), Seq(20), 5).unwrap(), want[10..15].to_vec());
             assert_eq!(log.read_before(&"ch_a".into(), Seq(61), 7).unwrap(), want[53..].to_vec());
         }
-    }
-
-    #[test]
-    fn a_commit_that_would_leave_a_gap_is_refused_and_nothing_is_written() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = open(dir.path(), SEGMENT_BYTES);
-        log.commit(&CommitBatch { events: vec![ev("ch_a", 1, "m1")], ..Default::default() }).unwrap();
-        assert!(log.commit(&CommitBatch { events: vec![ev("ch_a", 3, "m3")], ..Default::default() }).is_err());
-        drop(log);
-        let log = open(dir.path(), SEGMENT_BYTES);
-        assert_eq!(log.head(&"ch_a".into()).unwrap(), Seq(1));
     }
 
     #[test]
@@ -488,7 +377,7 @@ mod tests {
             );
             assert_eq!(log.head(&"ch_b".into()).unwrap(), Seq(1));
             assert_eq!(log.idem_get(&"ch_a".into(), &"ann".into(), "k9").unwrap(), Some(Seq(2)));
-            assert!(!log.db.tree_names().iter().any(|n| n.as_ref() == OLD_LOG_TREE), "the old tree is dropped");
+            assert!(!log.state.db.tree_names().iter().any(|n| n.as_ref() == OLD_LOG_TREE), "the old tree is dropped");
         }
     }
 

@@ -254,6 +254,41 @@ impl Segments {
         Ok(out)
     }
 
+    /// The newest segment and how many durable bytes it holds: where the next record goes.
+    pub fn end(&self) -> (u32, u64) {
+        let a = self.appender.lock().unwrap_or_else(|e| e.into_inner());
+        (a.segment, a.len)
+    }
+
+    /// The record starting at `offset` of `segment` and where the next one starts,
+    /// or `None` at the end of the segment's durable records.
+    pub fn record_from(&self, segment: u32, offset: u64) -> Result<Option<(Vec<u8>, u64)>, EngineError> {
+        let (newest, newest_len) = self.end();
+        let len = if segment == newest {
+            newest_len
+        } else {
+            let readers = self.readers.read().unwrap_or_else(|e| e.into_inner());
+            match (segment as usize).checked_sub(1).and_then(|i| readers.get(i)) {
+                Some(f) => f.metadata()?.len(),
+                None => return Ok(None),
+            }
+        };
+        if offset + HEADER > len {
+            return Ok(None);
+        }
+        let header = self.read_at(segment, offset, HEADER as usize)?;
+        let n = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as u64;
+        if n == 0 || offset + HEADER + n > len {
+            return Err(corrupt(format!("segment {segment}: bad record header at {offset}")));
+        }
+        let mut bytes = header;
+        bytes.extend_from_slice(&self.read_at(segment, offset + HEADER, n as usize)?);
+        match record_at(&bytes) {
+            RecordAt::Whole(payload) => Ok(Some((payload.to_vec(), offset + HEADER + n))),
+            RecordAt::Damaged { reason, .. } => Err(corrupt(format!("segment {segment} at {offset}: {reason}"))),
+        }
+    }
+
     /// Every segment file, oldest first (for tests and tools).
     #[cfg(test)]
     pub fn files(&self) -> Result<Vec<PathBuf>, EngineError> {

@@ -13,7 +13,7 @@
 //! slow consumer; so does a full queue (decided by the hub).
 
 use super::frames::{to_message, Closer, LiveEvent, Outbound, SharedFrame, Subscribed, Unsubscribed};
-use crate::engine::EventLog;
+use crate::engine::Engine;
 use crate::registry::StreamEntry;
 use crate::streams::{can_see, Actor};
 use agora_protocol::{CloseCode, Encoding, Push, Seq, StreamId};
@@ -39,7 +39,7 @@ pub struct Writer {
     pub enc: Encoding,
     /// Several frames may share one WebSocket message (`*.batch.v1` subprotocols).
     pub batch: bool,
-    pub log: Arc<dyn EventLog>,
+    pub log: Arc<dyn Engine>,
     /// Shared bound on replay reads running at once (`App::replay_slots`).
     pub replay_slots: Arc<tokio::sync::Semaphore>,
     pub closer: Arc<Closer>,

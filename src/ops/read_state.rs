@@ -3,7 +3,6 @@
 
 use super::{Outcome, Session};
 use crate::app::App;
-use crate::engine::Table;
 use crate::error::{AppError, AppResult};
 use crate::registry::StreamEntry;
 use crate::streams::Actor;
@@ -19,20 +18,8 @@ pub(super) struct Counts {
     pub mentions: u32,
 }
 
-fn marker_key(user: &UserId, stream: &StreamId) -> Vec<u8> {
-    let mut k = user.0.as_bytes().to_vec();
-    k.push(0);
-    k.extend_from_slice(stream.0.as_bytes());
-    k
-}
-
 pub(super) fn last_read(app: &App, user: &UserId, stream: &StreamId) -> AppResult<Seq> {
-    Ok(app
-        .log
-        .get_state(Table::ReadMarkers, &marker_key(user, stream))?
-        .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
-        .map(|b| Seq(u64::from_be_bytes(b)))
-        .unwrap_or_default())
+    Ok(app.log.read_marker(user, stream)?)
 }
 
 /// Messages the user may see after their marker (others' only), and how many
@@ -58,7 +45,7 @@ pub(super) fn mark_read(app: &Arc<App>, s: &Session, stream: StreamId, seq: Seq)
     let conn = s.conn.id;
     Outcome::Later(Box::pin(async move {
         // Markers only move forward; the comparison happens on the writer thread.
-        if app.sequencer.advance(Table::ReadMarkers, marker_key(&user, &stream), seq.0).await? {
+        if app.sequencer.advance_read_marker(user.clone(), stream.clone(), seq).await? {
             app.hub.push_to_user(&user, Push::Read { stream, seq }, Some(conn));
         }
         Ok(OkBody::Empty(Empty {}))

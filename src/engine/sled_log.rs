@@ -1,0 +1,291 @@
+//! The sled engine: stream logs in sled trees beside the state tables, one
+//! sled database under `<data>/sled`. Selected with `--engine sled`; the
+//! segment engine is the default because it measured faster (docs/BENCHMARKS.md,
+//! "Engine A/B").
+//!
+//! What lives here: [`SledLog`] and the key layouts of its log trees. What does
+//! not: the state tables and making sled durable (`sled_state`).
+//!
+//! Trees (key → value), beside `sled_state`'s:
+//!   `events`  stream (u16 BE length + bytes), seq (u64 BE) → event (MessagePack)
+//!   `heads`   stream                                      → last seq (u64 BE)
+//!   `idem`    stream, author (each u16 BE length + bytes), key → seq (u64 BE)
+//!   `commits` commit number (u64 BE, from 1)               → (stream, seq) of each event
+//!             it wrote (u16 BE length + stream, u64 BE seq, repeated): `follow`'s log
+//!
+//! A commit's events, heads and idempotency keys go in one sled transaction
+//! over the three trees (atomic, also across a crash), then its state writes;
+//! then `make_durable`: `flush`, `sync_data()` on sled's data file (sled 0.34's
+//! flush is only `sync_file_range`, sled#1452) and an fsync of new blob files.
+//! Only then does `commit` return; any error is returned and is fatal to the caller.
+
+use super::sled_state::{corrupt, SledState};
+use super::{CommitBatch, Committed, EngineError, EventLog, FollowedCommit, LogPosition, StateStore};
+use agora_protocol::{Event, Seq, StreamId, UserId};
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+use std::path::Path;
+
+/// What this engine writes in the `engine` meta record.
+pub const ENGINE_NAME: &str = "sled";
+
+pub struct SledLog {
+    state: SledState,
+    events: sled::Tree,
+    heads: sled::Tree,
+    idem: sled::Tree,
+    commits: sled::Tree,
+    epoch: String,
+}
+
+fn push_str(out: &mut Vec<u8>, s: &str) {
+    // Ids and keys are short (validated before they get here); cap defensively.
+    let b = &s.as_bytes()[..s.len().min(u16::MAX as usize)];
+    out.extend_from_slice(&(b.len() as u16).to_be_bytes());
+    out.extend_from_slice(b);
+}
+
+/// The prefix of every key of `stream` in `events`.
+fn stream_prefix(stream: &StreamId) -> Vec<u8> {
+    let mut k = Vec::with_capacity(2 + stream.0.len() + 8);
+    push_str(&mut k, &stream.0);
+    k
+}
+
+fn event_key(stream: &StreamId, seq: Seq) -> Vec<u8> {
+    let mut k = stream_prefix(stream);
+    k.extend_from_slice(&seq.0.to_be_bytes());
+    k
+}
+
+fn idem_key(stream: &StreamId, author: &UserId, key: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(4 + stream.0.len() + author.0.len() + key.len());
+    push_str(&mut k, &stream.0);
+    push_str(&mut k, &author.0);
+    k.extend_from_slice(key.as_bytes());
+    k
+}
+
+fn seq_of(v: &[u8]) -> Result<Seq, EngineError> {
+    let b: [u8; 8] = v.try_into().map_err(|_| corrupt("seq value", "not 8 bytes"))?;
+    Ok(Seq(u64::from_be_bytes(b)))
+}
+
+fn decode_event(bytes: &[u8]) -> Result<Event, EngineError> {
+    rmp_serde::from_slice(bytes).map_err(|e| corrupt("event", e))
+}
+
+impl SledLog {
+    /// Open (or create) the store under `dir` (sled in `dir/sled`).
+    pub fn open(dir: &Path) -> Result<SledLog, EngineError> {
+        let state = SledState::open(&dir.join("sled"))?;
+        let marker = state.engine_marker()?;
+        let epoch = match (state.epoch()?, marker.as_deref()) {
+            (Some(epoch), Some(ENGINE_NAME)) => epoch,
+            (None, None) if !has_segments(&dir.join("log")) => {
+                state.set_engine_marker(ENGINE_NAME)?;
+                state.create_epoch()?
+            }
+            // A directory of the segment engine (those written before the marker existed have none).
+            (_, found) => {
+                return Err(EngineError::WrongEngine {
+                    found: found.unwrap_or(super::segment_log::ENGINE_NAME).to_owned(),
+                    wanted: ENGINE_NAME,
+                })
+            }
+        };
+        Ok(SledLog {
+            events: state.db.open_tree("events")?,
+            heads: state.db.open_tree("heads")?,
+            idem: state.db.open_tree("idem")?,
+            commits: state.db.open_tree("commits")?,
+            state,
+            epoch,
+        })
+    }
+}
+
+fn has_segments(log_dir: &Path) -> bool {
+    std::fs::read_dir(log_dir).is_ok_and(|mut d| d.next().is_some())
+}
+
+impl EventLog for SledLog {
+    fn commit(&self, batch: &CommitBatch) -> Result<Committed, EngineError> {
+        let mut committed = Committed::default();
+        if !(batch.events.is_empty() && batch.rewrites.is_empty() && batch.idem.is_empty()) {
+            let mut encoded = Vec::with_capacity(batch.events.len() + batch.rewrites.len());
+            for ev in batch.events.iter().chain(&batch.rewrites) {
+                let bytes = rmp_serde::to_vec_named(ev).map_err(|e| corrupt("event encode", e))?;
+                encoded.push((ev, bytes));
+            }
+            let number = match self.commits.last()? {
+                Some((k, _)) => seq_of(&k)?.0 + 1,
+                None => 1,
+            };
+            let mut ids = Vec::new();
+            for (ev, _) in &encoded {
+                push_str(&mut ids, &ev.stream.0);
+                ids.extend_from_slice(&ev.seq.0.to_be_bytes());
+            }
+            let trees = (&self.events, &self.heads, &self.idem, &self.commits);
+            let result = trees.transaction(|(events, heads, idem, commits)| {
+                // The heads are read inside the transaction: the check and the writes are one
+                // atomic step, and a refused batch aborts it with nothing written.
+                let mut current: Vec<(&StreamId, Seq)> = Vec::new();
+                for ev in batch.events.iter().chain(&batch.rewrites) {
+                    if !current.iter().any(|(s, _)| *s == &ev.stream) {
+                        let head = match heads.get(ev.stream.0.as_bytes())? {
+                            Some(v) => seq_of(&v).map_err(ConflictableTransactionError::Abort)?,
+                            None => Seq(0),
+                        };
+                        current.push((&ev.stream, head));
+                    }
+                }
+                let lookup = |s: &StreamId| Ok(current.iter().find(|(c, _)| *c == s).map_or(Seq(0), |(_, h)| *h));
+                let new_heads = batch.check(lookup).map_err(ConflictableTransactionError::Abort)?;
+                for (ev, bytes) in &encoded {
+                    events.insert(event_key(&ev.stream, ev.seq), &bytes[..])?;
+                }
+                for (stream, head) in &new_heads {
+                    heads.insert(stream.0.as_bytes(), &head.0.to_be_bytes()[..])?;
+                }
+                for (stream, author, key, seq) in &batch.idem {
+                    idem.insert(idem_key(stream, author, key), &seq.0.to_be_bytes()[..])?;
+                }
+                commits.insert(&number.to_be_bytes()[..], &ids[..])?;
+                Ok(new_heads)
+            });
+            committed = match result {
+                Ok(heads) => Committed { position: Some(LogPosition(number)), heads },
+                Err(TransactionError::Abort(e)) => return Err(e),
+                Err(TransactionError::Storage(e)) => return Err(e.into()),
+            };
+        }
+        self.state.apply(&batch.state)?;
+        self.state.make_durable()?;
+        Ok(committed)
+    }
+
+    fn read_range(&self, stream: &StreamId, after: Seq, upto: Seq, limit: usize) -> Result<Vec<Event>, EngineError> {
+        if upto <= after || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let from = event_key(stream, Seq(after.0 + 1));
+        let to = event_key(stream, upto);
+        self.events.range(from..=to).values().take(limit).map(|v| decode_event(&v?)).collect()
+    }
+
+    fn read_before(&self, stream: &StreamId, before: Seq, limit: usize) -> Result<Vec<Event>, EngineError> {
+        let upto = before.0.saturating_sub(1).min(self.head(stream)?.0);
+        self.read_range(stream, Seq(upto.saturating_sub(limit as u64)), Seq(upto), limit)
+    }
+
+    fn get(&self, stream: &StreamId, seq: Seq) -> Result<Option<Event>, EngineError> {
+        self.events.get(event_key(stream, seq))?.map(|v| decode_event(&v)).transpose()
+    }
+
+    fn head(&self, stream: &StreamId) -> Result<Seq, EngineError> {
+        self.heads.get(stream.0.as_bytes())?.map(|v| seq_of(&v)).transpose().map(Option::unwrap_or_default)
+    }
+
+    fn streams(&self) -> Result<Vec<StreamId>, EngineError> {
+        self.heads.iter().keys().map(|k| Ok(StreamId(String::from_utf8_lossy(&k?).into_owned()))).collect()
+    }
+
+    fn idem_get(&self, stream: &StreamId, author: &UserId, key: &str) -> Result<Option<Seq>, EngineError> {
+        self.idem.get(idem_key(stream, author, key))?.map(|v| seq_of(&v)).transpose()
+    }
+
+    fn epoch(&self) -> String {
+        self.epoch.clone()
+    }
+
+    fn position(&self) -> Result<LogPosition, EngineError> {
+        Ok(match self.commits.last()? {
+            Some((k, _)) => LogPosition(seq_of(&k)?.0),
+            None => LogPosition::START,
+        })
+    }
+
+    fn follow(&self, after: LogPosition, limit: usize) -> Result<Vec<FollowedCommit>, EngineError> {
+        let mut out = Vec::new();
+        for item in self.commits.range(&after.0.saturating_add(1).to_be_bytes()[..]..).take(limit) {
+            let (k, ids) = item?;
+            let mut rest = &ids[..];
+            let mut events = Vec::new();
+            while !rest.is_empty() {
+                let bad = || corrupt("commit ids", "truncated");
+                let n = u16::from_be_bytes(rest.get(..2).ok_or_else(bad)?.try_into().map_err(|_| bad())?) as usize;
+                let stream =
+                    std::str::from_utf8(rest.get(2..2 + n).ok_or_else(bad)?).map_err(|e| corrupt("commit ids", e))?;
+                let seq = seq_of(rest.get(2 + n..10 + n).ok_or_else(bad)?)?;
+                rest = &rest[10 + n..];
+                if let Some(e) = self.get(&StreamId::from(stream), seq)? {
+                    events.push(e);
+                }
+            }
+            out.push(FollowedCommit { position: LogPosition(seq_of(&k)?.0), events });
+        }
+        Ok(out)
+    }
+}
+
+impl StateStore for SledLog {
+    fn read_marker(&self, user: &UserId, stream: &StreamId) -> Result<Seq, EngineError> {
+        self.state.read_marker(user, stream)
+    }
+    fn snapshot(&self, stream: &StreamId) -> Result<Option<Vec<u8>>, EngineError> {
+        self.state.snapshot(stream)
+    }
+    fn users(&self) -> Result<Vec<Vec<u8>>, EngineError> {
+        self.state.users()
+    }
+    fn api_tokens(&self) -> Result<Vec<(String, UserId)>, EngineError> {
+        self.state.api_tokens()
+    }
+    fn jwt_secret(&self) -> Result<Option<Vec<u8>>, EngineError> {
+        self.state.jwt_secret()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::conformance::{ev, retry_lock};
+    use crate::engine::{CommitBatch, EngineError, EventLog, SegmentLog, SledLog, SEGMENT_BYTES};
+
+    /// The error opening with `open` gives, once sled's lock from a just-dropped store is released.
+    fn refused<T>(open: impl Fn() -> Result<T, EngineError>) -> EngineError {
+        for _ in 0..300 {
+            match open() {
+                Err(EngineError::Sled(e)) if e.to_string().contains("could not acquire lock") => {
+                    std::thread::sleep(std::time::Duration::from_millis(10))
+                }
+                Err(e) => return e,
+                Ok(_) => panic!("opened a directory of the other engine"),
+            }
+        }
+        panic!("sled's lock was never released");
+    }
+
+    #[test]
+    fn a_directory_of_one_engine_is_refused_by_the_other_with_a_clear_error() {
+        let seg = tempfile::tempdir().unwrap();
+        {
+            let log = retry_lock(|| SegmentLog::open(seg.path(), SEGMENT_BYTES));
+            log.commit(&CommitBatch { events: vec![ev("ch_a", 1, "m")], ..Default::default() }).unwrap();
+        }
+        let err = refused(|| SledLog::open(seg.path()));
+        assert!(matches!(err, EngineError::WrongEngine { .. }), "{err}");
+        assert!(err.to_string().contains("--engine segment"), "{err}");
+
+        let sled = tempfile::tempdir().unwrap();
+        {
+            let log = retry_lock(|| SledLog::open(sled.path()));
+            log.commit(&CommitBatch { events: vec![ev("ch_a", 1, "m")], ..Default::default() }).unwrap();
+        }
+        let err = refused(|| SegmentLog::open(sled.path(), SEGMENT_BYTES));
+        assert!(err.to_string().contains("--engine sled"), "{err}");
+        // And each still opens with its own engine.
+        let log = retry_lock(|| SledLog::open(sled.path()));
+        assert_eq!(log.head(&"ch_a".into()).unwrap(), agora_protocol::Seq(1));
+    }
+}

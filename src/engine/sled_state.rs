@@ -1,0 +1,200 @@
+//! The state tables in sled, and making sled durable: used by both durable
+//! engines (the segment engine keeps only these in sled; the sled engine keeps
+//! its log trees in the same database).
+//!
+//! What lives here: the trees and their key layouts, applying [`StateWrite`]s,
+//! and `make_durable` (sled's `flush`, then `sync_data()` on its data file and
+//! an fsync of new blob files). What does not: the event log.
+//!
+//! Trees (key → value):
+//!   `users`         user id                      → user record (`auth`'s encoding)
+//!   `tokens`        hex SHA-256 of the API token → user id
+//!   `read_markers`  user id, 0x00, stream id     → seq (u64 BE)
+//!   `snapshots`     stream id                    → folded state (`streams`' encoding)
+//!   `meta`          `epoch`                      → 16 hex digits, fixed at creation
+//!                   `jwt_secret`                 → 32 random bytes
+//!                   `engine`                     → `segment` or `sled`: which engine wrote the directory
+//!
+//! Durability: sled 0.34's `flush` only calls `sync_file_range`, which reaches
+//! neither the disk cache nor file metadata (sled#1452), and sled writes blob
+//! files without any fsync. So `make_durable` adds `sync_data()` on the data
+//! file and an fsync of every blob file it has not synced yet, then of the blob
+//! directory. Any error is returned: the caller treats it as fatal.
+
+use super::{EngineError, StateWrite};
+use agora_protocol::{Seq, StreamId, UserId};
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+pub struct SledState {
+    pub db: sled::Db,
+    users: sled::Tree,
+    tokens: sled::Tree,
+    read_markers: sled::Tree,
+    snapshots: sled::Tree,
+    pub meta: sled::Tree,
+    /// sled's data file, fsynced after every flush (see the module doc).
+    data_file: File,
+    /// sled's blob directory, and the blob files already fsynced.
+    blob_dir: PathBuf,
+    synced_blobs: Mutex<HashSet<OsString>>,
+}
+
+pub fn corrupt(what: &'static str, e: impl std::fmt::Display) -> EngineError {
+    EngineError::Corrupt { what, detail: e.to_string() }
+}
+
+fn marker_key(user: &UserId, stream: &StreamId) -> Vec<u8> {
+    let mut k = Vec::with_capacity(user.0.len() + 1 + stream.0.len());
+    k.extend_from_slice(user.0.as_bytes());
+    k.push(0);
+    k.extend_from_slice(stream.0.as_bytes());
+    k
+}
+
+fn seq_value(v: &[u8]) -> Seq {
+    <[u8; 8]>::try_from(v).map(|b| Seq(u64::from_be_bytes(b))).unwrap_or_default()
+}
+
+impl SledState {
+    /// Open (or create) the sled database at `path`.
+    pub fn open(path: &Path) -> Result<SledState, EngineError> {
+        std::fs::create_dir_all(path)?;
+        let db = sled::Config::new().path(path).mode(sled::Mode::HighThroughput).open()?;
+        let data_file = File::open(path.join("db"))?;
+        Ok(SledState {
+            users: db.open_tree("users")?,
+            tokens: db.open_tree("tokens")?,
+            read_markers: db.open_tree("read_markers")?,
+            snapshots: db.open_tree("snapshots")?,
+            meta: db.open_tree("meta")?,
+            db,
+            data_file,
+            blob_dir: path.join("blobs"),
+            synced_blobs: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// The store's epoch, if it has one yet.
+    pub fn epoch(&self) -> Result<Option<String>, EngineError> {
+        match self.meta.get(b"epoch")? {
+            Some(v) => Ok(Some(String::from_utf8(v.to_vec()).map_err(|e| corrupt("epoch", e))?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A new epoch for a new store, made durable.
+    pub fn create_epoch(&self) -> Result<String, EngineError> {
+        let epoch = format!("{:016x}", rand::random::<u64>());
+        self.meta.insert(b"epoch", epoch.as_bytes())?;
+        self.make_durable()?;
+        Ok(epoch)
+    }
+
+    /// Which engine wrote this directory (`None`: none said so; directories
+    /// written before the marker existed are segment directories).
+    pub fn engine_marker(&self) -> Result<Option<String>, EngineError> {
+        Ok(self.meta.get(b"engine")?.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    pub fn set_engine_marker(&self, name: &str) -> Result<(), EngineError> {
+        self.meta.insert(b"engine", name.as_bytes())?;
+        self.make_durable()
+    }
+
+    /// Stage `writes` in sled (not yet durable: call [`SledState::make_durable`]).
+    pub fn apply(&self, writes: &[StateWrite]) -> Result<(), EngineError> {
+        for w in writes {
+            match w {
+                StateWrite::ReadMarker { user, stream, seq } => {
+                    let key = marker_key(user, stream);
+                    // Only the sequencer thread writes, so read-then-write cannot race.
+                    let current = self.read_markers.get(&key)?.map(|v| seq_value(&v)).unwrap_or_default();
+                    if *seq > current {
+                        self.read_markers.insert(key, &seq.0.to_be_bytes()[..])?;
+                    }
+                }
+                StateWrite::Snapshot { stream, state } => {
+                    self.snapshots.insert(stream.0.as_bytes(), &state[..])?;
+                }
+                StateWrite::User { id, record } => {
+                    self.users.insert(id.0.as_bytes(), &record[..])?;
+                }
+                StateWrite::ApiToken { hash, user } => {
+                    self.tokens.insert(hash.as_bytes(), user.0.as_bytes())?;
+                }
+                StateWrite::JwtSecret(secret) => {
+                    self.meta.insert(b"jwt_secret", &secret[..])?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn read_marker(&self, user: &UserId, stream: &StreamId) -> Result<Seq, EngineError> {
+        Ok(self.read_markers.get(marker_key(user, stream))?.map(|v| seq_value(&v)).unwrap_or_default())
+    }
+
+    pub fn snapshot(&self, stream: &StreamId) -> Result<Option<Vec<u8>>, EngineError> {
+        Ok(self.snapshots.get(stream.0.as_bytes())?.map(|v| v.to_vec()))
+    }
+
+    pub fn users(&self) -> Result<Vec<Vec<u8>>, EngineError> {
+        self.users.iter().values().map(|v| Ok(v?.to_vec())).collect()
+    }
+
+    pub fn api_tokens(&self) -> Result<Vec<(String, UserId)>, EngineError> {
+        self.tokens
+            .iter()
+            .map(|item| {
+                let (k, v) = item?;
+                Ok((String::from_utf8_lossy(&k).into_owned(), UserId(String::from_utf8_lossy(&v).into_owned())))
+            })
+            .collect()
+    }
+
+    pub fn jwt_secret(&self) -> Result<Option<Vec<u8>>, EngineError> {
+        Ok(self.meta.get(b"jwt_secret")?.map(|v| v.to_vec()))
+    }
+
+    /// Everything sled holds is on stable storage when this returns (see the module doc).
+    pub fn make_durable(&self) -> Result<(), EngineError> {
+        self.db.flush()?;
+        self.data_file.sync_data()?;
+        self.sync_new_blobs()
+    }
+
+    /// fsync blob files sled created since the last call, then the directory.
+    fn sync_new_blobs(&self) -> Result<(), EngineError> {
+        let entries = match std::fs::read_dir(&self.blob_dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut synced = self.synced_blobs.lock().unwrap_or_else(|e| e.into_inner());
+        let mut present = HashSet::new();
+        let mut any_new = false;
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name();
+            if !synced.contains(&name) {
+                match File::open(entry.path()) {
+                    Ok(f) => f.sync_data()?,
+                    // sled removed it meanwhile (garbage collection): nothing to make durable.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e.into()),
+                }
+                any_new = true;
+            }
+            present.insert(name);
+        }
+        if any_new {
+            File::open(&self.blob_dir)?.sync_all()?;
+        }
+        *synced = present;
+        Ok(())
+    }
+}

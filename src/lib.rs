@@ -9,6 +9,7 @@
 //! - `sequencer`: the single writer — decide, assign seq, group commit, publish, ack.
 //! - `engine`: the `EventLog` trait and `SegmentLog` (event log in segment files, state tables in sled) — the only code that knows files, sled and byte layouts.
 //! - `registry`: in-memory state of every stream. `hub`: subscriptions and delivery (frames and sockets are `gateway`).
+//! - `server`: the accept loop; `linger`: closing TCP without a reset.
 //! - `presence`, `limits`, `auth`, `api` (HTTP), `metrics`, `demo`, `error`.
 
 pub mod api;
@@ -22,6 +23,7 @@ pub mod gateway;
 pub mod hub;
 pub mod ids;
 pub mod limits;
+pub mod linger;
 pub mod metrics;
 pub mod ops;
 pub mod presence;
@@ -123,7 +125,7 @@ pub async fn run_with(
         ws = %format!("ws://{addr}/ws"),
         "agora is serving: open the web app, or log in with POST /api/v1/auth/login and connect to /ws"
     );
-    let head_timeout = Duration::from_millis(app.config.limits.handshake_timeout_ms);
+    let sockets = server::SocketOptions::from_limits(&app.config.limits);
     // Draining: `shutdown` first (health 503, no new WebSockets), `closing` after the grace.
     let grace = Duration::from_millis(app.config.limits.drain_grace_ms);
     tokio::spawn({
@@ -143,7 +145,7 @@ pub async fn run_with(
             closing.cancel();
         }
     });
-    server::serve(listener, router, head_timeout, app.closing.clone()).await;
+    server::serve(listener, router, sockets, app.closing.clone()).await;
 
     tracing::info!("draining: closing WebSocket sessions");
     app.sessions.close();

@@ -5,6 +5,7 @@
 //! socket to `session` (the reader loop: auth, decode, dispatch) which spawns
 //! `writer` (the socket's only writer: replies, replay, live events, pings).
 
+mod close;
 pub mod frames;
 mod session;
 mod writer;

@@ -417,7 +417,8 @@ impl Writer {
         group: &mut GroupState,
     ) -> AppResult<Appended> {
         let at = now_ms();
-        // An idempotent retry of a post returns the original, stored once.
+        // An idempotent retry of a post returns the original, stored once; the same
+        // key with a different text is a `conflict` (PROTOCOL.md §5 post).
         if let (Some(key), true) = (&idem, action.is_post()) {
             let k = (stream.clone(), actor.id.clone(), key.clone());
             let found = match batch_idem.get(&k) {
@@ -425,13 +426,17 @@ impl Writer {
                 None => self.log.idem_get(stream, &actor.id, key)?,
             };
             if let Some(seq) = found {
-                let at = batch
+                let original = |e: &Event| (e.at, same_post_text(&e.body, &action));
+                let (at, same) = batch
                     .events
                     .iter()
                     .find(|e| &e.stream == stream && e.seq == seq)
-                    .map(|e| e.at)
-                    .or_else(|| self.log.get(stream, seq).ok().flatten().map(|e| e.at))
-                    .unwrap_or(at);
+                    .map(original)
+                    .or_else(|| self.log.get(stream, seq).ok().flatten().map(|e| original(&e)))
+                    .unwrap_or((at, true));
+                if !same {
+                    return Err(AppError::Conflict(format!("idem key {key:?} was used for a different text")));
+                }
                 return Ok(Appended { stream: stream.clone(), seq, at, duplicate: true });
             }
         }
@@ -623,6 +628,16 @@ pub fn recover(log: &dyn EventLog, registry: &Registry) -> Result<(), crate::eng
         "recovered stream state from the log"
     );
     Ok(())
+}
+
+/// Whether a retried post carries the text stored under its `idem` key. A
+/// deleted original (a tombstone) has no text left to compare: the retry gets
+/// the original's seq, as before.
+fn same_post_text(stored: &EventBody, retry: &Action) -> bool {
+    match (stored, retry) {
+        (EventBody::MessagePosted { text: a, .. }, Action::Post { text: b, .. }) => a == b,
+        _ => true,
+    }
 }
 
 #[cfg(test)]

@@ -22,8 +22,8 @@ async fn a_subscriber_that_stops_reading_is_closed_and_others_get_every_event() 
         // No server Pings: the slow reader must see only data, then the end.
         c.limits.ping_interval_ms = 600_000;
         c.limits.idle_timeout_ms = 600_000;
-        // Keeps the server-side WebSocket write buffer small, so the queue backs up sooner.
-        c.limits.hard_frame_bytes = 16 * 1024;
+        // A small kernel send buffer, so the queue backs up sooner.
+        c.limits.socket_send_buffer_bytes = 16 * 1024;
         c.limits.rate.post_per_sec = 100_000;
         c.limits.rate.post_burst = 100_000;
     })
@@ -256,7 +256,6 @@ async fn a_reader_cut_off_that_reads_again_gets_a_clean_4000() {
         c.limits.socket_send_buffer_bytes = 8 * 1024;
         c.limits.ping_interval_ms = 600_000;
         c.limits.idle_timeout_ms = 600_000;
-        c.limits.hard_frame_bytes = 16 * 1024;
         c.limits.rate.post_per_sec = 100_000;
         c.limits.rate.post_burst = 100_000;
     })

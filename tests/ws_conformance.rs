@@ -355,3 +355,25 @@ async fn a_message_over_the_hard_cap_closes_with_1009_even_with_input_unread() {
     assert_eq!((r["re"].clone(), r["error"]["code"].clone()), (json!(null), json!("too_large")), "{r}");
     assert_answers(&mut ws, 2).await;
 }
+
+#[tokio::test]
+async fn limits_a_server_message_larger_than_the_client_frame_cap_is_sent_whole() {
+    // A full history page of long messages is far larger than `hard_frame_bytes`
+    // (which bounds what clients send): it must still go out, in one message.
+    let srv = TestServer::start_with(|c| {
+        c.limits.hard_frame_bytes = HARD_CAP;
+        c.limits.rate.post_per_sec = 100_000;
+        c.limits.rate.post_burst = 100_000;
+    })
+    .await;
+    let t = srv.user("ann").await;
+    let mut ann = srv.connect(&t).await;
+    let ch = ann.create_channel("big-history").await;
+    let texts: Vec<String> = (0..200).map(|_| "🎉".repeat(4000)).collect();
+    ann.post_many(&ch, &texts).await;
+    let h = ann.ok(json!({"op": "history", "stream": ch, "limit": 200})).await;
+    let events = h["events"].as_array().unwrap();
+    assert_eq!(events.len(), 200);
+    assert!(h.to_string().len() > 3_000_000, "a 3 MB reply");
+    ann.assert_usable().await;
+}

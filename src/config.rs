@@ -55,6 +55,28 @@ pub struct Limits {
     pub ping_interval_ms: u64,
     pub idle_timeout_ms: u64,
     pub write_timeout_ms: u64,
+    /// How long a close may wait for what must reach the client before it: replies
+    /// still owed (a flood close) and room in a full socket for the close frame.
+    pub close_timeout_ms: u64,
+    /// After the close frame, the write side is shut down and the client's input read
+    /// and discarded until it closes, for at most this long; then the socket is closed.
+    /// Closing with unread input would send a TCP reset, which can destroy the close
+    /// frame before the client reads it. 0: close at once.
+    pub close_linger_ms: u64,
+    /// `SO_SNDBUF` of every accepted socket: what a stalled reader can hold in the
+    /// kernel (Linux doubles it for bookkeeping). 0: the kernel's default (autotuned,
+    /// up to several MiB per socket).
+    pub socket_send_buffer_bytes: usize,
+    /// Requests of one connection awaiting a durable commit at once; the next one
+    /// waits (the connection is not read meanwhile).
+    pub max_in_flight_per_connection: usize,
+    /// Most queued items one connection's writer renders before it writes and flushes.
+    pub writer_batch_items: usize,
+    /// On `*.batch.v1` connections, frames are joined into messages of at most this
+    /// many bytes (a larger frame goes alone).
+    pub batch_message_bytes: usize,
+    /// Events read from the log per page of a replay (`subscribe` with `since`, gaps).
+    pub replay_page_events: usize,
     pub typing_ttl_ms: u64,
     /// After SIGTERM, keep serving this long with `/healthz` at 503 and new
     /// WebSockets refused, so a load balancer stops routing here; then close
@@ -137,6 +159,13 @@ impl Default for Limits {
             ping_interval_ms: 15_000,
             idle_timeout_ms: 45_000,
             write_timeout_ms: 10_000,
+            close_timeout_ms: 2_000,
+            close_linger_ms: 2_000,
+            socket_send_buffer_bytes: 128 * 1024,
+            max_in_flight_per_connection: 256,
+            writer_batch_items: 256,
+            batch_message_bytes: 64 * 1024,
+            replay_page_events: 500,
             typing_ttl_ms: 6_000,
             drain_grace_ms: 0,
             group_commit_max: 1024,

@@ -10,6 +10,7 @@
 //! - `recovery`: start-up — rebuild stream state from snapshots plus the log tail.
 //! - `engine`: the `EventLog` and `StateStore` traits, `SegmentLog` (event log in segment files, state tables in sled, the default), `SledLog` (everything in sled) and `MemoryEngine` (tests) — the only code that knows files, sled and byte layouts.
 //! - `registry`: in-memory state of every stream. `hub`: subscriptions and delivery (frames and sockets are `gateway`).
+//! - `server`: the accept loop; `linger`: closing TCP without a reset.
 //! - `presence`, `limits`, `auth`, `api` (HTTP), `metrics`, `demo`, `error`.
 
 pub mod api;
@@ -23,6 +24,7 @@ pub mod gateway;
 pub mod hub;
 pub mod ids;
 pub mod limits;
+pub mod linger;
 pub mod metrics;
 pub mod ops;
 pub mod presence;
@@ -127,7 +129,7 @@ pub async fn run_with(
         ws = %format!("ws://{addr}/ws"),
         "agora is serving: open the web app, or log in with POST /api/v1/auth/login and connect to /ws"
     );
-    let head_timeout = Duration::from_millis(app.config.limits.handshake_timeout_ms);
+    let sockets = server::SocketOptions::from_limits(&app.config.limits);
     // Draining: `shutdown` first (health 503, no new WebSockets), `closing` after the grace.
     let grace = Duration::from_millis(app.config.limits.drain_grace_ms);
     tokio::spawn({
@@ -147,7 +149,7 @@ pub async fn run_with(
             closing.cancel();
         }
     });
-    server::serve(listener, router, head_timeout, app.closing.clone()).await;
+    server::serve(listener, router, sockets, app.closing.clone()).await;
 
     tracing::info!("draining: closing WebSocket sessions");
     app.sessions.close();

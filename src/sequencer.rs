@@ -442,7 +442,8 @@ impl Writer {
         group: &mut GroupState,
     ) -> AppResult<Appended> {
         let at = now_ms();
-        // An idempotent retry of a post returns the original, stored once.
+        // An idempotent retry returns the original, stored once; the same key with a
+        // different text is a `conflict` (PROTOCOL.md §5 post).
         if let Some(key) = &idem {
             let k = (stream.clone(), actor.id.clone(), key.clone());
             let found = match batch_idem.get(&k) {
@@ -450,13 +451,17 @@ impl Writer {
                 None => self.log.idem_get(stream, &actor.id, key)?,
             };
             if let Some(seq) = found {
-                let at = batch
+                let original = |e: &Event| (e.at, action.same_as_stored(&e.body));
+                let (at, same) = batch
                     .events
                     .iter()
                     .find(|e| &e.stream == stream && e.seq == seq)
-                    .map(|e| e.at)
-                    .or_else(|| self.log.get(stream, seq).ok().flatten().map(|e| e.at))
-                    .unwrap_or(at);
+                    .map(original)
+                    .or_else(|| self.log.get(stream, seq).ok().flatten().map(|e| original(&e)))
+                    .unwrap_or((at, true));
+                if !same {
+                    return Err(AppError::Conflict(format!("idem key {key:?} was used for a different text")));
+                }
                 return Ok(Appended { stream: stream.clone(), seq, at, duplicate: true });
             }
         }

@@ -3,10 +3,17 @@
 //! opens a socket and trickles bytes cannot hold a connection forever.
 //! `axum::serve` offers no such deadline, hence this file.
 //!
+//! Each accepted socket gets `SO_SNDBUF` (`socket_send_buffer_bytes`: what a
+//! stalled reader can hold in the kernel) and is wrapped in a
+//! [`LingeringStream`], so that however the connection ends, it ends with FIN,
+//! not a reset that would destroy the last frames (`crate::linger`).
+//!
 //! Shutdown: stop accepting, then wait (bounded) for plain HTTP requests in
 //! flight. Upgraded WebSockets leave hyper's hands at the upgrade and are
 //! drained by `App::sessions` instead.
 
+use crate::config::Limits;
+use crate::linger::LingeringStream;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
@@ -18,10 +25,31 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower::Service;
 
-pub async fn serve(listener: TcpListener, router: Router, head_timeout: Duration, shutdown: CancellationToken) {
+/// What the accept loop sets on every connection.
+#[derive(Clone, Copy, Debug)]
+pub struct SocketOptions {
+    /// Deadline for the HTTP request head (`handshake_timeout_ms`).
+    pub head_timeout: Duration,
+    /// `SO_SNDBUF`; 0 leaves the kernel's default.
+    pub send_buffer_bytes: usize,
+    /// How long a closing connection drains the peer's input (`close_linger_ms`).
+    pub linger: Duration,
+}
+
+impl SocketOptions {
+    pub fn from_limits(l: &Limits) -> SocketOptions {
+        SocketOptions {
+            head_timeout: Duration::from_millis(l.handshake_timeout_ms),
+            send_buffer_bytes: l.socket_send_buffer_bytes,
+            linger: Duration::from_millis(l.close_linger_ms),
+        }
+    }
+}
+
+pub async fn serve(listener: TcpListener, router: Router, opts: SocketOptions, shutdown: CancellationToken) {
     let graceful = GracefulShutdown::new();
     let mut builder = Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(head_timeout);
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(opts.head_timeout);
     loop {
         let (stream, peer) = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -36,6 +64,12 @@ pub async fn serve(listener: TcpListener, router: Router, head_timeout: Duration
             },
         };
         let _ = stream.set_nodelay(true);
+        if opts.send_buffer_bytes > 0 {
+            if let Err(e) = socket2::SockRef::from(&stream).set_send_buffer_size(opts.send_buffer_bytes) {
+                tracing::debug!(%peer, error = %e, "setting SO_SNDBUF failed");
+            }
+        }
+        let stream = LingeringStream::new(stream, opts.linger);
         let router = router.clone();
         let svc = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
             req.extensions_mut().insert(ConnectInfo(peer));

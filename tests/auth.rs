@@ -228,3 +228,48 @@ async fn healthz_is_ok_and_metrics_expose_connections_and_appends() {
     drop(c);
     let _ = Message::Close(None);
 }
+
+/// PROTOCOL.md §2: a bad header token is not refused with HTTP 401: the upgrade
+/// succeeds (101), then an `unauthorized` error frame without `re`, then 4500.
+/// `Bearer` with no token is a bad token; another scheme (a proxy's `Basic`) is
+/// ignored, and the connection waits for an `auth` frame.
+#[tokio::test]
+async fn header_tokens_bad_empty_or_of_another_scheme() {
+    use common::raw::{Ending, RawWs};
+    let srv = TestServer::start().await;
+    let t = srv.user("ann").await;
+    for header in ["Authorization: Bearer garbage\r\n", "Authorization: Bearer\r\n", "Authorization: bearer   \r\n"] {
+        let (mut ws, head) = RawWs::handshake(srv.addr, "", header).await;
+        assert!(head.starts_with("HTTP/1.1 101"), "{header:?}: {head}");
+        let e = ws.read_json().await;
+        assert_eq!((e["re"].clone(), e["error"]["code"].clone()), (json!(null), json!("unauthorized")), "{header:?}");
+        assert_eq!(ws.ending().await, Ending::Closed(4500), "{header:?}");
+    }
+    let (mut ws, head) = RawWs::handshake(srv.addr, "", "Authorization: Basic YW5uOnB3\r\n").await;
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    ws.send_text(&json!({"id": 1, "op": "auth", "token": t}).to_string()).await;
+    let ok = ws.read_json().await;
+    assert_eq!(ok["ok"]["user"]["id"], json!("ann"), "{ok}");
+}
+
+/// PROTOCOL.md §1 and §2: session tokens, API tokens and the epoch survive a
+/// restart (the signing secret and the epoch are stored with the data).
+#[tokio::test]
+async fn tokens_and_the_epoch_survive_a_restart() {
+    let srv = TestServer::start().await;
+    let ann_t = srv.user("ann").await;
+    let admin = srv.admin_token().await;
+    srv.user_with_role("helper", "bot").await;
+    let (status, body) = srv.http_json(srv.http.post(srv.url("/api/v1/users/helper/tokens")).bearer_auth(&admin)).await;
+    assert_eq!(status, 201, "{body}");
+    let api_t = body["token"].as_str().unwrap().to_owned();
+    let epoch = srv.connect(&ann_t).await.epoch().await;
+    let dir = srv.stop().await;
+    let srv = TestServer::start_in(dir, |_| {}).await;
+    let mut ann = srv.connect(&ann_t).await;
+    assert_eq!(ann.epoch().await, epoch);
+    let me = ann.ok(json!({"op": "whoami"})).await;
+    assert_eq!(me["user"]["id"], json!("ann"));
+    let mut bot = srv.connect(&api_t).await;
+    assert_eq!(bot.ok(json!({"op": "whoami"})).await["user"]["id"], json!("helper"));
+}

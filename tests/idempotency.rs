@@ -32,9 +32,9 @@ async fn a_retried_post_with_the_same_idem_is_stored_once() {
     let again = ann.ok(post(&ch, "hello", "key-1")).await;
     assert_eq!(again["duplicate"], json!(true));
     assert_eq!((again["seq"].clone(), again["at"].clone()), (first["seq"].clone(), first["at"].clone()));
-    // A retry on a new connection, even with different text: the original stands.
+    // A retry on a new connection finds it too.
     let mut ann2 = srv.connect(&ann_t).await;
-    let third = ann2.ok(post(&ch, "hello (edited in the retry)", "key-1")).await;
+    let third = ann2.ok(post(&ch, "hello", "key-1")).await;
     assert_eq!((third["seq"].clone(), third["duplicate"].clone()), (first["seq"].clone(), json!(true)));
     let msgs = history_texts(&mut ann, &ch).await;
     assert_eq!(msgs, vec![(first["seq"].as_u64().unwrap(), "hello".to_owned(), Some("key-1".to_owned()))]);
@@ -123,4 +123,49 @@ async fn bad_idem_keys_are_refused() {
     assert_eq!(ann.request(post(&ch, "x", "")).await.unwrap_err().code.as_str(), "bad_request");
     assert_eq!(ann.request(post(&ch, "x", &"k".repeat(65))).await.unwrap_err().code.as_str(), "too_large");
     ann.ok(post(&ch, "x", &"k".repeat(64))).await;
+}
+
+/// PROTOCOL.md §5 `post`, "Idempotency": a key reused with a different text is a
+/// client bug, answered `conflict` (as Stripe and the IETF Idempotency-Key draft
+/// do), not silently answered with the original; nothing is stored.
+#[tokio::test]
+async fn the_same_key_with_a_different_text_is_a_conflict() {
+    let srv = TestServer::start().await;
+    let ann_t = srv.user("ann").await;
+    let mut ann = srv.connect(&ann_t).await;
+    let ch = ann.create_channel("reused-key").await;
+    let first = ann.ok(post(&ch, "hello", "key-1")).await;
+    let e = ann.request(post(&ch, "hello (edited in the retry)", "key-1")).await.unwrap_err();
+    assert_eq!(e.code.as_str(), "conflict", "{e:?}");
+    // Within one group commit too: the second of two pipelined posts with one key.
+    let ids = [ann.send(post(&ch, "same group", "key-2")).await, ann.send(post(&ch, "other text", "key-2")).await];
+    let a = ann.wait_reply(ids[0]).await.expect("the first is stored");
+    let b = ann.wait_reply(ids[1]).await.unwrap_err();
+    assert_eq!(b.code.as_str(), "conflict", "{b:?}");
+    // After a restart (the key is read back from the log), and the same text still works.
+    let dir = srv.stop().await;
+    let srv = TestServer::start_in(dir, |_| {}).await;
+    let mut ann = srv.connect(&srv.login("ann", PASSWORD).await).await;
+    let e = ann.request(post(&ch, "different", "key-1")).await.unwrap_err();
+    assert_eq!(e.code.as_str(), "conflict", "{e:?}");
+    let again = ann.ok(post(&ch, "hello", "key-1")).await;
+    assert_eq!((again["seq"].clone(), again["duplicate"].clone()), (first["seq"].clone(), json!(true)));
+    let msgs = history_texts(&mut ann, &ch).await;
+    let seqs: Vec<u64> = msgs.iter().map(|m| m.0).collect();
+    assert_eq!(seqs, vec![first["seq"].as_u64().unwrap(), a["seq"].as_u64().unwrap()], "{msgs:?}");
+}
+
+/// A retry after the original was deleted has no text to compare against: it
+/// gets the original's seq, and nothing is stored again.
+#[tokio::test]
+async fn a_retry_after_the_original_was_deleted_gets_the_original_seq() {
+    let srv = TestServer::start().await;
+    let ann_t = srv.user("ann").await;
+    let mut ann = srv.connect(&ann_t).await;
+    let ch = ann.create_channel("deleted-original").await;
+    let first = ann.ok(post(&ch, "oops", "key-1")).await;
+    ann.ok(json!({"op": "delete", "stream": ch, "target": first["seq"]})).await;
+    let again = ann.ok(post(&ch, "oops", "key-1")).await;
+    assert_eq!((again["seq"].clone(), again["duplicate"].clone()), (first["seq"].clone(), json!(true)));
+    assert!(history_texts(&mut ann, &ch).await.is_empty());
 }

@@ -172,3 +172,26 @@ async fn batched_subprotocols_carry_several_frames_per_message_in_order() {
         assert!(!t.as_str().contains('\n'), "one frame per message: {t}");
     }
 }
+
+/// PROTOCOL.md §3: a client offering only subprotocols the server does not know
+/// gets no `Sec-WebSocket-Protocol` in the answer and a JSON connection; an
+/// offered `permessage-deflate` is not negotiated (no `Sec-WebSocket-Extensions`),
+/// so frames are never compressed.
+#[tokio::test]
+async fn unknown_subprotocols_fall_back_to_json_and_compression_is_not_negotiated() {
+    use common::raw::RawWs;
+    let srv = TestServer::start().await;
+    let t = srv.user("ann").await;
+    let offer = "Sec-WebSocket-Protocol: chat.v9, agora.yaml.v1\r\n\
+                 Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
+    let (mut ws, head) = RawWs::handshake(srv.addr, &t, offer).await;
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    let lower = head.to_ascii_lowercase();
+    assert!(!lower.contains("sec-websocket-protocol"), "{head}");
+    assert!(!lower.contains("sec-websocket-extensions"), "{head}");
+    ws.send_text(&json!({"id": 1, "op": "ping"}).to_string()).await;
+    let f = ws.read_frame().await.unwrap();
+    assert_eq!((f.opcode, f.rsv), (common::raw::TEXT, 0), "an uncompressed JSON text frame");
+    let r: serde_json::Value = serde_json::from_slice(&f.payload).unwrap();
+    assert_eq!(r["re"], json!(1));
+}

@@ -116,3 +116,64 @@ async fn flooding_past_flood_strikes_closes_with_4002() {
     bob.post(&ch, "still here").await;
     bob.assert_usable().await;
 }
+
+/// PROTOCOL.md §12, pipelined requests: the flood close comes after a reply to
+/// every request read before the one that tripped it (acks of stored posts and
+/// `rate_limited` errors alike), and every acked post is stored; requests sent
+/// after it are not read. The close frame reaches the client although its
+/// unread requests were still pending (no TCP reset).
+#[tokio::test]
+async fn a_flood_close_comes_after_every_reply_already_owed() {
+    let srv = TestServer::start_with(|c| {
+        c.limits.rate.post_per_sec = 1;
+        c.limits.rate.post_burst = 20;
+        c.limits.rate.flood_strikes = 20;
+    })
+    .await;
+    let ann_t = srv.user("ann").await;
+    let mut ann = srv.connect(&ann_t).await;
+    let ch = ann.create_channel("pipelined-flood").await;
+    // 19 posts fit what is left of the burst, 21 more trip the flood close on the
+    // 21st strike; 20 more are pipelined behind, never read.
+    let mut ids = Vec::new();
+    for i in 0..60 {
+        ids.push(ann.send(json!({"op": "post", "stream": ch, "text": format!("pipelined {i}")})).await);
+    }
+    let (mut acked, mut limited, mut answered) = (Vec::new(), 0, Vec::new());
+    let code = loop {
+        match ann.read_frame().await {
+            Ok(agora_protocol::ServerFrame::Reply { re: Some(re), result }) => {
+                answered.push(re);
+                match result {
+                    Ok(ok) => acked.push(ok["seq"].as_u64().unwrap()),
+                    Err(e) => {
+                        assert_eq!(e.code.as_str(), "rate_limited");
+                        limited += 1;
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(code) => break code,
+        }
+    };
+    assert_eq!(code, Some(4002), "the flood close frame arrives");
+    assert_eq!(limited, 20, "every rate_limited reply before the close");
+    answered.sort_unstable();
+    let tripped = answered.len() as u64 + 1;
+    assert_eq!(answered, ids[..answered.len()].to_vec(), "a reply to each request before the one that tripped it");
+    assert!(acked.len() >= 19, "the acks of the posts within the burst ({} acks)", acked.len());
+    assert!(tripped < *ids.last().unwrap(), "requests behind the close were not read");
+    // Every acked post is stored, and nothing else.
+    let mut bob = srv.connect(&ann_t).await;
+    let h = bob.ok(json!({"op": "history", "stream": ch, "limit": 200})).await;
+    let mut stored: Vec<u64> = h["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["text"].as_str().is_some_and(|t| t.starts_with("pipelined")))
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    stored.sort_unstable();
+    acked.sort_unstable();
+    assert_eq!(stored, acked);
+}

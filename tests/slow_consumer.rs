@@ -22,8 +22,8 @@ async fn a_subscriber_that_stops_reading_is_closed_and_others_get_every_event() 
         // No server Pings: the slow reader must see only data, then the end.
         c.limits.ping_interval_ms = 600_000;
         c.limits.idle_timeout_ms = 600_000;
-        // Keeps the server-side WebSocket write buffer small, so the queue backs up sooner.
-        c.limits.hard_frame_bytes = 16 * 1024;
+        // A small kernel send buffer, so the queue backs up sooner.
+        c.limits.socket_send_buffer_bytes = 16 * 1024;
         c.limits.rate.post_per_sec = 100_000;
         c.limits.rate.post_burst = 100_000;
     })
@@ -229,4 +229,85 @@ async fn tiny_queues_and_jittery_readers_never_see_a_silent_gap() {
     }
     // Informational: how hard the queues were pushed (the assertions are the seq checks).
     eprintln!("slow-consumer closes across 12 readers: {closes}");
+}
+
+/// The slow-consumer counter from /metrics.
+async fn slow_consumers(srv: &TestServer) -> u64 {
+    let metrics = srv.http.get(srv.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    metrics
+        .lines()
+        .find(|l| l.starts_with("agora_slow_consumers"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse::<f64>().ok())
+        .map_or(0, |v| v as u64)
+}
+
+/// PROTOCOL.md §14: a reader that stalls, is cut off, and then reads again within
+/// `close_timeout_ms` gets the rest of the message being written when the cut came
+/// and then a clean 4000 close frame: no frame cut in the middle, no reset.
+#[tokio::test]
+async fn a_reader_cut_off_that_reads_again_gets_a_clean_4000() {
+    let srv = TestServer::start_with(|c| {
+        c.limits.outbound_queue = 16;
+        // The cut comes from the queue overflowing, and the close frame may wait long
+        // for the socket to drain.
+        c.limits.write_timeout_ms = 600_000;
+        c.limits.close_timeout_ms = 120_000;
+        c.limits.socket_send_buffer_bytes = 8 * 1024;
+        c.limits.ping_interval_ms = 600_000;
+        c.limits.idle_timeout_ms = 600_000;
+        c.limits.rate.post_per_sec = 100_000;
+        c.limits.rate.post_burst = 100_000;
+    })
+    .await;
+    let (ann_t, slow_t) = (srv.user("ann").await, srv.user("slow").await);
+    let mut ann = srv.connect(&ann_t).await;
+    let ch = ann.create_channel("stall").await;
+
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let tcp = sock.connect(srv.addr).await.unwrap();
+    let mut req = srv.ws_url().into_client_request().unwrap();
+    req.headers_mut().insert("authorization", HeaderValue::from_str(&format!("Bearer {slow_t}")).unwrap());
+    let (mut slow, _) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
+    slow.send(Message::Text(json!({"id": 1, "op": "subscribe", "stream": ch}).to_string().into())).await.unwrap();
+    let reply = tokio::time::timeout(WAIT, slow.next()).await.unwrap().unwrap().unwrap();
+    let reply: serde_json::Value = serde_json::from_str(reply.to_text().unwrap()).unwrap();
+    let start = reply["ok"]["head"].as_u64().expect("subscribed");
+
+    // Post until the server has cut the stalled reader off.
+    let texts: Vec<String> = (0..ROUND).map(|_| "s".repeat(4000)).collect();
+    let mut last = start;
+    let mut rounds = 0;
+    while slow_consumers(&srv).await == 0 {
+        rounds += 1;
+        assert!(rounds < 1000, "the stalled reader was never cut off");
+        last = *ann.post_many(&ch, &texts).await.iter().max().unwrap();
+    }
+
+    // It reads again: events in order, whole, then the close frame.
+    let mut seen = start;
+    let mut held = 0;
+    let close = loop {
+        match tokio::time::timeout(WAIT, slow.next()).await.expect("frames, then the close") {
+            Some(Ok(Message::Text(t))) => {
+                held += t.len();
+                let v: serde_json::Value = serde_json::from_str(&t).expect("whole frames only");
+                if v["ev"] == "event" {
+                    assert_eq!(v["seq"].as_u64(), Some(seen + 1), "in order until cut off");
+                    seen += 1;
+                }
+            }
+            Some(Ok(Message::Close(f))) => break f.map(|f| u16::from(f.code)),
+            Some(Ok(_)) => {}
+            other => panic!("the connection ended without a close frame: {other:?}"),
+        }
+    };
+    assert_eq!(close, Some(4000));
+    assert!(seen < last, "cut off before the end ({seen} of {last})");
+    // What a stalled reader holds is bounded: the server's socket buffer (8 KiB, doubled
+    // by Linux), the client's (4 KiB, doubled), the WebSocket write buffer and the message
+    // being written. With the kernel's autotuned buffers it was megabytes.
+    eprintln!("bytes held for the stalled reader: {held}");
+    assert!(held < 128 * 1024, "{held} bytes were buffered for a stalled reader");
 }

@@ -12,7 +12,8 @@ use crate::push::{Push, ServerFrame};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-/// Maximum nesting depth accepted from a peer in either encoding.
+/// Maximum nesting depth accepted from a peer in either encoding: maps/objects
+/// and arrays, the outermost one counting as level 1, scalars not counted.
 pub const MAX_DEPTH: usize = 32;
 
 /// A connection's encoding, chosen once by subprotocol at the handshake.
@@ -67,9 +68,16 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8], enc: Encoding) -> Result<T, Str
             serde_json::from_slice(bytes).map_err(|e| e.to_string())
         }
         Encoding::MsgPack => {
-            let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
-            de.set_max_depth(MAX_DEPTH);
-            T::deserialize(&mut de).map_err(|e| e.to_string())
+            let mut de = rmp_serde::Deserializer::new(std::io::Cursor::new(bytes));
+            // rmp-serde refuses a value *at* its limit, so this allows MAX_DEPTH levels,
+            // counted as for JSON (the outermost map is level 1).
+            de.set_max_depth(MAX_DEPTH + 1);
+            let value = T::deserialize(&mut de).map_err(|e| e.to_string())?;
+            // One frame is one value, as in JSON: bytes after it are an error, not ignored.
+            match bytes.len() - (de.position() as usize).min(bytes.len()) {
+                0 => Ok(value),
+                n => Err(format!("{n} bytes after the MessagePack value")),
+            }
         }
     }
 }
@@ -349,5 +357,61 @@ mod tests {
             let bytes = encode(&Push::Event(ev.clone()), enc);
             assert_eq!(decode_server_frame(&bytes, enc).unwrap(), ServerFrame::Push(Push::Event(ev.clone())));
         }
+    }
+
+    /// A request whose `x` nests `levels - 1` arrays: `levels` levels in all.
+    fn nested_request(levels: usize) -> serde_json::Value {
+        let mut v = serde_json::json!(1);
+        for _ in 1..levels {
+            v = serde_json::json!([v]);
+        }
+        serde_json::json!({"id": 1, "op": "ping", "x": v})
+    }
+
+    #[test]
+    fn both_encodings_accept_max_depth_levels_and_refuse_one_more() {
+        for enc in Encoding::ALL {
+            // The request map is level 1, so `x` at MAX_DEPTH - 1 arrays is level MAX_DEPTH.
+            assert!(decode_request(&encode(&nested_request(MAX_DEPTH), enc), enc).is_ok(), "{enc:?}");
+            let e = decode_request(&encode(&nested_request(MAX_DEPTH + 1), enc), enc).unwrap_err();
+            assert_eq!((e.id, e.code), (None, ErrorCode::BadRequest), "{enc:?}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn bytes_after_the_value_are_refused_in_both_encodings() {
+        for enc in Encoding::ALL {
+            let mut b = encode(&serde_json::json!({"id": 1, "op": "ping"}), enc);
+            b.extend_from_slice(match enc {
+                Encoding::Json => b" 7",
+                Encoding::MsgPack => &[0x07],
+            });
+            let e = decode_request(&b, enc).unwrap_err();
+            assert_eq!(e.code, ErrorCode::BadRequest, "{enc:?}: {e:?}");
+        }
+        // Trailing whitespace is not a value in JSON.
+        assert!(decode_request(b"{\"id\":1,\"op\":\"ping\"}\n", Encoding::Json).is_ok());
+    }
+
+    #[test]
+    fn messagepack_bin_is_accepted_where_a_string_is_expected_if_it_is_utf8() {
+        // {"id": 1, "op": bin "post", "stream": bin "ch", "text": bin TEXT}
+        let msg = |text: &[u8]| {
+            let mut m = vec![0x84, 0xa2, b'i', b'd', 0x01, 0xa2, b'o', b'p', 0xc4, 4];
+            m.extend_from_slice(b"post");
+            m.extend_from_slice(&[0xa6]);
+            m.extend_from_slice(b"stream");
+            m.extend_from_slice(&[0xc4, 2]);
+            m.extend_from_slice(b"ch");
+            m.extend_from_slice(&[0xa4]);
+            m.extend_from_slice(b"text");
+            m.extend_from_slice(&[0xc4, text.len() as u8]);
+            m.extend_from_slice(text);
+            m
+        };
+        let req = decode_request(&msg(b"hi"), Encoding::MsgPack).unwrap();
+        assert!(matches!(req.op, Op::Post { ref text, .. } if text == "hi"), "{req:?}");
+        let e = decode_request(&msg(&[0xff, 0xfe]), Encoding::MsgPack).unwrap_err();
+        assert_eq!((e.id, e.code), (Some(1), ErrorCode::BadRequest), "{e:?}");
     }
 }

@@ -83,6 +83,13 @@ impl ErrorBody {
 pub enum CloseCode {
     /// Server shutting down (standard 1001). Reconnect after a backoff.
     GoingAway = 1001,
+    /// The client broke the WebSocket protocol (RFC 6455): reserved bits or opcodes,
+    /// an unmasked frame, a bad fragment sequence, an oversized or fragmented control
+    /// frame, a malformed close frame (standard 1002). Fix the client.
+    ProtocolError = 1002,
+    /// Invalid UTF-8 where UTF-8 is required: a text message or a close reason
+    /// (standard 1007). Fix the client.
+    InvalidPayload = 1007,
     /// A single frame exceeded the hard frame cap (standard 1009).
     MessageTooBig = 1009,
     /// Your outbound queue overflowed: you read too slowly. Reconnect and resume with `since`.
@@ -105,6 +112,8 @@ impl CloseCode {
     pub fn reason(self) -> &'static str {
         match self {
             CloseCode::GoingAway => "going_away",
+            CloseCode::ProtocolError => "protocol_error",
+            CloseCode::InvalidPayload => "invalid_payload",
             CloseCode::MessageTooBig => "message_too_big",
             CloseCode::SlowConsumer => "slow_consumer",
             CloseCode::IdleTimeout => "idle_timeout",
@@ -116,6 +125,8 @@ impl CloseCode {
     pub fn from_code(code: u16) -> Option<CloseCode> {
         Some(match code {
             1001 => CloseCode::GoingAway,
+            1002 => CloseCode::ProtocolError,
+            1007 => CloseCode::InvalidPayload,
             1009 => CloseCode::MessageTooBig,
             4000 => CloseCode::SlowConsumer,
             4001 => CloseCode::IdleTimeout,

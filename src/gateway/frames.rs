@@ -78,6 +78,9 @@ pub enum Outbound {
     Subscribed(Box<Subscribed>),
     /// Write `reply` (if any), then stop delivering `stream`.
     Unsubscribed(Box<Unsubscribed>),
+    /// Close the connection with this code after everything queued before it
+    /// (a flood close must not overtake the replies already owed).
+    Close(CloseCode),
 }
 
 pub struct Subscribed {

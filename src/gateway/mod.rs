@@ -5,6 +5,7 @@
 //! socket to `session` (the reader loop: auth, decode, dispatch) which spawns
 //! `writer` (the socket's only writer: replies, replay, live events, pings).
 
+mod close;
 pub mod frames;
 mod session;
 mod writer;
@@ -39,9 +40,12 @@ fn origin_allowed(app: &App, headers: &HeaderMap) -> bool {
     !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
 }
 
+/// The token of an `Authorization: Bearer` header. `Bearer` with no token gives
+/// an empty one (refused like any bad token: 4500); other schemes (a proxy's
+/// `Basic`) are not ours and are ignored (PROTOCOL.md §2).
 fn bearer(headers: &HeaderMap) -> Option<String> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = v.split_once(' ')?;
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = v.split_once(' ').unwrap_or((v, ""));
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
 }
 
@@ -69,11 +73,16 @@ pub async fn upgrade(
         // Our preference when a client offers several: MessagePack over JSON, batched
         // over one frame per message.
         .protocols([SUBPROTOCOL_MSGPACK_BATCH, SUBPROTOCOL_MSGPACK, SUBPROTOCOL_JSON_BATCH, SUBPROTOCOL_JSON])
-        // tungstenite's defaults (64 MiB messages, 128 KiB read buffer, unbounded
-        // write buffer) are far too generous for one chat connection.
+        // tungstenite's defaults (64 MiB messages, 128 KiB read buffer) are far too
+        // generous for what one chat client sends. The read buffer is only the initial
+        // capacity. The write buffer is flushed past 16 KiB and the writer waits for
+        // each flush, so it holds at most that plus one message; its hard maximum is
+        // left unbounded because it caps the largest *server* message (a full history
+        // page can be megabytes), and a message over it failed the write and dropped
+        // the connection without a close frame.
         .read_buffer_size(4096)
         .write_buffer_size(16 * 1024)
-        .max_write_buffer_size(limits.hard_frame_bytes + 256 * 1024)
+        .max_write_buffer_size(usize::MAX)
         .max_message_size(limits.hard_frame_bytes)
         .max_frame_size(limits.hard_frame_bytes);
     let (enc, batch) = match ws.selected_protocol().and_then(|p| p.to_str().ok()) {

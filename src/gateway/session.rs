@@ -3,6 +3,7 @@
 //! error, idle timeout, flood, slow-consumer cut-off or server shutdown, and
 //! then removes every trace of the connection (subscriptions, presence).
 
+use super::close;
 use super::frames::{to_message, Closer, Outbound};
 use super::writer::Writer;
 use crate::app::App;
@@ -24,9 +25,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Semaphore};
 
-/// Most requests of one connection awaiting a durable commit at once.
-const MAX_IN_FLIGHT: usize = 256;
-
 fn frame_bytes(msg: &Message) -> Option<&[u8]> {
     match msg {
         Message::Text(t) => Some(t.as_bytes()),
@@ -35,27 +33,49 @@ fn frame_bytes(msg: &Message) -> Option<&[u8]> {
     }
 }
 
-/// Send one frame and close, before a session exists (auth failures).
-async fn refuse(mut socket: WebSocket, enc: Encoding, re: Option<u64>, err: AppError, code: CloseCode) {
-    let _ = socket.send(to_message(&Reply::error(re, err.body()), enc)).await;
+/// Why a connection ends before a session exists: the error reply to send (if
+/// any) and the close code.
+struct Refusal {
+    reply: Option<(Option<u64>, AppError)>,
+    code: CloseCode,
+}
+
+impl Refusal {
+    fn unauthorized(re: Option<u64>, err: AppError) -> Refusal {
+        Refusal { reply: Some((re, err)), code: CloseCode::Unauthorized }
+    }
+}
+
+/// Send the error reply and close, before a session exists (auth failures,
+/// protocol violations before `auth`).
+async fn refuse(mut socket: WebSocket, enc: Encoding, refusal: Refusal, close_timeout: Duration) {
+    if let Some((re, err)) = refusal.reply {
+        let _ = tokio::time::timeout(close_timeout, socket.send(to_message(&Reply::error(re, err.body()), enc))).await;
+    }
+    let code = refusal.code;
     let frame = CloseFrame { code: code.code(), reason: code.reason().into() };
-    let _ = tokio::time::timeout(Duration::from_secs(1), socket.send(Message::Close(Some(frame)))).await;
+    let _ = tokio::time::timeout(close_timeout, socket.send(Message::Close(Some(frame)))).await;
 }
 
 /// Wait for the first frame to be a valid `auth` op.
-async fn auth_by_frame(
-    app: &App,
-    socket: &mut WebSocket,
-    enc: Encoding,
-) -> Result<(UserRecord, u64), (Option<u64>, AppError)> {
+async fn auth_by_frame(app: &App, socket: &mut WebSocket, enc: Encoding) -> Result<(UserRecord, u64), Refusal> {
     let deadline = Duration::from_millis(app.config.limits.auth_timeout_ms);
     let started = Instant::now();
     loop {
         let left = deadline.saturating_sub(started.elapsed());
         let msg = match tokio::time::timeout(left, socket.next()).await {
-            Err(_) => return Err((None, AppError::Unauthorized("no auth frame within the auth timeout".into()))),
+            Err(_) => {
+                return Err(Refusal::unauthorized(
+                    None,
+                    AppError::Unauthorized("no auth frame within the auth timeout".into()),
+                ))
+            }
+            Ok(Some(Err(e))) if close::for_read_error(&e).is_some() => {
+                let code = close::for_read_error(&e).unwrap_or(CloseCode::ProtocolError);
+                return Err(Refusal { reply: None, code });
+            }
             Ok(None) | Ok(Some(Err(_))) => {
-                return Err((None, AppError::Unauthorized("connection closed before auth".into())))
+                return Err(Refusal::unauthorized(None, AppError::Unauthorized("connection closed before auth".into())))
             }
             Ok(Some(Ok(m))) => m,
         };
@@ -68,7 +88,11 @@ async fn auth_by_frame(
             match decode_request(bytes, enc) {
                 Ok(req) => match req.op {
                     Op::Auth { token } => {
-                        return app.auth.authenticate(&token).map(|u| (u, req.id)).map_err(|e| (Some(req.id), e))
+                        return app
+                            .auth
+                            .authenticate(&token)
+                            .map(|u| (u, req.id))
+                            .map_err(|e| Refusal::unauthorized(Some(req.id), e))
                     }
                     _ => (Some(req.id), AppError::Unauthorized("authenticate first: send an `auth` op".into())),
                 },
@@ -77,7 +101,7 @@ async fn auth_by_frame(
         };
         let reply = to_message(&Reply::error(re, err.body()), enc);
         if tokio::time::timeout(left, socket.send(reply)).await.map_or(true, |r| r.is_err()) {
-            return Err((None, AppError::Unauthorized("connection lost before auth".into())));
+            return Err(Refusal::unauthorized(None, AppError::Unauthorized("connection lost before auth".into())));
         }
     }
 }
@@ -92,15 +116,16 @@ pub async fn run(
     token: Option<String>,
     peer: SocketAddr,
 ) {
+    let close_timeout = Duration::from_millis(app.config.limits.close_timeout_ms);
     // Authenticate: a token from the handshake, or a first `auth` frame.
     let (user, auth_reply) = match token {
         Some(t) => match app.auth.authenticate(&t) {
             Ok(u) => (u, None),
-            Err(e) => return refuse(socket, enc, None, e, CloseCode::Unauthorized).await,
+            Err(e) => return refuse(socket, enc, Refusal::unauthorized(None, e), close_timeout).await,
         },
         None => match auth_by_frame(&app, &mut socket, enc).await {
             Ok((u, id)) => (u, Some(id)),
-            Err((re, e)) => return refuse(socket, enc, re, e, CloseCode::Unauthorized).await,
+            Err(refusal) => return refuse(socket, enc, refusal, close_timeout).await,
         },
     };
     let limits = app.config.limits.clone();
@@ -119,6 +144,10 @@ pub async fn run(
         ping_interval: Duration::from_millis(limits.ping_interval_ms),
         write_timeout: Duration::from_millis(limits.write_timeout_ms),
         who: crate::streams::Actor { id: user.id.clone(), role: user.role },
+        close_timeout,
+        max_batch: limits.writer_batch_items.max(1),
+        batch_message_bytes: limits.batch_message_bytes,
+        replay_page: limits.replay_page_events.max(1),
         cursors: Default::default(),
     };
     let writer = tokio::spawn(writer.run());
@@ -134,7 +163,10 @@ pub async fn run(
         let _ = tx.send(Outbound::Reply(to_message(&Reply::ok(id, ok), enc))).await;
     }
 
-    let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let max_in_flight = limits.max_in_flight_per_connection.clamp(1, Semaphore::MAX_PERMITS) as u32;
+    let in_flight = Arc::new(Semaphore::new(max_in_flight as usize));
+    // A close that must come after every reply already owed (flood).
+    let mut close_after_replies = None;
     let idle = Duration::from_millis(limits.idle_timeout_ms);
     let flood_window = Duration::from_millis(limits.rate.flood_window_ms);
     let mut strikes: VecDeque<Instant> = VecDeque::new();
@@ -150,9 +182,12 @@ pub async fn run(
             r = tokio::time::timeout(idle, stream.next()) => match r {
                 Err(_) => { closer.close(CloseCode::IdleTimeout); break }
                 Ok(Some(Err(e))) => {
-                    // A message over `hard_frame_bytes` is refused by tungstenite: close with 1009.
-                    if too_big(&e) {
-                        closer.close(CloseCode::MessageTooBig);
+                    // A protocol violation (1002), bad UTF-8 (1007) or a message over
+                    // `hard_frame_bytes` (1009) is answered with its code; a gone socket is not.
+                    // Requests read before the bad frame are still answered first.
+                    close_after_replies = close::for_read_error(&e);
+                    if let Some(code) = close_after_replies {
+                        tracing::debug!(conn = conn.id, error = %e, code = code.code(), "closing on a bad frame");
                     }
                     break
                 }
@@ -192,7 +227,7 @@ pub async fn run(
             }
             if strikes.len() as u32 > limits.rate.flood_strikes {
                 tracing::info!(conn = conn.id, user = %session.user.id, "closing a flooding connection");
-                closer.close(CloseCode::Flood);
+                close_after_replies = Some(CloseCode::Flood);
                 break;
             }
             if tx.send(reply(Some(req.id), e.body())).await.is_err() {
@@ -223,7 +258,7 @@ pub async fn run(
                 }
             }
             Outcome::Later(fut) => {
-                // Bounded: a client that pipelines more than MAX_IN_FLIGHT waits here.
+                // Bounded: a client that pipelines more than `max_in_flight_per_connection` waits here.
                 let Ok(permit) = in_flight.clone().acquire_owned().await else { break };
                 let tx = tx.clone();
                 tokio::spawn(async move {
@@ -241,6 +276,9 @@ pub async fn run(
         }
     }
 
+    if let Some(code) = close_after_replies {
+        close_in_order(&tx, &in_flight, max_in_flight, &closer, code, close_timeout).await;
+    }
     // Clean up: subscriptions, presence, user routing; then let the writer finish.
     for s in &session.subs {
         app.hub.unsubscribe(s, conn.id);
@@ -250,7 +288,7 @@ pub async fn run(
         ops::announce(&app, changed);
     }
     app.metrics.connections.dec();
-    if !closer.is_closed() {
+    if !closer.is_closed() && close_after_replies.is_none() {
         // The peer went away or closed: the writer answers the close and stops.
         closer.close(CloseCode::GoingAway);
     }
@@ -259,11 +297,26 @@ pub async fn run(
     tracing::debug!(conn = conn.id, reason = ?closer.code(), "disconnected");
 }
 
-/// Did reading fail because the peer's message or frame exceeded the size cap?
-fn too_big(e: &axum::Error) -> bool {
-    use tungstenite::error::{CapacityError, Error as WsError};
-    let inner = std::error::Error::source(e).and_then(|s| s.downcast_ref::<WsError>());
-    matches!(inner, Some(WsError::Capacity(CapacityError::MessageTooLong { .. })))
+/// Close with `code` after every reply the connection is owed: wait for the
+/// requests still awaiting their commit (holding every in-flight permit means
+/// each has queued its reply), then queue the close behind those replies. If
+/// that takes longer than `deadline` (a full queue, a stuck commit), close now.
+async fn close_in_order(
+    tx: &mpsc::Sender<Outbound>,
+    in_flight: &Semaphore,
+    permits: u32,
+    closer: &Closer,
+    code: CloseCode,
+    deadline: Duration,
+) {
+    let queued = tokio::time::timeout(deadline, async {
+        let _all = in_flight.acquire_many(permits).await;
+        tx.send(Outbound::Close(code)).await
+    })
+    .await;
+    if !matches!(queued, Ok(Ok(()))) {
+        closer.close(code);
+    }
 }
 
 fn log_internal(e: &AppError) {

@@ -25,14 +25,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// Most queued items written before one flush.
-const MAX_BATCH: usize = 256;
-/// On a batched connection, frames are joined into messages of at most this many
-/// bytes (a larger frame goes alone).
-const BATCH_MESSAGE_BYTES: usize = 64 * 1024;
-/// Events read from the log per replay page.
-const REPLAY_PAGE: usize = 500;
-
 pub struct Writer {
     pub sink: SplitSink<WebSocket, Message>,
     pub rx: mpsc::Receiver<Outbound>,
@@ -45,6 +37,14 @@ pub struct Writer {
     pub closer: Arc<Closer>,
     pub ping_interval: Duration,
     pub write_timeout: Duration,
+    /// How long the close frame may wait for room in the socket (`close_timeout_ms`).
+    pub close_timeout: Duration,
+    /// Most queued items rendered before one write and flush (`writer_batch_items`).
+    pub max_batch: usize,
+    /// Largest joined message on a batched connection (`batch_message_bytes`).
+    pub batch_message_bytes: usize,
+    /// Events per replay page (`replay_page_events`).
+    pub replay_page: usize,
     /// Whose connection this is: events are filtered by their audience for them.
     pub who: Actor,
     /// stream → last seq delivered (or skipped as not for this user).
@@ -93,12 +93,30 @@ impl Writer {
                 }
             }
         };
-        if let Stop::Close(code) = stop {
-            self.closer.close(code);
-            let frame = CloseFrame { code: code.code(), reason: code.reason().into() };
-            let _ = tokio::time::timeout(Duration::from_secs(1), self.sink.send(Message::Close(Some(frame)))).await;
-        }
-        let _ = tokio::time::timeout(Duration::from_secs(1), self.sink.close()).await;
+        self.close(stop).await;
+    }
+
+    /// End the connection's output. On a close we decided, no more data is
+    /// written: what is already in tungstenite's buffer (at most the message being
+    /// written when the close came, which must be finished or the client could not
+    /// parse the close frame after it) goes out, then the close frame, as soon as
+    /// the socket has room, within `close_timeout`. A client that reads nothing in
+    /// that time does not get the close frame: the connection then ends after
+    /// whatever the kernel still holds, possibly mid-frame (PROTOCOL.md §14).
+    /// Dropping the socket afterwards closes TCP without a reset (`crate::linger`).
+    async fn close(&mut self, stop: Stop) {
+        let (sink, closer) = (&mut self.sink, &self.closer);
+        let closing = async {
+            if let Stop::Close(code) = stop {
+                closer.close(code);
+                let frame = CloseFrame { code: code.code(), reason: code.reason().into() };
+                // Refused when the client closed first: tungstenite has then queued
+                // its echo of the client's close frame, which `close` flushes.
+                let _ = sink.send(Message::Close(Some(frame))).await;
+            }
+            sink.close().await
+        };
+        let _ = tokio::time::timeout(self.close_timeout, closing).await;
     }
 
     async fn send_flush(&mut self, msg: Message) -> Result<(), Stop> {
@@ -119,20 +137,27 @@ impl Writer {
         closed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
     ) -> Result<(), Stop> {
         out.clear();
-        self.render(first, out).await?;
-        let mut n = 1;
-        while n < MAX_BATCH {
-            match self.rx.try_recv() {
-                Ok(item) => self.render(item, out).await?,
-                Err(_) => break,
+        // A queued close ends the batch: what was queued before it is written first.
+        let mut close = None;
+        let mut next = Some(first);
+        let mut n = 0;
+        while let Some(item) = next.take() {
+            if let Outbound::Close(code) = item {
+                close = Some(code);
+                break;
             }
+            self.render(item, out).await?;
             n += 1;
+            if n < self.max_batch {
+                next = self.rx.try_recv().ok();
+            }
         }
+        let done = |close: Option<CloseCode>| close.map_or(Ok(()), |code| Err(Stop::Close(code)));
         if out.is_empty() {
-            return Ok(());
+            return done(close);
         }
         if self.batch && out.len() > 1 {
-            batch_messages(out, spare, self.enc);
+            batch_messages(out, spare, self.enc, self.batch_message_bytes);
         }
         let timeout = self.write_timeout;
         let sink = &mut self.sink;
@@ -150,7 +175,7 @@ impl Writer {
             _ = closed => return Err(Stop::Close(self.closer.code().unwrap_or(CloseCode::SlowConsumer))),
         };
         match res {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(())) => done(close),
             Ok(Err(_)) => Err(Stop::SocketGone),
             Err(_) => Err(Stop::Close(CloseCode::SlowConsumer)),
         }
@@ -181,6 +206,8 @@ impl Writer {
                 out.extend(reply);
                 self.cursors.remove(&stream);
             }
+            // Taken out by `write_batch` before rendering.
+            Outbound::Close(_) => {}
             Outbound::Events(events) => {
                 for e in events.iter() {
                     self.render_event(e, out).await?;
@@ -224,6 +251,7 @@ impl Writer {
         let Some((mut cursor, entry)) = self.cursors.get(stream).map(|c| (c.seq, c.entry.clone())) else {
             return Ok(());
         };
+        let page_size = self.replay_page;
         while cursor < upto {
             let (log, s) = (self.log.clone(), stream.clone());
             // The semaphore is never closed, so acquiring only waits.
@@ -231,7 +259,7 @@ impl Writer {
                 return Err(Stop::Close(CloseCode::GoingAway));
             };
             let read = tokio::task::spawn_blocking(move || {
-                let page = log.read_range(&s, cursor, upto, REPLAY_PAGE);
+                let page = log.read_range(&s, cursor, upto, page_size);
                 drop(slot);
                 page
             })
@@ -281,12 +309,12 @@ fn skip(stream: &StreamId, from: Seq, to: Seq, enc: Encoding) -> Message {
     to_message(&Push::Skip { stream: stream.clone(), from, to }, enc)
 }
 
-/// Join consecutive data frames of `out` into as few messages as
-/// [`BATCH_MESSAGE_BYTES`] allows: JSON frames one per line, MessagePack values
+/// Join consecutive data frames of `out` into as few messages of at most `cap`
+/// bytes as possible: JSON frames one per line, MessagePack values
 /// back to back (PROTOCOL.md, "Batched messages"). Order is kept. `scratch` is
 /// an empty buffer swapped with `out`, so both keep their capacity between
 /// batches, and each joined message is allocated once at its final size.
-fn batch_messages(out: &mut Vec<Message>, scratch: &mut Vec<Message>, enc: Encoding) {
+fn batch_messages(out: &mut Vec<Message>, scratch: &mut Vec<Message>, enc: Encoding, cap: usize) {
     std::mem::swap(out, scratch);
     let data_len = |m: &Message| match (enc, m) {
         (Encoding::Json, Message::Text(t)) => t.len() + 1,
@@ -295,14 +323,14 @@ fn batch_messages(out: &mut Vec<Message>, scratch: &mut Vec<Message>, enc: Encod
     };
     // Bytes of data frames not yet joined: sizes each new buffer.
     let mut left: usize = scratch.iter().map(data_len).sum();
-    let fresh = |left: usize| left.min(BATCH_MESSAGE_BYTES);
+    let fresh = |left: usize| left.min(cap);
     let mut text = String::new();
     let mut bin: Vec<u8> = Vec::new();
     for m in scratch.drain(..) {
         left -= data_len(&m);
         match (enc, m) {
             (Encoding::Json, Message::Text(t)) => {
-                if !text.is_empty() && text.len() + 1 + t.len() > BATCH_MESSAGE_BYTES {
+                if !text.is_empty() && text.len() + 1 + t.len() > cap {
                     out.push(Message::Text(std::mem::take(&mut text).into()));
                 }
                 if text.is_empty() {
@@ -313,7 +341,7 @@ fn batch_messages(out: &mut Vec<Message>, scratch: &mut Vec<Message>, enc: Encod
                 text.push_str(t.as_str());
             }
             (Encoding::MsgPack, Message::Binary(b)) => {
-                if !bin.is_empty() && bin.len() + b.len() > BATCH_MESSAGE_BYTES {
+                if !bin.is_empty() && bin.len() + b.len() > cap {
                     out.push(Message::Binary(std::mem::take(&mut bin).into()));
                 }
                 if bin.is_empty() {
@@ -346,6 +374,8 @@ mod tests {
     use super::*;
     use agora_protocol::codec::{batch_frames, encode};
 
+    const BATCH_MESSAGE_BYTES: usize = 64 * 1024;
+
     fn frames(enc: Encoding, n: usize, size: usize) -> Vec<Message> {
         (0..n)
             .map(|i| {
@@ -373,7 +403,7 @@ mod tests {
             // 100 frames of ~2 KiB: several messages, none over the cap.
             let orig = frames(enc, 100, 2000);
             let mut out = orig.clone();
-            batch_messages(&mut out, &mut Vec::new(), enc);
+            batch_messages(&mut out, &mut Vec::new(), enc, BATCH_MESSAGE_BYTES);
             assert!(out.len() > 1 && out.len() < 10, "{enc:?}: {} messages", out.len());
             let mut split = Vec::new();
             for m in &out {
@@ -390,7 +420,7 @@ mod tests {
         let big = frames(Encoding::Json, 1, BATCH_MESSAGE_BYTES + 10).remove(0);
         let small = frames(Encoding::Json, 2, 10);
         let mut out = vec![small[0].clone(), big.clone(), Message::Ping(Default::default()), small[1].clone()];
-        batch_messages(&mut out, &mut Vec::new(), Encoding::Json);
+        batch_messages(&mut out, &mut Vec::new(), Encoding::Json, BATCH_MESSAGE_BYTES);
         assert_eq!(out.len(), 4);
         assert_eq!(payload(&out[0]), payload(&small[0]));
         assert_eq!(payload(&out[1]), payload(&big));

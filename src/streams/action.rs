@@ -7,7 +7,7 @@ use super::kinds;
 use super::visibility::can_read_stream;
 use super::StreamState;
 use crate::error::{AppError, AppResult};
-use agora_protocol::{Seq, StreamKind, UserId};
+use agora_protocol::{EventBody, Seq, StreamKind, UserId};
 
 /// A change someone asks of a stream. Strings are already validated for length.
 #[derive(Clone, Debug)]
@@ -25,6 +25,18 @@ pub enum Action {
     Unreact { target: Seq, emoji: String },
     Hide { target: Seq, reason: String },
     Unhide { target: Seq },
+}
+
+impl Action {
+    /// Whether a retry with an idempotency key asks for what is stored under the
+    /// key (`stored`): a post with the same text. A deleted original (a tombstone)
+    /// has no text left to compare, so the retry is taken as the same.
+    pub fn same_as_stored(&self, stored: &EventBody) -> bool {
+        match (stored, self) {
+            (EventBody::MessagePosted { text: a, .. }, Action::Post { text: b, .. }) => a == b,
+            _ => true,
+        }
+    }
 }
 
 /// Decide `action` against the stream's state (`None`: it does not exist yet) by

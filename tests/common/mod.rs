@@ -2,6 +2,8 @@
 //! process for crash tests), HTTP helpers, and JSON / MessagePack WebSocket clients.
 #![allow(dead_code)]
 
+pub mod raw;
+
 use agora::config::Config;
 use agora_protocol::codec::{decode_server_frame, Encoding};
 use agora_protocol::{ErrorBody, Push, ServerFrame, SUBPROTOCOL_MSGPACK};

@@ -9,12 +9,15 @@
 //! - `sequencer`: the single writer — decide, assign seq, group commit, publish, ack.
 //! - `engine`: the `EventLog` trait and `SegmentLog` (event log in segment files, state tables in sled) — the only code that knows files, sled and byte layouts.
 //! - `registry`: in-memory state of every stream. `hub`: subscriptions and delivery (frames and sockets are `gateway`).
-//! - `presence`, `limits`, `auth`, `api` (HTTP), `metrics`, `demo`, `error`.
+//! - `presence`, `limits`, `auth`, `credentials` (open connections by token, for log out), `api` (HTTP), `metrics`, `demo`, `error`.
+//! - `datadir`: one agora per data directory (a lock file).
 
 pub mod api;
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod credentials;
+pub mod datadir;
 pub mod demo;
 pub mod engine;
 pub mod error;
@@ -49,6 +52,9 @@ pub use tokio_util::sync::CancellationToken as Shutdown;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
+    /// Another server holds the data directory.
+    #[error(transparent)]
+    DataDirLocked(#[from] datadir::LockError),
     #[error("opening storage at {path}: {source}")]
     Storage { path: String, source: EngineError },
     #[error("starting up: {0}")]
@@ -72,6 +78,8 @@ pub async fn run_with(
     shutdown: CancellationToken,
     hurry: CancellationToken,
 ) -> Result<(), ServerError> {
+    // Before anything opens a file in it: one agora per data directory. Held until we return.
+    let _lock = datadir::lock(&config.data)?;
     let data = config.data.clone();
     let segment_bytes = config.limits.log_segment_bytes;
     let log = tokio::task::spawn_blocking(move || SegmentLog::open(&data, segment_bytes))
@@ -114,6 +122,9 @@ pub async fn run_with(
     let router = api::router()
         .merge(web::router())
         .route("/ws", axum::routing::get(gateway::upgrade))
+        .fallback(api::not_found)
+        // After every route: it applies to the paths routed so far.
+        .method_not_allowed_fallback(api::method_not_allowed)
         .with_state(app.clone())
         .layer(tower_http::trace::TraceLayer::new_for_http());
     let addr = listener.local_addr()?;

@@ -1,12 +1,13 @@
 //! A connection's session loop: authenticate, then read frames, decode,
 //! rate-limit, dispatch, and queue replies for the writer. Ends on close,
-//! error, idle timeout, flood, slow-consumer cut-off or server shutdown, and
-//! then removes every trace of the connection (subscriptions, presence).
+//! error, idle timeout, flood, slow-consumer cut-off, log out of its token
+//! (`credentials`) or server shutdown, and then removes every trace of the
+//! connection (subscriptions, presence).
 
 use super::frames::{to_message, Closer, Outbound};
 use super::writer::Writer;
 use crate::app::App;
-use crate::auth::UserRecord;
+use crate::auth::{credential_key, UserRecord, API_TOKEN_PREFIX};
 use crate::error::AppError;
 use crate::hub::ConnHandle;
 use crate::limits::CommandClass;
@@ -47,7 +48,7 @@ async fn auth_by_frame(
     app: &App,
     socket: &mut WebSocket,
     enc: Encoding,
-) -> Result<(UserRecord, u64), (Option<u64>, AppError)> {
+) -> Result<(UserRecord, u64, String), (Option<u64>, AppError)> {
     let deadline = Duration::from_millis(app.config.limits.auth_timeout_ms);
     let started = Instant::now();
     loop {
@@ -68,7 +69,10 @@ async fn auth_by_frame(
             match decode_request(bytes, enc) {
                 Ok(req) => match req.op {
                     Op::Auth { token } => {
-                        return app.auth.authenticate(&token).map(|u| (u, req.id)).map_err(|e| (Some(req.id), e))
+                        return match app.auth.authenticate(&token) {
+                            Ok(u) => Ok((u, req.id, token)),
+                            Err(e) => Err((Some(req.id), e)),
+                        }
                     }
                     _ => (Some(req.id), AppError::Unauthorized("authenticate first: send an `auth` op".into())),
                 },
@@ -93,16 +97,18 @@ pub async fn run(
     peer: SocketAddr,
 ) {
     // Authenticate: a token from the handshake, or a first `auth` frame.
-    let (user, auth_reply) = match token {
+    let (user, auth_reply, token) = match token {
         Some(t) => match app.auth.authenticate(&t) {
-            Ok(u) => (u, None),
+            Ok(u) => (u, None, t),
             Err(e) => return refuse(socket, enc, None, e, CloseCode::Unauthorized).await,
         },
         None => match auth_by_frame(&app, &mut socket, enc).await {
-            Ok((u, id)) => (u, Some(id)),
+            Ok((u, id, t)) => (u, Some(id), t),
             Err((re, e)) => return refuse(socket, enc, re, e, CloseCode::Unauthorized).await,
         },
     };
+    let (credential, is_api) = (credential_key(&token), token.starts_with(API_TOKEN_PREFIX));
+    drop(token);
     let limits = app.config.limits.clone();
     let (sink, mut stream) = socket.split();
     let (tx, rx) = mpsc::channel(limits.outbound_queue);
@@ -121,6 +127,12 @@ pub async fn run(
         cursors: Default::default(),
     };
     let writer = tokio::spawn(writer.run());
+    // Registered before the re-check, so a log out racing this handshake either
+    // finds the connection here or is seen by the check (4500 either way).
+    app.credentials.add(&credential, conn.id, closer.clone());
+    if app.auth.is_revoked(&credential, is_api) {
+        closer.close(CloseCode::Unauthorized);
+    }
     let mut session = Session { conn: conn.clone(), user, enc, subs: Default::default() };
     tracing::debug!(conn = conn.id, user = %session.user.id, %peer, ?enc, "connected");
     app.metrics.connections.inc();
@@ -245,6 +257,7 @@ pub async fn run(
         app.hub.unsubscribe(s, conn.id);
     }
     app.hub.remove_user_conn(&session.user.id, conn.id);
+    app.credentials.remove(&credential, conn.id);
     if let Some(changed) = app.presence.disconnect(&session.user.id, conn.id, now_ms()) {
         ops::announce(&app, changed);
     }

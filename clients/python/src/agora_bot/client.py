@@ -416,7 +416,10 @@ class Client:
         stream, since = op["stream"], op.get("since")
         sub = SubscribeOk.from_dict(ok)
         if since is not None and sub.recovered:
-            last = since
+            # Subscribing again with an older `since` replays what was handed on
+            # already; the cursor drops those, so each event still goes out once.
+            prev = self.cursors.get(stream)
+            last = max(since, prev["last_seq"]) if prev and prev.get("epoch") == sub.epoch else since
         else:
             last = sub.head
             if since is not None:

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from agora_bot import AgoraError, Bot, Client, Closed, Event, StreamAddedPush
+from agora_bot import AgoraError, Bot, Client, Closed, Connected, Event, StreamAddedPush, http_json
 from conftest import PASSWORD, URL, live_only, make_user, next_of, run_async, unique
 
 pytestmark = live_only
@@ -189,3 +189,21 @@ async def test_logout_revokes_the_token_and_closes_the_connection():
     with pytest.raises(AgoraError) as refused:
         await Client(URL, token=ann_t).connect()
     assert refused.value.code == "unauthorized"
+
+
+@run_async
+async def test_a_password_bot_logs_in_again_when_its_session_is_revoked():
+    ann_id, _ = await make_user("ann")
+    ann = Client(URL, username=ann_id, password=PASSWORD, min_backoff=0.05)
+    await ann.connect()
+    ch = await ann.create_channel(unique("relogin-"))
+    await ann.subscribe(ch.id)
+    old = ann.token
+    # Another party revokes the session (as an expiry would end it).
+    await http_json(URL, "POST", "/api/v1/auth/logout", token=old)
+    notice = await next_of(ann, lambda i: isinstance(i, Connected) and i.reconnected)
+    assert ann.token != old and notice.user.id == ann_id
+    ok = await ann.post(ch.id, "still here")
+    ev = await next_of(ann, lambda i: isinstance(i, Event) and i.type == "message_posted")
+    assert ev.seq == ok.seq, "the followed stream was resumed on the new session"
+    await ann.close()

@@ -148,9 +148,16 @@ class Client:
     async def logout(self) -> None:
         """`POST /api/v1/auth/logout`: revoke the token on the server (every
         connection using it is closed with 4500), then close this client."""
-        if self.token:
-            await http_json(self.http_url, "POST", "/api/v1/auth/logout", token=self.token)
-        await self.close()
+        # Closing first: the server closes our connection (4500) before it answers,
+        # and that must not read as "token expired, log in again".
+        self._password = None
+        if self._closed is not None and not self._closed.done():
+            self._closed.set_result(None)
+        try:
+            if self.token:
+                await http_json(self.http_url, "POST", "/api/v1/auth/logout", token=self.token)
+        finally:
+            await self.close()
 
     async def connect(self) -> Whoami:
         """Log in if needed, connect, and keep reconnecting in the background.
@@ -216,7 +223,7 @@ class Client:
     # ---- the connection loop ---------------------------------------------------------------
 
     async def _supervise(self, first: asyncio.Future) -> None:
-        attempt, reconnected = 0, False
+        attempt, reconnected, relogged = 0, False, False
         try:
             while not self._closed.done():
                 started = time.monotonic()
@@ -243,6 +250,7 @@ class Client:
                         return
                     log.info("connection lost while resuming: %s", e)
                 else:
+                    relogged = False
                     self._ready.set()
                     if not first.done():
                         first.set_result(None)
@@ -257,6 +265,17 @@ class Client:
                     return
                 if self._closed.done():
                     break
+                if code == 4500 and self._password is not None and not relogged:
+                    # The session token expired or was revoked, and we have the
+                    # password: a new token (once; a second 4500 in a row is final).
+                    try:
+                        await self.login(self._username, self._password)
+                        relogged, reconnected = True, True
+                        self.stats["reconnects"] += 1
+                        self._items.put_nowait(ConnectionLost(code, reason, True))
+                        continue
+                    except AgoraError as e:
+                        log.warning("logging in again failed: %s", e)
                 if code is not None and 4500 <= code <= 4999:
                     self._items.put_nowait(ConnectionLost(code, reason, False))
                     raise Closed(code, reason)

@@ -1,5 +1,6 @@
-//! The HTTP API: health, metrics, login, users and API tokens. JSON in, JSON
-//! out, errors as `ErrorBody` with the same codes as the WebSocket protocol.
+//! The HTTP API: health, metrics, login, log out, users and API tokens. JSON
+//! in, JSON out, errors as `ErrorBody` with the same codes as the WebSocket
+//! protocol, also for unknown paths (404) and methods (405).
 
 use crate::app::App;
 use crate::auth::{NewUser, UserRecord};
@@ -21,6 +22,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/api/v1/auth/login", post(login))
+        .route("/api/v1/auth/logout", post(logout))
         .route("/api/v1/users", post(create_user).get(list_users))
         .route("/api/v1/users/{id}/tokens", post(create_token))
         .route("/api/v1/me", get(me))
@@ -37,16 +39,33 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], app.metrics.render()).into_response()
 }
 
-/// The authenticated caller, from `Authorization: Bearer TOKEN`.
-fn caller(app: &App, headers: &HeaderMap) -> AppResult<UserRecord> {
-    let token = headers
+/// Any path no route matches: 404 with the JSON error body.
+pub async fn not_found() -> AppError {
+    AppError::NotFound("no such endpoint (see README: HTTP API)".into())
+}
+
+/// A known path with a method it does not take: 405 with the JSON error body.
+pub async fn method_not_allowed() -> Response {
+    let err = AppError::BadRequest("method not allowed on this endpoint".into());
+    let mut resp = err.into_response();
+    *resp.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    resp
+}
+
+/// The bearer token of `Authorization: Bearer TOKEN`.
+fn bearer(headers: &HeaderMap) -> AppResult<String> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' '))
         .filter(|(s, _)| s.eq_ignore_ascii_case("bearer"))
         .map(|(_, t)| t.trim().to_owned())
-        .ok_or_else(|| AppError::Unauthorized("missing bearer token".into()))?;
-    app.auth.authenticate(&token)
+        .ok_or_else(|| AppError::Unauthorized("missing bearer token".into()))
+}
+
+/// The authenticated caller, from `Authorization: Bearer TOKEN`.
+fn caller(app: &App, headers: &HeaderMap) -> AppResult<UserRecord> {
+    app.auth.authenticate(&bearer(headers)?)
 }
 
 fn admin(app: &App, headers: &HeaderMap) -> AppResult<UserRecord> {
@@ -89,6 +108,15 @@ async fn login(
     }
     let user = app.auth.login(&req.username, &req.password).await?;
     Ok(Json(LoginResponse { token: app.auth.issue_token(&user.id)?, user: user.info() }))
+}
+
+/// `POST /api/v1/auth/logout`: revoke the caller's token (durably) and close
+/// every WebSocket opened with it (4500).
+async fn logout(State(app): State<Arc<App>>, headers: HeaderMap) -> AppResult<Json<serde_json::Value>> {
+    let key = app.auth.revoke(&app.sequencer, &bearer(&headers)?).await?;
+    let closed = app.credentials.close_all(&key);
+    tracing::debug!(closed, "logged out");
+    Ok(Json(serde_json::json!({})))
 }
 
 #[derive(Serialize)]

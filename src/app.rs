@@ -2,6 +2,7 @@
 
 use crate::auth::Auth;
 use crate::config::Config;
+use crate::credentials::Credentials;
 use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
@@ -31,6 +32,8 @@ pub struct App {
     pub presence: Presence,
     pub limits: RateLimits,
     pub auth: Auth,
+    /// Open connections by the credential they authenticated with (log out closes them).
+    pub credentials: Credentials,
     pub metrics: Arc<Metrics>,
     /// Cancelled when the server starts draining: `/healthz` answers 503 and new
     /// WebSockets are refused; open sessions go on until `closing`.
@@ -68,6 +71,7 @@ impl App {
             presence: Presence::default(),
             limits,
             auth,
+            credentials: Credentials::default(),
             metrics,
             shutdown,
             closing: CancellationToken::new(),

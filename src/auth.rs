@@ -1,10 +1,12 @@
 //! Accounts and credentials: users, roles, password hashes (argon2), session
-//! tokens (HS256 JWTs) and long-lived API tokens for bots.
+//! tokens (HS256 JWTs), long-lived API tokens for bots, and log out (revoking a
+//! token).
 //!
-//! Users and API tokens are cached in memory and written through the
-//! sequencer (durable before the call returns). API tokens are stored only as
-//! SHA-256 hashes. What does not live here: per-stream authorization (that is
-//! `streams::access`).
+//! Users, API tokens and revoked session tokens are cached in memory and
+//! written through the sequencer (durable before the call returns). Tokens are
+//! stored only as SHA-256 hashes (`credential_key`). What does not live here:
+//! per-stream authorization (that is `streams::access`), and closing the
+//! connections of a revoked token (that is `credentials`).
 
 use crate::engine::{StateStore, StateWrite};
 use crate::error::{AppError, AppResult};
@@ -22,6 +24,11 @@ use sha2::{Digest, Sha256};
 
 /// Prefix of API tokens, so they are recognisable (and greppable in leaks).
 pub const API_TOKEN_PREFIX: &str = "agb_";
+
+/// Clock-skew leeway when checking a session token's expiry: a token is
+/// accepted until this long after its `exp` (jsonwebtoken's default, stated
+/// here so PROTOCOL.md and the pruning of revoked tokens can rely on it).
+pub const TOKEN_LEEWAY_SECS: u64 = 60;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct UserRecord {
@@ -46,6 +53,10 @@ struct Claims {
     sub: String,
     exp: u64,
     iat: u64,
+    /// Random, so two logins in the same second get different tokens (and
+    /// logging one out leaves the other alone). Tokens from before it have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    jti: Option<String>,
 }
 
 pub struct Auth {
@@ -55,14 +66,21 @@ pub struct Auth {
     /// A hash of a random password, verified against for unknown usernames.
     dummy_hash: String,
     users: DashMap<UserId, UserRecord>,
-    /// sha256(token) hex → user.
+    /// credential key → user.
     api_tokens: DashMap<String, UserId>,
+    /// credential key of a logged-out session token → its `exp` (seconds), kept
+    /// until the token would have expired anyway.
+    revoked: DashMap<String, u64>,
     encoding: EncodingKey,
     decoding: DecodingKey,
+    validation: Validation,
     token_ttl_secs: u64,
 }
 
-fn hash_token(token: &str) -> String {
+/// The key a token is known by on the server: hex SHA-256 of the token. API
+/// tokens are stored under it, revoked session tokens too, and open connections
+/// are registered under it (`credentials`).
+pub fn credential_key(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -119,6 +137,22 @@ impl Auth {
             users.insert(u.id.clone(), u);
         }
         let api_tokens: DashMap<String, UserId> = state.api_tokens()?.into_iter().collect();
+        // Revoked session tokens; those past their expiry (and leeway) are forgotten.
+        let revoked = DashMap::new();
+        let mut expired = Vec::new();
+        let now = now_ms() / 1000;
+        for (key, exp) in state.revoked_sessions()? {
+            if exp.saturating_add(TOKEN_LEEWAY_SECS) < now {
+                expired.push(StateWrite::RevokedSessionExpired { key });
+            } else {
+                revoked.insert(key, exp);
+            }
+        }
+        if !expired.is_empty() {
+            seq.put(expired).await?;
+        }
+        let mut validation = Validation::default();
+        validation.leeway = TOKEN_LEEWAY_SECS;
         let dummy_hash = tokio::task::spawn_blocking(|| hash_password(&random_string(24)))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))??;
@@ -127,8 +161,10 @@ impl Auth {
             hashing: tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
             users,
             api_tokens,
+            revoked,
             encoding: EncodingKey::from_secret(&secret),
             decoding: DecodingKey::from_secret(&secret),
+            validation,
             token_ttl_secs,
         })
     }
@@ -233,7 +269,8 @@ impl Auth {
     /// A session token (JWT) for `user`.
     pub fn issue_token(&self, user: &UserId) -> AppResult<String> {
         let now = now_ms() / 1000;
-        let claims = Claims { sub: user.0.clone(), iat: now, exp: now + self.token_ttl_secs };
+        let claims =
+            Claims { sub: user.0.clone(), iat: now, exp: now + self.token_ttl_secs, jti: Some(random_string(16)) };
         jsonwebtoken::encode(&Header::default(), &claims, &self.encoding).map_err(|e| AppError::Internal(e.to_string()))
     }
 
@@ -243,7 +280,7 @@ impl Auth {
             return Err(AppError::NotFound(format!("no user {user}")));
         }
         let token = format!("{API_TOKEN_PREFIX}{}", random_string(40));
-        let h = hash_token(&token);
+        let h = credential_key(&token);
         seq.put(vec![StateWrite::ApiToken { hash: h.clone(), user: user.clone() }]).await?;
         self.api_tokens.insert(h, user.clone());
         Ok(token)
@@ -253,10 +290,13 @@ impl Auth {
     pub fn authenticate(&self, token: &str) -> AppResult<UserRecord> {
         let bad = |why: &str| AppError::Unauthorized(format!("invalid token: {why}"));
         let id = if token.starts_with(API_TOKEN_PREFIX) {
-            self.api_tokens.get(&hash_token(token)).map(|u| u.clone()).ok_or_else(|| bad("unknown API token"))?
+            self.api_tokens.get(&credential_key(token)).map(|u| u.clone()).ok_or_else(|| bad("unknown API token"))?
         } else {
-            let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &Validation::default())
+            let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
                 .map_err(|e| bad(&e.to_string()))?;
+            if self.revoked.contains_key(&credential_key(token)) {
+                return Err(bad("logged out"));
+            }
             UserId(data.claims.sub)
         };
         let user = self.user(&id).ok_or_else(|| bad("no such user"))?;
@@ -264,6 +304,37 @@ impl Auth {
             return Err(AppError::Unauthorized("account disabled".into()));
         }
         Ok(user)
+    }
+
+    /// Is this credential (by `credential_key`) revoked? An API token that was
+    /// revoked is simply unknown, so this also answers yes for it.
+    pub fn is_revoked(&self, key: &str, token_is_api: bool) -> bool {
+        if token_is_api {
+            !self.api_tokens.contains_key(key)
+        } else {
+            self.revoked.contains_key(key)
+        }
+    }
+
+    /// Log out: revoke `token` for good (durably). A session token is added to
+    /// the revoked list until it would have expired; an API token is deleted.
+    /// `unauthorized` if the token is not valid now. Returns its credential key,
+    /// so the caller can close the connections opened with it.
+    pub async fn revoke(&self, seq: &Sequencer, token: &str) -> AppResult<String> {
+        self.authenticate(token)?;
+        let key = credential_key(token);
+        if token.starts_with(API_TOKEN_PREFIX) {
+            // Forget it first: from here on no new handshake accepts it.
+            self.api_tokens.remove(&key);
+            seq.put(vec![StateWrite::ApiTokenRemoved { hash: key.clone() }]).await?;
+        } else {
+            let exp = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+                .map(|d| d.claims.exp)
+                .map_err(|e| AppError::Unauthorized(format!("invalid token: {e}")))?;
+            self.revoked.insert(key.clone(), exp);
+            seq.put(vec![StateWrite::RevokedSession { key: key.clone(), expires: exp }]).await?;
+        }
+        Ok(key)
     }
 
     /// First start: create `admin` with the given password or a generated one (logged once).

@@ -11,12 +11,15 @@
 //! - `engine`: the `EventLog` and `StateStore` traits, `SegmentLog` (event log in segment files, state tables in sled, the default), `SledLog` (everything in sled) and `MemoryEngine` (tests) — the only code that knows files, sled and byte layouts.
 //! - `registry`: in-memory state of every stream. `hub`: subscriptions and delivery (frames and sockets are `gateway`).
 //! - `server`: the accept loop; `linger`: closing TCP without a reset.
-//! - `presence`, `limits`, `auth`, `api` (HTTP), `metrics`, `demo`, `error`.
+//! - `presence`, `limits`, `auth`, `credentials` (open connections by token, for log out), `api` (HTTP), `metrics`, `demo`, `error`.
+//! - `datadir`: one agora per data directory (a lock file).
 
 pub mod api;
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod credentials;
+pub mod datadir;
 pub mod demo;
 pub mod engine;
 pub mod error;
@@ -53,6 +56,9 @@ pub use tokio_util::sync::CancellationToken as Shutdown;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
+    /// Another server holds the data directory.
+    #[error(transparent)]
+    DataDirLocked(#[from] datadir::LockError),
     #[error("opening storage at {path}: {source}")]
     Storage { path: String, source: EngineError },
     #[error("starting up: {0}")]
@@ -76,6 +82,8 @@ pub async fn run_with(
     shutdown: CancellationToken,
     hurry: CancellationToken,
 ) -> Result<(), ServerError> {
+    // Before anything opens a file in it: one agora per data directory. Held until we return.
+    let _lock = datadir::lock(&config.data)?;
     let data = config.data.clone();
     let segment_bytes = config.limits.log_segment_bytes;
     let kind = config.engine;
@@ -120,6 +128,9 @@ pub async fn run_with(
     let router = api::router()
         .merge(web::router())
         .route("/ws", axum::routing::get(gateway::upgrade))
+        .fallback(api::not_found)
+        // After every route: it applies to the paths routed so far.
+        .method_not_allowed_fallback(api::method_not_allowed)
         .with_state(app.clone())
         .layer(tower_http::trace::TraceLayer::new_for_http());
     let addr = listener.local_addr()?;

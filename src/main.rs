@@ -3,12 +3,20 @@
 use agora::config::{Config, Overrides};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
-#[command(name = "agora", version, about = "Real-time chat, forum, ticket desk and wiki over one event log")]
+#[command(
+    name = "agora",
+    version,
+    about = "Real-time chat server: channels, private channels and direct messages over WebSockets, on one event log",
+    after_help = "Start with `agora serve --demo`, then open http://127.0.0.1:8080/ (web app), or log in with \
+                  POST /api/v1/auth/login and connect to ws://127.0.0.1:8080/ws (protocol/PROTOCOL.md).\n\
+                  Forum threads, tickets and a wiki are planned, not there yet."
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -16,7 +24,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run the server.
+    /// Run the server: HTTP API, WebSockets at /ws and the web app at /, data under --data.
     Serve(ServeArgs),
 }
 
@@ -40,7 +48,7 @@ struct ServeArgs {
     /// Password for the first-run `admin` account (generated and logged if unset).
     #[arg(long, env = "AGORA_ADMIN_PASSWORD", hide_env_values = true)]
     admin_password: Option<String>,
-    /// Log format: human or json.
+    /// Log format: human or json (colours only when stdout is a terminal; filter with AGORA_LOG).
     #[arg(long, env = "AGORA_LOG_FORMAT")]
     log_format: Option<String>,
     /// Allowed browser origins, comma-separated (default: same origin only).
@@ -51,7 +59,9 @@ struct ServeArgs {
 fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("AGORA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colour codes only on a terminal: piped or redirected logs stay plain text.
+    let ansi = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi);
     if format == "json" {
         builder.json().init();
     } else {
@@ -103,10 +113,18 @@ fn return_large_allocations_to_the_system() {
     }
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     return_large_allocations_to_the_system();
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?.block_on(serve())
+    let run = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime");
+    match run.and_then(|rt| rt.block_on(serve())) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One plain line (with its causes), never a backtrace: this is what a newcomer reads.
+            eprintln!("agora: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 async fn serve() -> anyhow::Result<()> {

@@ -25,6 +25,7 @@ struct Data {
     users: BTreeMap<UserId, Vec<u8>>,
     tokens: BTreeMap<String, UserId>,
     jwt_secret: Option<Vec<u8>>,
+    revoked: BTreeMap<String, u64>,
     /// Each commit with events: which events it wrote. Commit `n` has position `n`.
     commits: Vec<Vec<(StreamId, Seq)>>,
 }
@@ -104,6 +105,15 @@ impl EventLog for MemoryEngine {
                     d.tokens.insert(hash, user);
                 }
                 StateWrite::JwtSecret(s) => d.jwt_secret = Some(s),
+                StateWrite::ApiTokenRemoved { hash } => {
+                    d.tokens.remove(&hash);
+                }
+                StateWrite::RevokedSession { key, expires } => {
+                    d.revoked.insert(key, expires);
+                }
+                StateWrite::RevokedSessionExpired { key } => {
+                    d.revoked.remove(&key);
+                }
             }
         }
         Ok(Committed { position, heads })
@@ -180,5 +190,8 @@ impl StateStore for MemoryEngine {
     }
     fn jwt_secret(&self) -> Result<Option<Vec<u8>>, EngineError> {
         Ok(self.data().jwt_secret.clone())
+    }
+    fn revoked_sessions(&self) -> Result<Vec<(String, u64)>, EngineError> {
+        Ok(self.data().revoked.iter().map(|(k, e)| (k.clone(), *e)).collect())
     }
 }

@@ -132,6 +132,13 @@ pub enum StateWrite {
     User { id: UserId, record: Vec<u8> },
     /// A long-lived API token, stored as its hash, and the user it authenticates.
     ApiToken { hash: String, user: UserId },
+    /// Forget an API token (its owner logged out with it).
+    ApiTokenRemoved { hash: String },
+    /// A session token logged out before it expired, by its key (`auth`'s
+    /// hash of the token), kept until `expires` (Unix seconds).
+    RevokedSession { key: String, expires: u64 },
+    /// Forget a revoked session token that has expired anyway.
+    RevokedSessionExpired { key: String },
     /// The secret session tokens are signed with.
     JwtSecret(Vec<u8>),
 }
@@ -249,6 +256,8 @@ pub trait StateStore: Send + Sync + 'static {
     fn api_tokens(&self) -> Result<Vec<(String, UserId)>, EngineError>;
     /// The session-token secret, once written.
     fn jwt_secret(&self) -> Result<Option<Vec<u8>>, EngineError>;
+    /// Every revoked session token: (key, expires in Unix seconds).
+    fn revoked_sessions(&self) -> Result<Vec<(String, u64)>, EngineError>;
 }
 
 /// A whole engine: the log and the state beside it.

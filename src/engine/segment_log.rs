@@ -200,6 +200,9 @@ impl StateStore for SegmentLog {
     fn jwt_secret(&self) -> Result<Option<Vec<u8>>, EngineError> {
         self.state.jwt_secret()
     }
+    fn revoked_sessions(&self) -> Result<Vec<(String, u64)>, EngineError> {
+        self.state.revoked_sessions()
+    }
 }
 
 impl EventLog for SegmentLog {

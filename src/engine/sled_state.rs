@@ -14,6 +14,7 @@
 //!   `meta`          `epoch`                      → 16 hex digits, fixed at creation
 //!                   `jwt_secret`                 → 32 random bytes
 //!                   `engine`                     → `segment` or `sled`: which engine wrote the directory
+//!                   `revoked/` + token key       → expiry, Unix seconds (u64 BE): logged-out session tokens
 //!
 //! Durability: sled 0.34's `flush` only calls `sync_file_range`, which reaches
 //! neither the disk cache nor file metadata (sled#1452), and sled writes blob
@@ -53,6 +54,13 @@ fn marker_key(user: &UserId, stream: &StreamId) -> Vec<u8> {
     k.push(0);
     k.extend_from_slice(stream.0.as_bytes());
     k
+}
+
+/// Prefix of revoked session tokens in `meta`.
+const REVOKED_PREFIX: &[u8] = b"revoked/";
+
+fn revoked_key(key: &str) -> Vec<u8> {
+    [REVOKED_PREFIX, key.as_bytes()].concat()
 }
 
 fn seq_value(v: &[u8]) -> Seq {
@@ -129,6 +137,15 @@ impl SledState {
                 StateWrite::JwtSecret(secret) => {
                     self.meta.insert(b"jwt_secret", &secret[..])?;
                 }
+                StateWrite::ApiTokenRemoved { hash } => {
+                    self.tokens.remove(hash.as_bytes())?;
+                }
+                StateWrite::RevokedSession { key, expires } => {
+                    self.meta.insert(revoked_key(key), &expires.to_be_bytes()[..])?;
+                }
+                StateWrite::RevokedSessionExpired { key } => {
+                    self.meta.remove(revoked_key(key))?;
+                }
             }
         }
         Ok(())
@@ -158,6 +175,19 @@ impl SledState {
 
     pub fn jwt_secret(&self) -> Result<Option<Vec<u8>>, EngineError> {
         Ok(self.meta.get(b"jwt_secret")?.map(|v| v.to_vec()))
+    }
+
+    pub fn revoked_sessions(&self) -> Result<Vec<(String, u64)>, EngineError> {
+        self.meta
+            .scan_prefix(REVOKED_PREFIX)
+            .map(|item| {
+                let (k, v) = item?;
+                let key = String::from_utf8_lossy(&k[REVOKED_PREFIX.len()..]).into_owned();
+                // An unreadable expiry keeps the token revoked for good.
+                let expires = <[u8; 8]>::try_from(&v[..]).map(u64::from_be_bytes).unwrap_or(u64::MAX);
+                Ok((key, expires))
+            })
+            .collect()
     }
 
     /// Everything sled holds is on stable storage when this returns (see the module doc).

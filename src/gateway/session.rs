@@ -1,13 +1,14 @@
 //! A connection's session loop: authenticate, then read frames, decode,
 //! rate-limit, dispatch, and queue replies for the writer. Ends on close,
-//! error, idle timeout, flood, slow-consumer cut-off or server shutdown, and
-//! then removes every trace of the connection (subscriptions, presence).
+//! error, idle timeout, flood, slow-consumer cut-off, log out of its token
+//! (`credentials`) or server shutdown, and then removes every trace of the
+//! connection (subscriptions, presence).
 
 use super::close;
 use super::frames::{to_message, Closer, Outbound};
 use super::writer::Writer;
 use crate::app::App;
-use crate::auth::UserRecord;
+use crate::auth::{credential_key, UserRecord, API_TOKEN_PREFIX};
 use crate::error::AppError;
 use crate::hub::ConnHandle;
 use crate::limits::CommandClass;
@@ -58,7 +59,7 @@ async fn refuse(mut socket: WebSocket, enc: Encoding, refusal: Refusal, close_ti
 }
 
 /// Wait for the first frame to be a valid `auth` op.
-async fn auth_by_frame(app: &App, socket: &mut WebSocket, enc: Encoding) -> Result<(UserRecord, u64), Refusal> {
+async fn auth_by_frame(app: &App, socket: &mut WebSocket, enc: Encoding) -> Result<(UserRecord, u64, String), Refusal> {
     let deadline = Duration::from_millis(app.config.limits.auth_timeout_ms);
     let started = Instant::now();
     loop {
@@ -88,11 +89,10 @@ async fn auth_by_frame(app: &App, socket: &mut WebSocket, enc: Encoding) -> Resu
             match decode_request(bytes, enc) {
                 Ok(req) => match req.op {
                     Op::Auth { token } => {
-                        return app
-                            .auth
-                            .authenticate(&token)
-                            .map(|u| (u, req.id))
-                            .map_err(|e| Refusal::unauthorized(Some(req.id), e))
+                        return match app.auth.authenticate(&token) {
+                            Ok(u) => Ok((u, req.id, token)),
+                            Err(e) => Err(Refusal::unauthorized(Some(req.id), e)),
+                        }
                     }
                     _ => (Some(req.id), AppError::Unauthorized("authenticate first: send an `auth` op".into())),
                 },
@@ -118,16 +118,18 @@ pub async fn run(
 ) {
     let close_timeout = Duration::from_millis(app.config.limits.close_timeout_ms);
     // Authenticate: a token from the handshake, or a first `auth` frame.
-    let (user, auth_reply) = match token {
+    let (user, auth_reply, token) = match token {
         Some(t) => match app.auth.authenticate(&t) {
-            Ok(u) => (u, None),
+            Ok(u) => (u, None, t),
             Err(e) => return refuse(socket, enc, Refusal::unauthorized(None, e), close_timeout).await,
         },
         None => match auth_by_frame(&app, &mut socket, enc).await {
-            Ok((u, id)) => (u, Some(id)),
+            Ok((u, id, t)) => (u, Some(id), t),
             Err(refusal) => return refuse(socket, enc, refusal, close_timeout).await,
         },
     };
+    let (credential, is_api) = (credential_key(&token), token.starts_with(API_TOKEN_PREFIX));
+    drop(token);
     let limits = app.config.limits.clone();
     let (sink, mut stream) = socket.split();
     let (tx, rx) = mpsc::channel(limits.outbound_queue);
@@ -151,6 +153,12 @@ pub async fn run(
         cursors: Default::default(),
     };
     let writer = tokio::spawn(writer.run());
+    // Registered before the re-check, so a log out racing this handshake either
+    // finds the connection here or is seen by the check (4500 either way).
+    app.credentials.add(&credential, conn.id, closer.clone());
+    if app.auth.is_revoked(&credential, is_api) {
+        closer.close(CloseCode::Unauthorized);
+    }
     let mut session = Session { conn: conn.clone(), user, enc, subs: Default::default() };
     tracing::debug!(conn = conn.id, user = %session.user.id, %peer, ?enc, "connected");
     app.metrics.connections.inc();
@@ -284,6 +292,7 @@ pub async fn run(
         app.hub.unsubscribe(s, conn.id);
     }
     app.hub.remove_user_conn(&session.user.id, conn.id);
+    app.credentials.remove(&credential, conn.id);
     if let Some(changed) = app.presence.disconnect(&session.user.id, conn.id, now_ms()) {
         ops::announce(&app, changed);
     }

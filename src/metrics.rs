@@ -59,7 +59,11 @@ impl Metrics {
         r.register("agora_subscriptions", "Active stream subscriptions", m.subscriptions.clone());
         r.register("agora_events_appended", "Events durably appended", m.events_appended.clone());
         r.register("agora_deliveries", "Events handed to subscriber queues", m.deliveries.clone());
-        r.register("agora_slow_consumers", "Connections closed for a full outbound queue", m.slow_consumers.clone());
+        r.register(
+            "agora_slow_consumers",
+            "Connections closed as slow consumers (a full outbound queue, or a write past write_timeout_ms)",
+            m.slow_consumers.clone(),
+        );
         r.register("agora_rate_limited", "Requests refused by a rate limit, by class", m.rate_limited.clone());
         r.register("agora_requests", "Requests handled, by op", m.requests.clone());
         r.register("agora_append_seconds", "Append latency from request to durable ack", m.append_seconds.clone());

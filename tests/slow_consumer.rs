@@ -22,8 +22,6 @@ async fn a_subscriber_that_stops_reading_is_closed_and_others_get_every_event() 
         // No server Pings: the slow reader must see only data, then the end.
         c.limits.ping_interval_ms = 600_000;
         c.limits.idle_timeout_ms = 600_000;
-        // A small kernel send buffer, so the queue backs up sooner.
-        c.limits.socket_send_buffer_bytes = 16 * 1024;
         c.limits.rate.post_per_sec = 100_000;
         c.limits.rate.post_burst = 100_000;
     })

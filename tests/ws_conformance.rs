@@ -104,6 +104,10 @@ async fn framing_an_unmasked_client_frame_closes_with_1002() {
     let f = Fixture::new().await;
     f.closes_with("unmasked text", &raw::encode(true, 0, TEXT, ping_op(1, 0).as_bytes(), false), 1002).await;
     f.closes_with("unmasked ping", &raw::encode(true, 0, PING, b"hi", false), 1002).await;
+    // Before authenticating (no token, the `auth` frame not sent yet): 1002 too, not 4500.
+    let mut ws = RawWs::connect(f.srv.addr, "", "").await;
+    ws.send_bytes(&raw::encode(true, 0, TEXT, b"{}", false)).await;
+    assert_eq!(ws.ending().await, Ending::Closed(1002), "before auth");
     // After a good request, the violation still gets its reply first.
     let mut ws = f.connect().await;
     assert_answers(&mut ws, 1).await;

@@ -71,9 +71,12 @@ async fn auth_by_frame(app: &App, socket: &mut WebSocket, enc: Encoding) -> Resu
                     AppError::Unauthorized("no auth frame within the auth timeout".into()),
                 ))
             }
+            // A bad frame before `auth` gets its RFC 6455 code, not 4500.
             Ok(Some(Err(e))) if close::for_read_error(&e).is_some() => {
-                let code = close::for_read_error(&e).unwrap_or(CloseCode::ProtocolError);
-                return Err(Refusal { reply: None, code });
+                return Err(Refusal {
+                    reply: None,
+                    code: close::for_read_error(&e).unwrap_or(CloseCode::ProtocolError),
+                })
             }
             Ok(None) | Ok(Some(Err(_))) => {
                 return Err(Refusal::unauthorized(None, AppError::Unauthorized("connection closed before auth".into())))
@@ -143,6 +146,7 @@ pub async fn run(
         log: app.log.clone(),
         replay_slots: app.replay_slots.clone(),
         closer: closer.clone(),
+        metrics: app.metrics.clone(),
         ping_interval: Duration::from_millis(limits.ping_interval_ms),
         write_timeout: Duration::from_millis(limits.write_timeout_ms),
         who: crate::streams::Actor { id: user.id.clone(), role: user.role },
@@ -318,12 +322,16 @@ async fn close_in_order(
     code: CloseCode,
     deadline: Duration,
 ) {
-    let queued = tokio::time::timeout(deadline, async {
+    let queue = tokio::time::timeout(deadline, async {
         let _all = in_flight.acquire_many(permits).await;
         tx.send(Outbound::Close(code)).await
-    })
-    .await;
-    if !matches!(queued, Ok(Ok(()))) {
+    });
+    let queued = tokio::select! {
+        r = queue => matches!(r, Ok(Ok(()))),
+        // Closed meanwhile for another reason (a slow-consumer cut, shutdown): nothing to wait for.
+        _ = closer.closed() => return,
+    };
+    if !queued {
         closer.close(code);
     }
 }

@@ -14,6 +14,7 @@
 
 use super::frames::{to_message, Closer, LiveEvent, Outbound, SharedFrame, Subscribed, Unsubscribed};
 use crate::engine::Engine;
+use crate::metrics::Metrics;
 use crate::registry::StreamEntry;
 use crate::streams::{can_see, Actor};
 use agora_protocol::{CloseCode, Encoding, Push, Seq, StreamId};
@@ -35,6 +36,8 @@ pub struct Writer {
     /// Shared bound on replay reads running at once (`App::replay_slots`).
     pub replay_slots: Arc<tokio::sync::Semaphore>,
     pub closer: Arc<Closer>,
+    /// Counts a write past `write_timeout` as a slow consumer (the hub counts full queues).
+    pub metrics: Arc<Metrics>,
     pub ping_interval: Duration,
     pub write_timeout: Duration,
     /// How long the close frame may wait for room in the socket (`close_timeout_ms`).
@@ -119,11 +122,21 @@ impl Writer {
         let _ = tokio::time::timeout(self.close_timeout, closing).await;
     }
 
+    /// A write did not complete within `write_timeout`: a slow consumer, unless the
+    /// connection was already being closed for another reason.
+    fn write_timed_out(&self) -> Stop {
+        if !self.closer.is_closed() {
+            self.metrics.slow_consumers.inc();
+            tracing::info!("write timed out; closing slow consumer");
+        }
+        Stop::Close(CloseCode::SlowConsumer)
+    }
+
     async fn send_flush(&mut self, msg: Message) -> Result<(), Stop> {
         match tokio::time::timeout(self.write_timeout, self.sink.send(msg)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(Stop::SocketGone),
-            Err(_) => Err(Stop::Close(CloseCode::SlowConsumer)),
+            Err(_) => Err(self.write_timed_out()),
         }
     }
 
@@ -177,7 +190,7 @@ impl Writer {
         match res {
             Ok(Ok(())) => done(close),
             Ok(Err(_)) => Err(Stop::SocketGone),
-            Err(_) => Err(Stop::Close(CloseCode::SlowConsumer)),
+            Err(_) => Err(self.write_timed_out()),
         }
     }
 

@@ -128,7 +128,9 @@ function MessageList({
   const [showJump, setShowJump] = useState(false);
   const id = s.summary.id;
   const me = store.me?.id || "";
-  const pending = store.outbox.filter((p) => p.stream === id);
+  // A post whose event arrived before its ack is shown once, as the message.
+  const posted = new Set(items.map((m) => (m.kind === "message" ? m.idem : undefined)).filter(Boolean));
+  const pending = store.outbox.filter((p) => p.stream === id && !posted.has(p.idem));
   const messageCount = items.length + pending.length;
 
   useEffect(() => {
@@ -697,7 +699,8 @@ function Composer({
           ref={inputRef}
           value={text}
           rows={Math.min(8, Math.max(1, text.split("\n").length))}
-          placeholder={`${label} (Markdown: **bold**, _italics_, \`code\`)`}
+          placeholder={label}
+          title="Enter sends, Shift+Enter starts a new line. Markdown: **bold**, _italics_, `code`, > quote, - list"
           aria-expanded={sugs.length > 0}
           aria-controls="composer-suggestions"
           aria-autocomplete="list"

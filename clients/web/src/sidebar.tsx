@@ -119,7 +119,7 @@ function StreamLink({ store, s, current, onClick }: { store: Store; s: StreamSum
         {status ? <span class={`dot ${status}`} aria-label={status} role="img" /> : <span class="hash" aria-hidden="true">{s.kind === "private_channel" ? "🔒" : "#"}</span>}
         <span class="name">{label}</span>
         {unread ? (
-          <span class={s.mentions ? "badge mention" : "badge"} aria-label={`${s.unread} unread${s.mentions ? `, ${s.mentions} mentioning you` : ""}`}>
+          <span class={s.mentions ? "badge at" : "badge"} aria-label={`${s.unread} unread${s.mentions ? `, ${s.mentions} mentioning you` : ""}`}>
             {s.mentions ? `@${s.mentions}` : s.unread > 999 ? "999+" : s.unread}
           </span>
         ) : null}

@@ -215,7 +215,10 @@ test("a long channel opens at the first unread message, keeps the newest in view
   }
 
   // scrolled up: a live message does not move the view; "jump to latest" counts it
-  await page.$eval(".messages", (el) => (el.scrollTop -= 500));
+  await page.$eval(".messages", (el) => {
+    el.scrollTop -= 500;
+    el.dispatchEvent(new Event("scroll")); // as a reader's scroll would, before anything re-renders
+  });
   await page.waitForSelector("button.jump");
   const before = await page.$eval(".messages", (el) => el.scrollTop);
   await bobSdk.post(ch.id, "while you were away");
@@ -230,6 +233,7 @@ test("a long channel opens at the first unread message, keeps the newest in view
     const n = (await seqs(page)).length;
     const anchor = await page.$eval(".messages", (pane) => {
       pane.scrollTop = 0;
+      pane.dispatchEvent(new Event("scroll"));
       const row = pane.querySelector("li.msg[data-seq]");
       return { seq: row.dataset.seq, top: row.getBoundingClientRect().top };
     });
@@ -257,7 +261,11 @@ test("phone width: one column, a drawer for the sidebar, read and post", async (
   assert.ok(await inPane(page, "li.msg"), "the newest message is in view");
   await page.fill("#composer-input", "posted from a phone");
   await page.tap('button[type=submit]:has-text("Send")');
-  await page.locator(msg("posted from a phone")).waitFor();
+  await page.locator('li.msg[data-seq]:has-text("posted from a phone")').waitFor();
+  await page.waitForFunction(() => {
+    const p = document.querySelector(".messages");
+    return p.scrollHeight - p.scrollTop - p.clientHeight < 2;
+  });
   assert.ok(await inPane(page, msg("posted from a phone")));
   await shot(page, "phone");
   await page.tap('button[aria-label="Open the menu"]');
@@ -367,4 +375,69 @@ test("the shell by role: admin manages users and bot tokens; forum, desk and wik
   await alice.page.locator("dialog").waitFor({ state: "detached" });
   noErrors(alice.errors);
   await alice.ctx.close();
+});
+
+test("accessible: named controls, keyboard only, and text contrast of at least 4.5:1", async () => {
+  const { page, errors, ctx } = await open("alice", { path: `/c/${ids.general}` });
+  await page.waitForSelector("#composer-input");
+  await page.click('button[aria-label^="Members"]');
+  const unnamed = await page.evaluate(() => {
+    const name = (el) =>
+      el.getAttribute("aria-label") ||
+      (el.id && document.querySelector(`label[for="${el.id}"]`)?.textContent) ||
+      el.closest("label")?.textContent ||
+      el.textContent ||
+      el.getAttribute("title") ||
+      "";
+    return [...document.querySelectorAll("button, a[href], input, select, textarea, [tabindex], [role=img]")].filter((el) => !name(el).trim()).map((el) => el.outerHTML.slice(0, 100));
+  });
+  assert.deepEqual(unnamed, [], "every control has an accessible name");
+
+  // keyboard only: the skip link comes first and leads to the content; Tab reaches the composer; Enter sends
+  const firstFocusable = await page.evaluate(() => document.querySelector("a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])").className);
+  assert.equal(firstFocusable, "skip", "the skip link is first in the tab order");
+  await page.focus(".skip");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "main-content", "the skip link moves focus to the content");
+  let reached = false;
+  for (let i = 0; i < 60 && !reached; i++) {
+    await page.keyboard.press("Tab");
+    reached = await page.evaluate(() => document.activeElement.id === "composer-input");
+  }
+  assert.ok(reached, "Tab reaches the composer");
+  await page.keyboard.type("sent with the keyboard only");
+  await page.keyboard.press("Enter");
+  await page.locator(msg("sent with the keyboard only")).waitFor();
+
+  // contrast of every piece of visible text against its background (WCAG AA: 4.5:1, 3:1 for large text)
+  const low = await page.evaluate(() => {
+    const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const bg = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const out = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!n.textContent.trim() || !el || !el.checkVisibility?.() || el.closest(".sr-only, .skip, [aria-hidden=true]")) continue;
+      const s = getComputedStyle(el);
+      if (Number(s.opacity) < 1 || el.closest(".pending, button:disabled")) continue;
+      const [a, b] = [lum(rgb(s.color).slice(0, 3)), lum(bg(el))];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      const large = parseFloat(s.fontSize) >= 24 || (parseFloat(s.fontSize) >= 18.66 && Number(s.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) out.push(`${ratio.toFixed(2)} ${el.tagName}.${el.className} (${s.color} on ${bg(el)}): ${n.textContent.trim().slice(0, 30)}`);
+    }
+    return out;
+  });
+  assert.deepEqual(low, [], "text contrast");
+  noErrors(errors);
+  await ctx.close();
 });

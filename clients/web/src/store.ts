@@ -297,6 +297,8 @@ export class Store {
   /** Make `id` the current stream: follow it if needed and load the window around its first unread message. */
   async open(id: string): Promise<void> {
     const s = this.streams.get(id);
+    // Leaving a stream read to its bottom: it is read, even if the debounce has not fired yet.
+    if (this.current && this.current !== id && this.atBottom && this.streams.get(this.current)?.loaded) this.markRead(this.current);
     this.current = id;
     this.notice = null;
     if (!s) return this.changed();
@@ -387,7 +389,6 @@ export class Store {
 
   /** The pane reports whether it is at the bottom; at the bottom, the stream is read. */
   setAtBottom(at: boolean): void {
-    if (this.atBottom === at) return;
     this.atBottom = at;
     if (at) this.scheduleMarkRead();
   }
@@ -401,15 +402,20 @@ export class Store {
   }
 
   markCurrentRead(): void {
-    const s = this.current ? this.streams.get(this.current) : null;
-    if (!s || !s.summary.member || !this.client || document.visibilityState !== "visible" || !this.atBottom) return;
-    const seq = this.client.lastSeq(s.summary.id) ?? s.summary.head;
+    if (this.current && this.atBottom) this.markRead(this.current);
+  }
+
+  /** Move the read marker of `id` to the newest seq we have (while the page is visible). */
+  private markRead(id: string): void {
+    const s = this.streams.get(id);
+    if (!s || !s.summary.member || !this.client || document.visibilityState !== "visible") return;
+    const seq = this.client.lastSeq(id) ?? s.summary.head;
     if (seq <= s.summary.last_read && s.summary.unread === 0) return;
     s.summary.last_read = Math.max(s.summary.last_read, seq);
     s.summary.unread = 0;
     s.summary.mentions = 0;
     this.changed();
-    this.client.markRead(s.summary.id, seq).catch(() => {});
+    this.client.markRead(id, seq).catch(() => {});
   }
 
   // ---- actions ----------------------------------------------------------------------

@@ -44,8 +44,9 @@ async function sdk(user) {
   return c;
 }
 /** A browser context logged in as `user` (token put in localStorage), at `path`. */
-async function open(user, { path = "/", device, loginForm = false } = {}) {
+async function open(user, { path = "/", device, loginForm = false, init } = {}) {
   const ctx = await browser.newContext(device ? { ...device } : { viewport: { width: 1280, height: 800 } });
+  if (init) await ctx.addInitScript(init);
   if (!loginForm) {
     const t = await token(user);
     await ctx.addInitScript((t) => localStorage.getItem("agora.token") || localStorage.setItem("agora.token", t), t);
@@ -151,6 +152,10 @@ test("two users chat live: messages, Markdown, typing, presence, unread badges, 
   await badge.waitFor({ state: "detached" });
   await a.page.click(`a[data-stream="${ids.general}"]`);
   await a.page.waitForSelector("#composer-input");
+  assert.equal(await badge.count(), 0, "#random was read while open");
+  await a.page.reload(); // the read marker reached the server
+  await a.page.waitForSelector("#composer-input");
+  assert.equal(await badge.count(), 0, "#random is still read after a reload");
 
   // @ autocomplete and the emoji picker
   await a.page.fill("#composer-input", "");
@@ -438,6 +443,53 @@ test("accessible: named controls, keyboard only, and text contrast of at least 4
     return out;
   });
   assert.deepEqual(low, [], "text contrast");
+  noErrors(errors);
+  await ctx.close();
+});
+
+test("desktop notifications for mentions and DMs while hidden; unread in title and favicon; joining from the channel browser", async () => {
+  const bobSdk = await sdk("bob");
+  // A stand-in for the Notification API (granted) and a page we can hide.
+  const init = () => {
+    window.__notes = [];
+    window.__hidden = false;
+    Object.defineProperty(document, "visibilityState", { get: () => (window.__hidden ? "hidden" : "visible") });
+    window.Notification = class {
+      static permission = "granted";
+      static requestPermission() {
+        return Promise.resolve("granted");
+      }
+      constructor(title, o) {
+        window.__notes.push({ title, body: o.body });
+      }
+      close() {}
+    };
+  };
+  const { page, errors, ctx } = await open("dave", { path: `/c/${ids.general}`, init });
+  await page.waitForSelector("#composer-input");
+  assert.deepEqual(await page.locator("nav.sections a").allTextContents(), ["Chat", "Forum", "Desk", "Wiki"], "an agent sees the desk");
+  await page.evaluate(() => (window.__hidden = true));
+  const title0 = await page.title();
+  await bobSdk.post(ids.general, "@dave can you look at the desk?");
+  await page.waitForFunction(() => window.__notes.length === 1);
+  assert.deepEqual(await page.evaluate(() => window.__notes[0]), { title: "Bob Okafor in #general", body: "@dave can you look at the desk?" });
+  await bobSdk.post(ids.general, "no mention here");
+  const dm = await bobSdk.openDm(["dave"]);
+  await bobSdk.post(dm.id, "a private question");
+  await page.waitForFunction(() => window.__notes.length === 2);
+  assert.equal(await page.evaluate(() => window.__notes[1].title), "Bob Okafor", "a DM notifies; a plain message does not");
+  assert.notEqual(await page.title(), title0);
+  assert.match(await page.title(), /^\(\d+\) #general · agora$/);
+  assert.match(await page.getAttribute("link[rel=icon]", "href"), /circle/, "the favicon has a dot");
+  await page.evaluate(() => (window.__hidden = false));
+
+  // dave is not in #random: the channel browser offers to join it
+  await page.click('button[aria-label="Browse and create channels"]');
+  await page.locator(".browser-list li", { hasText: "#random" }).locator('button:has-text("Join")').click();
+  await page.waitForURL(`**/c/${ids.random}`);
+  await page.waitForSelector("#composer-input");
+  await send(page, "hello from dave");
+  await page.locator('li.msg[data-seq]:has-text("hello from dave")').waitFor();
   noErrors(errors);
   await ctx.close();
 });

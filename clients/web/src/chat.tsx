@@ -743,6 +743,7 @@ function SettingsButton({ store, s }: { store: Store; s: StreamView }) {
 }
 
 import { Modal } from "./modal";
+import { navigate } from "./router";
 
 function SettingsDialog({ store, s, onClose }: { store: Store; s: StreamView; onClose: () => void }) {
   const [name, setName] = useState(s.summary.name);
@@ -800,7 +801,10 @@ function SettingsDialog({ store, s, onClose }: { store: Store; s: StreamView; on
             onClick={() =>
               store
                 .leave(id)
-                .then(onClose)
+                .then(() => {
+                  onClose();
+                  if (s.summary.kind !== "channel") navigate("/"); // a private channel left is gone
+                })
                 .catch((e) => setError(e.message))
             }
           >

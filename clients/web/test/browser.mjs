@@ -493,3 +493,27 @@ test("desktop notifications for mentions and DMs while hidden; unread in title a
   noErrors(errors);
   await ctx.close();
 });
+
+test("channel settings: create a private channel, rename it, set its topic, add someone, leave it", async () => {
+  const { page, errors, ctx } = await open("carol", { path: `/c/${ids.general}` });
+  await page.waitForSelector("#composer-input");
+  await page.click('button[aria-label="Browse and create channels"]');
+  await page.fill("dialog form.create input[name=name]", "secret-plans");
+  await page.check("dialog form.create input[name=private]");
+  await page.click('dialog button:has-text("Create channel")');
+  await page.waitForSelector('h1#stream-title:has-text("secret-plans")');
+  await page.click('button[aria-label="Channel settings"]');
+  await page.fill("dialog input[name=name]", "secret-plans-2");
+  await page.fill("dialog input[name=topic]", "Only the two of us");
+  await page.selectOption("dialog select[name=invite]", "dave");
+  await page.click('dialog button:has-text("Save")');
+  await page.waitForSelector('h1#stream-title:has-text("secret-plans-2")');
+  await page.waitForSelector('.topic:has-text("Only the two of us")');
+  await page.locator("li.notice", { hasText: "added Dave (support)" }).waitFor();
+  await page.click('button[aria-label="Channel settings"]');
+  await page.click('dialog button:has-text("Leave channel")');
+  await page.waitForFunction(() => !document.querySelector("#channels").textContent.includes("secret-plans"));
+  await page.waitForURL(`**/c/${ids.general}`);
+  noErrors(errors);
+  await ctx.close();
+});

@@ -9,6 +9,8 @@ import { AgoraClient, AgoraError, AgoraHttp, login } from "../../js/src/index";
 import type { Event, PendingPost, PresenceStatus, StreamSummary, UserInfo } from "../../js/src/index";
 
 export const PAGE = 50;
+/** The most events the first window of a stream loads when much is unread. */
+const MAX_WINDOW = 600;
 const TOKEN_KEY = "agora.token";
 
 export interface StreamView {
@@ -333,7 +335,8 @@ export class Store {
       const newest = c.lastSeq(id) ?? s.summary.head;
       const read = s.readAtOpen;
       if (s.summary.member && read < newest) {
-        let after = Math.max(0, read - 20);
+        // A little context above the first unread message; at most MAX_WINDOW events (older ones load on scroll-up).
+        let after = Math.max(0, read - 20, newest - MAX_WINDOW);
         s.lo = after + 1;
         for (let pages = 0; after < newest && pages < 50; pages++) {
           const page = await c.history(id, { after, limit: 200 });

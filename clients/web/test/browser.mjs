@@ -136,6 +136,15 @@ test("two users chat live: messages, Markdown, typing, presence, unread badges, 
   assert.equal(await m.locator("a").getAttribute("target"), "_blank");
   await a.page.waitForFunction(() => !document.querySelector(".typing").textContent);
 
+  // block Markdown: a quote, a list, a code block
+  await b.page.fill("#composer-input", "> quoted line\n- first item\n- second item\n```\nlet x = 1;\n```");
+  await b.page.press("#composer-input", "Enter");
+  const blocks = a.page.locator(msg("quoted line"));
+  await blocks.waitFor();
+  assert.equal(await blocks.locator("blockquote").textContent(), "quoted line");
+  assert.deepEqual(await blocks.locator("ul > li").allTextContents(), ["first item", "second item"]);
+  assert.equal(await blocks.locator("pre > code").textContent(), "let x = 1;");
+
   // markup is text, never HTML
   await send(b.page, '<img src=x onerror="window.__xss=1"> <b>not bold</b>');
   await a.page.locator(msg("<b>not bold</b>")).waitFor();
@@ -163,6 +172,11 @@ test("two users chat live: messages, Markdown, typing, presence, unread badges, 
   await a.page.waitForSelector('#composer-suggestions [role=option]:has-text("@bob")');
   await a.page.press("#composer-input", "Enter");
   assert.equal(await a.page.inputValue("#composer-input"), "thanks @bob ");
+  await a.page.type("#composer-input", "in #gen");
+  await a.page.waitForSelector('#composer-suggestions [role=option]:has-text("#general")');
+  await a.page.keyboard.press("Tab");
+  assert.equal(await a.page.inputValue("#composer-input"), "thanks @bob in #general ");
+  await a.page.fill("#composer-input", "thanks @bob ");
   await a.page.click('button[aria-label="Insert emoji"]');
   await a.page.click('.emoji-picker button[aria-label="thumbs up"]');
   assert.equal(await a.page.inputValue("#composer-input"), "thanks @bob 👍");

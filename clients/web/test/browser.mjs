@@ -196,6 +196,8 @@ test("two users chat live: messages, Markdown, typing, presence, unread badges, 
   await a.page.selectOption("#status-select", "online");
   await b.page.waitForSelector('.members li[data-user="alice"] .dot.online');
 
+  await a.page.click('button[aria-label^="Members"]');
+  await a.page.waitForSelector('.members li[data-user="bob"]');
   await a.page.mouse.move(0, 0);
   await shot(a.page, "chat");
   noErrors(a.errors);

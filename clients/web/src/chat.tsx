@@ -61,6 +61,7 @@ export function ChatView({ store, s, onMembers, showMembers }: { store: Store; s
         </div>
       ) : null}
       <MessageList
+        key={id /* fresh scroll state per stream */}
         store={store}
         s={s}
         items={items}
@@ -132,13 +133,6 @@ function MessageList({
   const posted = new Set(items.map((m) => (m.kind === "message" ? m.idem : undefined)).filter(Boolean));
   const pending = store.outbox.filter((p) => p.stream === id && !posted.has(p.idem));
   const messageCount = items.length + pending.length;
-
-  useEffect(() => {
-    initial.current = true;
-    pinned.current = true;
-    setBelow(0);
-    setShowJump(false);
-  }, [id]);
 
   const atBottom = () => {
     const el = pane.current;

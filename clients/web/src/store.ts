@@ -304,7 +304,7 @@ export class Store {
     this.current = id;
     this.notice = null;
     if (!s) return this.changed();
-    if (!s.loaded) s.readAtOpen = s.summary.member ? s.summary.last_read : s.summary.head;
+    s.readAtOpen = s.summary.member ? s.summary.last_read : s.summary.head;
     this.changed();
     if (!s.followed) {
       const info = await this.client!.streamInfo(id).catch(() => null);

@@ -162,6 +162,13 @@ test("two users chat live: messages, Markdown, typing, presence, unread badges, 
   await a.page.click(`a[data-stream="${ids.general}"]`);
   await a.page.waitForSelector("#composer-input");
   assert.equal(await badge.count(), 0, "#random was read while open");
+  // back in #random after a new message there: it opens at that message's "new messages" line
+  await bobSdk.post(ids.random, "one more for the road");
+  await badge.filter({ hasText: "1" }).waitFor();
+  await a.page.click(`a[data-stream="${ids.random}"]`);
+  assert.match(await a.page.locator(".new-line + li.msg").textContent(), /one more for the road/);
+  await a.page.click(`a[data-stream="${ids.general}"]`);
+  await a.page.waitForSelector("#composer-input");
   await a.page.reload(); // the read marker reached the server
   await a.page.waitForSelector("#composer-input");
   assert.equal(await badge.count(), 0, "#random is still read after a reload");

@@ -527,7 +527,15 @@ test("desktop notifications for mentions and DMs while hidden; unread in title a
 test("channel settings: create a private channel, rename it, set its topic, add someone, leave it", async () => {
   const { page, errors, ctx } = await open("carol", { path: `/c/${ids.general}` });
   await page.waitForSelector("#composer-input");
+  // an error shows where the user looks: under the composer, and the text is kept
+  await send(page, "x".repeat(4001));
+  await page.locator('.composer .error[role=alert]:has-text("the limit is 4000")').waitFor();
+  assert.equal((await page.inputValue("#composer-input")).length, 4001);
+  await page.fill("#composer-input", "");
   await page.click('button[aria-label="Browse and create channels"]');
+  await page.fill("dialog form.create input[name=name]", "general");
+  await page.click('dialog button:has-text("Create channel")');
+  await page.locator("dialog .error[role=alert]").waitFor(); // the name is taken: said in the dialog
   await page.fill("dialog form.create input[name=name]", "secret-plans");
   await page.check("dialog form.create input[name=private]");
   await page.click('dialog button:has-text("Create channel")');

@@ -1,8 +1,8 @@
-// Checks of the browser SDK (../agora.js) against a live agora server, run under
+// Checks of the JS SDK (../dist/agora.js) against a live agora server, run under
 // Node by tests/js_sdk.rs (`node --experimental-websocket`; Node ≥ 22 has
 // WebSocket without the flag). Env: AGORA_URL (http://127.0.0.1:PORT), ANN_TOKEN,
 // BOB_TOKEN, CHANNEL (a channel both are members of). Exit 0 when every check passes.
-import { AgoraClient, Cursors, backoffDelay, shouldReconnect } from "../agora.js";
+import { AgoraClient, Cursors, backoffDelay, shouldReconnect } from "../dist/agora.js";
 
 const failures = [];
 function check(cond, what) {
@@ -44,7 +44,7 @@ ann.on("reset", () => resets++);
 try {
   await ann.connect();
   await bob.connect();
-  check(ann._ws.protocol === "agora.json.batch.v1", "the SDK gets batched messages");
+  check(ann.ws.protocol === "agora.json.batch.v1", "the SDK gets batched messages");
   const sub = await ann.subscribe(ch);
   const start = sub.head;
   for (let i = 0; i < 20; i++) await bob.post(ch, `live ${i}`);
@@ -52,7 +52,7 @@ try {
   check(JSON.stringify(seen) === JSON.stringify([...Array(20).keys()].map((i) => start + 1 + i)), "live events in order, each once");
 
   // The network drops (no close handshake from the app): the SDK reconnects and resumes.
-  ann._ws.close(4000, "test drop");
+  ann.ws.close(4000, "test drop");
   await until(() => ann.state !== "open", 2000, "the drop is noticed");
   for (let i = 0; i < 10; i++) await bob.post(ch, `missed ${i}`);
   await until(() => seen.length >= 30, 10000, "the 10 missed events after the resume");

@@ -5,7 +5,7 @@
 //! - `app`: `App`, every shared service, passed explicitly.
 //! - `gateway`: WebSocket upgrade, session loop, writer — the only code that sees frames.
 //! - `ops`: one handler per op; return replies, never touch sockets.
-//! - `streams`: stream state folded from events, the rules, access control. No I/O.
+//! - `streams`: stream kinds (one module each behind the `Kind` trait), state folded from events, the one visibility rule. No I/O.
 //! - `sequencer`: the single writer — decide, assign seq, group commit, publish, ack.
 //! - `recovery`: start-up — rebuild stream state from snapshots plus the log tail.
 //! - `engine`: the `EventLog` and `StateStore` traits, `SegmentLog` (event log in segment files, state tables in sled, the default), `SledLog` (everything in sled) and `MemoryEngine` (tests) — the only code that knows files, sled and byte layouts.

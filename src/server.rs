@@ -8,9 +8,10 @@
 //! [`LingeringStream`], so that however the connection ends, it ends with FIN,
 //! not a reset that would destroy the last frames (`crate::linger`).
 //!
-//! With TLS (`tls`), the TLS handshake runs in the connection's own task,
-//! within the same `handshake_timeout_ms`, so a slow or silent client holds
-//! neither the accept loop nor a connection for longer.
+//! With TLS (`tls`), the TLS handshake runs in the connection's own task and
+//! must finish within `handshake_timeout_ms` too (the request head then has its
+//! own deadline), so a slow or silent client holds neither the accept loop nor
+//! a connection for long.
 //!
 //! Shutdown: stop accepting, then wait (bounded) for plain HTTP requests in
 //! flight. Upgraded WebSockets leave hyper's hands at the upgrade and are

@@ -92,15 +92,20 @@ struct TlsServer {
 }
 
 async fn start() -> TlsServer {
+    start_with(|_| {}).await
+}
+
+async fn start_with(tweak: impl FnOnce(&mut agora::config::Config)) -> TlsServer {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key, first) = make_cert(dir.path(), "server");
-    let config = agora::config::Config {
+    let mut config = agora::config::Config {
         data: dir.path().join("data"),
         admin_password: Some(ADMIN_PASSWORD.into()),
         tls_cert: Some(cert.clone()),
         tls_key: Some(key.clone()),
         ..Default::default()
     };
+    tweak(&mut config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let control = agora::Control::default();
@@ -174,6 +179,18 @@ async fn reload_swaps_the_certificate_for_new_connections() {
     assert_eq!(open.get_ref().1.peer_certificates().unwrap()[0], srv.first);
     let (status, _) = https(srv.addr, &second, "GET", "/healthz", "").await;
     assert_eq!(status, 200);
+    srv.control.shutdown.cancel();
+    srv.handle.await.unwrap().unwrap();
+}
+
+/// A client that opens TCP and never starts TLS is closed at `handshake_timeout_ms`.
+#[tokio::test]
+async fn a_silent_client_is_closed_at_the_handshake_deadline() {
+    let srv = start_with(|c| c.limits.handshake_timeout_ms = 300).await;
+    let mut silent = TcpStream::connect(srv.addr).await.unwrap();
+    let mut buf = [0u8; 64];
+    let n = tokio::time::timeout(WAIT, silent.read(&mut buf)).await.expect("closed before WAIT");
+    assert!(matches!(n, Ok(0) | Err(_)), "{n:?}");
     srv.control.shutdown.cancel();
     srv.handle.await.unwrap().unwrap();
 }

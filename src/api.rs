@@ -106,7 +106,14 @@ async fn login(
     if req.password.len() > 1024 || req.username.len() > 64 {
         return Err(AppError::Unauthorized("wrong username or password".into()));
     }
+    // Per account, after the per-IP check: a waiting account is refused before any
+    // password work (PROTOCOL.md §2, `login_backoff`).
+    if let Err(e) = app.login_backoff.begin(&req.username, peer.ip()) {
+        app.metrics.count_rate_limited("login_account");
+        return Err(e);
+    }
     let user = app.auth.login(&req.username, &req.password).await?;
+    app.login_backoff.succeeded(&req.username, peer.ip());
     Ok(Json(LoginResponse { token: app.auth.issue_token(&user.id)?, user: user.info() }))
 }
 

@@ -7,6 +7,7 @@ use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
 use crate::limits::RateLimits;
+use crate::login_backoff::{LoginBackoff, Policy as BackoffPolicy};
 use crate::metrics::Metrics;
 use crate::presence::Presence;
 use crate::registry::{Registry, StreamEntry};
@@ -31,6 +32,8 @@ pub struct App {
     pub sequencer: Sequencer,
     pub presence: Presence,
     pub limits: RateLimits,
+    /// Per-account waits after failed logins.
+    pub login_backoff: LoginBackoff,
     pub auth: Auth,
     /// Open connections by the credential they authenticated with (log out closes them).
     pub credentials: Credentials,
@@ -62,6 +65,7 @@ impl App {
         shutdown: CancellationToken,
     ) -> App {
         let limits = RateLimits::new(&config.limits.rate);
+        let login_backoff = LoginBackoff::new(BackoffPolicy::from_config(&config.limits.rate));
         App {
             config,
             log,
@@ -70,6 +74,7 @@ impl App {
             sequencer,
             presence: Presence::default(),
             limits,
+            login_backoff,
             auth,
             credentials: Credentials::default(),
             metrics,

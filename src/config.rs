@@ -29,6 +29,11 @@ pub struct Config {
     pub log_format: String,
     /// JWT lifetime in seconds.
     pub token_ttl_secs: u64,
+    /// PEM certificate chain: with `tls_key`, serve HTTPS and `wss://` (`tls`).
+    /// Reloaded from the same paths on SIGHUP.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) for `tls_cert`.
+    pub tls_key: Option<PathBuf>,
     pub limits: Limits,
 }
 
@@ -120,6 +125,13 @@ pub struct RateLimits {
     pub handshake_per_ip_burst: u32,
     pub login_per_ip_per_sec: u32,
     pub login_per_ip_burst: u32,
+    /// Failed logins in a row for one username before its attempts must wait
+    /// (`login_backoff`); 0 turns the per-account back-off off.
+    pub login_backoff_after: u32,
+    /// The first wait; doubled for each further failure.
+    pub login_backoff_base_ms: u64,
+    /// The longest wait.
+    pub login_backoff_max_ms: u64,
     /// Rate-limited replies within `flood_window_ms` after which the connection is closed.
     pub flood_strikes: u32,
     pub flood_window_ms: u64,
@@ -136,6 +148,8 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             log_format: "human".into(),
             token_ttl_secs: 7 * 24 * 3600,
+            tls_cert: None,
+            tls_key: None,
             limits: Limits::default(),
         }
     }
@@ -196,6 +210,9 @@ impl Default for RateLimits {
             handshake_per_ip_burst: 200,
             login_per_ip_per_sec: 5,
             login_per_ip_burst: 20,
+            login_backoff_after: 5,
+            login_backoff_base_ms: 1_000,
+            login_backoff_max_ms: 300_000,
             flood_strikes: 20,
             flood_window_ms: 10_000,
         }
@@ -212,6 +229,8 @@ pub struct Overrides {
     pub admin_password: Option<String>,
     pub log_format: Option<String>,
     pub allowed_origins: Option<Vec<String>>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -249,6 +268,12 @@ impl Config {
         }
         if let Some(v) = o.allowed_origins {
             self.allowed_origins = v;
+        }
+        if o.tls_cert.is_some() {
+            self.tls_cert = o.tls_cert;
+        }
+        if o.tls_key.is_some() {
+            self.tls_key = o.tls_key;
         }
     }
 }

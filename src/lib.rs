@@ -10,8 +10,9 @@
 //! - `recovery`: start-up — rebuild stream state from snapshots plus the log tail.
 //! - `engine`: the `EventLog` and `StateStore` traits, `SegmentLog` (event log in segment files, state tables in sled, the default), `SledLog` (everything in sled) and `MemoryEngine` (tests) — the only code that knows files, sled and byte layouts.
 //! - `registry`: in-memory state of every stream. `hub`: subscriptions and delivery (frames and sockets are `gateway`).
-//! - `server`: the accept loop; `linger`: closing TCP without a reset.
-//! - `presence`, `limits`, `auth`, `credentials` (open connections by token, for log out), `api` (HTTP), `metrics`, `demo`, `error`.
+//! - `server`: the accept loop; `linger`: closing TCP without a reset; `tls`: optional TLS (rustls), reloadable.
+//! - `headers`: security headers (CSP for the web app, nosniff everywhere).
+//! - `presence`, `limits`, `login_backoff` (per-account back-off after failed logins), `auth`, `credentials` (open connections by token, for log out), `api` (HTTP), `metrics`, `demo`, `error`.
 //! - `datadir`: one agora per data directory (a lock file).
 
 pub mod api;
@@ -24,10 +25,12 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod gateway;
+pub mod headers;
 pub mod hub;
 pub mod ids;
 pub mod limits;
 pub mod linger;
+pub mod login_backoff;
 pub mod metrics;
 pub mod ops;
 pub mod presence;
@@ -36,6 +39,7 @@ pub mod registry;
 pub mod sequencer;
 pub mod server;
 pub mod streams;
+pub mod tls;
 pub mod web;
 
 use crate::app::App;
@@ -63,6 +67,8 @@ pub enum ServerError {
     Storage { path: String, source: EngineError },
     #[error("starting up: {0}")]
     Startup(#[from] AppError),
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
     #[error("serving: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -82,8 +88,27 @@ pub async fn run_with(
     shutdown: CancellationToken,
     hurry: CancellationToken,
 ) -> Result<(), ServerError> {
+    run_controlled(config, listener, Control { shutdown, hurry, reload_tls: Default::default() }).await
+}
+
+/// What the binary's signal handlers (or a test) tell a running server.
+#[derive(Clone, Default)]
+pub struct Control {
+    /// Start draining (the first SIGTERM or Ctrl-C).
+    pub shutdown: CancellationToken,
+    /// End the drain grace at once (a second signal).
+    pub hurry: CancellationToken,
+    /// Read the TLS certificate and key again (SIGHUP); see `tls::Tls::reload`.
+    pub reload_tls: Arc<tokio::sync::Notify>,
+}
+
+/// [`run`] driven by a [`Control`].
+pub async fn run_controlled(config: Config, listener: TcpListener, control: Control) -> Result<(), ServerError> {
+    let Control { shutdown, hurry, reload_tls } = control;
     // Before anything opens a file in it: one agora per data directory. Held until we return.
     let _lock = datadir::lock(&config.data)?;
+    // A bad certificate stops the start before anything else is opened.
+    let tls = tls::Tls::from_config(config.tls_cert.as_deref(), config.tls_key.as_deref())?.map(Arc::new);
     let data = config.data.clone();
     let segment_bytes = config.limits.log_segment_bytes;
     let kind = config.engine;
@@ -118,7 +143,10 @@ pub async fn run_with(
             let mut tick = tokio::time::interval(Duration::from_secs(30));
             loop {
                 tokio::select! {
-                    _ = tick.tick() => app.limits.housekeeping(),
+                    _ = tick.tick() => {
+                        app.limits.housekeeping();
+                        app.login_backoff.housekeeping();
+                    }
                     _ = app.shutdown.cancelled() => break,
                 }
             }
@@ -126,20 +154,40 @@ pub async fn run_with(
     };
 
     let router = api::router()
-        .merge(web::router())
+        // The web app's documents get the CSP and friends; nothing else does.
+        .merge(headers::web_app(web::router()))
         .route("/ws", axum::routing::get(gateway::upgrade))
         .fallback(api::not_found)
         // After every route: it applies to the paths routed so far.
         .method_not_allowed_fallback(api::method_not_allowed)
         .with_state(app.clone())
+        .layer(headers::nosniff())
         .layer(tower_http::trace::TraceLayer::new_for_http());
     let addr = listener.local_addr()?;
+    let (http, ws) = if tls.is_some() { ("https", "wss") } else { ("http", "ws") };
     tracing::info!(
         %addr,
-        web = %format!("http://{addr}/"),
-        ws = %format!("ws://{addr}/ws"),
+        web = %format!("{http}://{addr}/"),
+        ws = %format!("{ws}://{addr}/ws"),
         "agora is serving: open the web app, or log in with POST /api/v1/auth/login and connect to /ws"
     );
+    let reloader = tokio::spawn({
+        let tls = tls.clone();
+        async move {
+            loop {
+                reload_tls.notified().await;
+                match &tls {
+                    None => tracing::info!("reload asked, but no TLS certificate is configured"),
+                    Some(tls) => match tls.reload() {
+                        Ok(()) => tracing::info!("TLS certificate reloaded"),
+                        Err(e) => {
+                            tracing::error!(error = %e, "TLS reload failed; still serving the previous certificate")
+                        }
+                    },
+                }
+            }
+        }
+    });
     let sockets = server::SocketOptions::from_limits(&app.config.limits);
     // Draining: `shutdown` first (health 503, no new WebSockets), `closing` after the grace.
     let grace = Duration::from_millis(app.config.limits.drain_grace_ms);
@@ -160,7 +208,8 @@ pub async fn run_with(
             closing.cancel();
         }
     });
-    server::serve(listener, router, sockets, app.closing.clone()).await;
+    server::serve(listener, router, sockets, tls, app.closing.clone()).await;
+    reloader.abort();
 
     tracing::info!("draining: closing WebSocket sessions");
     app.sessions.close();

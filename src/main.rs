@@ -54,6 +54,12 @@ struct ServeArgs {
     /// Allowed browser origins, comma-separated (default: same origin only).
     #[arg(long, env = "AGORA_ALLOWED_ORIGINS", value_delimiter = ',')]
     allowed_origins: Option<Vec<String>>,
+    /// PEM certificate chain: serve HTTPS and wss:// (with --tls-key). Reloaded on SIGHUP.
+    #[arg(long, env = "AGORA_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "AGORA_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 fn init_logging(format: &str) {
@@ -100,6 +106,19 @@ async fn wait_for_signal(shutdown: CancellationToken, hurry: CancellationToken) 
     }
 }
 
+/// Every SIGHUP asks the server to reload its TLS certificate and key.
+#[cfg(unix)]
+async fn reload_on_sighup(reload: std::sync::Arc<tokio::sync::Notify>) {
+    let mut hup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(s) => s,
+        Err(e) => return tracing::error!(error = %e, "cannot listen for SIGHUP"),
+    };
+    while hup.recv().await.is_some() {
+        tracing::info!("SIGHUP: reloading the TLS certificate");
+        reload.notify_one();
+    }
+}
+
 /// glibc: serve every allocation of 4 MiB or more with its own `mmap`, so it goes
 /// back to the system when freed. Left alone, glibc raises this threshold after the
 /// first large free (up to 32 MiB); from then on argon2's 19 MiB working memory came
@@ -138,12 +157,16 @@ async fn serve() -> anyhow::Result<()> {
         admin_password: args.admin_password,
         log_format: args.log_format,
         allowed_origins: args.allowed_origins,
+        tls_cert: args.tls_cert,
+        tls_key: args.tls_key,
     });
     init_logging(&config.log_format);
     let listener =
         tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
-    let (shutdown, hurry) = (CancellationToken::new(), CancellationToken::new());
-    tokio::spawn(wait_for_signal(shutdown.clone(), hurry.clone()));
-    agora::run_with(config, listener, shutdown, hurry).await?;
+    let control = agora::Control::default();
+    tokio::spawn(wait_for_signal(control.shutdown.clone(), control.hurry.clone()));
+    #[cfg(unix)]
+    tokio::spawn(reload_on_sighup(control.reload_tls.clone()));
+    agora::run_controlled(config, listener, control).await?;
     Ok(())
 }

@@ -8,18 +8,25 @@
 //! [`LingeringStream`], so that however the connection ends, it ends with FIN,
 //! not a reset that would destroy the last frames (`crate::linger`).
 //!
+//! With TLS (`tls`), the TLS handshake runs in the connection's own task and
+//! must finish within `handshake_timeout_ms` too (the request head then has its
+//! own deadline), so a slow or silent client holds neither the accept loop nor
+//! a connection for long.
+//!
 //! Shutdown: stop accepting, then wait (bounded) for plain HTTP requests in
 //! flight. Upgraded WebSockets leave hyper's hands at the upgrade and are
 //! drained by `App::sessions` instead.
 
 use crate::config::Limits;
 use crate::linger::LingeringStream;
+use crate::tls::Tls;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -46,7 +53,13 @@ impl SocketOptions {
     }
 }
 
-pub async fn serve(listener: TcpListener, router: Router, opts: SocketOptions, shutdown: CancellationToken) {
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    opts: SocketOptions,
+    tls: Option<Arc<Tls>>,
+    shutdown: CancellationToken,
+) {
     let graceful = GracefulShutdown::new();
     let mut builder = Builder::new(TokioExecutor::new());
     builder.http1().timer(TokioTimer::new()).header_read_timeout(opts.head_timeout);
@@ -75,10 +88,22 @@ pub async fn serve(listener: TcpListener, router: Router, opts: SocketOptions, s
             req.extensions_mut().insert(ConnectInfo(peer));
             router.clone().call(req)
         });
-        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned();
-        let conn = graceful.watch(conn);
+        let (builder, watcher, tls) = (builder.clone(), graceful.watcher(), tls.clone());
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            let served = match tls {
+                None => {
+                    watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned()).await
+                }
+                Some(tls) => {
+                    let stream = match tokio::time::timeout(opts.head_timeout, tls.acceptor().accept(stream)).await {
+                        Ok(Ok(stream)) => stream,
+                        Ok(Err(e)) => return tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
+                    };
+                    watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned()).await
+                }
+            };
+            if let Err(e) = served {
                 tracing::debug!(%peer, error = %e, "http connection ended with an error");
             }
         });

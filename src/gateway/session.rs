@@ -133,7 +133,8 @@ pub async fn run(
     };
     let (credential, is_api) = (credential_key(&token), token.starts_with(API_TOKEN_PREFIX));
     drop(token);
-    let limits = app.config.limits.clone();
+    // Borrowed, not cloned: a copy of every limit would live as long as each connection.
+    let limits = &app.config.limits;
     let (sink, mut stream) = socket.split();
     let (tx, rx) = mpsc::channel(limits.outbound_queue);
     let closer = Arc::new(Closer::default());

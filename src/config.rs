@@ -69,6 +69,9 @@ pub struct Limits {
     pub group_commit_linger_after: usize,
     /// Size at which an event log segment file is closed and the next one started.
     pub log_segment_bytes: u64,
+    /// How long a post's idempotency key is remembered: a retry within this
+    /// window returns the original post; after it, the key is forgotten.
+    pub idempotency_retention_secs: u64,
     pub rate: RateLimits,
 }
 
@@ -133,6 +136,7 @@ impl Default for Limits {
             group_commit_linger_us: 5_000,
             group_commit_linger_after: 8,
             log_segment_bytes: crate::engine::SEGMENT_BYTES,
+            idempotency_retention_secs: crate::engine::IDEM_RETENTION.as_secs(),
             rate: RateLimits::default(),
         }
     }
@@ -213,6 +217,14 @@ impl Config {
 impl Limits {
     pub fn ms(v: u64) -> Duration {
         Duration::from_millis(v)
+    }
+
+    /// What the storage engine is opened with.
+    pub fn engine_options(&self) -> crate::engine::EngineOptions {
+        crate::engine::EngineOptions {
+            segment_bytes: self.log_segment_bytes,
+            idem_retention: Duration::from_secs(self.idempotency_retention_secs),
+        }
     }
 
     /// How the sequencer groups appends into commits.

@@ -30,7 +30,7 @@ const HEADER: u64 = 8;
 pub const MAX_RECORD: usize = 256 * 1024 * 1024;
 
 /// Where a record's payload starts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Pos {
     pub segment: u32,
     pub offset: u64,
@@ -55,7 +55,7 @@ struct Appender {
     buf: Vec<u8>,
 }
 
-fn segment_path(dir: &Path, n: u32) -> PathBuf {
+pub fn segment_path(dir: &Path, n: u32) -> PathBuf {
     dir.join(format!("{n:020}.seg"))
 }
 
@@ -147,11 +147,14 @@ fn read_records(
 }
 
 impl Segments {
-    /// Open the log in `dir` (created if missing), pass every record to `apply`
-    /// in order with its position, and get ready to append.
+    /// Open the log in `dir` (created if missing), pass every record from `from`
+    /// on to `apply` in order with its position, and get ready to append.
+    /// Segments before `from` are opened but not read (a checkpoint covers them);
+    /// `Pos { segment: 1, offset: 0 }` reads everything.
     pub fn open(
         dir: &Path,
         segment_bytes: u64,
+        from: Pos,
         mut apply: impl FnMut(Pos, &[u8]) -> Result<(), EngineError>,
     ) -> Result<Segments, EngineError> {
         std::fs::create_dir_all(dir)?;
@@ -165,9 +168,23 @@ impl Segments {
         for &n in &present {
             let path = segment_path(dir, n);
             let mut file = File::open(&path)?;
+            if n < from.segment {
+                readers.push(Arc::new(file));
+                continue;
+            }
+            let start = if n == from.segment { from.offset } else { 0 };
             let mut bytes = Vec::new();
             file.read_to_end(&mut bytes)?;
-            let end = read_records(&bytes, &mut |offset, payload| apply(Pos { segment: n, offset }, payload))?;
+            let tail = bytes
+                .get(start as usize..)
+                .ok_or_else(|| corrupt(format!("{} is shorter than {start}", path.display())))?;
+            let end =
+                read_records(tail, &mut |offset, payload| apply(Pos { segment: n, offset: start + offset }, payload))?;
+            let end = match end {
+                SegmentEnd::Clean => SegmentEnd::Clean,
+                SegmentEnd::Bad { offset, reason } => SegmentEnd::Bad { offset: start + offset, reason },
+                SegmentEnd::Corrupt { offset } => SegmentEnd::Corrupt { offset: start + offset },
+            };
             if let SegmentEnd::Corrupt { offset } = end {
                 return Err(corrupt(format!(
                     "damaged record at byte {offset} of {}, with valid records after it",
@@ -300,9 +317,11 @@ impl Segments {
 mod tests {
     use super::*;
 
+    const START: Pos = Pos { segment: 1, offset: 0 };
+
     fn collect(dir: &Path, segment_bytes: u64) -> (Segments, Vec<(Pos, Vec<u8>)>) {
         let mut seen = Vec::new();
-        let s = Segments::open(dir, segment_bytes, |pos, p| {
+        let s = Segments::open(dir, segment_bytes, Pos { segment: 1, offset: 0 }, |pos, p| {
             seen.push((pos, p.to_vec()));
             Ok(())
         })
@@ -377,7 +396,7 @@ mod tests {
         assert_eq!(payloads(&seen), vec![b"first".to_vec(), b"second".to_vec()]);
         // Damage in an older one: refuse to open.
         flip(dir.path(), 1, HEADER + 2);
-        assert!(matches!(Segments::open(dir.path(), 20, |_, _| Ok(())), Err(EngineError::Corrupt { .. })));
+        assert!(matches!(Segments::open(dir.path(), 20, START, |_, _| Ok(())), Err(EngineError::Corrupt { .. })));
     }
 
     #[test]
@@ -395,7 +414,7 @@ mod tests {
         // A bit flipped in "second"'s payload: "third" after it was acked, so this is no torn write.
         bytes[(HEADER + 5 + HEADER + 1) as usize] ^= 0x01;
         std::fs::write(&path, &bytes).unwrap();
-        assert!(matches!(Segments::open(dir.path(), 1 << 20, |_, _| Ok(())), Err(EngineError::Corrupt { .. })));
+        assert!(matches!(Segments::open(dir.path(), 1 << 20, START, |_, _| Ok(())), Err(EngineError::Corrupt { .. })));
         assert_eq!(std::fs::metadata(&path).unwrap().len(), size as u64, "nothing was cut off");
     }
 
@@ -425,6 +444,6 @@ mod tests {
             s.append(b"c").unwrap();
         }
         std::fs::remove_file(segment_path(dir.path(), 2)).unwrap();
-        assert!(matches!(Segments::open(dir.path(), 10, |_, _| Ok(())), Err(EngineError::Corrupt { .. })));
+        assert!(matches!(Segments::open(dir.path(), 10, START, |_, _| Ok(())), Err(EngineError::Corrupt { .. })));
     }
 }

@@ -9,7 +9,7 @@
 //! Trees (key → value), beside `sled_state`'s:
 //!   `events`  stream (u16 BE length + bytes), seq (u64 BE) → event (MessagePack)
 //!   `heads`   stream                                      → last seq (u64 BE)
-//!   `idem`    stream, author (each u16 BE length + bytes), key → seq (u64 BE)
+//!   `idem`    stream, author (each u16 BE length + bytes), key → seq, recorded at (ms; u64 BE each)
 //!   `commits` commit number (u64 BE, from 1)               → (stream, seq) of each event
 //!             it wrote (u16 BE length + stream, u64 BE seq, repeated): `follow`'s log
 //!
@@ -19,8 +19,9 @@
 //! flush is only `sync_file_range`, sled#1452) and an fsync of new blob files.
 //! Only then does `commit` return; any error is returned and is fatal to the caller.
 
+use super::index::now_ms;
 use super::sled_state::{corrupt, SledState};
-use super::{CommitBatch, Committed, EngineError, EventLog, FollowedCommit, LogPosition, StateStore};
+use super::{CommitBatch, Committed, EngineError, EngineOptions, EventLog, FollowedCommit, LogPosition, StateStore};
 use agora_protocol::{Event, Seq, StreamId, UserId};
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 use std::path::Path;
@@ -35,6 +36,15 @@ pub struct SledLog {
     idem: sled::Tree,
     commits: sled::Tree,
     epoch: String,
+    /// How long an idempotency key is honoured, in ms.
+    retention_ms: u64,
+}
+
+/// An `idem` value: seq and when it was recorded (ms since the Unix epoch), both u64 BE.
+fn idem_value(v: &[u8]) -> Result<(Seq, u64), EngineError> {
+    let bad = || corrupt("idem value", "not 16 bytes");
+    let (seq, at) = (v.get(..8).ok_or_else(bad)?, v.get(8..16).ok_or_else(bad)?);
+    Ok((seq_of(seq)?, u64::from_be_bytes(at.try_into().map_err(|_| bad())?)))
 }
 
 fn push_str(out: &mut Vec<u8>, s: &str) {
@@ -75,8 +85,15 @@ fn decode_event(bytes: &[u8]) -> Result<Event, EngineError> {
 }
 
 impl SledLog {
-    /// Open (or create) the store under `dir` (sled in `dir/sled`).
+    /// Open (or create) the store under `dir` (sled in `dir/sled`) with the default options.
     pub fn open(dir: &Path) -> Result<SledLog, EngineError> {
+        SledLog::open_with(dir, &EngineOptions::default())
+    }
+
+    /// Open (or create) the store under `dir`; idempotency keys older than the
+    /// retention window are removed now and ignored from then on.
+    pub fn open_with(dir: &Path, opts: &EngineOptions) -> Result<SledLog, EngineError> {
+        let retention_ms = opts.idem_retention.as_millis().try_into().unwrap_or(u64::MAX);
         let state = SledState::open(&dir.join("sled"))?;
         let marker = state.engine_marker()?;
         let epoch = match (state.epoch()?, marker.as_deref()) {
@@ -93,10 +110,19 @@ impl SledLog {
                 })
             }
         };
+        let idem = state.db.open_tree("idem")?;
+        let now = now_ms();
+        for item in idem.iter() {
+            let (k, v) = item?;
+            if now.saturating_sub(idem_value(&v)?.1) >= retention_ms {
+                idem.remove(k)?;
+            }
+        }
         Ok(SledLog {
+            retention_ms,
             events: state.db.open_tree("events")?,
             heads: state.db.open_tree("heads")?,
-            idem: state.db.open_tree("idem")?,
+            idem,
             commits: state.db.open_tree("commits")?,
             state,
             epoch,
@@ -126,6 +152,7 @@ impl EventLog for SledLog {
                 push_str(&mut ids, &ev.stream.0);
                 ids.extend_from_slice(&ev.seq.0.to_be_bytes());
             }
+            let now = now_ms();
             let trees = (&self.events, &self.heads, &self.idem, &self.commits);
             let result = trees.transaction(|(events, heads, idem, commits)| {
                 // The heads are read inside the transaction: the check and the writes are one
@@ -149,7 +176,9 @@ impl EventLog for SledLog {
                     heads.insert(stream.0.as_bytes(), &head.0.to_be_bytes()[..])?;
                 }
                 for (stream, author, key, seq) in &batch.idem {
-                    idem.insert(idem_key(stream, author, key), &seq.0.to_be_bytes()[..])?;
+                    let mut v = seq.0.to_be_bytes().to_vec();
+                    v.extend_from_slice(&now.to_be_bytes());
+                    idem.insert(idem_key(stream, author, key), v)?;
                 }
                 commits.insert(&number.to_be_bytes()[..], &ids[..])?;
                 Ok(new_heads)
@@ -192,7 +221,9 @@ impl EventLog for SledLog {
     }
 
     fn idem_get(&self, stream: &StreamId, author: &UserId, key: &str) -> Result<Option<Seq>, EngineError> {
-        self.idem.get(idem_key(stream, author, key))?.map(|v| seq_of(&v)).transpose()
+        let Some(v) = self.idem.get(idem_key(stream, author, key))? else { return Ok(None) };
+        let (seq, at) = idem_value(&v)?;
+        Ok((now_ms().saturating_sub(at) < self.retention_ms).then_some(seq))
     }
 
     fn epoch(&self) -> String {

@@ -3,8 +3,10 @@
 //! What lives here: the [`EventLog`] trait (commit, read a range, head, list
 //! streams, idempotency), the [`StateStore`] trait (typed reads of read markers,
 //! snapshots, users, tokens and secrets; written through [`StateWrite`]s in a
-//! commit), and [`SegmentLog`], which keeps
-//! the logs in our own checksummed segment files and the state tables in sled.
+//! commit), [`Engine`] (both), the engines side by side — [`SegmentLog`] (the
+//! default: logs in our own checksummed segment files, state tables in sled),
+//! [`SledLog`] (everything in sled) and [`MemoryEngine`] (tests) — and
+//! `conformance`, the contract as tests run over all three.
 //! Only this module knows files, sled and byte layouts. What does not: deciding what to append
 //! (that is `streams`), assigning sequences and batching (that is `sequencer`),
 //! and delivering events (that is `hub` and `gateway`).
@@ -27,6 +29,8 @@
 //! - Every commit with events has a [`LogPosition`]; `follow` returns the
 //!   commits after a position, in order, so a process can tail appends made by
 //!   another (the local engines read their own log; JetStream uses a consumer).
+//! - Idempotency keys are honoured for [`EngineOptions::idem_retention`] after
+//!   they were recorded, and may be forgotten after that.
 
 mod checkpoint;
 mod commit_record;

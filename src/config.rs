@@ -106,6 +106,9 @@ pub struct Limits {
     /// `history` reads at most this many pages of `limit` events looking for events the
     /// caller may see (hidden ones are left out), so one request's work is bounded.
     pub history_scan_pages: usize,
+    /// How long a post's idempotency key is remembered: a retry within this
+    /// window returns the original post; after it, the key is forgotten.
+    pub idempotency_retention_secs: u64,
     pub rate: RateLimits,
 }
 
@@ -190,6 +193,7 @@ impl Default for Limits {
             snapshot_every: 1000,
             max_initial_members: 1000,
             history_scan_pages: 8,
+            idempotency_retention_secs: crate::engine::IDEM_RETENTION.as_secs(),
             rate: RateLimits::default(),
         }
     }
@@ -281,6 +285,14 @@ impl Config {
 impl Limits {
     pub fn ms(v: u64) -> Duration {
         Duration::from_millis(v)
+    }
+
+    /// What the storage engine is opened with.
+    pub fn engine_options(&self) -> crate::engine::EngineOptions {
+        crate::engine::EngineOptions {
+            segment_bytes: self.log_segment_bytes,
+            idem_retention: Duration::from_secs(self.idempotency_retention_secs),
+        }
     }
 
     /// How the sequencer groups appends into commits.

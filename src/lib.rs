@@ -110,9 +110,9 @@ pub async fn run_controlled(config: Config, listener: TcpListener, control: Cont
     // A bad certificate stops the start before anything else is opened.
     let tls = tls::Tls::from_config(config.tls_cert.as_deref(), config.tls_key.as_deref())?.map(Arc::new);
     let data = config.data.clone();
-    let segment_bytes = config.limits.log_segment_bytes;
+    let opts = config.limits.engine_options();
     let kind = config.engine;
-    let log = tokio::task::spawn_blocking(move || engine::open(kind, &data, segment_bytes))
+    let log = tokio::task::spawn_blocking(move || engine::open(kind, &data, &opts))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|source| ServerError::Storage { path: config.data.display().to_string(), source })?;
@@ -219,6 +219,15 @@ pub async fn run_controlled(config: Config, listener: TcpListener, control: Cont
     housekeeping.abort();
     app.sequencer.stop().await;
     let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
+    // Clean shutdown: checkpoint the index, so the next start reads only what follows.
+    let log = app.log.clone();
+    match tokio::task::spawn_blocking(move || log.checkpoint()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "writing the index checkpoint failed; the next start reads the whole log")
+        }
+        Err(e) => tracing::warn!(error = %e, "checkpoint task failed"),
+    }
     tracing::info!("stopped");
     Ok(())
 }

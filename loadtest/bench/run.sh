@@ -31,9 +31,10 @@
 #              many streams, no subscribers, for PUB_SECS: durable acked posts/s, publish->ack.
 # Systems (SYSTEMS): agora (JSON, batched messages: agora.json.batch.v1), agora-msgpack (the
 # same server, MessagePack: the harness decodes it faster; burst and publish workloads only),
-# agora-nobatch (JSON, one frame per message), nats, ws-broadcast, tcp-ceiling, and agora-prev
-# (the binary AGORA_PREV, e.g. an older commit, with agora's client flags: a binary from
-# before batching does not accept the batched subprotocol, so it gets one frame per message).
+# agora-nobatch (JSON, one frame per message), agora-sled (the same server on --engine sled),
+# nats, ws-broadcast, tcp-ceiling, and agora-prev (the binary AGORA_PREV, e.g. an older
+# commit, with agora's client flags: a binary from before batching does not accept the
+# batched subprotocol, so it gets one frame per message).
 # Results: loadtest/bench/results/DATE/*.json, *.txt and summary.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -123,11 +124,12 @@ start() {
   local system=$1 port
   port=$(free_port)
   case $system in
-    agora|agora-msgpack|agora-nobatch|agora-prev)
-      local data=$WORK/agora-data-$RANDOM bin=$AGORA
+    agora|agora-msgpack|agora-nobatch|agora-prev|agora-sled)
+      local data=$WORK/agora-data-$RANDOM bin=$AGORA engine=segment
       [ "$system" = agora-prev ] && bin=$AGORA_PREV
+      [ "$system" = agora-sled ] && engine=sled
       mkdir -p "$data"
-      AGORA_ADMIN_PASSWORD=$ADMIN_PW AGORA_LOG=warn taskset -c "$SERVER_CORE" "$bin" serve \
+      AGORA_ENGINE=$engine AGORA_ADMIN_PASSWORD=$ADMIN_PW AGORA_LOG=warn taskset -c "$SERVER_CORE" "$bin" serve \
         --listen 127.0.0.1:"$port" --data "$data" --config "$BENCH/agora-bench.toml" >"$WORK/agora.log" 2>&1 &
       SERVER_PID=$!
       URL=ws://127.0.0.1:$port/ws ;;
@@ -157,7 +159,7 @@ EOF
 # target_flags SYSTEM: the harness flags that select the system.
 target_flags() {
   case $1 in
-    agora|agora-prev) echo "--target agora --encoding json --admin-password $ADMIN_PW" ;;
+    agora|agora-prev|agora-sled) echo "--target agora --encoding json --admin-password $ADMIN_PW" ;;
     agora-msgpack) echo "--target agora --encoding msgpack --admin-password $ADMIN_PW" ;;
     # One WebSocket message per frame: what a client without batching gets.
     agora-nobatch) echo "--target agora --encoding json --no-batch --admin-password $ADMIN_PW" ;;

@@ -7,8 +7,10 @@
 //! Layout, repeated for each entry:
 //! - event: `1`, stream (`u16 LE` length + bytes), seq (`u64 LE`), event
 //!   (`u32 LE` length + the event in MessagePack, as `history` decodes it);
-//! - idempotency key: `2`, stream, author, key (each `u16 LE` length + bytes),
-//!   seq (`u64 LE`).
+//! - idempotency key: `3`, stream, author, key (each `u16 LE` length + bytes),
+//!   seq (`u64 LE`), when it was recorded (ms since the Unix epoch, `u64 LE`),
+//!   for the retention window. Tag `2`, without the time, was written by
+//!   earlier versions and is still read (its keys count as recorded at start).
 //!
 //! Hand-written rather than serde: readers `pread` an event's bytes straight
 //! out of the segment, so the layout must say exactly where they are, and a
@@ -20,23 +22,21 @@ use super::EngineError;
 use agora_protocol::{Seq, StreamId, UserId};
 
 const EVENT: u8 = 1;
-const IDEM: u8 = 2;
+const IDEM_UNTIMED: u8 = 2;
+const IDEM: u8 = 3;
 
 /// One entry read back from a record.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Entry<'a> {
     /// `at`: where `bytes` starts inside the record's payload.
-    Event {
-        stream: &'a str,
-        seq: Seq,
-        at: usize,
-        bytes: &'a [u8],
-    },
+    Event { stream: &'a str, seq: Seq, at: usize, bytes: &'a [u8] },
     Idem {
         stream: &'a str,
         author: &'a str,
         key: &'a str,
         seq: Seq,
+        /// When the key was recorded (ms since the Unix epoch); `None` in records of earlier versions.
+        at_ms: Option<u64>,
     },
 }
 
@@ -58,12 +58,13 @@ pub fn push_event(out: &mut Vec<u8>, stream: &StreamId, seq: Seq, event: &[u8]) 
     at
 }
 
-pub fn push_idem(out: &mut Vec<u8>, stream: &StreamId, author: &UserId, key: &str, seq: Seq) {
+pub fn push_idem(out: &mut Vec<u8>, stream: &StreamId, author: &UserId, key: &str, seq: Seq, at_ms: u64) {
     out.push(IDEM);
     push_str(out, &stream.0);
     push_str(out, &author.0);
     push_str(out, key);
     out.extend_from_slice(&seq.0.to_le_bytes());
+    out.extend_from_slice(&at_ms.to_le_bytes());
 }
 
 fn bad(detail: &str) -> EngineError {
@@ -108,7 +109,20 @@ impl<'a> Reader<'a> {
                 let at = self.at;
                 Ok(Entry::Event { stream, seq, at, bytes: self.take(n)? })
             }
-            IDEM => Ok(Entry::Idem { stream: self.str()?, author: self.str()?, key: self.str()?, seq: self.seq()? }),
+            IDEM_UNTIMED => Ok(Entry::Idem {
+                stream: self.str()?,
+                author: self.str()?,
+                key: self.str()?,
+                seq: self.seq()?,
+                at_ms: None,
+            }),
+            IDEM => Ok(Entry::Idem {
+                stream: self.str()?,
+                author: self.str()?,
+                key: self.str()?,
+                seq: self.seq()?,
+                at_ms: Some(self.seq()?.0),
+            }),
             _ => Err(bad("unknown entry tag")),
         }
     }
@@ -136,14 +150,14 @@ mod tests {
     fn entries_round_trip_in_order_and_say_where_event_bytes_are() {
         let mut rec = Vec::new();
         let at = push_event(&mut rec, &"ch_a".into(), Seq(7), b"event bytes");
-        push_idem(&mut rec, &"ch_a".into(), &"ann".into(), "k1", Seq(7));
+        push_idem(&mut rec, &"ch_a".into(), &"ann".into(), "k1", Seq(7), 99);
         push_event(&mut rec, &"ch_b".into(), Seq(1), b"");
         let got: Vec<Entry> = entries(&rec).collect::<Result<_, _>>().unwrap();
         assert_eq!(
             got,
             vec![
                 Entry::Event { stream: "ch_a", seq: Seq(7), at, bytes: b"event bytes" },
-                Entry::Idem { stream: "ch_a", author: "ann", key: "k1", seq: Seq(7) },
+                Entry::Idem { stream: "ch_a", author: "ann", key: "k1", seq: Seq(7), at_ms: Some(99) },
                 Entry::Event { stream: "ch_b", seq: Seq(1), at: rec.len(), bytes: b"" },
             ]
         );
@@ -156,7 +170,7 @@ mod tests {
         let mut rec = Vec::new();
         push_event(&mut rec, &"ch_a".into(), Seq(1), b"event");
         let first = rec.len();
-        push_idem(&mut rec, &"ch_a".into(), &"ann".into(), "k", Seq(1));
+        push_idem(&mut rec, &"ch_a".into(), &"ann".into(), "k", Seq(1), 5);
         for cut in (1..rec.len()).filter(|&c| c != first) {
             let r: Result<Vec<Entry>, _> = entries(&rec[..cut]).collect();
             assert!(r.is_err(), "a record cut at {cut} must not decode");

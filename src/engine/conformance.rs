@@ -8,13 +8,19 @@
 //! is tests/crash.rs's job; here: what a commit returned is there after a
 //! reopen, and a refused commit leaves nothing behind.
 
-use super::{CommitBatch, Engine, EngineError, FollowedCommit, LogPosition, StateWrite};
+use super::{CommitBatch, Engine, EngineError, FollowedCommit, LogPosition, StateWrite, IDEM_RETENTION};
 use agora_protocol::{Event, EventBody, Seq, StreamId};
+use std::time::Duration;
 
 /// Opens one store, again and again.
 pub trait Store {
-    /// Open the store (the previous handle, if any, has been dropped).
-    fn open(&mut self) -> Box<dyn Engine>;
+    /// Open the store (the previous handle, if any, has been dropped) with
+    /// idempotency keys honoured for `retention`.
+    fn open_retaining(&mut self, retention: Duration) -> Box<dyn Engine>;
+    /// Open the store with the default options.
+    fn open(&mut self) -> Box<dyn Engine> {
+        self.open_retaining(IDEM_RETENTION)
+    }
 }
 
 /// Retry `open` while a just-dropped sled database's background threads still
@@ -252,6 +258,26 @@ pub fn follow_returns_the_commits_after_a_position_in_order_across_restarts(s: &
     );
 }
 
+pub fn idempotency_keys_are_forgotten_after_the_retention_window(s: &mut dyn Store) {
+    {
+        let e = s.open();
+        let mut b = events(vec![ev("ch_a", 1, "a1")]);
+        b.idem.push(("ch_a".into(), "ann".into(), "k1".into(), Seq(1)));
+        e.commit(&b).unwrap();
+    }
+    // A window of zero: every key is already older than it.
+    let e = s.open_retaining(Duration::ZERO);
+    assert_eq!(e.idem_get(&"ch_a".into(), &"ann".into(), "k1").unwrap(), None);
+    let mut b = events(vec![ev("ch_a", 2, "a2")]);
+    b.idem.push(("ch_a".into(), "ann".into(), "k2".into(), Seq(2)));
+    e.commit(&b).unwrap();
+    assert_eq!(e.idem_get(&"ch_a".into(), &"ann".into(), "k2").unwrap(), None);
+    drop(e);
+    let e = s.open();
+    assert_eq!(e.idem_get(&"ch_a".into(), &"ann".into(), "k2").unwrap(), Some(Seq(2)), "recent keys stay");
+    assert_eq!(e.head(&"ch_a".into()).unwrap(), Seq(2), "forgetting keys loses no event");
+}
+
 /// One `#[test]` per conformance test, for the store `$store` makes.
 macro_rules! conformance {
     ($store:expr) => {
@@ -264,6 +290,7 @@ macro_rules! conformance {
             every_returned_commit_is_there_after_restarts_and_appending_goes_on,
             two_writers_cannot_both_take_the_same_seq,
             follow_returns_the_commits_after_a_position_in_order_across_restarts,
+            idempotency_keys_are_forgotten_after_the_retention_window,
         );
     };
     (@tests $store:expr; $($name:ident),* $(,)?) => {
@@ -283,8 +310,8 @@ mod memory {
 
     struct Memory(MemoryEngine);
     impl Store for Memory {
-        fn open(&mut self) -> Box<dyn Engine> {
-            Box::new(self.0.reopen())
+        fn open_retaining(&mut self, retention: std::time::Duration) -> Box<dyn Engine> {
+            Box::new(self.0.reopen().with_idem_retention(retention))
         }
     }
     conformance!(Memory(MemoryEngine::new()));
@@ -292,13 +319,14 @@ mod memory {
 
 mod segment {
     use super::{retry_lock, Store};
-    use crate::engine::{Engine, SegmentLog};
+    use crate::engine::{Engine, EngineOptions, SegmentLog};
 
     /// Small segments, so the suite crosses segment ends.
     struct Segment(tempfile::TempDir);
     impl Store for Segment {
-        fn open(&mut self) -> Box<dyn Engine> {
-            Box::new(retry_lock(|| SegmentLog::open(self.0.path(), 16 * 1024)))
+        fn open_retaining(&mut self, idem_retention: std::time::Duration) -> Box<dyn Engine> {
+            let opts = EngineOptions { segment_bytes: 16 * 1024, idem_retention };
+            Box::new(retry_lock(|| SegmentLog::open_with(self.0.path(), &opts)))
         }
     }
     conformance!(Segment(tempfile::tempdir().unwrap()));
@@ -306,12 +334,13 @@ mod segment {
 
 mod sled {
     use super::{retry_lock, Store};
-    use crate::engine::{Engine, SledLog};
+    use crate::engine::{Engine, EngineOptions, SledLog};
 
     struct Sled(tempfile::TempDir);
     impl Store for Sled {
-        fn open(&mut self) -> Box<dyn Engine> {
-            Box::new(retry_lock(|| SledLog::open(self.0.path())))
+        fn open_retaining(&mut self, idem_retention: std::time::Duration) -> Box<dyn Engine> {
+            let opts = EngineOptions { idem_retention, ..Default::default() };
+            Box::new(retry_lock(|| SledLog::open_with(self.0.path(), &opts)))
         }
     }
     conformance!(Sled(tempfile::tempdir().unwrap()));

@@ -7,6 +7,7 @@
 //! need to hold or observe a commit. What does not: durability — nothing
 //! survives the process.
 
+use super::index::now_ms;
 use super::{CommitBatch, Committed, EngineError, EventLog, FollowedCommit, LogPosition, StateStore, StateWrite};
 use agora_protocol::{Event, Seq, StreamId, UserId};
 use std::collections::{BTreeMap, HashMap};
@@ -19,7 +20,8 @@ pub type CommitHook = Box<dyn Fn(&CommitBatch) -> Result<(), EngineError> + Send
 struct Data {
     /// A stream's events, `seq - 1` indexed.
     streams: HashMap<StreamId, Vec<Event>>,
-    idem: HashMap<(StreamId, UserId, String), Seq>,
+    /// Idempotency keys: seq and when recorded (ms since the Unix epoch).
+    idem: HashMap<(StreamId, UserId, String), (Seq, u64)>,
     markers: HashMap<(UserId, StreamId), Seq>,
     snapshots: HashMap<StreamId, Vec<u8>>,
     users: BTreeMap<UserId, Vec<u8>>,
@@ -34,6 +36,7 @@ pub struct MemoryEngine {
     data: Arc<Mutex<Data>>,
     epoch: String,
     hook: Option<CommitHook>,
+    retention_ms: u64,
 }
 
 impl Default for MemoryEngine {
@@ -44,12 +47,23 @@ impl Default for MemoryEngine {
 
 impl MemoryEngine {
     pub fn new() -> MemoryEngine {
-        MemoryEngine { data: Arc::default(), epoch: format!("{:016x}", rand::random::<u64>()), hook: None }
+        MemoryEngine {
+            data: Arc::default(),
+            epoch: format!("{:016x}", rand::random::<u64>()),
+            hook: None,
+            retention_ms: u64::MAX,
+        }
     }
 
     /// Another handle on the same committed data, as after a restart of a durable engine.
     pub fn reopen(&self) -> MemoryEngine {
-        MemoryEngine { data: self.data.clone(), epoch: self.epoch.clone(), hook: None }
+        MemoryEngine { data: self.data.clone(), epoch: self.epoch.clone(), hook: None, retention_ms: self.retention_ms }
+    }
+
+    /// Honour idempotency keys for `retention` only (default: forever).
+    pub fn with_idem_retention(mut self, retention: std::time::Duration) -> MemoryEngine {
+        self.retention_ms = retention.as_millis().try_into().unwrap_or(u64::MAX);
+        self
     }
 
     /// Call `hook` with every batch before it is applied (to hold a commit, or count them).
@@ -86,8 +100,9 @@ impl EventLog for MemoryEngine {
             d.commits.push(ids);
             position = Some(LogPosition(d.commits.len() as u64));
         }
+        let now = now_ms();
         for (stream, author, key, seq) in &batch.idem {
-            d.idem.insert((stream.clone(), author.clone(), key.clone()), *seq);
+            d.idem.insert((stream.clone(), author.clone(), key.clone()), (*seq, now));
         }
         for w in &batch.state {
             match w.clone() {
@@ -149,7 +164,9 @@ impl EventLog for MemoryEngine {
     }
 
     fn idem_get(&self, stream: &StreamId, author: &UserId, key: &str) -> Result<Option<Seq>, EngineError> {
-        Ok(self.data().idem.get(&(stream.clone(), author.clone(), key.to_owned())).copied())
+        let d = self.data();
+        let found = d.idem.get(&(stream.clone(), author.clone(), key.to_owned()));
+        Ok(found.filter(|(_, at)| now_ms().saturating_sub(*at) < self.retention_ms).map(|(seq, _)| *seq))
     }
 
     fn epoch(&self) -> String {

@@ -3,8 +3,10 @@
 //! What lives here: the [`EventLog`] trait (commit, read a range, head, list
 //! streams, idempotency), the [`StateStore`] trait (typed reads of read markers,
 //! snapshots, users, tokens and secrets; written through [`StateWrite`]s in a
-//! commit), and [`SegmentLog`], which keeps
-//! the logs in our own checksummed segment files and the state tables in sled.
+//! commit), [`Engine`] (both), the engines side by side — [`SegmentLog`] (the
+//! default: logs in our own checksummed segment files, state tables in sled),
+//! [`SledLog`] (everything in sled) and [`MemoryEngine`] (tests) — and
+//! `conformance`, the contract as tests run over all three.
 //! Only this module knows files, sled and byte layouts. What does not: deciding what to append
 //! (that is `streams`), assigning sequences and batching (that is `sequencer`),
 //! and delivering events (that is `hub` and `gateway`).
@@ -27,7 +29,10 @@
 //! - Every commit with events has a [`LogPosition`]; `follow` returns the
 //!   commits after a position, in order, so a process can tail appends made by
 //!   another (the local engines read their own log; JetStream uses a consumer).
+//! - Idempotency keys are honoured for [`EngineOptions::idem_retention`] after
+//!   they were recorded, and may be forgotten after that.
 
+mod checkpoint;
 mod commit_record;
 #[cfg(test)]
 #[macro_use]
@@ -96,11 +101,30 @@ impl std::str::FromStr for EngineKind {
     }
 }
 
+/// How long an idempotency key is honoured by default (`idempotency_retention_secs`).
+pub const IDEM_RETENTION: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Settings every engine takes when it is opened.
+#[derive(Clone, Debug)]
+pub struct EngineOptions {
+    /// Segment engine: start a new segment file at this size.
+    pub segment_bytes: u64,
+    /// A retry with the same idempotency key within this window returns the
+    /// original; after it, the key is forgotten (and the retry is a new post).
+    pub idem_retention: std::time::Duration,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions { segment_bytes: SEGMENT_BYTES, idem_retention: IDEM_RETENTION }
+    }
+}
+
 /// Open (or create) the data directory `dir` with the engine `kind`.
-pub fn open(kind: EngineKind, dir: &std::path::Path, segment_bytes: u64) -> Result<Box<dyn Engine>, EngineError> {
+pub fn open(kind: EngineKind, dir: &std::path::Path, opts: &EngineOptions) -> Result<Box<dyn Engine>, EngineError> {
     Ok(match kind {
-        EngineKind::Segment => Box::new(SegmentLog::open(dir, segment_bytes)?),
-        EngineKind::Sled => Box::new(SledLog::open(dir)?),
+        EngineKind::Segment => Box::new(SegmentLog::open_with(dir, opts)?),
+        EngineKind::Sled => Box::new(SledLog::open_with(dir, opts)?),
     })
 }
 
@@ -238,6 +262,11 @@ pub trait EventLog: Send + Sync + 'static {
     fn epoch(&self) -> String;
     /// The position of the last commit with events ([`LogPosition::START`] for none).
     fn position(&self) -> Result<LogPosition, EngineError>;
+    /// Write whatever makes the next start fast (the segment engine's index
+    /// checkpoint). Called at clean shutdown; engines without one do nothing.
+    fn checkpoint(&self) -> Result<(), EngineError> {
+        Ok(())
+    }
     /// Up to `limit` commits with events after `after`, in commit order: how
     /// another process follows appends (a replica, a search indexer).
     fn follow(&self, after: LogPosition, limit: usize) -> Result<Vec<FollowedCommit>, EngineError>;

@@ -24,15 +24,18 @@
 //! Any error on the commit path is returned to the sequencer, which treats it
 //! as fatal (never acks, never retries).
 
+use super::checkpoint;
 use super::commit_record;
+use super::index::now_ms;
 use super::index::{Index, Loc};
 use super::keys;
-use super::segments::Segments;
+use super::segments::{self, Pos, Segments};
 use super::sled_state::{corrupt, SledState};
-use super::{CommitBatch, Committed, EngineError, EventLog, FollowedCommit, LogPosition, StateStore};
+use super::{CommitBatch, Committed, EngineError, EngineOptions, EventLog, FollowedCommit, LogPosition, StateStore};
 use agora_protocol::{Event, Seq, StreamId, UserId};
-use std::path::Path;
-use std::sync::{Mutex, RwLock};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// A segment is closed and the next one started at this size (the `log_segment_bytes` setting).
 pub const SEGMENT_BYTES: u64 = 64 * 1024 * 1024;
@@ -47,8 +50,16 @@ const OLD_LOG_TREE: &[u8] = b"log";
 
 pub struct SegmentLog {
     segments: Segments,
-    /// Written only by the sequencer thread, once per commit; read by history and replays.
-    index: RwLock<Index>,
+    /// Written only by the sequencer thread, once per commit; read by history and
+    /// replays, and copied by a background checkpoint.
+    index: Arc<RwLock<Index>>,
+    log_dir: PathBuf,
+    /// A background checkpoint is under way (at most one at a time).
+    checkpointing: Arc<AtomicBool>,
+    /// Held while the checkpoint file is written (background or at shutdown).
+    checkpoint_file: Arc<Mutex<()>>,
+    /// How this store's index was built on open: from a checkpoint or not, and how many records were read.
+    started: (bool, u64),
     /// The commit record being built, reused (only the sequencer commits).
     record: Mutex<Vec<u8>>,
     /// The state tables (and, in directories of earlier versions, the old log tree).
@@ -61,8 +72,18 @@ fn decode_event(bytes: &[u8]) -> Result<Event, EngineError> {
 }
 
 impl SegmentLog {
-    /// Open (or create) the store under `dir`: segments in `dir/log`, sled in `dir/sled`.
+    /// Open (or create) the store under `dir`: segments in `dir/log`, sled in
+    /// `dir/sled`, idempotency keys kept for the default retention window.
     pub fn open(dir: &Path, segment_bytes: u64) -> Result<SegmentLog, EngineError> {
+        SegmentLog::open_with(dir, &EngineOptions { segment_bytes, ..Default::default() })
+    }
+
+    /// Open (or create) the store under `dir` with `opts`. The index comes from
+    /// the checkpoint plus the log after it, or, without a sound checkpoint, from
+    /// the whole log.
+    pub fn open_with(dir: &Path, opts: &EngineOptions) -> Result<SegmentLog, EngineError> {
+        let segment_bytes = opts.segment_bytes;
+        let retention_ms = opts.idem_retention.as_millis().try_into().unwrap_or(u64::MAX);
         let log_dir = dir.join("log");
         let state = SledState::open(&dir.join("sled"))?;
         let epoch = match state.epoch()? {
@@ -86,17 +107,78 @@ impl SegmentLog {
             Some(ENGINE_NAME) => {}
             Some(other) => return Err(EngineError::WrongEngine { found: other.to_owned(), wanted: ENGINE_NAME }),
         }
-        let mut index = Index::default();
-        let mut records = 0u64;
         let started = std::time::Instant::now();
-        let segments = Segments::open(&log_dir, segment_bytes, |pos, record| {
+        let checkpointed = checkpoint::load(&log_dir, retention_ms).filter(|ix| {
+            // The checkpoint must end inside the log as it is now.
+            let end = ix.end();
+            let ok =
+                std::fs::metadata(segments::segment_path(&log_dir, end.segment)).is_ok_and(|m| m.len() >= end.offset);
+            if !ok {
+                tracing::warn!(
+                    segment = end.segment,
+                    offset = end.offset,
+                    "the index checkpoint points past the log; reading the whole log"
+                );
+            }
+            ok
+        });
+        let from_checkpoint = checkpointed.is_some();
+        let mut index = checkpointed.unwrap_or_else(|| Index::new(retention_ms));
+        let from = if from_checkpoint { index.end() } else { Pos { segment: 1, offset: 0 } };
+        let mut records = 0u64;
+        let segments = Segments::open(&log_dir, segment_bytes, from, |pos, record| {
             records += 1;
             index.apply(pos, record)
         })?;
-        tracing::info!(records, elapsed_ms = started.elapsed().as_millis() as u64, "read the event log");
-        let log = SegmentLog { segments, index: RwLock::new(index), record: Mutex::new(Vec::new()), state, epoch };
+        index.prune_idem(now_ms());
+        tracing::info!(
+            from_checkpoint,
+            records,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "read the event log"
+        );
+        let log = SegmentLog {
+            segments,
+            index: Arc::new(RwLock::new(index)),
+            log_dir,
+            checkpointing: Arc::default(),
+            checkpoint_file: Arc::default(),
+            started: (from_checkpoint, records),
+            record: Mutex::new(Vec::new()),
+            state,
+            epoch,
+        };
         log.migrate_sled_log()?;
         Ok(log)
+    }
+
+    /// How the index was built on open: from a checkpoint or not, and how many log records were read.
+    pub fn start_info(&self) -> (bool, u64) {
+        self.started
+    }
+
+    /// Write the index checkpoint in the background, unless one is being written.
+    /// The copy is taken under the read lock (the writer waits for the copy, not
+    /// for the file); the file is written on its own thread.
+    fn checkpoint_in_background(&self) {
+        if self.checkpointing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (index, dir, busy) = (self.index.clone(), self.log_dir.clone(), self.checkpointing.clone());
+        let file = self.checkpoint_file.clone();
+        let spawned = std::thread::Builder::new().name("agora-checkpoint".into()).spawn(move || {
+            let _file = file.lock().unwrap_or_else(|e| e.into_inner());
+            let copy = index.read().unwrap_or_else(|e| e.into_inner()).clone();
+            match checkpoint::write(&dir, &copy) {
+                Ok(()) => tracing::debug!(segment = copy.end().segment, "wrote the index checkpoint"),
+                // Only a shortcut for the next start: log and go on.
+                Err(e) => tracing::warn!(error = %e, "writing the index checkpoint failed"),
+            }
+            busy.store(false, Ordering::Release);
+        });
+        if spawned.is_err() {
+            self.checkpointing.store(false, Ordering::Release);
+        }
     }
 
     /// Move a log that an earlier version kept in sled's `log` tree into segments,
@@ -109,6 +191,7 @@ impl SegmentLog {
         let old = self.state.db.open_tree(OLD_LOG_TREE)?;
         let mut record = Vec::new();
         let mut moved = 0u64;
+        let now = now_ms();
         // Keys sort as `I…` (idempotency) < `L…` (events, by stream then seq) < `S…`.
         for item in old.iter() {
             let (k, v) = item?;
@@ -117,7 +200,7 @@ impl SegmentLog {
                 moved += 1;
             } else if let Some((stream, author, key)) = keys::parse_idem_key(&k) {
                 let seq: [u8; 8] = v.as_ref().try_into().map_err(|e| corrupt("idem value", e))?;
-                commit_record::push_idem(&mut record, &stream, &author, &key, Seq(u64::from_be_bytes(seq)));
+                commit_record::push_idem(&mut record, &stream, &author, &key, Seq(u64::from_be_bytes(seq)), now);
             }
             if record.len() >= 1 << 20 {
                 self.append(&record)?;
@@ -141,7 +224,20 @@ impl SegmentLog {
         // so nothing can slip in between the check and the apply.
         let entries = self.index().checked(record)?;
         let pos = self.segments.append(record)?;
-        self.index.write().unwrap_or_else(|e| e.into_inner()).apply_checked(pos, entries);
+        let rolled = {
+            let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
+            let rolled = index.end().segment != pos.segment;
+            index.apply_checked(pos, record.len(), entries);
+            if rolled {
+                // Once per segment: forget idempotency keys past their retention window.
+                index.prune_idem(now_ms());
+            }
+            rolled
+        };
+        if rolled {
+            // A new segment started: checkpoint the index, so a start reads at most about a segment.
+            self.checkpoint_in_background();
+        }
         Ok(())
     }
 
@@ -217,8 +313,9 @@ impl EventLog for SegmentLog {
                 let bytes = rmp_serde::to_vec_named(ev).map_err(|e| corrupt("event encode", e))?;
                 commit_record::push_event(&mut record, &ev.stream, ev.seq, &bytes);
             }
+            let now = now_ms();
             for (stream, author, key, seq) in &batch.idem {
-                commit_record::push_idem(&mut record, stream, author, key, *seq);
+                commit_record::push_idem(&mut record, stream, author, key, *seq, now);
             }
             self.append(&record)?;
             let (segment, len) = self.segments.end();
@@ -255,11 +352,17 @@ impl EventLog for SegmentLog {
     }
 
     fn idem_get(&self, stream: &StreamId, author: &UserId, key: &str) -> Result<Option<Seq>, EngineError> {
-        Ok(self.index().idem(stream, author, key))
+        Ok(self.index().idem(stream, author, key, now_ms()))
     }
 
     fn epoch(&self) -> String {
         self.epoch.clone()
+    }
+
+    fn checkpoint(&self) -> Result<(), EngineError> {
+        let _file = self.checkpoint_file.lock().unwrap_or_else(|e| e.into_inner());
+        let copy = self.index().clone();
+        checkpoint::write(&self.log_dir, &copy)
     }
 
     fn position(&self) -> Result<LogPosition, EngineError> {
@@ -318,6 +421,7 @@ fn decode_position(p: LogPosition) -> (u32, u64) {
 mod tests {
     use super::*;
     use crate::engine::conformance::{ev, retry_lock};
+    use crate::engine::index::Index;
 
     /// Open `dir`, waiting out the file lock of a just-dropped sled store.
     fn open(dir: &Path, segment_bytes: u64) -> SegmentLog {
@@ -382,6 +486,102 @@ mod tests {
             assert_eq!(log.idem_get(&"ch_a".into(), &"ann".into(), "k9").unwrap(), Some(Seq(2)));
             assert!(!log.state.db.tree_names().iter().any(|n| n.as_ref() == OLD_LOG_TREE), "the old tree is dropped");
         }
+    }
+
+    /// A log of many commits over small segments, with idempotency keys and tombstones.
+    fn write_commits(log: &SegmentLog, from: u64, to: u64) {
+        for c in from..=to {
+            let mut b = CommitBatch { events: vec![ev("ch_a", c, &format!("a{c}"))], ..Default::default() };
+            b.idem.push(("ch_a".into(), "ann".into(), format!("k{c}"), Seq(c)));
+            if c % 5 == 0 {
+                let head = log.head(&"ch_b".into()).unwrap().0;
+                b.events.push(ev("ch_b", head + 1, &"b".repeat(300)));
+            }
+            if c % 7 == 0 {
+                let tomb = Event {
+                    body: agora_protocol::EventBody::Tombstone { deleted_by: Seq(c) },
+                    ..ev("ch_a", c - 3, "")
+                };
+                b.rewrites.push(tomb);
+            }
+            log.commit(&b).unwrap();
+        }
+    }
+
+    fn index_of(log: &SegmentLog) -> Index {
+        log.index().clone()
+    }
+
+    #[test]
+    fn a_start_from_the_checkpoint_reads_only_the_tail_and_builds_the_same_index_as_a_full_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let log = open(dir.path(), 2_000);
+            write_commits(&log, 1, 120);
+            log.checkpoint().unwrap();
+            write_commits(&log, 121, 140);
+        }
+        let (from_checkpoint, records, with_checkpoint) = {
+            let log = open(dir.path(), 2_000);
+            assert_eq!(log.read_range(&"ch_a".into(), Seq(135), Seq(140), 9).unwrap().len(), 5);
+            assert_eq!(log.idem_get(&"ch_a".into(), &"ann".into(), "k3").unwrap(), Some(Seq(3)));
+            (log.started.0, log.started.1, index_of(&log))
+        };
+        assert!(from_checkpoint, "the checkpoint was used");
+        // The background checkpoints at segment rolls may have covered some of the tail too.
+        assert!(records <= 20, "read only the tail after the checkpoint: {records} records");
+        std::fs::remove_file(checkpoint::path(&dir.path().join("log"))).unwrap();
+        let log = open(dir.path(), 2_000);
+        assert_eq!(log.started, (false, 140), "no checkpoint: the whole log");
+        assert_eq!(index_of(&log), with_checkpoint);
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_checkpoint_falls_back_to_a_full_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let log = open(dir.path(), 2_000);
+            write_commits(&log, 1, 40);
+            log.checkpoint().unwrap();
+        }
+        let ckpt = checkpoint::path(&dir.path().join("log"));
+        let full = {
+            let mut bytes = std::fs::read(&ckpt).unwrap();
+            let mid = bytes.len() / 2;
+            bytes[mid] ^= 0x10;
+            std::fs::write(&ckpt, &bytes).unwrap();
+            let log = open(dir.path(), 2_000);
+            assert_eq!(log.started, (false, 40), "a damaged checkpoint is ignored");
+            log.checkpoint().unwrap();
+            index_of(&log)
+        };
+        // A checkpoint that ends past the log (here: of a longer log) is ignored too.
+        let other = tempfile::tempdir().unwrap();
+        {
+            let log = open(other.path(), 2_000);
+            write_commits(&log, 1, 80);
+            log.checkpoint().unwrap();
+        }
+        std::fs::copy(checkpoint::path(&other.path().join("log")), &ckpt).unwrap();
+        let log = open(dir.path(), 2_000);
+        assert!(!log.started.0, "a checkpoint pointing past the log is ignored");
+        assert_eq!(index_of(&log), full);
+    }
+
+    #[test]
+    fn a_segment_roll_writes_a_checkpoint_in_the_background() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = open(dir.path(), 2_000);
+        write_commits(&log, 1, 60);
+        // Bounded wait for the background thread (no timing assertion: only that it finishes).
+        for _ in 0..500 {
+            if !log.checkpointing.load(Ordering::Acquire) && checkpoint::path(&dir.path().join("log")).exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let ix = checkpoint::load(&dir.path().join("log"), u64::MAX).expect("a checkpoint after the rolls");
+        assert!(ix.end().segment > 1 && ix.end() <= index_of(&log).end());
     }
 
     #[test]

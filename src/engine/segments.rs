@@ -14,7 +14,11 @@
 //! and at most the last record of the newest segment can be torn: `open` stops
 //! there and truncates it away. A bad record anywhere else (in an older
 //! segment, or followed by a valid record) is corruption, and the store refuses
-//! to open rather than serve a log with a hole in it.
+//! to open rather than serve a log with a hole in it. When a header's length
+//! field is what is damaged, the next record's place is unknown: the rest of the
+//! segment is searched for any valid record (a checksum over a plausible length;
+//! at most [`SCAN_BUDGET`] bytes checksummed), and finding one (or giving up)
+//! refuses to start, naming the file and both offsets.
 
 use super::EngineError;
 use std::fs::{File, OpenOptions};
@@ -30,7 +34,7 @@ const HEADER: u64 = 8;
 pub const MAX_RECORD: usize = 256 * 1024 * 1024;
 
 /// Where a record's payload starts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Pos {
     pub segment: u32,
     pub offset: u64,
@@ -55,7 +59,7 @@ struct Appender {
     buf: Vec<u8>,
 }
 
-fn segment_path(dir: &Path, n: u32) -> PathBuf {
+pub fn segment_path(dir: &Path, n: u32) -> PathBuf {
     dir.join(format!("{n:020}.seg"))
 }
 
@@ -88,9 +92,11 @@ enum SegmentEnd {
     Clean,
     /// The records end at this offset; what follows is torn or damaged.
     Bad { offset: u64, reason: &'static str },
-    /// A damaged record with a valid one after it: not a torn write (records are
-    /// written one at a time, each synced before the next), so acked data is damaged.
-    Corrupt { offset: u64 },
+    /// A damaged record with a valid one after it (at `valid`): not a torn write
+    /// (records are written one at a time, each synced before the next), so acked
+    /// data is damaged. `valid` is `None` when the search for one gave up (see
+    /// [`SCAN_BUDGET`]): it could not be ruled out.
+    Corrupt { offset: u64, valid: Option<u64> },
 }
 
 /// What starts at some offset of a segment.
@@ -120,6 +126,33 @@ fn record_at(bytes: &[u8]) -> RecordAt<'_> {
     RecordAt::Whole(payload)
 }
 
+/// Most payload bytes [`find_valid_record`] checksums before it gives up.
+const SCAN_BUDGET: u64 = 256 * 1024 * 1024;
+
+/// Look for a whole, valid record starting anywhere in `bytes` from `from` on:
+/// `Some(Some(offset))` if one is found, `None` if there is none, `Some(None)` if
+/// the search gave up after checksumming [`SCAN_BUDGET`] bytes of candidates
+/// (random bytes that look like plausible lengths), so one cannot be ruled out.
+fn find_valid_record(bytes: &[u8], from: usize) -> Option<Option<usize>> {
+    let h = HEADER as usize;
+    let mut spent = 0u64;
+    for at in from..bytes.len().saturating_sub(h) {
+        let len = u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize;
+        // Cheap rejections first: most offsets cannot start a record that fits.
+        if len == 0 || len > MAX_RECORD || at + h + len > bytes.len() {
+            continue;
+        }
+        spent += len as u64;
+        if spent > SCAN_BUDGET {
+            return Some(None);
+        }
+        if let RecordAt::Whole(_) = record_at(&bytes[at..]) {
+            return Some(Some(at));
+        }
+    }
+    None
+}
+
 /// Call `apply` with each valid record of `bytes` (and its payload's offset), in
 /// order, until the first bad one.
 fn read_records(
@@ -134,11 +167,15 @@ fn read_records(
                 at += HEADER as usize + payload.len();
             }
             RecordAt::Damaged { reason, next } => {
-                let followed_by_valid = next.is_some_and(|n| matches!(record_at(&bytes[at + n..]), RecordAt::Whole(_)));
-                return Ok(if followed_by_valid {
-                    SegmentEnd::Corrupt { offset: at as u64 }
-                } else {
-                    SegmentEnd::Bad { offset: at as u64, reason }
+                // Only the checksum failed: the header says where the next record is.
+                // Otherwise the length itself may be damaged: look for a valid record anywhere after.
+                let valid = match next {
+                    Some(n) => matches!(record_at(&bytes[at + n..]), RecordAt::Whole(_)).then_some(Some(at + n)),
+                    None => find_valid_record(bytes, at + 1),
+                };
+                return Ok(match valid {
+                    Some(valid) => SegmentEnd::Corrupt { offset: at as u64, valid: valid.map(|v| v as u64) },
+                    None => SegmentEnd::Bad { offset: at as u64, reason },
                 });
             }
         }
@@ -147,11 +184,14 @@ fn read_records(
 }
 
 impl Segments {
-    /// Open the log in `dir` (created if missing), pass every record to `apply`
-    /// in order with its position, and get ready to append.
+    /// Open the log in `dir` (created if missing), pass every record from `from`
+    /// on to `apply` in order with its position, and get ready to append.
+    /// Segments before `from` are opened but not read (a checkpoint covers them);
+    /// `Pos { segment: 1, offset: 0 }` reads everything.
     pub fn open(
         dir: &Path,
         segment_bytes: u64,
+        from: Pos,
         mut apply: impl FnMut(Pos, &[u8]) -> Result<(), EngineError>,
     ) -> Result<Segments, EngineError> {
         std::fs::create_dir_all(dir)?;
@@ -165,12 +205,33 @@ impl Segments {
         for &n in &present {
             let path = segment_path(dir, n);
             let mut file = File::open(&path)?;
+            if n < from.segment {
+                readers.push(Arc::new(file));
+                continue;
+            }
+            let start = if n == from.segment { from.offset } else { 0 };
             let mut bytes = Vec::new();
             file.read_to_end(&mut bytes)?;
-            let end = read_records(&bytes, &mut |offset, payload| apply(Pos { segment: n, offset }, payload))?;
-            if let SegmentEnd::Corrupt { offset } = end {
+            let tail = bytes
+                .get(start as usize..)
+                .ok_or_else(|| corrupt(format!("{} is shorter than {start}", path.display())))?;
+            let end =
+                read_records(tail, &mut |offset, payload| apply(Pos { segment: n, offset: start + offset }, payload))?;
+            let end = match end {
+                SegmentEnd::Clean => SegmentEnd::Clean,
+                SegmentEnd::Bad { offset, reason } => SegmentEnd::Bad { offset: start + offset, reason },
+                SegmentEnd::Corrupt { offset, valid } => {
+                    SegmentEnd::Corrupt { offset: start + offset, valid: valid.map(|v| start + v) }
+                }
+            };
+            if let SegmentEnd::Corrupt { offset, valid } = end {
+                let after = match valid {
+                    Some(v) => format!("a valid record follows at byte {v}"),
+                    None => "valid records after it could not be ruled out".into(),
+                };
                 return Err(corrupt(format!(
-                    "damaged record at byte {offset} of {}, with valid records after it",
+                    "damaged record at byte {offset} of {}: {after}, so this is not a torn write; \
+                     refusing to start rather than serve a log with a hole in it",
                     path.display()
                 )));
             }
@@ -300,9 +361,11 @@ impl Segments {
 mod tests {
     use super::*;
 
+    const START: Pos = Pos { segment: 1, offset: 0 };
+
     fn collect(dir: &Path, segment_bytes: u64) -> (Segments, Vec<(Pos, Vec<u8>)>) {
         let mut seen = Vec::new();
-        let s = Segments::open(dir, segment_bytes, |pos, p| {
+        let s = Segments::open(dir, segment_bytes, Pos { segment: 1, offset: 0 }, |pos, p| {
             seen.push((pos, p.to_vec()));
             Ok(())
         })
@@ -377,7 +440,7 @@ mod tests {
         assert_eq!(payloads(&seen), vec![b"first".to_vec(), b"second".to_vec()]);
         // Damage in an older one: refuse to open.
         flip(dir.path(), 1, HEADER + 2);
-        assert!(matches!(Segments::open(dir.path(), 20, |_, _| Ok(())), Err(EngineError::Corrupt { .. })));
+        assert!(matches!(Segments::open(dir.path(), 20, START, |_, _| Ok(())), Err(EngineError::Corrupt { .. })));
     }
 
     #[test]
@@ -395,8 +458,43 @@ mod tests {
         // A bit flipped in "second"'s payload: "third" after it was acked, so this is no torn write.
         bytes[(HEADER + 5 + HEADER + 1) as usize] ^= 0x01;
         std::fs::write(&path, &bytes).unwrap();
-        assert!(matches!(Segments::open(dir.path(), 1 << 20, |_, _| Ok(())), Err(EngineError::Corrupt { .. })));
+        assert!(matches!(Segments::open(dir.path(), 1 << 20, START, |_, _| Ok(())), Err(EngineError::Corrupt { .. })));
         assert_eq!(std::fs::metadata(&path).unwrap().len(), size as u64, "nothing was cut off");
+    }
+
+    #[test]
+    fn a_damaged_length_field_followed_by_a_valid_record_is_corruption_naming_file_and_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (s, _) = collect(dir.path(), 1 << 20);
+            for p in [&b"first"[..], b"second", b"third"] {
+                s.append(p).unwrap();
+            }
+        }
+        let path = segment_path(dir.path(), 1);
+        let clean = std::fs::read(&path).unwrap();
+        let second = (HEADER + 5) as usize;
+        // "second"'s length made too large (runs past the end) and out of range: both are refused.
+        for bad_len in [1_000u32, u32::MAX] {
+            let mut bytes = clean.clone();
+            bytes[second..second + 4].copy_from_slice(&bad_len.to_le_bytes());
+            std::fs::write(&path, &bytes).unwrap();
+            let err = match Segments::open(dir.path(), 1 << 20, START, |_, _| Ok(())) {
+                Err(e) => e.to_string(),
+                Ok(_) => panic!("opened a log whose length field {bad_len} hides a valid record"),
+            };
+            assert!(err.contains(&path.display().to_string()), "{err}");
+            assert!(err.contains(&format!("byte {second}")), "{err}");
+            assert!(err.contains(&format!("valid record follows at byte {}", second + 8 + 6)), "{err}");
+            assert_eq!(std::fs::read(&path).unwrap(), bytes, "nothing was cut off");
+        }
+        // The same damage on the last record is a torn tail: cut off, the rest served.
+        let mut bytes = clean.clone();
+        let third = second + 8 + 6;
+        bytes[third..third + 4].copy_from_slice(&1_000u32.to_le_bytes());
+        std::fs::write(&path, &bytes).unwrap();
+        let (_, seen) = collect(dir.path(), 1 << 20);
+        assert_eq!(payloads(&seen), vec![b"first".to_vec(), b"second".to_vec()]);
     }
 
     #[test]
@@ -425,6 +523,6 @@ mod tests {
             s.append(b"c").unwrap();
         }
         std::fs::remove_file(segment_path(dir.path(), 2)).unwrap();
-        assert!(matches!(Segments::open(dir.path(), 10, |_, _| Ok(())), Err(EngineError::Corrupt { .. })));
+        assert!(matches!(Segments::open(dir.path(), 10, START, |_, _| Ok(())), Err(EngineError::Corrupt { .. })));
     }
 }

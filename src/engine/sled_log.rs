@@ -1,40 +1,58 @@
-//! The sled engine: stream logs in sled trees beside the state tables, one
-//! sled database under `<data>/sled`. Selected with `--engine sled`; the
-//! segment engine is the default because it measured faster (docs/BENCHMARKS.md,
+//! The sled engine: stream logs in sled beside the state tables, one sled
+//! database under `<data>/sled`. Selected with `--engine sled`; the segment
+//! engine is the default because it measured faster (docs/BENCHMARKS.md,
 //! "Engine A/B").
 //!
-//! What lives here: [`SledLog`] and the key layouts of its log trees. What does
+//! What lives here: [`SledLog`] and the key layout of its log tree. What does
 //! not: the state tables and making sled durable (`sled_state`).
 //!
-//! Trees (key → value), beside `sled_state`'s:
-//!   `events`  stream (u16 BE length + bytes), seq (u64 BE) → event (MessagePack)
-//!   `heads`   stream                                      → last seq (u64 BE)
-//!   `idem`    stream, author (each u16 BE length + bytes), key → seq (u64 BE)
-//!   `commits` commit number (u64 BE, from 1)               → (stream, seq) of each event
-//!             it wrote (u16 BE length + stream, u64 BE seq, repeated): `follow`'s log
+//! Tree `events` (key → value), beside `sled_state`'s trees; one-byte prefixes
+//! keep four tables in one tree, so that one atomic `apply_batch` covers a commit:
+//!   `E` stream (u16 BE length + bytes), seq (u64 BE)       → event (MessagePack)
+//!   `H` stream                                           → last seq (u64 BE)
+//!   `I` stream, author (each u16 BE length + bytes), key → seq, recorded at (ms; u64 BE each)
+//!   `C` commit number (u64 BE, from 1)                   → (stream, seq) of each event it
+//!       wrote (u16 BE length + stream, u64 BE seq, repeated): `follow`'s log
 //!
-//! A commit's events, heads and idempotency keys go in one sled transaction
-//! over the three trees (atomic, also across a crash), then its state writes;
-//! then `make_durable`: `flush`, `sync_data()` on sled's data file (sled 0.34's
-//! flush is only `sync_file_range`, sled#1452) and an fsync of new blob files.
-//! Only then does `commit` return; any error is returned and is fatal to the caller.
+//! A commit is checked against the heads (`CommitBatch::check`; only this
+//! process can write: sled locks the directory, and only the sequencer thread
+//! commits), then its events, heads, idempotency keys and commit entry go in one
+//! `sled::Batch` (atomic, also across a crash), then its state writes; then
+//! `make_durable`: `flush`, `sync_data()` on sled's data file (sled 0.34's flush is
+//! only `sync_file_range`, sled#1452) and an fsync of new blob files. Only then
+//! does `commit` return; any error is returned and is fatal to the caller.
+//! (A first version used a sled transaction over four trees; under 100 streams ×
+//! 50 subscribers its `flush` never returned: sled 0.34 waited forever for the
+//! log to become stable.)
 
+use super::index::now_ms;
 use super::sled_state::{corrupt, SledState};
-use super::{CommitBatch, Committed, EngineError, EventLog, FollowedCommit, LogPosition, StateStore};
+use super::{CommitBatch, Committed, EngineError, EngineOptions, EventLog, FollowedCommit, LogPosition, StateStore};
 use agora_protocol::{Event, Seq, StreamId, UserId};
-use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 use std::path::Path;
 
 /// What this engine writes in the `engine` meta record.
 pub const ENGINE_NAME: &str = "sled";
 
+const EVENT: u8 = b'E';
+const HEAD: u8 = b'H';
+const IDEM: u8 = b'I';
+const COMMIT: u8 = b'C';
+
 pub struct SledLog {
     state: SledState,
-    events: sled::Tree,
-    heads: sled::Tree,
-    idem: sled::Tree,
-    commits: sled::Tree,
+    /// The log tree (layout in the module doc).
+    log: sled::Tree,
     epoch: String,
+    /// How long an idempotency key is honoured, in ms.
+    retention_ms: u64,
+}
+
+/// An idempotency value: seq and when it was recorded (ms since the Unix epoch), both u64 BE.
+fn idem_value(v: &[u8]) -> Result<(Seq, u64), EngineError> {
+    let bad = || corrupt("idem value", "not 16 bytes");
+    let (seq, at) = (v.get(..8).ok_or_else(bad)?, v.get(8..16).ok_or_else(bad)?);
+    Ok((seq_of(seq)?, u64::from_be_bytes(at.try_into().map_err(|_| bad())?)))
 }
 
 fn push_str(out: &mut Vec<u8>, s: &str) {
@@ -44,25 +62,38 @@ fn push_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(b);
 }
 
-/// The prefix of every key of `stream` in `events`.
-fn stream_prefix(stream: &StreamId) -> Vec<u8> {
-    let mut k = Vec::with_capacity(2 + stream.0.len() + 8);
-    push_str(&mut k, &stream.0);
-    k
-}
-
 fn event_key(stream: &StreamId, seq: Seq) -> Vec<u8> {
-    let mut k = stream_prefix(stream);
+    let mut k = Vec::with_capacity(3 + stream.0.len() + 8);
+    k.push(EVENT);
+    push_str(&mut k, &stream.0);
     k.extend_from_slice(&seq.0.to_be_bytes());
     k
 }
 
+fn head_key(stream: &StreamId) -> Vec<u8> {
+    let mut k = Vec::with_capacity(1 + stream.0.len());
+    k.push(HEAD);
+    k.extend_from_slice(stream.0.as_bytes());
+    k
+}
+
 fn idem_key(stream: &StreamId, author: &UserId, key: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(4 + stream.0.len() + author.0.len() + key.len());
+    let mut k = Vec::with_capacity(5 + stream.0.len() + author.0.len() + key.len());
+    k.push(IDEM);
     push_str(&mut k, &stream.0);
     push_str(&mut k, &author.0);
     k.extend_from_slice(key.as_bytes());
     k
+}
+
+fn commit_key(number: u64) -> [u8; 9] {
+    let mut k = [COMMIT; 9];
+    k[1..].copy_from_slice(&number.to_be_bytes());
+    k
+}
+
+fn commit_number(key: &[u8]) -> Result<u64, EngineError> {
+    Ok(seq_of(key.get(1..).unwrap_or_default())?.0)
 }
 
 fn seq_of(v: &[u8]) -> Result<Seq, EngineError> {
@@ -75,8 +106,15 @@ fn decode_event(bytes: &[u8]) -> Result<Event, EngineError> {
 }
 
 impl SledLog {
-    /// Open (or create) the store under `dir` (sled in `dir/sled`).
+    /// Open (or create) the store under `dir` (sled in `dir/sled`) with the default options.
     pub fn open(dir: &Path) -> Result<SledLog, EngineError> {
+        SledLog::open_with(dir, &EngineOptions::default())
+    }
+
+    /// Open (or create) the store under `dir`; idempotency keys older than the
+    /// retention window are removed now and ignored from then on.
+    pub fn open_with(dir: &Path, opts: &EngineOptions) -> Result<SledLog, EngineError> {
+        let retention_ms = opts.idem_retention.as_millis().try_into().unwrap_or(u64::MAX);
         let state = SledState::open(&dir.join("sled"))?;
         let marker = state.engine_marker()?;
         let epoch = match (state.epoch()?, marker.as_deref()) {
@@ -93,14 +131,22 @@ impl SledLog {
                 })
             }
         };
-        Ok(SledLog {
-            events: state.db.open_tree("events")?,
-            heads: state.db.open_tree("heads")?,
-            idem: state.db.open_tree("idem")?,
-            commits: state.db.open_tree("commits")?,
-            state,
-            epoch,
-        })
+        let log = state.db.open_tree("events")?;
+        let now = now_ms();
+        for item in log.scan_prefix([IDEM]) {
+            let (k, v) = item?;
+            if now.saturating_sub(idem_value(&v)?.1) >= retention_ms {
+                log.remove(k)?;
+            }
+        }
+        Ok(SledLog { retention_ms, log, state, epoch })
+    }
+
+    fn last_commit(&self) -> Result<Option<u64>, EngineError> {
+        match self.log.scan_prefix([COMMIT]).next_back() {
+            Some(item) => Ok(Some(commit_number(&item?.0)?)),
+            None => Ok(None),
+        }
     }
 }
 
@@ -112,53 +158,29 @@ impl EventLog for SledLog {
     fn commit(&self, batch: &CommitBatch) -> Result<Committed, EngineError> {
         let mut committed = Committed::default();
         if !(batch.events.is_empty() && batch.rewrites.is_empty() && batch.idem.is_empty()) {
-            let mut encoded = Vec::with_capacity(batch.events.len() + batch.rewrites.len());
+            // Only the sequencer thread commits: the heads cannot move between this check and the batch.
+            let heads = batch.check(|s| self.head(s))?;
+            let number = self.last_commit()?.unwrap_or(0) + 1;
+            let mut b = sled::Batch::default();
+            let mut ids = Vec::new();
             for ev in batch.events.iter().chain(&batch.rewrites) {
                 let bytes = rmp_serde::to_vec_named(ev).map_err(|e| corrupt("event encode", e))?;
-                encoded.push((ev, bytes));
-            }
-            let number = match self.commits.last()? {
-                Some((k, _)) => seq_of(&k)?.0 + 1,
-                None => 1,
-            };
-            let mut ids = Vec::new();
-            for (ev, _) in &encoded {
+                b.insert(event_key(&ev.stream, ev.seq), bytes);
                 push_str(&mut ids, &ev.stream.0);
                 ids.extend_from_slice(&ev.seq.0.to_be_bytes());
             }
-            let trees = (&self.events, &self.heads, &self.idem, &self.commits);
-            let result = trees.transaction(|(events, heads, idem, commits)| {
-                // The heads are read inside the transaction: the check and the writes are one
-                // atomic step, and a refused batch aborts it with nothing written.
-                let mut current: Vec<(&StreamId, Seq)> = Vec::new();
-                for ev in batch.events.iter().chain(&batch.rewrites) {
-                    if !current.iter().any(|(s, _)| *s == &ev.stream) {
-                        let head = match heads.get(ev.stream.0.as_bytes())? {
-                            Some(v) => seq_of(&v).map_err(ConflictableTransactionError::Abort)?,
-                            None => Seq(0),
-                        };
-                        current.push((&ev.stream, head));
-                    }
-                }
-                let lookup = |s: &StreamId| Ok(current.iter().find(|(c, _)| *c == s).map_or(Seq(0), |(_, h)| *h));
-                let new_heads = batch.check(lookup).map_err(ConflictableTransactionError::Abort)?;
-                for (ev, bytes) in &encoded {
-                    events.insert(event_key(&ev.stream, ev.seq), &bytes[..])?;
-                }
-                for (stream, head) in &new_heads {
-                    heads.insert(stream.0.as_bytes(), &head.0.to_be_bytes()[..])?;
-                }
-                for (stream, author, key, seq) in &batch.idem {
-                    idem.insert(idem_key(stream, author, key), &seq.0.to_be_bytes()[..])?;
-                }
-                commits.insert(&number.to_be_bytes()[..], &ids[..])?;
-                Ok(new_heads)
-            });
-            committed = match result {
-                Ok(heads) => Committed { position: Some(LogPosition(number)), heads },
-                Err(TransactionError::Abort(e)) => return Err(e),
-                Err(TransactionError::Storage(e)) => return Err(e.into()),
-            };
+            for (stream, head) in &heads {
+                b.insert(head_key(stream), &head.0.to_be_bytes()[..]);
+            }
+            let now = now_ms();
+            for (stream, author, key, seq) in &batch.idem {
+                let mut v = seq.0.to_be_bytes().to_vec();
+                v.extend_from_slice(&now.to_be_bytes());
+                b.insert(idem_key(stream, author, key), v);
+            }
+            b.insert(&commit_key(number)[..], ids);
+            self.log.apply_batch(b)?;
+            committed = Committed { position: Some(LogPosition(number)), heads };
         }
         self.state.apply(&batch.state)?;
         self.state.make_durable()?;
@@ -171,7 +193,7 @@ impl EventLog for SledLog {
         }
         let from = event_key(stream, Seq(after.0 + 1));
         let to = event_key(stream, upto);
-        self.events.range(from..=to).values().take(limit).map(|v| decode_event(&v?)).collect()
+        self.log.range(from..=to).values().take(limit).map(|v| decode_event(&v?)).collect()
     }
 
     fn read_before(&self, stream: &StreamId, before: Seq, limit: usize) -> Result<Vec<Event>, EngineError> {
@@ -180,19 +202,25 @@ impl EventLog for SledLog {
     }
 
     fn get(&self, stream: &StreamId, seq: Seq) -> Result<Option<Event>, EngineError> {
-        self.events.get(event_key(stream, seq))?.map(|v| decode_event(&v)).transpose()
+        self.log.get(event_key(stream, seq))?.map(|v| decode_event(&v)).transpose()
     }
 
     fn head(&self, stream: &StreamId) -> Result<Seq, EngineError> {
-        self.heads.get(stream.0.as_bytes())?.map(|v| seq_of(&v)).transpose().map(Option::unwrap_or_default)
+        self.log.get(head_key(stream))?.map(|v| seq_of(&v)).transpose().map(Option::unwrap_or_default)
     }
 
     fn streams(&self) -> Result<Vec<StreamId>, EngineError> {
-        self.heads.iter().keys().map(|k| Ok(StreamId(String::from_utf8_lossy(&k?).into_owned()))).collect()
+        self.log
+            .scan_prefix([HEAD])
+            .keys()
+            .map(|k| Ok(StreamId(String::from_utf8_lossy(&k?[1..]).into_owned())))
+            .collect()
     }
 
     fn idem_get(&self, stream: &StreamId, author: &UserId, key: &str) -> Result<Option<Seq>, EngineError> {
-        self.idem.get(idem_key(stream, author, key))?.map(|v| seq_of(&v)).transpose()
+        let Some(v) = self.log.get(idem_key(stream, author, key))? else { return Ok(None) };
+        let (seq, at) = idem_value(&v)?;
+        Ok((now_ms().saturating_sub(at) < self.retention_ms).then_some(seq))
     }
 
     fn epoch(&self) -> String {
@@ -200,15 +228,15 @@ impl EventLog for SledLog {
     }
 
     fn position(&self) -> Result<LogPosition, EngineError> {
-        Ok(match self.commits.last()? {
-            Some((k, _)) => LogPosition(seq_of(&k)?.0),
-            None => LogPosition::START,
-        })
+        Ok(self.last_commit()?.map_or(LogPosition::START, LogPosition))
     }
 
     fn follow(&self, after: LogPosition, limit: usize) -> Result<Vec<FollowedCommit>, EngineError> {
         let mut out = Vec::new();
-        for item in self.commits.range(&after.0.saturating_add(1).to_be_bytes()[..]..).take(limit) {
+        let from = commit_key(after.0.saturating_add(1));
+        for item in
+            self.log.range(&from[..]..).take_while(|i| i.as_ref().map_or(true, |(k, _)| k[0] == COMMIT)).take(limit)
+        {
             let (k, ids) = item?;
             let mut rest = &ids[..];
             let mut events = Vec::new();
@@ -223,7 +251,7 @@ impl EventLog for SledLog {
                     events.push(e);
                 }
             }
-            out.push(FollowedCommit { position: LogPosition(seq_of(&k)?.0), events });
+            out.push(FollowedCommit { position: LogPosition(commit_number(&k)?), events });
         }
         Ok(out)
     }

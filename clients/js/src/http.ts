@@ -55,6 +55,10 @@ export class AgoraHttp {
   createUser(user: NewUser): Promise<UserInfo> {
     return call<{ user: UserInfo }>(this.base, "POST", "/api/v1/users", this.token, user).then((r) => r.user);
   }
+  /** Log out: the server revokes this token; every connection opened with it is closed (4500). */
+  logout(): Promise<void> {
+    return call<unknown>(this.base, "POST", "/api/v1/auth/logout", this.token).then(() => undefined);
+  }
   /** Admins only: a long-lived `agb_` API token for `user`, shown once. */
   createToken(user: string): Promise<string> {
     return call<{ token: string }>(this.base, "POST", `/api/v1/users/${encodeURIComponent(user)}/tokens`, this.token).then((r) => r.token);

@@ -85,7 +85,11 @@ export class Store {
     await this.start(r.token);
   }
 
+  /** Log out on the server too (the token stops working on every device's
+   * connection at once), then forget everything local. A failed call (offline)
+   * still logs out here. */
   logout(): void {
+    if (this.token) void new AgoraHttp(location.origin, this.token).logout().catch(() => undefined);
     this.client?.close();
     this.client = null;
     localStorage.removeItem(TOKEN_KEY);

@@ -583,3 +583,20 @@ test("a moderator hides a message: it leaves members' screens at once and after 
   await a.ctx.close();
   await c.ctx.close();
 });
+
+test("log out revokes the session on the server, not only in this browser", async () => {
+  const { page, errors, ctx } = await open("dave", { loginForm: true });
+  await page.fill("input[name=username]", "dave");
+  await page.fill("input[name=password]", "demo-password");
+  await page.click("button[type=submit]");
+  await page.waitForSelector("#composer-input");
+  const t = await page.evaluate(() => localStorage.getItem("agora.token"));
+  const me = () => fetch(`${URL_}/api/v1/me`, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status);
+  assert.equal(await me(), 200);
+  await page.click('button:has-text("Log out")');
+  await page.waitForURL("**/login");
+  for (let i = 0; i < 50 && (await me()) === 200; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await me(), 401, "the token no longer works anywhere");
+  noErrors(errors, [/401/]);
+  await ctx.close();
+});

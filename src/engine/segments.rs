@@ -55,7 +55,7 @@ struct Appender {
     buf: Vec<u8>,
 }
 
-fn segment_path(dir: &Path, n: u32) -> PathBuf {
+pub(super) fn segment_path(dir: &Path, n: u32) -> PathBuf {
     dir.join(format!("{n:020}.seg"))
 }
 

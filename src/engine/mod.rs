@@ -38,6 +38,8 @@ pub mod fuzz;
 mod index;
 mod keys;
 pub mod memory;
+#[cfg(test)]
+mod model;
 pub mod segment_log;
 mod segments;
 pub mod sled_log;

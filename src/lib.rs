@@ -14,6 +14,7 @@
 //! - `headers`: security headers (CSP for the web app, nosniff everywhere).
 //! - `presence`, `limits`, `login_backoff` (per-account back-off after failed logins), `auth`, `credentials` (open connections by token, for log out), `api` (HTTP), `metrics`, `demo`, `error`.
 //! - `datadir`: one agora per data directory (a lock file).
+//! - `fuzz`: entry points for the fuzz targets and their corpus tests (docs/FUZZING.md).
 
 pub mod api;
 pub mod app;
@@ -24,6 +25,9 @@ pub mod datadir;
 pub mod demo;
 pub mod engine;
 pub mod error;
+/// Fuzz entry points (the `fuzz/` crate and `tests/fuzz_corpus.rs`); not used by the server.
+#[doc(hidden)]
+pub mod fuzz;
 pub mod gateway;
 pub mod headers;
 pub mod hub;

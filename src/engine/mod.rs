@@ -37,9 +37,14 @@ mod commit_record;
 #[cfg(test)]
 #[macro_use]
 mod conformance;
+/// Fuzz entry points (the `fuzz/` crate and `tests/fuzz_corpus.rs`); not used by the server.
+#[doc(hidden)]
+pub mod fuzz;
 mod index;
 mod keys;
 pub mod memory;
+#[cfg(test)]
+mod model;
 pub mod segment_log;
 mod segments;
 pub mod sled_log;

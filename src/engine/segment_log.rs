@@ -410,7 +410,7 @@ fn encode_position(segment: u32, offset: u64) -> LogPosition {
     LogPosition((u64::from(segment) << 40) | offset)
 }
 
-fn decode_position(p: LogPosition) -> (u32, u64) {
+pub(super) fn decode_position(p: LogPosition) -> (u32, u64) {
     if p == LogPosition::START {
         return (1, 0);
     }

@@ -1,0 +1,316 @@
+//! Property tests: every wire type survives JSON and MessagePack, and a
+//! transcoding between them (a JSON value re-encoded as MessagePack, and back),
+//! as the server's own encoders write it and the decoders read it.
+//!
+//! Covered: requests (every `Op`), events (every `EventBody`), pushes (every
+//! `Push`), replies (every `ok` payload type and error bodies). Strings are
+//! arbitrary Unicode (newlines, quotes, NULs), integers span all of `u64`.
+
+use agora_protocol::codec::{decode, decode_request, decode_server_frame, encode};
+use agora_protocol::error::{ErrorBody, ErrorCode};
+use agora_protocol::event::{Event, EventBody, StreamKind};
+use agora_protocol::ids::{Seq, StreamId, UserId};
+use agora_protocol::ops::*;
+use agora_protocol::push::{OkBody, Push, Reply, ServerFrame};
+use agora_protocol::Encoding;
+use proptest::collection::vec;
+use proptest::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::fmt::Debug;
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![any::<String>(), "[a-z@ \n\"\\\\]{0,12}"]
+}
+fn sid() -> impl Strategy<Value = StreamId> {
+    text().prop_map(StreamId)
+}
+fn uid() -> impl Strategy<Value = UserId> {
+    text().prop_map(UserId)
+}
+fn seq() -> impl Strategy<Value = Seq> {
+    any::<u64>().prop_map(Seq)
+}
+fn users() -> impl Strategy<Value = Vec<UserId>> {
+    vec(uid(), 0..3)
+}
+fn kind() -> impl Strategy<Value = StreamKind> {
+    prop_oneof![Just(StreamKind::Channel), Just(StreamKind::PrivateChannel), Just(StreamKind::Dm)]
+}
+fn status() -> impl Strategy<Value = PresenceStatus> {
+    prop_oneof![
+        Just(PresenceStatus::Online),
+        Just(PresenceStatus::Away),
+        Just(PresenceStatus::Dnd),
+        Just(PresenceStatus::Offline)
+    ]
+}
+fn role() -> impl Strategy<Value = Role> {
+    prop_oneof![Just(Role::Member), Just(Role::Agent), Just(Role::Moderator), Just(Role::Admin), Just(Role::Bot)]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        text().prop_map(|token| Op::Auth { token }),
+        Just(Op::Ping {}),
+        Just(Op::Whoami {}),
+        Just(Op::ListStreams {}),
+        sid().prop_map(|stream| Op::StreamInfo { stream }),
+        (text(), text(), any::<bool>(), users()).prop_map(|(name, topic, private, members)| Op::CreateChannel {
+            name,
+            topic,
+            private,
+            members
+        }),
+        users().prop_map(|users| Op::OpenDm { users }),
+        sid().prop_map(|stream| Op::Join { stream }),
+        sid().prop_map(|stream| Op::Leave { stream }),
+        (sid(), uid()).prop_map(|(stream, user)| Op::Invite { stream, user }),
+        (sid(), text()).prop_map(|(stream, name)| Op::Rename { stream, name }),
+        (sid(), text()).prop_map(|(stream, topic)| Op::SetTopic { stream, topic }),
+        (sid(), text(), proptest::option::of(seq()), proptest::option::of(text()))
+            .prop_map(|(stream, text, reply_to, idem)| Op::Post { stream, text, reply_to, idem }),
+        (sid(), seq(), text()).prop_map(|(stream, target, text)| Op::Edit { stream, target, text }),
+        (sid(), seq()).prop_map(|(stream, target)| Op::Delete { stream, target }),
+        (sid(), seq(), text()).prop_map(|(stream, target, emoji)| Op::React { stream, target, emoji }),
+        (sid(), seq(), text()).prop_map(|(stream, target, emoji)| Op::Unreact { stream, target, emoji }),
+        (sid(), seq(), text()).prop_map(|(stream, target, reason)| Op::Hide { stream, target, reason }),
+        (sid(), seq()).prop_map(|(stream, target)| Op::Unhide { stream, target }),
+        (sid(), proptest::option::of(seq()), proptest::option::of(text()))
+            .prop_map(|(stream, since, epoch)| Op::Subscribe { stream, since, epoch }),
+        sid().prop_map(|stream| Op::Unsubscribe { stream }),
+        (sid(), proptest::option::of(seq()), proptest::option::of(seq()), proptest::option::of(any::<u32>()))
+            .prop_map(|(stream, before, after, limit)| Op::History { stream, before, after, limit }),
+        (sid(), seq()).prop_map(|(stream, seq)| Op::MarkRead { stream, seq }),
+        status().prop_map(|status| Op::SetPresence { status }),
+        sid().prop_map(|stream| Op::Typing { stream }),
+    ]
+}
+
+fn body() -> impl Strategy<Value = EventBody> {
+    prop_oneof![
+        (kind(), text(), text(), users()).prop_map(|(kind, name, topic, members)| EventBody::StreamCreated {
+            kind,
+            name,
+            topic,
+            members
+        }),
+        text().prop_map(|name| EventBody::StreamRenamed { name }),
+        text().prop_map(|topic| EventBody::TopicSet { topic }),
+        uid().prop_map(|user| EventBody::MemberJoined { user }),
+        uid().prop_map(|user| EventBody::MemberLeft { user }),
+        uid().prop_map(|user| EventBody::MemberInvited { user }),
+        (text(), proptest::option::of(seq()), users())
+            .prop_map(|(text, reply_to, mentions)| EventBody::MessagePosted { text, reply_to, mentions }),
+        (seq(), text(), users()).prop_map(|(target, text, mentions)| EventBody::MessageEdited {
+            target,
+            text,
+            mentions
+        }),
+        seq().prop_map(|target| EventBody::MessageDeleted { target }),
+        seq().prop_map(|deleted_by| EventBody::Tombstone { deleted_by }),
+        (seq(), text()).prop_map(|(target, emoji)| EventBody::ReactionAdded { target, emoji }),
+        (seq(), text()).prop_map(|(target, emoji)| EventBody::ReactionRemoved { target, emoji }),
+        (seq(), uid(), text()).prop_map(|(target, message_author, reason)| EventBody::MessageHidden {
+            target,
+            message_author,
+            reason
+        }),
+        seq().prop_map(|target| EventBody::MessageUnhidden { target }),
+        Just(EventBody::Unknown),
+    ]
+}
+
+fn event() -> impl Strategy<Value = Event> {
+    (sid(), seq(), any::<u64>(), uid(), proptest::option::of(text()), body())
+        .prop_map(|(stream, seq, at, author, idem, body)| Event { stream, seq, at, author, idem, body })
+}
+
+fn summary() -> impl Strategy<Value = StreamSummary> {
+    (sid(), kind(), text(), text(), any::<u32>(), any::<bool>(), seq(), seq(), any::<u32>(), any::<u32>()).prop_map(
+        |(id, kind, name, topic, member_count, member, head, last_read, unread, mentions)| StreamSummary {
+            id,
+            kind,
+            name,
+            topic,
+            member_count,
+            member,
+            head,
+            last_read,
+            unread,
+            mentions,
+        },
+    )
+}
+
+fn push() -> impl Strategy<Value = Push> {
+    prop_oneof![
+        event().prop_map(Push::Event),
+        (sid(), uid(), status(), any::<u64>()).prop_map(|(stream, user, status, last_seen)| Push::Presence {
+            stream,
+            user,
+            status,
+            last_seen
+        }),
+        (sid(), uid(), any::<u64>()).prop_map(|(stream, user, ttl_ms)| Push::Typing { stream, user, ttl_ms }),
+        (sid(), seq()).prop_map(|(stream, seq)| Push::Read { stream, seq }),
+        summary().prop_map(|stream| Push::StreamAdded { stream }),
+        (sid(), seq(), seq()).prop_map(|(stream, from, to)| Push::Skip { stream, from, to }),
+        Just(Push::Unknown),
+    ]
+}
+
+fn error_body() -> impl Strategy<Value = ErrorBody> {
+    let code = prop_oneof![
+        Just(ErrorCode::BadRequest),
+        Just(ErrorCode::UnknownOp),
+        Just(ErrorCode::Unauthorized),
+        Just(ErrorCode::Forbidden),
+        Just(ErrorCode::NotFound),
+        Just(ErrorCode::Conflict),
+        Just(ErrorCode::TooLarge),
+        Just(ErrorCode::RateLimited),
+        Just(ErrorCode::TooFarBehind),
+        Just(ErrorCode::Unavailable),
+        Just(ErrorCode::Internal),
+    ];
+    (code, text(), proptest::option::of(any::<u64>()), proptest::option::of(any::<u64>()))
+        .prop_map(|(code, message, retry_after_ms, head)| ErrorBody { code, message, retry_after_ms, head })
+}
+
+fn presence_entry() -> impl Strategy<Value = PresenceEntry> {
+    (uid(), status(), any::<u64>()).prop_map(|(user, status, last_seen)| PresenceEntry { user, status, last_seen })
+}
+
+/// Every `ok` payload, paired with a check that decodes it back as its own type.
+fn ok_body() -> impl Strategy<Value = OkBody> {
+    prop_oneof![
+        Just(OkBody::Empty(Empty {})),
+        any::<u64>().prop_map(|time| OkBody::Ping(PingOk { time })),
+        (uid(), text(), role(), text()).prop_map(|(id, display_name, role, epoch)| OkBody::Whoami(WhoamiOk {
+            user: UserInfo { id, display_name, role },
+            epoch
+        })),
+        vec(summary(), 0..3).prop_map(|streams| OkBody::ListStreams(ListStreamsOk { streams })),
+        (sid(), kind(), text(), text(), users(), seq(), uid()).prop_map(
+            |(id, kind, name, topic, members, head, created_by)| OkBody::StreamInfo(StreamInfoOk {
+                id,
+                kind,
+                name,
+                topic,
+                members,
+                head,
+                created_by
+            })
+        ),
+        (sid(), seq(), any::<u64>(), any::<bool>()).prop_map(|(stream, seq, at, duplicate)| OkBody::Append(AppendOk {
+            stream,
+            seq,
+            at,
+            duplicate
+        })),
+        (sid(), seq(), text(), any::<bool>(), vec(presence_entry(), 0..3)).prop_map(
+            |(stream, head, epoch, recovered, presence)| OkBody::Subscribe(SubscribeOk {
+                stream,
+                head,
+                epoch,
+                recovered,
+                presence
+            })
+        ),
+        (sid(), vec(event(), 0..3), seq(), any::<bool>(), seq(), seq()).prop_map(
+            |(stream, events, head, more, from, to)| OkBody::History(HistoryOk {
+                stream,
+                events,
+                head,
+                more,
+                from,
+                to
+            })
+        ),
+    ]
+}
+
+/// `v` through `enc` and through a transcoding (decoded as a generic value in
+/// one encoding, re-encoded in the other), in both directions.
+fn round_trips<T: Serialize + DeserializeOwned + PartialEq + Debug>(v: &T) -> Result<(), TestCaseError> {
+    for enc in Encoding::ALL {
+        let back: T = decode(&encode(v, enc), enc).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(&back, v, "{:?}", enc);
+    }
+    let via_json: serde_json::Value =
+        decode(&encode(v, Encoding::Json), Encoding::Json).map_err(TestCaseError::fail)?;
+    let back: T = decode(&encode(&via_json, Encoding::MsgPack), Encoding::MsgPack).map_err(TestCaseError::fail)?;
+    prop_assert_eq!(&back, v, "JSON → MessagePack");
+    let via_mp: serde_json::Value =
+        decode(&encode(v, Encoding::MsgPack), Encoding::MsgPack).map_err(TestCaseError::fail)?;
+    let back: T = decode(&encode(&via_mp, Encoding::Json), Encoding::Json).map_err(TestCaseError::fail)?;
+    prop_assert_eq!(&back, v, "MessagePack → JSON");
+    Ok(())
+}
+
+/// Decode the `ok` of a reply frame as `T`.
+fn ok_as<T: DeserializeOwned>(frame: ServerFrame) -> T {
+    match frame {
+        ServerFrame::Reply { result: Ok(v), .. } => ServerFrame::ok_as(v).expect("ok decodes as its type"),
+        other => panic!("not an ok reply: {other:?}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn requests_round_trip(id in any::<u64>(), op in op()) {
+        let req = Request { id, op };
+        round_trips(&req)?;
+        for enc in Encoding::ALL {
+            prop_assert_eq!(decode_request(&encode(&req, enc), enc), Ok(req.clone()));
+        }
+    }
+
+    #[test]
+    fn events_round_trip(ev in event()) {
+        round_trips(&ev)?;
+    }
+
+    #[test]
+    fn pushes_round_trip(p in push()) {
+        round_trips(&p)?;
+        for enc in Encoding::ALL {
+            prop_assert_eq!(decode_server_frame(&encode(&p, enc), enc), Ok(ServerFrame::Push(p.clone())));
+        }
+    }
+
+    #[test]
+    fn error_replies_round_trip(re in proptest::option::of(any::<u64>()), e in error_body()) {
+        round_trips(&e)?;
+        for enc in Encoding::ALL {
+            let frame = decode_server_frame(&encode(&Reply::error(re, e.clone()), enc), enc);
+            prop_assert_eq!(frame, Ok(ServerFrame::Reply { re, result: Err(e.clone()) }));
+        }
+    }
+
+    #[test]
+    fn ok_replies_round_trip(re in any::<u64>(), body in ok_body()) {
+        for enc in Encoding::ALL {
+            let frame = decode_server_frame(&encode(&Reply::ok(re, body.clone()), enc), enc)
+                .map_err(TestCaseError::fail)?;
+            if let ServerFrame::Reply { re: got, .. } = &frame {
+                prop_assert_eq!(*got, Some(re));
+            }
+            // Each payload decodes back as the type the client expects for its op.
+            let back = match &body {
+                OkBody::Empty(_) => OkBody::Empty(ok_as(frame)),
+                OkBody::Ping(_) => OkBody::Ping(ok_as(frame)),
+                OkBody::Whoami(_) => OkBody::Whoami(ok_as(frame)),
+                OkBody::ListStreams(_) => OkBody::ListStreams(ok_as(frame)),
+                OkBody::StreamInfo(_) => OkBody::StreamInfo(ok_as(frame)),
+                OkBody::Append(_) => OkBody::Append(ok_as(frame)),
+                OkBody::Subscribe(_) => OkBody::Subscribe(ok_as(frame)),
+                OkBody::History(_) => OkBody::History(ok_as(frame)),
+            };
+            prop_assert_eq!(&back, &body, "{:?}", enc);
+        }
+    }
+}

@@ -151,10 +151,14 @@ fn require_moderator(who: &Actor) -> AppResult<()> {
     }
 }
 
-/// The live (not deleted) message at `seq`, or `not_found`.
+/// The live (not deleted) message at `seq` that the actor may see, or `not_found`
+/// (a hidden message is not there for a member to reply to, react to or edit).
 fn message_at(st: &StreamState, cx: &Cx<'_>, seq: Seq) -> AppResult<Event> {
     let missing = || AppError::NotFound(format!("no message at seq {seq}"));
     if seq == Seq(0) || seq > cx.head || st.deleted.contains(&seq) {
+        return Err(missing());
+    }
+    if st.hidden.get(&seq).is_some_and(|author| !Audience::moderators_and(author).admits(cx.actor)) {
         return Err(missing());
     }
     match (cx.lookup)(seq)? {
@@ -281,6 +285,10 @@ mod tests {
             assert!(can_see(&st, e, &bob) && can_see(&st, e, &carol), "{e:?}");
         }
         assert!(can_see(&st, &hidden, &ann), "the hide event itself is for everyone");
+        // A member cannot act on what they cannot see; its author still can.
+        let react = |t: Seq| Action::React { target: t, emoji: "👍".into() };
+        assert!(matches!(decide_as(&st, &log, &ann, react(Seq(2))), Err(AppError::NotFound(_))));
+        assert!(matches!(decide_as(&st, &log, &bob, react(Seq(2))), Ok(Decision::Append(_))));
     }
 
     #[test]

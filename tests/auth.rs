@@ -137,20 +137,7 @@ async fn admins_create_users_duplicates_conflict_and_non_admins_are_forbidden() 
 #[tokio::test]
 async fn a_bot_api_token_authenticates_a_websocket() {
     let srv = TestServer::start().await;
-    let admin = srv.admin_token().await;
-    let (status, _) = srv
-        .http_json(
-            srv.http
-                .post(srv.url("/api/v1/users"))
-                .bearer_auth(&admin)
-                .json(&json!({"username": "helpbot", "role": "bot"})),
-        )
-        .await;
-    assert_eq!(status, 201);
-    let (status, body) =
-        srv.http_json(srv.http.post(srv.url("/api/v1/users/helpbot/tokens")).bearer_auth(&admin)).await;
-    assert_eq!(status, 201, "{body}");
-    let token = body["token"].as_str().unwrap().to_owned();
+    let token = srv.bot_token("helpbot").await;
     assert!(token.starts_with("agb_"), "{token}");
     for mut c in [
         srv.connect(&token).await,

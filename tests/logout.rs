@@ -70,20 +70,7 @@ async fn logging_out_closes_every_connection_of_that_token_and_only_those() {
 #[tokio::test]
 async fn logging_out_with_an_api_token_deletes_it() {
     let srv = TestServer::start().await;
-    let admin = srv.admin_token().await;
-    let (status, _) = srv
-        .http_json(
-            srv.http
-                .post(srv.url("/api/v1/users"))
-                .bearer_auth(&admin)
-                .json(&json!({"username": "helpbot", "role": "bot"})),
-        )
-        .await;
-    assert_eq!(status, 201);
-    let (status, body) =
-        srv.http_json(srv.http.post(srv.url("/api/v1/users/helpbot/tokens")).bearer_auth(&admin)).await;
-    assert_eq!(status, 201);
-    let token = body["token"].as_str().unwrap().to_owned();
+    let token = srv.bot_token("helpbot").await;
     let mut bot = srv.connect(&token).await;
     bot.assert_usable().await;
 

@@ -108,6 +108,24 @@ impl TestServer {
         self.user_with_role(name, "member").await
     }
 
+    /// Create a bot account (no password) and return a long-lived API token for it.
+    pub async fn bot_token(&self, name: &str) -> String {
+        let admin = self.admin_token().await;
+        let (status, body) = self
+            .http_json(
+                self.http
+                    .post(self.url("/api/v1/users"))
+                    .bearer_auth(&admin)
+                    .json(&json!({"username": name, "role": "bot"})),
+            )
+            .await;
+        assert_eq!(status, 201, "create bot {name}: {body}");
+        let (status, body) =
+            self.http_json(self.http.post(self.url(&format!("/api/v1/users/{name}/tokens"))).bearer_auth(&admin)).await;
+        assert_eq!(status, 201, "{body}");
+        body["token"].as_str().expect("a token").to_owned()
+    }
+
     pub async fn user_with_role(&self, name: &str, role: &str) -> String {
         let admin = self.admin_token().await;
         let r = self

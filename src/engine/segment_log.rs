@@ -30,8 +30,8 @@ use super::index::now_ms;
 use super::index::{Index, Loc};
 use super::keys;
 use super::segments::{self, Pos, Segments};
-use super::sled_state::{corrupt, SledState};
-use super::{CommitBatch, Committed, EngineError, EngineOptions, EventLog, FollowedCommit, LogPosition, StateStore};
+use super::sled_state::{corrupt, SledState, SledStateOwner};
+use super::{CommitBatch, Committed, EngineError, EngineOptions, EventLog, FollowedCommit, LogPosition};
 use agora_protocol::{Event, Seq, StreamId, UserId};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -280,24 +280,9 @@ impl SegmentLog {
     }
 }
 
-impl StateStore for SegmentLog {
-    fn read_marker(&self, user: &UserId, stream: &StreamId) -> Result<Seq, EngineError> {
-        self.state.read_marker(user, stream)
-    }
-    fn snapshot(&self, stream: &StreamId) -> Result<Option<Vec<u8>>, EngineError> {
-        self.state.snapshot(stream)
-    }
-    fn users(&self) -> Result<Vec<Vec<u8>>, EngineError> {
-        self.state.users()
-    }
-    fn api_tokens(&self) -> Result<Vec<(String, UserId)>, EngineError> {
-        self.state.api_tokens()
-    }
-    fn jwt_secret(&self) -> Result<Option<Vec<u8>>, EngineError> {
-        self.state.jwt_secret()
-    }
-    fn revoked_sessions(&self) -> Result<Vec<(String, u64)>, EngineError> {
-        self.state.revoked_sessions()
+impl SledStateOwner for SegmentLog {
+    fn sled_state(&self) -> &SledState {
+        &self.state
     }
 }
 

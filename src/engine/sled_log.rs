@@ -26,8 +26,8 @@
 //! log to become stable.)
 
 use super::index::now_ms;
-use super::sled_state::{corrupt, SledState};
-use super::{CommitBatch, Committed, EngineError, EngineOptions, EventLog, FollowedCommit, LogPosition, StateStore};
+use super::sled_state::{corrupt, SledState, SledStateOwner};
+use super::{CommitBatch, Committed, EngineError, EngineOptions, EventLog, FollowedCommit, LogPosition};
 use agora_protocol::{Event, Seq, StreamId, UserId};
 use std::path::Path;
 
@@ -257,24 +257,9 @@ impl EventLog for SledLog {
     }
 }
 
-impl StateStore for SledLog {
-    fn read_marker(&self, user: &UserId, stream: &StreamId) -> Result<Seq, EngineError> {
-        self.state.read_marker(user, stream)
-    }
-    fn snapshot(&self, stream: &StreamId) -> Result<Option<Vec<u8>>, EngineError> {
-        self.state.snapshot(stream)
-    }
-    fn users(&self) -> Result<Vec<Vec<u8>>, EngineError> {
-        self.state.users()
-    }
-    fn api_tokens(&self) -> Result<Vec<(String, UserId)>, EngineError> {
-        self.state.api_tokens()
-    }
-    fn jwt_secret(&self) -> Result<Option<Vec<u8>>, EngineError> {
-        self.state.jwt_secret()
-    }
-    fn revoked_sessions(&self) -> Result<Vec<(String, u64)>, EngineError> {
-        self.state.revoked_sessions()
+impl SledStateOwner for SledLog {
+    fn sled_state(&self) -> &SledState {
+        &self.state
     }
 }
 

@@ -22,7 +22,7 @@
 //! file and an fsync of every blob file it has not synced yet, then of the blob
 //! directory. Any error is returned: the caller treats it as fatal.
 
-use super::{EngineError, StateWrite};
+use super::{EngineError, StateStore, StateWrite};
 use agora_protocol::{Seq, StreamId, UserId};
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -42,6 +42,33 @@ pub struct SledState {
     /// sled's blob directory, and the blob files already fsynced.
     blob_dir: PathBuf,
     synced_blobs: Mutex<HashSet<OsString>>,
+}
+
+/// An engine whose state tables are a [`SledState`] (both durable engines): its
+/// [`StateStore`] is the sled state's, written once here.
+pub trait SledStateOwner {
+    fn sled_state(&self) -> &SledState;
+}
+
+impl<T: SledStateOwner + Send + Sync + 'static> StateStore for T {
+    fn read_marker(&self, user: &UserId, stream: &StreamId) -> Result<Seq, EngineError> {
+        self.sled_state().read_marker(user, stream)
+    }
+    fn snapshot(&self, stream: &StreamId) -> Result<Option<Vec<u8>>, EngineError> {
+        self.sled_state().snapshot(stream)
+    }
+    fn users(&self) -> Result<Vec<Vec<u8>>, EngineError> {
+        self.sled_state().users()
+    }
+    fn api_tokens(&self) -> Result<Vec<(String, UserId)>, EngineError> {
+        self.sled_state().api_tokens()
+    }
+    fn jwt_secret(&self) -> Result<Option<Vec<u8>>, EngineError> {
+        self.sled_state().jwt_secret()
+    }
+    fn revoked_sessions(&self) -> Result<Vec<(String, u64)>, EngineError> {
+        self.sled_state().revoked_sessions()
+    }
 }
 
 pub fn corrupt(what: &'static str, e: impl std::fmt::Display) -> EngineError {

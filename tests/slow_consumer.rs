@@ -14,6 +14,25 @@ const POSTS: u64 = 1500;
 /// Posts pipelined per round: the healthy reader's queue must hold a round's events.
 const ROUND: usize = 10;
 
+/// A raw WebSocket client with a 4 KiB receive buffer, subscribed to `ch` as `token`;
+/// the caller then stops reading it. Returns it and the stream's head at subscribe.
+async fn stalling_subscriber(
+    srv: &TestServer,
+    token: &str,
+    ch: &str,
+) -> (tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>, u64) {
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let tcp = sock.connect(srv.addr).await.unwrap();
+    let mut req = srv.ws_url().into_client_request().unwrap();
+    req.headers_mut().insert("authorization", HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
+    let (mut slow, _) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
+    slow.send(Message::Text(json!({"id": 1, "op": "subscribe", "stream": ch}).to_string().into())).await.unwrap();
+    let reply = tokio::time::timeout(WAIT, slow.next()).await.unwrap().unwrap().unwrap();
+    let reply: serde_json::Value = serde_json::from_str(reply.to_text().unwrap()).unwrap();
+    (slow, reply["ok"]["head"].as_u64().expect("subscribed"))
+}
+
 #[tokio::test]
 async fn a_subscriber_that_stops_reading_is_closed_and_others_get_every_event() {
     let srv = TestServer::start_with(|c| {
@@ -32,16 +51,7 @@ async fn a_subscriber_that_stops_reading_is_closed_and_others_get_every_event() 
     let epoch = ann.epoch().await;
 
     // The slow reader: a tiny receive buffer, and after subscribing we stop polling it.
-    let sock = tokio::net::TcpSocket::new_v4().unwrap();
-    sock.set_recv_buffer_size(4096).unwrap();
-    let tcp = sock.connect(srv.addr).await.unwrap();
-    let mut req = srv.ws_url().into_client_request().unwrap();
-    req.headers_mut().insert("authorization", HeaderValue::from_str(&format!("Bearer {slow_t}")).unwrap());
-    let (mut slow, _) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
-    slow.send(Message::Text(json!({"id": 1, "op": "subscribe", "stream": ch}).to_string().into())).await.unwrap();
-    let reply = tokio::time::timeout(WAIT, slow.next()).await.unwrap().unwrap().unwrap();
-    let reply: serde_json::Value = serde_json::from_str(reply.to_text().unwrap()).unwrap();
-    let start = reply["ok"]["head"].as_u64().expect("subscribed");
+    let (mut slow, start) = stalling_subscriber(&srv, &slow_t, &ch).await;
 
     // The healthy reader drains promptly in its own task.
     let mut healthy = srv.connect(&ok_t).await;
@@ -262,16 +272,7 @@ async fn a_reader_cut_off_that_reads_again_gets_a_clean_4000() {
     let mut ann = srv.connect(&ann_t).await;
     let ch = ann.create_channel("stall").await;
 
-    let sock = tokio::net::TcpSocket::new_v4().unwrap();
-    sock.set_recv_buffer_size(4096).unwrap();
-    let tcp = sock.connect(srv.addr).await.unwrap();
-    let mut req = srv.ws_url().into_client_request().unwrap();
-    req.headers_mut().insert("authorization", HeaderValue::from_str(&format!("Bearer {slow_t}")).unwrap());
-    let (mut slow, _) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
-    slow.send(Message::Text(json!({"id": 1, "op": "subscribe", "stream": ch}).to_string().into())).await.unwrap();
-    let reply = tokio::time::timeout(WAIT, slow.next()).await.unwrap().unwrap().unwrap();
-    let reply: serde_json::Value = serde_json::from_str(reply.to_text().unwrap()).unwrap();
-    let start = reply["ok"]["head"].as_u64().expect("subscribed");
+    let (mut slow, start) = stalling_subscriber(&srv, &slow_t, &ch).await;
 
     // Post until the server has cut the stalled reader off.
     let texts: Vec<String> = (0..ROUND).map(|_| "s".repeat(4000)).collect();

@@ -1,4 +1,5 @@
-//! The HTTP API: health, metrics, login, log out, users and API tokens. JSON
+//! The HTTP API: health, metrics, login, log out, users and API tokens (and,
+//! with `test_clock`, moving the clock). JSON
 //! in, JSON out, errors as `ErrorBody` with the same codes as the WebSocket
 //! protocol, also for unknown paths (404) and methods (405).
 
@@ -26,6 +27,33 @@ pub fn router() -> Router<Arc<App>> {
         .route("/api/v1/users", post(create_user).get(list_users))
         .route("/api/v1/users/{id}/tokens", post(create_token))
         .route("/api/v1/me", get(me))
+        .route("/api/v1/test/clock", post(advance_clock))
+}
+
+#[derive(Deserialize)]
+struct AdvanceClock {
+    advance_ms: u64,
+}
+
+#[derive(Serialize)]
+struct ClockResponse {
+    now: u64,
+}
+
+/// Tests only (`test_clock` in the config): move the server's clock forward, as
+/// an admin. Without `test_clock` the path does not exist (404).
+async fn advance_clock(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    req: Result<Json<AdvanceClock>, JsonRejection>,
+) -> AppResult<Json<ClockResponse>> {
+    if !app.clock.is_adjustable() {
+        return Err(AppError::NotFound("no such path".into()));
+    }
+    admin(&app, &headers)?;
+    let req = body(req)?;
+    app.clock.advance(req.advance_ms);
+    Ok(Json(ClockResponse { now: app.clock.now_ms() }))
 }
 
 async fn healthz(State(app): State<Arc<App>>) -> Response {

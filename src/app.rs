@@ -1,6 +1,7 @@
 //! `App`: every shared service of a running server, passed explicitly (no globals).
 
 use crate::auth::Auth;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::credentials::Credentials;
 use crate::engine::Engine;
@@ -10,6 +11,7 @@ use crate::limits::RateLimits;
 use crate::login_backoff::{LoginBackoff, Policy as BackoffPolicy};
 use crate::metrics::Metrics;
 use crate::presence::Presence;
+use crate::projections::Projections;
 use crate::registry::{Registry, StreamEntry};
 use crate::sequencer::Sequencer;
 use crate::streams::{can_read_stream, Actor};
@@ -31,6 +33,10 @@ pub struct App {
     /// The single writer; every durable change goes through it.
     pub sequencer: Sequencer,
     pub presence: Presence,
+    /// "Now" for events and time rules (adjustable in tests).
+    pub clock: Arc<Clock>,
+    /// Read models over many streams (thread lists, queues, links, KPIs).
+    pub projections: Arc<Projections>,
     pub limits: RateLimits,
     /// Per-account waits after failed logins.
     pub login_backoff: LoginBackoff,
@@ -52,18 +58,25 @@ pub struct App {
     next_conn: AtomicU64,
 }
 
+/// The services `App::new` takes besides storage and the writer.
+pub struct Services {
+    pub auth: Auth,
+    pub metrics: Arc<Metrics>,
+    pub clock: Arc<Clock>,
+    pub projections: Arc<Projections>,
+}
+
 impl App {
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         config: Config,
         log: Arc<dyn Engine>,
         registry: Arc<Registry>,
         hub: Arc<Hub>,
         sequencer: Sequencer,
-        auth: Auth,
-        metrics: Arc<Metrics>,
+        services: Services,
         shutdown: CancellationToken,
     ) -> App {
+        let Services { auth, metrics, clock, projections } = services;
         let limits = RateLimits::new(&config.limits.rate);
         let login_backoff = LoginBackoff::new(BackoffPolicy::from_config(&config.limits.rate));
         App {
@@ -73,6 +86,8 @@ impl App {
             hub,
             sequencer,
             presence: Presence::default(),
+            clock,
+            projections,
             limits,
             login_backoff,
             auth,
@@ -107,8 +122,6 @@ impl App {
 pub fn visible(entry: &StreamEntry, who: &Actor) -> bool {
     entry.committed_head().0 > 0 && can_read_stream(&entry.read(), who)
 }
-
-impl App {}
 
 /// Two replay reads per core: enough to keep the disk and the cores busy.
 fn replay_concurrency() -> usize {

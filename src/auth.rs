@@ -195,6 +195,9 @@ impl Auth {
                 "username must be 2–32 characters of a-z, 0-9, '_', '.', '-', starting with a letter or digit".into(),
             ));
         }
+        if username == "system" {
+            return Err(AppError::Conflict("user system is reserved for the server".into()));
+        }
         let id = UserId(username.clone());
         if self.users.contains_key(&id) {
             return Err(AppError::Conflict(format!("user {username} exists")));

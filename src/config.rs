@@ -34,6 +34,10 @@ pub struct Config {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key (PKCS#8, PKCS#1 or SEC1) for `tls_cert`.
     pub tls_key: Option<PathBuf>,
+    /// Tests only: the server's clock may be moved forward by an admin
+    /// (`POST /api/v1/test/clock`), so timers (SLAs, auto-close, mute expiry) are
+    /// tested without sleeping. Never set in production.
+    pub test_clock: bool,
     pub limits: Limits,
 }
 
@@ -148,6 +152,7 @@ impl Default for Config {
             engine: Default::default(),
             demo: false,
             admin_password: None,
+            test_clock: false,
             allowed_origins: Vec::new(),
             log_format: "human".into(),
             token_ttl_secs: 7 * 24 * 3600,

@@ -11,12 +11,14 @@
 
 use crate::app::App;
 use crate::auth::{Auth, NewUser};
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::engine::{Engine, MemoryEngine};
 use crate::gateway::frames::{Closer, Outbound};
 use crate::hub::{ConnHandle, Hub};
 use crate::metrics::Metrics;
 use crate::ops::{self, Outcome, Session};
+use crate::projections::Projections;
 use crate::registry::Registry;
 use crate::sequencer::Sequencer;
 use agora_protocol::codec::{batch_frames, decode_request, decode_server_frame, encode};
@@ -112,8 +114,17 @@ impl Harness {
         let registry = Arc::new(Registry::default());
         let metrics = Arc::new(Metrics::new());
         let hub = Arc::new(Hub::new(metrics.clone()));
-        let (sequencer, _writer) =
-            Sequencer::start(log.clone(), registry.clone(), hub.clone(), metrics.clone(), config.limits.group_policy());
+        let clock = Arc::new(Clock::system());
+        let projections = Arc::new(Projections::default());
+        let (sequencer, _writer) = Sequencer::start(
+            log.clone(),
+            registry.clone(),
+            hub.clone(),
+            metrics.clone(),
+            config.limits.group_policy(),
+            clock.clone(),
+            projections.clone(),
+        );
         let auth = rt.block_on(Auth::load(&*log, &sequencer, config.token_ttl_secs)).expect("auth loads");
         let mut records = Vec::new();
         for (name, role) in USERS {
@@ -131,8 +142,7 @@ impl Harness {
             registry,
             hub,
             sequencer,
-            auth,
-            metrics,
+            crate::app::Services { auth, metrics, clock, projections },
             tokio_util::sync::CancellationToken::new(),
         ));
         let mut sessions = Vec::new();

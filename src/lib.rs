@@ -19,6 +19,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod credentials;
 pub mod datadir;
@@ -38,6 +39,7 @@ pub mod login_backoff;
 pub mod metrics;
 pub mod ops;
 pub mod presence;
+pub mod projections;
 pub mod recovery;
 pub mod registry;
 pub mod sequencer;
@@ -48,11 +50,13 @@ pub mod web;
 
 use crate::app::App;
 use crate::auth::Auth;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::engine::{Engine, EngineError};
 use crate::error::AppError;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
+use crate::projections::Projections;
 use crate::registry::Registry;
 use crate::sequencer::Sequencer;
 use std::sync::Arc;
@@ -130,13 +134,26 @@ pub async fn run_controlled(config: Config, listener: TcpListener, control: Cont
             .map_err(|e| AppError::Internal(e.to_string()))?
             .map_err(|source| ServerError::Storage { path: config.data.display().to_string(), source })?;
     }
+    let projections = Arc::new(Projections::default());
+    for entry in registry.all() {
+        projections.load(&entry.read());
+    }
+    let clock = Arc::new(if config.test_clock { Clock::adjustable() } else { Clock::system() });
     let metrics = Arc::new(Metrics::new());
     let hub = Arc::new(Hub::new(metrics.clone()));
-    let (sequencer, writer_thread) =
-        Sequencer::start(log.clone(), registry.clone(), hub.clone(), metrics.clone(), config.limits.group_policy());
+    let (sequencer, writer_thread) = Sequencer::start(
+        log.clone(),
+        registry.clone(),
+        hub.clone(),
+        metrics.clone(),
+        config.limits.group_policy(),
+        clock.clone(),
+        projections.clone(),
+    );
     let auth = Auth::load(&*log, &sequencer, config.token_ttl_secs).await?;
     auth.bootstrap_admin(&sequencer, config.admin_password.clone()).await?;
-    let app = Arc::new(App::new(config, log, registry, hub, sequencer, auth, metrics, shutdown.clone()));
+    let services = app::Services { auth, metrics, clock, projections };
+    let app = Arc::new(App::new(config, log, registry, hub, sequencer, services, shutdown.clone()));
     if app.config.demo {
         demo::seed(&app).await?;
     }

@@ -20,14 +20,16 @@
 //! A failed commit is fatal: the process logs and exits with status 70, no ack
 //! is sent, and recovery starts from what is on disk (see `engine`).
 
+use crate::clock::Clock;
 use crate::engine::{CommitBatch, Engine, StateWrite};
 use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
 use crate::metrics::Metrics;
+use crate::projections::Projections;
 use crate::registry::Registry;
 use crate::streams::kinds;
 use crate::streams::visibility::audience;
-use crate::streams::{decide, Action, Actor, Append, Audience, Cx, Decision, NameClaim, StreamState};
+use crate::streams::{decide, Action, Actor, Append, Audience, Cx, Decision, Derived, NameClaim, StreamState};
 use agora_protocol::{Event, EventBody, Seq, StreamId, UserId};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -112,6 +114,8 @@ fn stopped() -> AppError {
     AppError::Unavailable("server is shutting down".into())
 }
 
+/// Wall time in ms since the Unix epoch, for what is not a rule's time (pings,
+/// presence). Rules and event times use the server's [`Clock`].
 pub fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
@@ -125,6 +129,8 @@ impl Sequencer {
         hub: Arc<Hub>,
         metrics: Arc<Metrics>,
         policy: GroupPolicy,
+        clock: Arc<Clock>,
+        projections: Arc<Projections>,
     ) -> (Sequencer, std::thread::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(policy.queue.max(1));
         let mut names = HashMap::new();
@@ -140,6 +146,8 @@ impl Sequencer {
             hub,
             metrics,
             names,
+            clock,
+            projections,
             since_snapshot: HashMap::new(),
             policy: GroupPolicy { max: policy.max.max(1), ..policy },
         };
@@ -210,6 +218,9 @@ struct Writer {
     metrics: Arc<Metrics>,
     /// Unique names claimed by streams (per the kind's `name_claim`) → the stream.
     names: HashMap<NameClaim, StreamId>,
+    clock: Arc<Clock>,
+    /// Read models over many streams, fed every committed event.
+    projections: Arc<Projections>,
     since_snapshot: HashMap<StreamId, u64>,
     policy: GroupPolicy,
 }
@@ -231,6 +242,19 @@ struct Effects {
     joined: Vec<UserId>,
     left: Vec<UserId>,
     revoke: Vec<UserId>,
+}
+
+/// How deep appends may cause appends (`Append::also`): an event, what it
+/// causes (a feed item, an audit entry), what that causes, and no further.
+const MAX_DERIVED_DEPTH: u8 = 2;
+
+/// One append to decide: the job's fields, and how many appends caused it.
+struct One<'a> {
+    stream: &'a StreamId,
+    actor: &'a Actor,
+    action: Action,
+    idem: Option<String>,
+    depth: u8,
 }
 
 /// Move already-queued jobs into `jobs`, up to `max` in all.
@@ -325,8 +349,8 @@ impl Writer {
                     pending.push(Pending::Advanced { reply, result });
                 }
                 Job::Append { stream, actor, action, idem, reply } => {
-                    let result =
-                        self.decide_one(&stream, &actor, action, idem, &mut batch, &mut batch_idem, &mut group);
+                    let one = One { stream: &stream, actor: &actor, action, idem, depth: 0 };
+                    let result = self.decide_one(one, &mut batch, &mut batch_idem, &mut group);
                     pending.push(Pending::Appended { reply, result });
                 }
             }
@@ -377,9 +401,16 @@ impl Writer {
                 revocations.insert((fx.stream, fx.seq), fx.revoke);
             }
         }
+        let projections = self.projections.all();
         for ev in &batch.events {
             if let Some(entry) = self.registry.get(&ev.stream) {
                 entry.set_committed(ev.seq);
+                if !projections.is_empty() {
+                    let st = entry.read();
+                    for p in &projections {
+                        p.apply(&st, ev);
+                    }
+                }
             }
         }
         for p in pending {
@@ -428,20 +459,17 @@ impl Writer {
         }
     }
 
-    /// Decide one append against current state, fold it in, and add it to the batch.
-    // The job's fields plus the group's three accumulators: a struct would only rename them.
-    #[allow(clippy::too_many_arguments)]
+    /// Decide one append against current state, fold it in, and add it to the
+    /// batch; then the appends it causes in other streams (`Append::also`).
     fn decide_one(
         &mut self,
-        stream: &StreamId,
-        actor: &Actor,
-        action: Action,
-        idem: Option<String>,
+        one: One<'_>,
         batch: &mut CommitBatch,
         batch_idem: &mut HashMap<(StreamId, UserId, String), Seq>,
         group: &mut GroupState,
     ) -> AppResult<Appended> {
-        let at = now_ms();
+        let One { stream, actor, action, idem, depth } = one;
+        let at = self.clock.now_ms();
         // An idempotent retry returns the original, stored once; the same key with a
         // different text is a `conflict` (PROTOCOL.md §5 post).
         if let Some(key) = &idem {
@@ -482,12 +510,12 @@ impl Writer {
             }
             Ok(log.get(stream, seq)?)
         };
-        let cx = Cx { actor, head, lookup: &lookup };
+        let cx = Cx { actor, now: at, head, lookup: &lookup };
         let append = match decide(current, &cx, action)? {
             Decision::AlreadySo => return Ok(Appended { stream: stream.clone(), seq: head, at, duplicate: true }),
             Decision::Append(a) => a,
         };
-        let Append { body, tombstone, claim, joined, left, revoke } = append;
+        let Append { body, tombstone, claim, joined, left, revoke, also } = append;
         if let Some(claim) = &claim {
             if self.names.get(claim).is_some_and(|other| other != stream) {
                 return Err(AppError::Conflict(format!("a channel named {:?} exists", claim.name)));
@@ -533,7 +561,39 @@ impl Writer {
             batch_idem.insert((stream.clone(), actor.id.clone(), key), seq);
         }
         batch.events.push(event);
+        for derived in also {
+            self.decide_derived(derived, depth, batch, batch_idem, group);
+        }
         Ok(Appended { stream: stream.clone(), seq, at, duplicate: false })
+    }
+
+    /// Decide an append caused by another (same group, same commit). Refusals are
+    /// logged, not returned: the causing event stands on its own.
+    fn decide_derived(
+        &mut self,
+        derived: Derived,
+        depth: u8,
+        batch: &mut CommitBatch,
+        batch_idem: &mut HashMap<(StreamId, UserId, String), Seq>,
+        group: &mut GroupState,
+    ) {
+        let Derived { stream, actor, ensure, action } = derived;
+        if depth >= MAX_DERIVED_DEPTH {
+            tracing::warn!(%stream, "derived append nested too deep; dropped");
+            return;
+        }
+        let exists = group.working.contains_key(&stream) || self.registry.get(&stream).is_some();
+        if let (false, Some(create)) = (exists, ensure) {
+            let one = One { stream: &stream, actor: &actor, action: create, idem: None, depth: depth + 1 };
+            if let Err(e) = self.decide_one(one, batch, batch_idem, group) {
+                tracing::warn!(%stream, error = %e, "creating the stream of a derived append failed; dropped");
+                return;
+            }
+        }
+        let one = One { stream: &stream, actor: &actor, action, idem: None, depth: depth + 1 };
+        if let Err(e) = self.decide_one(one, batch, batch_idem, group) {
+            tracing::debug!(%stream, error = %e, "derived append refused; dropped");
+        }
     }
 
     /// Raise a read marker if `seq` is larger than what is stored (or queued in this batch).
@@ -581,6 +641,13 @@ mod tests {
     use agora_protocol::StreamKind;
     use std::sync::Mutex;
 
+    fn clock() -> Arc<Clock> {
+        Arc::new(Clock::system())
+    }
+    fn projections() -> Arc<Projections> {
+        Arc::new(Projections::default())
+    }
+
     /// What the gate saw of the commits it held.
     #[derive(Default)]
     struct Gate {
@@ -611,7 +678,8 @@ mod tests {
         let registry = Arc::new(Registry::default());
         let metrics = Arc::new(Metrics::new());
         let hub = Arc::new(Hub::new(metrics.clone()));
-        let (seq, thread) = Sequencer::start(log, registry.clone(), hub, metrics, GroupPolicy::eager(16));
+        let (seq, thread) =
+            Sequencer::start(log, registry.clone(), hub, metrics, GroupPolicy::eager(16), clock(), projections());
         let ann = Actor { id: "ann".into(), role: Role::Member };
         let bob = Actor { id: "bob".into(), role: Role::Member };
         let stream = StreamId::from("ch_test");
@@ -675,7 +743,7 @@ mod tests {
             step: Duration::from_secs(1),
             ..GroupPolicy::eager(1024)
         };
-        let (seq, thread) = Sequencer::start(log.clone(), registry, hub, metrics, policy);
+        let (seq, thread) = Sequencer::start(log.clone(), registry, hub, metrics, policy, clock(), projections());
         let ann = Actor { id: "ann".into(), role: Role::Member };
         let stream = StreamId::from("ch_linger");
         let post = |t: &str| Action::Post { text: t.into(), reply_to: None, mentions: vec![] };

@@ -87,7 +87,7 @@ mod tests {
         Ok(None)
     }
     fn run(st: &StreamState, who: &Actor, action: Action) -> AppResult<Decision> {
-        decide(Some(st), &Cx { actor: who, head: st.head, lookup: &none }, action)
+        decide(Some(st), &Cx { actor: who, now: 0, head: st.head, lookup: &none }, action)
     }
 
     #[test]

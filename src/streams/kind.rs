@@ -11,11 +11,13 @@
 use super::visibility::{Actor, Audience};
 use super::{Action, StreamState};
 use crate::error::AppResult;
-use agora_protocol::{Event, EventBody, Seq, UserId};
+use agora_protocol::{Event, EventBody, Seq, StreamId, UserId};
 
 /// What a kind decides needs to know besides the state.
 pub struct Cx<'a> {
     pub actor: &'a Actor,
+    /// The server clock's time of this append, ms since the Unix epoch (the event's `at`).
+    pub now: u64,
     /// The stream's last seq, including events decided but not yet committed.
     pub head: Seq,
     /// Reads one event of this stream (log, or this group's pending events).
@@ -50,11 +52,43 @@ pub struct Append {
     /// Users who can no longer read the stream after this event: their
     /// subscriptions end right after it is delivered.
     pub revoke: Vec<UserId>,
+    /// Appends this event causes in *other* streams (a user's notification feed,
+    /// the audit stream, the wiki's recent changes), decided right after it in
+    /// the same group and committed with it, so both are durable or neither is.
+    /// A derived action that is refused is logged and dropped; the event stays.
+    pub also: Vec<Derived>,
 }
 
 impl Append {
     pub fn event(body: EventBody) -> Append {
-        Append { body, tombstone: None, claim: None, joined: Vec::new(), left: Vec::new(), revoke: Vec::new() }
+        Append {
+            body,
+            tombstone: None,
+            claim: None,
+            joined: Vec::new(),
+            left: Vec::new(),
+            revoke: Vec::new(),
+            also: Vec::new(),
+        }
+    }
+}
+
+/// An append in another stream, caused by an event (see [`Append::also`]).
+/// Derived appends may cause further ones, one level deep at most.
+#[derive(Clone, Debug)]
+pub struct Derived {
+    pub stream: StreamId,
+    /// Who the derived event is by (usually the same actor; `Actor::system()` for the server).
+    pub actor: Actor,
+    /// If `stream` does not exist yet, this action (a create) is decided first.
+    pub ensure: Option<Action>,
+    pub action: Action,
+}
+
+impl PartialEq for Derived {
+    // Actions are not comparable; a decision's tests compare the events, streams and actors.
+    fn eq(&self, other: &Derived) -> bool {
+        self.stream == other.stream && self.actor == other.actor
     }
 }
 

@@ -1,5 +1,6 @@
 //! Streams: the kinds of conversation, the state folded from a stream's
-//! events, and the one visibility rule. Pure: no I/O, no clocks, no sockets.
+//! events, and the one visibility rule. Pure: no I/O, no sockets; time comes in
+//! as `Cx::now` from the server's clock.
 //!
 //! - `action`: what someone asks of a stream, and `decide`, which hands it to the stream's kind.
 //! - `kind`: the interface every kind implements (`Kind`) and what a decision returns (`Append`).
@@ -17,6 +18,6 @@ pub mod text;
 pub mod visibility;
 
 pub use action::{decide, Action};
-pub use kind::{Append, Cx, Decision, NameClaim};
+pub use kind::{Append, Cx, Decision, Derived, NameClaim};
 pub use state::StreamState;
 pub use visibility::{can_read_stream, can_see, Actor, Audience};

@@ -11,6 +11,7 @@
 //! messages costs the same as one of an empty channel.
 
 use super::counters::Counters;
+use super::kinds::KindState;
 use agora_protocol::{Event, EventBody, Seq, StreamId, StreamKind, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +45,9 @@ pub struct StreamState {
     /// Unread and mention counting, folded as messages commit.
     #[serde(default)]
     pub counters: Counters,
+    /// What only this stream's kind keeps (see `kinds::KindState`).
+    #[serde(default)]
+    pub ext: KindState,
 }
 
 impl StreamState {
@@ -63,6 +67,7 @@ impl StreamState {
                 hidden: Default::default(),
                 reactions: Default::default(),
                 counters: Counters::default(),
+                ext: KindState::default(),
             }),
             _ => None,
         }

@@ -21,6 +21,15 @@ pub struct Actor {
     pub role: Role,
 }
 
+impl Actor {
+    /// The server itself, acting on its own (timers, derived events): an admin
+    /// named `system`, which no account can be (user ids are lower-case names
+    /// chosen at sign-up; `system` is reserved in `auth`).
+    pub fn system() -> Actor {
+        Actor { id: UserId::from("system"), role: Role::Admin }
+    }
+}
+
 /// Who among a stream's readers may see one event. Most events are for every
 /// reader; a hidden message is for its author and moderators, a ticket's
 /// internal note for agents.

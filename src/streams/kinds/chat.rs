@@ -263,7 +263,7 @@ mod tests {
 
     fn decide_as(st: &StreamState, log: &[Event], actor: &Actor, action: Action) -> AppResult<Decision> {
         let lookup = |s: Seq| Ok(log.iter().find(|e| e.seq == s).cloned());
-        crate::streams::decide(Some(st), &Cx { actor, head: st.head, lookup: &lookup }, action)
+        crate::streams::decide(Some(st), &Cx { actor, now: 0, head: st.head, lookup: &lookup }, action)
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Every stream kind, one module each, and the one table that maps a
 //! [`StreamKind`] to its module. Adding a kind: write `kinds/<kind>.rs`
 //! implementing [`Kind`], add its `StreamKind` variant and event types to the
-//! protocol crate, and add one line to [`of`]. Nothing else names a kind.
+//! protocol crate, and add one line to [`of`]. A kind with state of its own
+//! (a ticket's status, a page's revisions) adds one variant to [`KindState`].
+//! Nothing else names a kind.
 
 pub mod channel;
 pub mod chat;
@@ -10,6 +12,7 @@ pub mod private_channel;
 
 use super::kind::Kind;
 use agora_protocol::StreamKind;
+use serde::{Deserialize, Serialize};
 
 /// The module of a kind; `None` for a kind this server does not know.
 pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
@@ -19,4 +22,14 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
         StreamKind::Dm => Some(&dm::Dm),
         StreamKind::Unknown => None,
     }
+}
+
+/// State that only one kind has, kept in `StreamState::ext` and folded by that
+/// kind. Chat kinds need nothing beyond the shared fields. Each variant holds
+/// a type defined in its kind's module; snapshots carry it (MessagePack), so
+/// add fields with `#[serde(default)]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum KindState {
+    #[default]
+    None,
 }

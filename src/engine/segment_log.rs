@@ -123,6 +123,10 @@ impl SegmentLog {
             ok
         });
         let from_checkpoint = checkpointed.is_some();
+        if !from_checkpoint {
+            // Never trust it later, when appends may have grown the log past its end.
+            checkpoint::discard(&log_dir)?;
+        }
         let mut index = checkpointed.unwrap_or_else(|| Index::new(retention_ms));
         let from = if from_checkpoint { index.end() } else { Pos { segment: 1, offset: 0 } };
         let mut records = 0u64;
@@ -551,6 +555,41 @@ mod tests {
         let log = open(dir.path(), 2_000);
         assert!(!log.started.0, "a checkpoint pointing past the log is ignored");
         assert_eq!(index_of(&log), full);
+    }
+
+    #[test]
+    fn a_checkpoint_ignored_once_is_never_trusted_after_the_log_grows_past_it() {
+        // proptest found this: a tail cut below the checkpoint's end, new appends
+        // growing the log past that end again, a restart trusting the stale
+        // checkpoint and reading the new appends from the middle of a record.
+        let dir = tempfile::tempdir().unwrap();
+        let big = 1 << 30; // one segment: no background checkpoints
+        {
+            let log = open(dir.path(), big);
+            write_commits(&log, 1, 40);
+            log.checkpoint().unwrap();
+        }
+        let segment = segments::segment_path(&dir.path().join("log"), 1);
+        let len = std::fs::metadata(&segment).unwrap().len();
+        std::fs::OpenOptions::new().write(true).open(&segment).unwrap().set_len(len / 2).unwrap();
+        let kept = {
+            let log = open(dir.path(), big);
+            assert!(!log.started.0, "the checkpoint points past the cut log");
+            let kept = log.head(&"ch_a".into()).unwrap().0;
+            assert!(kept < 40);
+            // Other bytes than before the cut (a different text length), as after a real crash.
+            for c in kept + 1..=kept + 60 {
+                let b =
+                    CommitBatch { events: vec![ev("ch_a", c, &format!("after the cut {c}"))], ..Default::default() };
+                log.commit(&b).unwrap();
+            }
+            kept
+        };
+        assert!(std::fs::metadata(&segment).unwrap().len() > len, "the log grew past the old checkpoint's end");
+        let log = open(dir.path(), big);
+        assert_eq!(log.head(&"ch_a".into()).unwrap(), Seq(kept + 60), "every commit after the cut survives");
+        let all = log.read_range(&"ch_a".into(), Seq(0), Seq(u64::MAX), usize::MAX).unwrap();
+        assert_eq!(all.len() as u64, kept + 60);
     }
 
     #[test]

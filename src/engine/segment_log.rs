@@ -58,6 +58,10 @@ pub struct SegmentLog {
     checkpointing: Arc<AtomicBool>,
     /// Held while the checkpoint file is written (background or at shutdown).
     checkpoint_file: Arc<Mutex<()>>,
+    /// The background checkpoint thread, joined on drop: a checkpoint of this
+    /// store must never land after the store is closed (a test reopening the
+    /// directory, or a cut tail, would meet an index of a log that is gone).
+    checkpoint_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// How this store's index was built on open: from a checkpoint or not, and how many records were read.
     started: (bool, u64),
     /// The commit record being built, reused (only the sequencer commits).
@@ -147,6 +151,7 @@ impl SegmentLog {
             log_dir,
             checkpointing: Arc::default(),
             checkpoint_file: Arc::default(),
+            checkpoint_thread: Mutex::default(),
             started: (from_checkpoint, records),
             record: Mutex::new(Vec::new()),
             state,
@@ -180,8 +185,15 @@ impl SegmentLog {
             }
             busy.store(false, Ordering::Release);
         });
-        if spawned.is_err() {
-            self.checkpointing.store(false, Ordering::Release);
+        match spawned {
+            Ok(handle) => {
+                let previous = self.checkpoint_thread.lock().unwrap_or_else(|e| e.into_inner()).replace(handle);
+                // It had finished (`checkpointing` was false): joining is immediate.
+                if let Some(done) = previous {
+                    let _ = done.join();
+                }
+            }
+            Err(_) => self.checkpointing.store(false, Ordering::Release),
         }
     }
 
@@ -395,6 +407,15 @@ impl EventLog for SegmentLog {
 /// A position in the segments: the segment number in the high 24 bits, the
 /// byte offset where the commit's record ends in the low 40 (segments are far
 /// smaller than 1 TiB).
+impl Drop for SegmentLog {
+    fn drop(&mut self) {
+        let handle = self.checkpoint_thread.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+    }
+}
+
 fn encode_position(segment: u32, offset: u64) -> LogPosition {
     LogPosition((u64::from(segment) << 40) | offset)
 }

@@ -5,6 +5,7 @@
 //! record into a `tombstone` that keeps its sequence, so deleted text is never
 //! served again.
 
+use crate::feed::FeedItem;
 use crate::ids::{Seq, StreamId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,8 @@ pub enum StreamKind {
     PrivateChannel,
     /// A direct message between two or more users; its member set is fixed.
     Dm,
+    /// A user's notification feed (`nf_<user>`): only its owner reads it; the server appends.
+    Feed,
     /// A kind this client does not know (added by a newer server): treat as opaque.
     #[serde(other)]
     Unknown,
@@ -110,6 +113,10 @@ pub enum EventBody {
     MessageUnhidden {
         target: Seq,
     },
+    /// A notification in a user's feed stream (see `feed::FeedItem`).
+    FeedItem {
+        item: FeedItem,
+    },
     /// An event type this client does not know (written by a newer server): its
     /// seq counts, its body is ignored.
     #[serde(other)]
@@ -134,6 +141,7 @@ impl EventBody {
             EventBody::ReactionRemoved { .. } => "reaction_removed",
             EventBody::MessageHidden { .. } => "message_hidden",
             EventBody::MessageUnhidden { .. } => "message_unhidden",
+            EventBody::FeedItem { .. } => "feed_item",
             EventBody::Unknown => "unknown",
         }
     }

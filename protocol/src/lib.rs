@@ -12,6 +12,7 @@
 pub mod codec;
 pub mod error;
 pub mod event;
+pub mod feed;
 pub mod ids;
 pub mod ops;
 pub mod push;
@@ -19,6 +20,7 @@ pub mod push;
 pub use codec::{DecodeError, Encoding};
 pub use error::{CloseCode, ErrorBody, ErrorCode};
 pub use event::{Event, EventBody, StreamKind};
+pub use feed::{FeedItem, FeedReason};
 pub use ids::{Seq, StreamId, UserId};
 pub use ops::{Op, Request};
 pub use push::{Push, Reply, ServerFrame};

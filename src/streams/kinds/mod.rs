@@ -8,6 +8,7 @@
 pub mod channel;
 pub mod chat;
 pub mod dm;
+pub mod feed;
 pub mod private_channel;
 
 use super::kind::Kind;
@@ -20,6 +21,7 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
         StreamKind::Channel => Some(&channel::Channel),
         StreamKind::PrivateChannel => Some(&private_channel::PrivateChannel),
         StreamKind::Dm => Some(&dm::Dm),
+        StreamKind::Feed => Some(&feed::Feed),
         StreamKind::Unknown => None,
     }
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// What kind of conversation a stream is. Later kinds (forum threads, tickets,
 /// wiki pages) join this enum; clients must treat an unknown kind as opaque.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum StreamKind {
     /// A public channel: anyone can read and join it.
@@ -24,11 +25,13 @@ pub enum StreamKind {
     Feed,
     /// A kind this client does not know (added by a newer server): treat as opaque.
     #[serde(other)]
+    #[cfg_attr(feature = "ts", ts(skip))]
     Unknown,
 }
 
 /// One entry in a stream's log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Event {
     pub stream: StreamId,
     pub seq: Seq,
@@ -44,6 +47,7 @@ pub struct Event {
 
 /// What happened. Serialized with a `type` field next to the event's other fields.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventBody {
     StreamCreated {
@@ -120,6 +124,7 @@ pub enum EventBody {
     /// An event type this client does not know (written by a newer server): its
     /// seq counts, its body is ignored.
     #[serde(other)]
+    #[cfg_attr(feature = "ts", ts(skip))]
     Unknown,
 }
 

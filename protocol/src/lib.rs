@@ -16,6 +16,8 @@ pub mod feed;
 pub mod ids;
 pub mod ops;
 pub mod push;
+#[cfg(feature = "ts")]
+pub mod ts;
 
 pub use codec::{DecodeError, Encoding};
 pub use error::{CloseCode, ErrorBody, ErrorCode};

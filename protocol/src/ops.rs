@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A client request: an id the reply will echo as `re`, and the op.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Request {
     pub id: u64,
     #[serde(flatten)]
@@ -16,6 +17,7 @@ pub struct Request {
 
 /// Every operation a client can ask for, tagged by `op`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Op {
     /// Authenticate a connection opened without credentials (browsers). Must be the first frame.
@@ -31,12 +33,12 @@ pub enum Op {
     /// Create a channel. Replies [`StreamInfoOk`].
     CreateChannel {
         name: String,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         topic: String,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         private: bool,
         /// Other users to add at once (for private channels: invited).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         members: Vec<UserId>,
     },
     /// Open (or find) the DM between me and `users`. Replies [`StreamInfoOk`].
@@ -55,9 +57,9 @@ pub enum Op {
     Post {
         stream: StreamId,
         text: String,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<Seq>,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         idem: Option<String>,
     },
     /// Edit one of my messages. Replies [`AppendOk`].
@@ -73,7 +75,7 @@ pub enum Op {
     Hide {
         stream: StreamId,
         target: Seq,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         reason: String,
     },
     /// Make a hidden message visible again (moderators and admins). Replies [`AppendOk`].
@@ -81,10 +83,10 @@ pub enum Op {
     /// Receive a stream's events: those after `since` (replayed), then live ones. Replies [`SubscribeOk`].
     Subscribe {
         stream: StreamId,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         since: Option<Seq>,
         /// The epoch the client saw with `since`; a mismatch means the store was wiped.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         epoch: Option<String>,
     },
     /// Stop receiving a stream. Replies `{}`.
@@ -93,12 +95,12 @@ pub enum Op {
     History {
         stream: StreamId,
         /// Events with seq < before, newest page first (default: from the head).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         before: Option<Seq>,
         /// Events with seq > after, oldest first. Exclusive with `before`.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         after: Option<Seq>,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
     },
     /// Mark a stream read up to `seq`; my other devices get a `read` push. Replies `{}`.
@@ -109,6 +111,7 @@ pub enum Op {
     Typing { stream: StreamId },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
+    #[cfg_attr(feature = "ts", ts(skip))]
     Unknown,
 }
 
@@ -150,6 +153,7 @@ impl Op {
 /// manage public channels); `admin` also manages accounts; `agent` answers
 /// customers; `bot` marks automated accounts (API tokens, no password).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Member,
@@ -168,6 +172,7 @@ impl Role {
 
 /// Presence a device can set. The user's aggregate adds `offline`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum PresenceStatus {
     Online,
@@ -178,6 +183,7 @@ pub enum PresenceStatus {
 
 /// A user as others see them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserInfo {
     pub id: UserId,
     pub display_name: String,
@@ -186,6 +192,7 @@ pub struct UserInfo {
 
 /// A user's aggregated presence.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PresenceEntry {
     pub user: UserId,
     pub status: PresenceStatus,
@@ -195,12 +202,14 @@ pub struct PresenceEntry {
 
 /// Reply to `ping`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PingOk {
     pub time: u64,
 }
 
 /// Reply to `auth` and `whoami`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WhoamiOk {
     pub user: UserInfo,
     /// The store's epoch (see `subscribe`).
@@ -209,6 +218,7 @@ pub struct WhoamiOk {
 
 /// A stream as listed for one user.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StreamSummary {
     pub id: StreamId,
     pub kind: StreamKind,
@@ -229,12 +239,14 @@ pub struct StreamSummary {
 
 /// Reply to `list_streams`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ListStreamsOk {
     pub streams: Vec<StreamSummary>,
 }
 
 /// A stream's full details.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StreamInfoOk {
     pub id: StreamId,
     pub kind: StreamKind,
@@ -247,6 +259,7 @@ pub struct StreamInfoOk {
 
 /// Reply to every op that appends an event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AppendOk {
     pub stream: StreamId,
     /// The appended event's sequence (for a duplicate `idem`, the original's).
@@ -260,6 +273,7 @@ pub struct AppendOk {
 
 /// Reply to `subscribe`. Replayed events follow as `event` pushes, then live ones.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SubscribeOk {
     pub stream: StreamId,
     /// The head when the subscription started: the replay covers at least (since, head],
@@ -274,6 +288,7 @@ pub struct SubscribeOk {
 
 /// Reply to `history`: events in ascending seq order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryOk {
     pub stream: StreamId,
     /// The events of the page that the caller may see, ascending.
@@ -292,4 +307,5 @@ pub struct HistoryOk {
 
 /// An empty `ok` payload: `{}`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Empty {}

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// Why a user is told. Clients must show an unknown reason generically.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum FeedReason {
     /// `@user` in a message or post.
@@ -33,11 +34,13 @@ pub enum FeedReason {
     FlagOutcome,
     /// A reason this client does not know (added by a newer server).
     #[serde(other)]
+    #[cfg_attr(feature = "ts", ts(skip))]
     Unknown,
 }
 
 /// One notification.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FeedItem {
     pub reason: FeedReason,
     /// The stream and event the item is about.

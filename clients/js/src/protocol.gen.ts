@@ -65,7 +65,7 @@ mentions?: Array<UserId>, } | { "type": "message_edited", target: Seq, text: str
 /**
  * The hidden message's author (who still sees it).
  */
-message_author: UserId, reason?: string, } | { "type": "message_unhidden", target: Seq, });
+message_author: UserId, reason?: string, } | { "type": "message_unhidden", target: Seq, } | { "type": "feed_item", item: FeedItem, });
 
 /**
  * What happened. Serialized with a `type` field next to the event's other fields.
@@ -82,7 +82,42 @@ mentions?: Array<UserId>, } | { "type": "message_edited", target: Seq, text: str
 /**
  * The hidden message's author (who still sees it).
  */
-message_author: UserId, reason?: string, } | { "type": "message_unhidden", target: Seq, };
+message_author: UserId, reason?: string, } | { "type": "message_unhidden", target: Seq, } | { "type": "feed_item", item: FeedItem, };
+
+/**
+ * One notification.
+ */
+export type FeedItem = { reason: FeedReason, 
+/**
+ * The stream and event the item is about.
+ */
+source: StreamId, source_seq: Seq, 
+/**
+ * Who caused it (the poster, the liker, the moderator).
+ */
+actor: UserId, 
+/**
+ * A short excerpt of the text, when there is one (at most [`EXCERPT_CHARS`] characters).
+ */
+excerpt?: string, 
+/**
+ * The source's title or name (a thread's title, a channel's name), when it has one.
+ */
+title?: string, 
+/**
+ * For grouped items (likes): how many others did the same before this one
+ * since the owner last read the feed ("ann and 3 others liked your post").
+ */
+others?: number, 
+/**
+ * Free text a kind adds (a flag's outcome: "agreed: hidden").
+ */
+detail?: string, };
+
+/**
+ * Why a user is told. Clients must show an unknown reason generically.
+ */
+export type FeedReason = "mention" | "reply" | "quote" | "like" | "watched" | "dm" | "ticket" | "wiki_edit" | "flag_outcome";
 
 /**
  * Reply to `history`: events in ascending seq order.
@@ -207,7 +242,7 @@ export type StreamInfoOk = { id: StreamId, kind: StreamKind, name: string, topic
  * What kind of conversation a stream is. Later kinds (forum threads, tickets,
  * wiki pages) join this enum; clients must treat an unknown kind as opaque.
  */
-export type StreamKind = "channel" | "private_channel" | "dm";
+export type StreamKind = "channel" | "private_channel" | "dm" | "feed";
 
 /**
  * A stream as listed for one user.

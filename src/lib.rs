@@ -14,6 +14,7 @@
 //! - `headers`: security headers (CSP for the web app, nosniff everywhere).
 //! - `presence`, `limits`, `login_backoff` (per-account back-off after failed logins), `auth`, `credentials` (open connections by token, for log out), `api` (HTTP), `metrics`, `demo`, `error`.
 //! - `datadir`: one agora per data directory (a lock file).
+//! - `failpoint`: named steps of a group commit where a test build (`--features failpoints`) can kill the process.
 //! - `fuzz`: entry points for the fuzz targets and their corpus tests (docs/FUZZING.md).
 
 pub mod api;
@@ -25,6 +26,7 @@ pub mod datadir;
 pub mod demo;
 pub mod engine;
 pub mod error;
+pub mod failpoint;
 /// Fuzz entry points (the `fuzz/` crate and `tests/fuzz_corpus.rs`); not used by the server.
 #[doc(hidden)]
 pub mod fuzz;

@@ -22,6 +22,7 @@
 
 use crate::engine::{CommitBatch, Engine, StateWrite};
 use crate::error::{AppError, AppResult};
+use crate::failpoint;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::registry::Registry;
@@ -348,6 +349,7 @@ impl Writer {
         }
         let n_events = batch.events.len();
         if !batch.is_empty() {
+            failpoint::hit(failpoint::BATCH_BUILT);
             if let Err(e) = self.log.commit(&batch) {
                 // Never ack, never retry: the kernel may have dropped the dirty pages.
                 tracing::error!(error = %e, "commit failed; exiting so recovery starts from the log");
@@ -394,6 +396,9 @@ impl Writer {
                     let _ = reply.send(result);
                 }
             }
+        }
+        if n_events > 0 {
+            failpoint::hit(failpoint::ACKED);
         }
         self.publish(batch.events, revocations);
     }

@@ -32,6 +32,7 @@ use super::keys;
 use super::segments::{self, Pos, Segments};
 use super::sled_state::{corrupt, SledState, SledStateOwner};
 use super::{CommitBatch, Committed, EngineError, EngineOptions, EventLog, FollowedCommit, LogPosition};
+use crate::failpoint;
 use agora_protocol::{Event, Seq, StreamId, UserId};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -234,6 +235,7 @@ impl SegmentLog {
             }
             rolled
         };
+        failpoint::hit(failpoint::SEGMENT_INDEXED);
         if rolled {
             // A new segment started: checkpoint the index, so a start reads at most about a segment.
             self.checkpoint_in_background();
@@ -309,6 +311,7 @@ impl EventLog for SegmentLog {
         if !batch.state.is_empty() {
             self.state.apply(&batch.state)?;
             self.state.make_durable()?;
+            failpoint::hit(failpoint::STATE_FLUSHED);
         }
         Ok(Committed { position, heads })
     }

@@ -21,6 +21,7 @@
 //! refuses to start, naming the file and both offsets.
 
 use super::EngineError;
+use crate::failpoint;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::FileExt;
@@ -284,7 +285,9 @@ impl Segments {
         buf.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
         buf.extend_from_slice(payload);
         file.write_all(buf)?;
+        failpoint::hit(failpoint::SEGMENT_WRITTEN);
         file.sync_data()?;
+        failpoint::hit(failpoint::SEGMENT_FSYNCED);
         let pos = Pos { segment: *segment, offset: *len + HEADER };
         *len += buf.len() as u64;
         Ok(pos)
@@ -300,6 +303,7 @@ impl Segments {
         let reader = Arc::new(File::open(&path)?);
         self.readers.write().unwrap_or_else(|e| e.into_inner()).push(reader);
         *a = Appender { file, segment: next, len: 0, buf: std::mem::take(&mut a.buf) };
+        failpoint::hit(failpoint::SEGMENT_ROLLED);
         Ok(())
     }
 

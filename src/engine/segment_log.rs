@@ -26,6 +26,7 @@
 
 use super::checkpoint;
 use super::commit_record;
+use super::files::{FileLayer, OsFiles};
 use super::index::now_ms;
 use super::index::{Index, Loc};
 use super::keys;
@@ -83,6 +84,12 @@ impl SegmentLog {
     /// the checkpoint plus the log after it, or, without a sound checkpoint, from
     /// the whole log.
     pub fn open_with(dir: &Path, opts: &EngineOptions) -> Result<SegmentLog, EngineError> {
+        SegmentLog::open_on(Arc::new(OsFiles), dir, opts)
+    }
+
+    /// [`SegmentLog::open_with`], appending to the log through `files` (the
+    /// disk, or a test's power-loss simulator).
+    pub fn open_on(files: Arc<dyn FileLayer>, dir: &Path, opts: &EngineOptions) -> Result<SegmentLog, EngineError> {
         let segment_bytes = opts.segment_bytes;
         let retention_ms = opts.idem_retention.as_millis().try_into().unwrap_or(u64::MAX);
         let log_dir = dir.join("log");
@@ -127,7 +134,7 @@ impl SegmentLog {
         let mut index = checkpointed.unwrap_or_else(|| Index::new(retention_ms));
         let from = if from_checkpoint { index.end() } else { Pos { segment: 1, offset: 0 } };
         let mut records = 0u64;
-        let segments = Segments::open(&log_dir, segment_bytes, from, |pos, record| {
+        let segments = Segments::open_on(files, &log_dir, segment_bytes, from, |pos, record| {
             records += 1;
             index.apply(pos, record)
         })?;

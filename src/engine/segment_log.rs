@@ -60,6 +60,9 @@ pub struct SegmentLog {
     checkpointing: Arc<AtomicBool>,
     /// Held while the checkpoint file is written (background or at shutdown).
     checkpoint_file: Arc<Mutex<()>>,
+    /// The last background checkpoint's thread, joined on drop: a checkpoint
+    /// must not land after the store is closed (a test may then cut the log).
+    background: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// How this store's index was built on open: from a checkpoint or not, and how many records were read.
     started: (bool, u64),
     /// The commit record being built, reused (only the sequencer commits).
@@ -127,6 +130,10 @@ impl SegmentLog {
                     offset = end.offset,
                     "the index checkpoint points past the log; reading the whole log"
                 );
+                // Appends will grow the log past its end again, where it would look sound: remove it.
+                if let Err(e) = std::fs::remove_file(checkpoint::path(&log_dir)) {
+                    tracing::warn!(error = %e, "cannot remove the stale index checkpoint");
+                }
             }
             ok
         });
@@ -151,6 +158,7 @@ impl SegmentLog {
             log_dir,
             checkpointing: Arc::default(),
             checkpoint_file: Arc::default(),
+            background: Mutex::new(None),
             started: (from_checkpoint, records),
             record: Mutex::new(Vec::new()),
             state,
@@ -184,8 +192,9 @@ impl SegmentLog {
             }
             busy.store(false, Ordering::Release);
         });
-        if spawned.is_err() {
-            self.checkpointing.store(false, Ordering::Release);
+        match spawned {
+            Ok(handle) => *self.background.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle),
+            Err(_) => self.checkpointing.store(false, Ordering::Release),
         }
     }
 
@@ -286,6 +295,14 @@ impl SegmentLog {
 
     fn index(&self) -> std::sync::RwLockReadGuard<'_, Index> {
         self.index.read().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for SegmentLog {
+    fn drop(&mut self) {
+        if let Some(handle) = self.background.get_mut().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = handle.join();
+        }
     }
 }
 

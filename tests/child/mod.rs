@@ -16,11 +16,18 @@ use std::time::Duration;
 pub struct Server {
     pub child: Child,
     pub port: u16,
+    /// From the spawn to the first healthy `/healthz`: about how long recovery took.
+    pub started_in: Duration,
 }
 
 impl Server {
     /// SIGKILL the child and reap it.
-    pub fn kill(mut self) {
+    pub fn kill(self) {}
+}
+
+impl Drop for Server {
+    /// A test that panics must not leave its server running (it holds the test's stderr open).
+    fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -55,10 +62,12 @@ pub async fn spawn_server(data: &std::path::Path, how: &Spawn<'_>) -> Server {
 #[allow(clippy::zombie_processes)]
 pub async fn try_spawn_server(data: &std::path::Path, how: &Spawn<'_>) -> Result<Server, ExitStatus> {
     let port = free_port();
-    // Writers post as fast as acks come, and `verify` pages through everything they
-    // stored: lift the per-user post and read limits.
+    // Writers post as fast as acks come, `verify` pages through everything they
+    // stored, and a workload logs in 32 writers at once: lift the per-user post and
+    // read limits and the per-address login limit.
     let config = data.with_extension("toml");
-    let rates = "post_per_sec = 100000\npost_burst = 100000\nread_per_sec = 100000\nread_burst = 100000\n";
+    let rates = "post_per_sec = 100000\npost_burst = 100000\nread_per_sec = 100000\nread_burst = 100000\n\
+                 login_per_ip_per_sec = 100000\nlogin_per_ip_burst = 100000\n";
     std::fs::write(&config, format!("[limits]\n{}[limits.rate]\n{rates}", how.limits)).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_agora"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--config"])
@@ -74,13 +83,14 @@ pub async fn try_spawn_server(data: &std::path::Path, how: &Spawn<'_>) -> Result
         .spawn()
         .expect("spawn agora");
     let http = reqwest::Client::new();
+    let spawned = std::time::Instant::now();
     for _ in 0..800 {
         if let Some(status) = child.try_wait().unwrap() {
             return Err(status);
         }
         if let Ok(r) = http.get(format!("http://127.0.0.1:{port}/healthz")).send().await {
             if r.status().is_success() {
-                return Ok(Server { child, port });
+                return Ok(Server { child, port, started_in: spawned.elapsed() });
             }
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
@@ -88,6 +98,37 @@ pub async fn try_spawn_server(data: &std::path::Path, how: &Spawn<'_>) -> Result
     let _ = child.kill();
     let _ = child.wait();
     panic!("server did not start within 20 s");
+}
+
+/// Start a server on `data` and SIGKILL it after `after`, during its recovery if
+/// that has not finished by then. Returns whether it was still starting (its
+/// `/healthz` not answering 200) when killed.
+// The child is killed and reaped here.
+#[allow(clippy::zombie_processes)]
+pub async fn kill_during_start(data: &std::path::Path, how: &Spawn<'_>, after: Duration) -> bool {
+    let config = data.with_extension("toml");
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_agora"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--config"])
+        .arg(&config)
+        .arg("--data")
+        .arg(data)
+        .env("AGORA_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("AGORA_ENGINE", if how.engine.is_empty() { "segment" } else { how.engine })
+        .env("AGORA_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn agora");
+    tokio::time::sleep(after).await;
+    // The port is bound before recovery and served after it: a probe that gets no
+    // answer at once means recovery is still running (the probe only delays the kill 10 ms).
+    let probe =
+        reqwest::Client::new().get(format!("http://127.0.0.1:{port}/healthz")).timeout(Duration::from_millis(10));
+    let starting = !probe.send().await.is_ok_and(|r| r.status().is_success());
+    let _ = child.kill();
+    let _ = child.wait();
+    starting
 }
 
 pub async fn login(port: u16, user: &str, password: &str) -> String {
@@ -137,6 +178,8 @@ pub struct Workload {
     pub writers: usize,
     /// Each stream's id and the writers that are its members.
     pub streams: Vec<(String, Vec<usize>)>,
+    /// Each writer's session token (tokens survive restarts: one login each).
+    pub tokens: Vec<String>,
 }
 
 /// (stream, seq) → text, for every acked post.
@@ -159,6 +202,10 @@ impl Workload {
                 .unwrap();
             assert_eq!(r.status(), 201);
         }
+        let mut tokens = Vec::with_capacity(writers);
+        for w in 0..writers {
+            tokens.push(login(port, &format!("writer{w}"), PASSWORD).await);
+        }
         let mut adm = connect(port, &admin).await;
         let everyone: Vec<usize> = (0..writers).collect();
         let mut streams = Vec::new();
@@ -176,8 +223,7 @@ impl Workload {
                     let members: Vec<usize> = (0..writers.min(8)).map(|k| (8 * dms + k) % writers).collect();
                     dms += 1;
                     // The first member opens it: a DM has its opener as a member.
-                    let token = login(port, &format!("writer{}", members[0]), PASSWORD).await;
-                    let mut c = connect(port, &token).await;
+                    let mut c = connect(port, &tokens[members[0]]).await;
                     let id = c.ok(json!({"op": "open_dm", "users": names(&members[1..])})).await["id"]
                         .as_str()
                         .unwrap()
@@ -187,7 +233,7 @@ impl Workload {
             };
             streams.push((id, members));
         }
-        Workload { writers, streams }
+        Workload { writers, streams, tokens }
     }
 
     /// The streams writer `w` may post to.
@@ -195,7 +241,7 @@ impl Workload {
         self.streams.iter().filter(|(_, m)| m.contains(&w)).map(|(s, _)| s.clone()).collect()
     }
 
-    /// Start every writer: each logs in, then posts to its streams in turn (at
+    /// Start every writer: each connects, then posts to its streams in turn (at
     /// most `max_posts` posts) until the server goes away, recording acked posts
     /// in `acked`. `tag` makes this round's texts unique.
     pub async fn start_writers(
@@ -211,12 +257,9 @@ impl Workload {
             if streams.is_empty() {
                 continue;
             }
-            let (acked, tag) = (acked.clone(), tag.to_owned());
+            let (acked, tag, token) = (acked.clone(), tag.to_owned(), self.tokens[w].clone());
             out.push(tokio::spawn(async move {
-                let token = match try_login(port, &format!("writer{w}")).await {
-                    Some(t) => t,
-                    None => return, // the server died before this writer got in
-                };
+                // `None`: the server died before this writer got in.
                 let Some(mut c) = Client::try_connect(&format!("ws://127.0.0.1:{port}/ws"), &token).await else {
                     return;
                 };
@@ -246,8 +289,7 @@ impl Workload {
     pub async fn verify(&self, port: u16, acked: &Acked) {
         let acked = acked.lock().unwrap().clone();
         for (stream, members) in &self.streams {
-            let token = login(port, &format!("writer{}", members[0]), PASSWORD).await;
-            let mut c = connect(port, &token).await;
+            let mut c = connect(port, &self.tokens[members[0]]).await;
             let events = read_all(&mut c, stream).await;
             let seqs: Vec<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
             assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "gapless sequence in {stream}");
@@ -265,19 +307,6 @@ impl Workload {
             assert_eq!(next, seqs.len() as u64 + 1, "the next post in {stream} follows the recovered head");
         }
     }
-}
-
-async fn try_login(port: u16, user: &str) -> Option<String> {
-    let r = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
-        .json(&json!({"username": user, "password": PASSWORD}))
-        .send()
-        .await
-        .ok()?;
-    if r.status() != 200 {
-        return None;
-    }
-    Some(r.json::<Value>().await.ok()?["token"].as_str()?.to_owned())
 }
 
 /// A seed from the clock, printed by the caller so a failure can be replayed.

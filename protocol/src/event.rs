@@ -110,6 +110,10 @@ pub enum EventBody {
     MessageUnhidden {
         target: Seq,
     },
+    /// A moderator (the event's author) removed `user` from the channel.
+    MemberKicked {
+        user: UserId,
+    },
     /// An event type this client does not know (written by a newer server): its
     /// seq counts, its body is ignored.
     #[serde(other)]
@@ -134,6 +138,7 @@ impl EventBody {
             EventBody::ReactionRemoved { .. } => "reaction_removed",
             EventBody::MessageHidden { .. } => "message_hidden",
             EventBody::MessageUnhidden { .. } => "message_unhidden",
+            EventBody::MemberKicked { .. } => "member_kicked",
             EventBody::Unknown => "unknown",
         }
     }

@@ -20,6 +20,8 @@ export interface UserInfo {
   id: UserId;
   display_name: string;
   role: Role;
+  /** While suspended: until when (ms since the epoch; 18446744073709551615: until unsuspended). */
+  suspended_until?: number;
 }
 
 export type ErrorCode =
@@ -295,4 +297,5 @@ export const CloseCode = {
   Flood: 4002,
   Unauthorized: 4500,
   AccountDisabled: 4501,
+  Suspended: 4502,
 } as const;

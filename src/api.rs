@@ -26,6 +26,9 @@ pub fn router() -> Router<Arc<App>> {
         .route("/api/v1/auth/logout", post(logout))
         .route("/api/v1/users", post(create_user).get(list_users))
         .route("/api/v1/users/{id}/tokens", post(create_token))
+        .route("/api/v1/users/{id}/suspend", post(suspend_user))
+        .route("/api/v1/users/{id}/unsuspend", post(unsuspend_user))
+        .route("/api/v1/users/{id}/role", post(set_role))
         .route("/api/v1/me", get(me))
         .route("/api/v1/test/clock", post(advance_clock))
 }
@@ -196,4 +199,58 @@ async fn create_token(
     admin(&app, &headers)?;
     let token = app.auth.create_api_token(&app.sequencer, &UserId(id)).await?;
     Ok((StatusCode::CREATED, Json(TokenResponse { token })))
+}
+
+#[derive(Deserialize, Default)]
+struct SuspendRequest {
+    /// Until when (ms since the Unix epoch); absent: until unsuspended.
+    #[serde(default)]
+    until: Option<u64>,
+}
+
+/// `POST /api/v1/users/{id}/suspend`: admins suspend an account (`moderation`).
+async fn suspend_user(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    req: Result<Json<SuspendRequest>, JsonRejection>,
+) -> AppResult<Json<UserResponse>> {
+    let by = admin(&app, &headers)?;
+    // An empty body is a suspension without an end.
+    let until = match req {
+        Ok(Json(r)) => r.until,
+        Err(JsonRejection::MissingJsonContentType(_)) => None,
+        Err(e) => return Err(AppError::BadRequest(e.body_text())),
+    };
+    let rec = crate::moderation::suspend(&app, &by, &UserId(id), until).await?;
+    Ok(Json(UserResponse { user: rec.info() }))
+}
+
+/// `POST /api/v1/users/{id}/unsuspend`.
+async fn unsuspend_user(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> AppResult<Json<UserResponse>> {
+    let by = admin(&app, &headers)?;
+    let rec = crate::moderation::unsuspend(&app, &by, &UserId(id)).await?;
+    Ok(Json(UserResponse { user: rec.info() }))
+}
+
+#[derive(Deserialize)]
+struct RoleRequest {
+    role: Role,
+}
+
+/// `POST /api/v1/users/{id}/role` with `{"role": "..."}`.
+async fn set_role(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    req: Result<Json<RoleRequest>, JsonRejection>,
+) -> AppResult<Json<UserResponse>> {
+    let by = admin(&app, &headers)?;
+    let role = body(req)?.role;
+    let rec = crate::moderation::set_role(&app, &by, &UserId(id), role).await?;
+    Ok(Json(UserResponse { user: rec.info() }))
 }

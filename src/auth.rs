@@ -40,11 +40,16 @@ pub struct UserRecord {
     #[serde(default)]
     pub disabled: bool,
     pub created_at: u64,
+    /// Suspended until this time (ms since the Unix epoch; `u64::MAX`: until
+    /// unsuspended). Logins and tokens are refused meanwhile (`moderation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_until: Option<u64>,
 }
 
 impl UserRecord {
     pub fn info(&self) -> UserInfo {
-        UserInfo { id: self.id.clone(), display_name: self.display_name.clone(), role: self.role }
+        let suspended_until = self.suspended_until.filter(|until| now_ms() < *until);
+        UserInfo { id: self.id.clone(), display_name: self.display_name.clone(), role: self.role, suspended_until }
     }
 }
 
@@ -101,6 +106,12 @@ pub fn hash_password(password: &str) -> AppResult<String> {
 
 fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// What `authenticate` and `login` answer for a suspended account (the only
+/// `forbidden` they answer: the gateway closes such a handshake with 4502).
+fn suspended() -> AppError {
+    AppError::Forbidden("account suspended".into())
 }
 
 /// What an admin asks for when creating a user.
@@ -231,6 +242,7 @@ impl Auth {
             password_hash,
             disabled: false,
             created_at: now_ms(),
+            suspended_until: None,
         };
         // Reserve the name before the await so two concurrent creates cannot both win.
         match self.users.entry(id.clone()) {
@@ -264,6 +276,8 @@ impl Auth {
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
         match user {
+            // Only someone who knows the password learns of the suspension.
+            Some(user) if ok && user.password_hash.is_some() && self.is_suspended(&user) => Err(suspended()),
             Some(user) if ok && user.password_hash.is_some() => Ok(user),
             _ => Err(wrong()),
         }
@@ -306,7 +320,33 @@ impl Auth {
         if user.disabled {
             return Err(AppError::Unauthorized("account disabled".into()));
         }
+        if self.is_suspended(&user) {
+            return Err(suspended());
+        }
         Ok(user)
+    }
+
+    /// Is `user` suspended now? (A suspension with an end time lapses by itself.)
+    pub fn is_suspended(&self, user: &UserRecord) -> bool {
+        user.suspended_until.is_some_and(|until| now_ms() < until)
+    }
+
+    /// Change `id`'s record with `change`, in memory at once (every later
+    /// `authenticate` sees it), then durably. `not_found` for an unknown user.
+    pub async fn update_user(
+        &self,
+        seq: &Sequencer,
+        id: &UserId,
+        change: impl FnOnce(&mut UserRecord),
+    ) -> AppResult<UserRecord> {
+        let rec = {
+            let mut entry = self.users.get_mut(id).ok_or_else(|| AppError::NotFound(format!("no user {id}")))?;
+            change(&mut entry);
+            entry.clone()
+        };
+        let bytes = rmp_serde::to_vec_named(&rec).map_err(|e| AppError::Internal(e.to_string()))?;
+        seq.put(vec![StateWrite::User { id: id.clone(), record: bytes }]).await?;
+        Ok(rec)
     }
 
     /// Is this credential (by `credential_key`) revoked? An API token that was

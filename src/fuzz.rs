@@ -149,8 +149,13 @@ impl Harness {
         let mut outboxes = Vec::new();
         for user in records {
             let (tx, rx) = mpsc::channel(1024);
-            let conn =
-                ConnHandle { id: app.next_conn_id(), user: user.id.clone(), tx, closer: Arc::new(Closer::default()) };
+            let conn = ConnHandle {
+                id: app.next_conn_id(),
+                user: user.id.clone(),
+                tx,
+                closer: Arc::new(Closer::default()),
+                role: Arc::new(crate::hub::RoleCell::new(user.role)),
+            };
             app.hub.add_user_conn(&conn);
             sessions.push(Session { conn, user, enc: Encoding::Json, subs: HashSet::new() });
             outboxes.push(rx);

@@ -12,8 +12,10 @@
 use crate::gateway::frames::{Closer, LiveEvent, Outbound, SharedFrame, Unsubscribed};
 use crate::metrics::Metrics;
 use crate::streams::Audience;
+use agora_protocol::ops::Role;
 use agora_protocol::{CloseCode, Push, StreamId, UserId};
 use dashmap::DashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -27,6 +29,27 @@ pub struct ConnHandle {
     pub user: UserId,
     pub tx: mpsc::Sender<Outbound>,
     pub closer: Arc<Closer>,
+    /// The user's role as this connection acts and reads with it: shared with the
+    /// session loop and the writer, changed at once by a role change (`moderation`).
+    pub role: Arc<RoleCell>,
+}
+
+/// A role that can change under a running connection (one atomic load per read).
+#[derive(Debug)]
+pub struct RoleCell(AtomicU8);
+
+const ROLES: [Role; 5] = [Role::Member, Role::Agent, Role::Moderator, Role::Admin, Role::Bot];
+
+impl RoleCell {
+    pub fn new(role: Role) -> RoleCell {
+        RoleCell(AtomicU8::new(ROLES.iter().position(|r| *r == role).unwrap_or(0) as u8))
+    }
+    pub fn get(&self) -> Role {
+        ROLES.get(self.0.load(Ordering::Acquire) as usize).copied().unwrap_or(Role::Member)
+    }
+    pub fn set(&self, role: Role) {
+        self.0.store(ROLES.iter().position(|r| *r == role).unwrap_or(0) as u8, Ordering::Release);
+    }
 }
 
 impl ConnHandle {
@@ -155,6 +178,30 @@ impl Hub {
         for c in conns.iter().filter(|c| Some(c.id) != except) {
             c.deliver(Outbound::Frame(frame.clone()), &self.metrics);
         }
+    }
+
+    /// Close every open connection of `user` with `code` (a suspension). Returns how many.
+    pub fn close_user(&self, user: &UserId, code: CloseCode) -> usize {
+        let conns = self.users.get(user).map(|v| v.clone()).unwrap_or_default();
+        for c in &conns {
+            c.closer.close(code);
+        }
+        conns.len()
+    }
+
+    /// From now on `user`'s open connections act and read as `role`.
+    pub fn set_role(&self, user: &UserId, role: Role) {
+        if let Some(conns) = self.users.get(user) {
+            for c in conns.iter() {
+                c.role.set(role);
+            }
+        }
+    }
+
+    /// The streams some connection of `user` is subscribed to (a scan: for rare
+    /// account changes, not per event).
+    pub fn streams_of_user(&self, user: &UserId) -> Vec<StreamId> {
+        self.streams.iter().filter(|e| e.value().iter().any(|c| &c.user == user)).map(|e| e.key().clone()).collect()
     }
 
     pub fn has_subscribers(&self, stream: &StreamId) -> bool {

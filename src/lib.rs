@@ -14,6 +14,8 @@
 //! - `headers`: security headers (CSP for the web app, nosniff everywhere).
 //! - `presence`, `limits`, `login_backoff` (per-account back-off after failed logins), `auth`, `credentials` (open connections by token, for log out), `api` (HTTP), `metrics`, `demo`, `error`.
 //! - `datadir`: one agora per data directory (a lock file).
+//! - `moderation`: admins suspend, unsuspend and change the role of accounts, at once on every open connection.
+//! - `failpoint`: named steps of a group commit where a test build (`--features failpoints`) can kill the process.
 //! - `fuzz`: entry points for the fuzz targets and their corpus tests (docs/FUZZING.md).
 
 pub mod api;
@@ -26,6 +28,7 @@ pub mod datadir;
 pub mod demo;
 pub mod engine;
 pub mod error;
+pub mod failpoint;
 /// Fuzz entry points (the `fuzz/` crate and `tests/fuzz_corpus.rs`); not used by the server.
 #[doc(hidden)]
 pub mod fuzz;
@@ -37,6 +40,7 @@ pub mod limits;
 pub mod linger;
 pub mod login_backoff;
 pub mod metrics;
+pub mod moderation;
 pub mod ops;
 pub mod presence;
 pub mod projections;

@@ -40,7 +40,11 @@ impl CommandClass {
             | Op::Leave { .. }
             | Op::Invite { .. }
             | Op::Rename { .. }
-            | Op::SetTopic { .. } => CommandClass::Post,
+            | Op::SetTopic { .. }
+            | Op::Kick { .. }
+            | Op::SuspendUser { .. }
+            | Op::UnsuspendUser { .. }
+            | Op::SetRole { .. } => CommandClass::Post,
             Op::Typing { .. } | Op::SetPresence { .. } => CommandClass::Ephemeral,
             Op::Subscribe { .. }
             | Op::Unsubscribe { .. }

@@ -135,6 +135,8 @@ fn return_large_allocations_to_the_system() {
 fn main() -> std::process::ExitCode {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     return_large_allocations_to_the_system();
+    // Test builds only (`--features failpoints`): the failpoints `FAILPOINTS` names.
+    let _failpoints = agora::failpoint::setup();
     let run = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime");
     match run.and_then(|rt| rt.block_on(serve())) {
         Ok(()) => std::process::ExitCode::SUCCESS,

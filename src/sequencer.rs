@@ -23,6 +23,7 @@
 use crate::clock::Clock;
 use crate::engine::{CommitBatch, Engine, StateWrite};
 use crate::error::{AppError, AppResult};
+use crate::failpoint;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::projections::Projections;
@@ -372,6 +373,7 @@ impl Writer {
         }
         let n_events = batch.events.len();
         if !batch.is_empty() {
+            failpoint::hit(failpoint::BATCH_BUILT);
             if let Err(e) = self.log.commit(&batch) {
                 // Never ack, never retry: the kernel may have dropped the dirty pages.
                 tracing::error!(error = %e, "commit failed; exiting so recovery starts from the log");
@@ -425,6 +427,9 @@ impl Writer {
                     let _ = reply.send(result);
                 }
             }
+        }
+        if n_events > 0 {
+            failpoint::hit(failpoint::ACKED);
         }
         self.publish(batch.events, revocations);
     }

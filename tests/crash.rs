@@ -1,32 +1,38 @@
-//! Crash test: concurrent writers, `kill -9` of the server process at a random
-//! moment, restart on the same data dir. Every acked message must be present
-//! exactly once, at its acked seq, and every stream's sequence must be gapless.
-//! Several cycles on the same data dir, so recovery after recovery is covered.
-//! The kill -9 test runs on both durable engines (segment and sled).
+//! Crash test: writers on streams of every kind (public channels, private
+//! channels, DMs), `kill -9` of the server process at a random moment, restart
+//! on the same data dir. Every acked message must be present exactly once, at
+//! its acked seq, and every stream's sequence must be gapless, after each
+//! restart and again after a second one at the end. Some kills land during
+//! recovery (before the restarted server answers). Runs on both durable engines.
+//! [`CYCLES`] cycles by default; `AGORA_CRASH_CYCLES=200` for the long offline run
+//! (docs/DURABILITY.md has its figures).
 
+mod child;
 mod common;
-use agora_protocol::codec::Encoding;
-use common::{Client, ADMIN_PASSWORD, PASSWORD};
-use serde_json::{json, Value};
-use std::collections::{HashMap, HashSet};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use child::{kill_during_start, Acked, Kind, Server, Spawn, Workload};
+use common::{Client, ADMIN_PASSWORD};
 use std::time::Duration;
 
-const CYCLES: usize = 5;
-const WRITERS: usize = 4;
+/// Kill cycles per engine in the test suite (CI); `AGORA_CRASH_CYCLES` overrides.
+const CYCLES: usize = 20;
+/// Writers, each posting to every stream it is a member of in turn.
+const WRITERS: usize = 32;
+/// 8 streams: 3 public channels, 3 private channels (all 32 writers in each) and 2 DMs of 8 writers.
+const STREAMS: [Kind; 8] = [
+    Kind::Channel,
+    Kind::PrivateChannel,
+    Kind::Dm,
+    Kind::Channel,
+    Kind::PrivateChannel,
+    Kind::Dm,
+    Kind::Channel,
+    Kind::PrivateChannel,
+];
+/// Every tenth restart is killed again during recovery.
+const KILL_DURING_RECOVERY: usize = 10;
 /// The kill -9 test starts a new log segment every 64 KiB (a few hundred posts),
 /// so kills land in old and new segments and around the switch between them.
 const SMALL_SEGMENTS: &str = "log_segment_bytes = 65536\n";
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 async fn spawn_server(data: &std::path::Path) -> Server {
     spawn_server_with(data, "").await
@@ -34,73 +40,15 @@ async fn spawn_server(data: &std::path::Path) -> Server {
 
 /// `limits`: extra `[limits]` keys (TOML lines).
 async fn spawn_server_with(data: &std::path::Path, limits: &str) -> Server {
-    spawn_server_on("segment", data, limits).await
-}
-
-/// A server on `engine` (`AGORA_ENGINE`).
-// The child is returned inside `Server`; every test kills and waits for it.
-#[allow(clippy::zombie_processes)]
-async fn spawn_server_on(engine: &str, data: &std::path::Path, limits: &str) -> Server {
-    let port = free_port();
-    // Writers post as fast as acks come, and `verify` pages through everything they
-    // stored: lift the per-user post and read limits.
-    let config = data.with_extension("toml");
-    let rates = "post_per_sec = 100000\npost_burst = 100000\nread_per_sec = 100000\nread_burst = 100000\n";
-    std::fs::write(&config, format!("[limits]\n{limits}[limits.rate]\n{rates}")).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_agora"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--config"])
-        .arg(&config)
-        .arg("--data")
-        .arg(data)
-        .env("AGORA_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("AGORA_ENGINE", engine)
-        .env("AGORA_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn agora");
-    let http = reqwest::Client::new();
-    for _ in 0..400 {
-        if let Ok(r) = http.get(format!("http://127.0.0.1:{port}/healthz")).send().await {
-            if r.status().is_success() {
-                return Server { child, port };
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("server did not start");
+    child::spawn_server(data, &Spawn { engine: "segment", limits, env: &[] }).await
 }
 
 async fn login(port: u16, user: &str, password: &str) -> String {
-    let r = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
-        .json(&json!({"username": user, "password": password}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+    child::login(port, user, password).await
 }
 
 async fn connect(port: u16, token: &str) -> Client {
-    Client::connect(&format!("ws://127.0.0.1:{port}/ws"), Some(token), Encoding::Json).await
-}
-
-/// All events of a stream, paging forwards.
-async fn read_all(c: &mut Client, stream: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut after = 0u64;
-    loop {
-        let h = c.ok(json!({"op": "history", "stream": stream, "after": after, "limit": 200})).await;
-        let events = h["events"].as_array().unwrap().clone();
-        if let Some(last) = events.last() {
-            after = last["seq"].as_u64().unwrap();
-        }
-        out.extend(events);
-        if !h["more"].as_bool().unwrap() {
-            return out;
-        }
-    }
+    child::connect(port, token).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -115,104 +63,55 @@ async fn acked_messages_survive_kill_9_exactly_once_and_gapless_on_the_sled_engi
 
 /// Writers post while the server on `engine` is killed with SIGKILL, [`CYCLES`] times.
 async fn kill_9_cycles(engine: &str) {
+    let cycles = std::env::var("AGORA_CRASH_CYCLES").ok().and_then(|s| s.parse().ok()).unwrap_or(CYCLES);
+    let seed = child::rand_u64();
+    eprintln!("{engine}: kill -9 seed {seed}");
     let dir = tempfile::tempdir().unwrap();
-    let mut server = spawn_server_on(engine, dir.path(), SMALL_SEGMENTS).await;
-    // Setup: writers, and two streams they all post to.
-    let admin = login(server.port, "admin", ADMIN_PASSWORD).await;
-    let http = reqwest::Client::new();
-    for w in 0..WRITERS {
-        let r = http
-            .post(format!("http://127.0.0.1:{}/api/v1/users", server.port))
-            .bearer_auth(&admin)
-            .json(&json!({"username": format!("writer{w}"), "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
-    }
-    let mut adm = connect(server.port, &admin).await;
-    let mut streams = Vec::new();
-    for name in ["crash-a", "crash-b"] {
-        let members: Vec<String> = (0..WRITERS).map(|w| format!("writer{w}")).collect();
-        let id = adm.ok(json!({"op": "create_channel", "name": name, "members": members})).await["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        streams.push(id);
-    }
-    drop(adm);
-
-    // (stream, seq) → text, for every acked post across all cycles.
-    let acked: Arc<Mutex<HashMap<(String, u64), String>>> = Arc::default();
-    for cycle in 0..CYCLES {
-        let port = server.port;
-        let mut writers = Vec::new();
-        for w in 0..WRITERS {
-            let token = login(port, &format!("writer{w}"), PASSWORD).await;
-            let (acked, streams) = (acked.clone(), streams.clone());
-            writers.push(tokio::spawn(async move {
-                let mut c = connect(port, &token).await;
-                for n in 0.. {
-                    let stream = &streams[n % streams.len()];
-                    let text = format!("c{cycle}-w{w}-n{n}");
-                    let id = c.send(json!({"op": "post", "stream": stream, "text": text, "idem": text})).await;
-                    let reply = match tokio::time::timeout(Duration::from_secs(5), c.wait_reply_or_closed(id)).await {
-                        Ok(Some(r)) => r,
-                        _ => return, // the server died under us
-                    };
-                    if let Ok(ok) = reply {
-                        acked.lock().unwrap().insert((stream.clone(), ok["seq"].as_u64().unwrap()), text);
-                    }
-                }
-            }));
-        }
-        let millis = 200 + (rand_u64() % 1200);
-        tokio::time::sleep(Duration::from_millis(millis)).await;
-        server.child.kill().expect("kill -9");
-        server.child.wait().unwrap();
+    let how = Spawn { engine, limits: SMALL_SEGMENTS, env: &[] };
+    let mut server = child::spawn_server(dir.path(), &how).await;
+    let workload = Workload::create(server.port, WRITERS, &STREAMS).await;
+    let acked = Acked::default();
+    let (mut recovery_kills, mut during_recovery, started) = (0, 0, std::time::Instant::now());
+    for cycle in 0..cycles {
+        let roll = seed.rotate_left(cycle as u32) ^ (cycle as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let writers = workload.start_writers(server.port, &format!("c{cycle}"), usize::MAX, &acked).await;
+        tokio::time::sleep(Duration::from_millis(200 + roll % 1200)).await;
+        let started_in = server.started_in;
+        server.kill();
         for w in writers {
             let _ = w.await;
         }
-        server = spawn_server_on(engine, dir.path(), SMALL_SEGMENTS).await;
-        let snapshot = acked.lock().unwrap().clone();
-        verify(server.port, &streams, &snapshot).await;
+        if cycle % KILL_DURING_RECOVERY == KILL_DURING_RECOVERY / 2 {
+            recovery_kills += 1;
+            // Kill the next start somewhere inside the time the last one took to recover.
+            let after = started_in.mul_f64((roll >> 8) as f64 % 1000.0 / 1000.0);
+            during_recovery += usize::from(kill_during_start(dir.path(), &how, after).await);
+        }
+        server = child::spawn_server(dir.path(), &how).await;
+        workload.verify(server.port, &acked).await;
     }
+    // A second restart: what the first recovery left must hold too.
+    server.kill();
+    server = child::spawn_server(dir.path(), &how).await;
+    workload.verify(server.port, &acked).await;
     let total = acked.lock().unwrap().len();
-    eprintln!("{engine}: {total} acked posts verified over {CYCLES} kill -9 cycles");
-    assert!(total > 100, "only {total} posts were acked: the test proved little");
+    eprintln!(
+        "{engine}: {total} acked posts on {} streams verified over {cycles} kill -9 cycles \
+         and {recovery_kills} kills of a restart, {during_recovery} of them before it was healthy, in {:.0} s",
+        STREAMS.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(total > 100 * cycles.min(20), "only {total} posts were acked: the test proved little");
     if engine == "segment" {
         let segments = std::fs::read_dir(dir.path().join("log")).unwrap().count();
         assert!(segments > 1, "the log never started a second segment ({segments}): the switch went untested");
     }
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
+    server.kill();
 }
 
-async fn verify(port: u16, streams: &[String], acked: &HashMap<(String, u64), String>) {
-    let token = login(port, "writer0", PASSWORD).await;
-    let mut c = connect(port, &token).await;
-    for stream in streams {
-        let events = read_all(&mut c, stream).await;
-        let seqs: Vec<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
-        assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "gapless sequence in {stream}");
-        let mut seen = HashSet::new();
-        for e in &events {
-            if let Some(text) = e["text"].as_str() {
-                assert!(seen.insert(text.to_owned()), "message {text} stored twice");
-            }
-        }
-        for ((s, seq), text) in acked.iter().filter(|((s, _), _)| s == stream) {
-            let e = &events.get((*seq - 1) as usize).unwrap_or_else(|| panic!("acked {s}#{seq} missing"));
-            assert_eq!(e["text"].as_str(), Some(text.as_str()), "acked {s}#{seq}");
-        }
-    }
-}
-
-fn rand_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64);
-    h.finish()
+/// All events of a stream, paging forwards.
+async fn read_all(c: &mut Client, stream: &str) -> Vec<serde_json::Value> {
+    child::read_all(c, stream).await
 }
 
 /// Send SIGTERM to the server.

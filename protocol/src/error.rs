@@ -104,6 +104,9 @@ pub enum CloseCode {
     Unauthorized = 4500,
     /// The account was disabled or deleted.
     AccountDisabled = 4501,
+    /// An admin suspended the account (until a time, or until unsuspended). Do not
+    /// reconnect until the suspension ends: logins and tokens are refused meanwhile.
+    Suspended = 4502,
 }
 
 impl CloseCode {
@@ -134,6 +137,7 @@ impl CloseCode {
             CloseCode::Flood => "flood",
             CloseCode::Unauthorized => "unauthorized",
             CloseCode::AccountDisabled => "account_disabled",
+            CloseCode::Suspended => "suspended",
         }
     }
     pub fn from_code(code: u16) -> Option<CloseCode> {
@@ -147,6 +151,7 @@ impl CloseCode {
             4002 => CloseCode::Flood,
             4500 => CloseCode::Unauthorized,
             4501 => CloseCode::AccountDisabled,
+            4502 => CloseCode::Suspended,
             _ => return None,
         })
     }

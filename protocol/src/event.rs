@@ -121,6 +121,10 @@ pub enum EventBody {
     FeedItem {
         item: FeedItem,
     },
+    /// A moderator (the event's author) removed `user` from the channel.
+    MemberKicked {
+        user: UserId,
+    },
     /// An event type this client does not know (written by a newer server): its
     /// seq counts, its body is ignored.
     #[serde(other)]
@@ -147,6 +151,7 @@ impl EventBody {
             EventBody::MessageHidden { .. } => "message_hidden",
             EventBody::MessageUnhidden { .. } => "message_unhidden",
             EventBody::FeedItem { .. } => "feed_item",
+            EventBody::MemberKicked { .. } => "member_kicked",
             EventBody::Unknown => "unknown",
         }
     }

@@ -109,6 +109,22 @@ pub enum Op {
     SetPresence { status: PresenceStatus },
     /// I am typing in `stream` (ephemeral; repeat every few seconds while typing). Replies `{}`.
     Typing { stream: StreamId },
+    /// Remove `user` from a channel (moderators and admins who can read it; not DMs).
+    /// Their subscriptions to it end right after the `member_kicked` event. Replies [`AppendOk`].
+    Kick { stream: StreamId, user: UserId },
+    /// Admins: suspend `user` until `until` (ms since the Unix epoch; absent: until
+    /// unsuspended). Their logins and tokens stop working and their connections close
+    /// with 4502 `suspended` at once. Replies `{}`.
+    SuspendUser {
+        user: UserId,
+        #[serde(default)]
+        until: Option<u64>,
+    },
+    /// Admins: end `user`'s suspension. Replies `{}`.
+    UnsuspendUser { user: UserId },
+    /// Admins: change `user`'s role. Their open connections act and read with the new
+    /// role at once; subscriptions it may not read end with `unsubscribed`. Replies `{}`.
+    SetRole { user: UserId, role: Role },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
     #[cfg_attr(feature = "ts", ts(skip))]
@@ -144,6 +160,10 @@ impl Op {
             Op::MarkRead { .. } => "mark_read",
             Op::SetPresence { .. } => "set_presence",
             Op::Typing { .. } => "typing",
+            Op::Kick { .. } => "kick",
+            Op::SuspendUser { .. } => "suspend_user",
+            Op::UnsuspendUser { .. } => "unsuspend_user",
+            Op::SetRole { .. } => "set_role",
             Op::Unknown => "unknown",
         }
     }
@@ -188,6 +208,10 @@ pub struct UserInfo {
     pub id: UserId,
     pub display_name: String,
     pub role: Role,
+    /// Set while the account is suspended: until when (ms since the Unix epoch;
+    /// 18446744073709551615: until unsuspended). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_until: Option<u64>,
 }
 
 /// A user's aggregated presence.

@@ -188,7 +188,7 @@ fn ok_body() -> impl Strategy<Value = OkBody> {
         Just(OkBody::Empty(Empty {})),
         any::<u64>().prop_map(|time| OkBody::Ping(PingOk { time })),
         (uid(), text(), role(), text()).prop_map(|(id, display_name, role, epoch)| OkBody::Whoami(WhoamiOk {
-            user: UserInfo { id, display_name, role },
+            user: UserInfo { id, display_name, role, suspended_until: None },
             epoch
         })),
         vec(summary(), 0..3).prop_map(|streams| OkBody::ListStreams(ListStreamsOk { streams })),

@@ -38,6 +38,7 @@ pub fn write(log_dir: &Path, index: &Index) -> Result<(), EngineError> {
     f.sync_data()?;
     std::fs::rename(&tmp, path(log_dir))?;
     File::open(log_dir)?.sync_all()?;
+    crate::failpoint::hit(crate::failpoint::CHECKPOINT_WRITTEN);
     Ok(())
 }
 

@@ -6,7 +6,9 @@
 //! commit), [`Engine`] (both), the engines side by side — [`SegmentLog`] (the
 //! default: logs in our own checksummed segment files, state tables in sled),
 //! [`SledLog`] (everything in sled) and [`MemoryEngine`] (tests) — and
-//! `conformance`, the contract as tests run over all three.
+//! `conformance`, the contract as tests run over all three; `files`, the file
+//! layer the segment engine appends through, and in tests `sim_files` (a
+//! power-loss simulator in its place) with `power_loss`, the runs over it.
 //! Only this module knows files, sled and byte layouts. What does not: deciding what to append
 //! (that is `streams`), assigning sequences and batching (that is `sequencer`),
 //! and delivering events (that is `hub` and `gateway`).
@@ -37,6 +39,7 @@ mod commit_record;
 #[cfg(test)]
 #[macro_use]
 mod conformance;
+pub mod files;
 /// Fuzz entry points (the `fuzz/` crate and `tests/fuzz_corpus.rs`); not used by the server.
 #[doc(hidden)]
 pub mod fuzz;
@@ -45,8 +48,12 @@ mod keys;
 pub mod memory;
 #[cfg(test)]
 mod model;
+#[cfg(test)]
+mod power_loss;
 pub mod segment_log;
 mod segments;
+#[cfg(test)]
+mod sim_files;
 pub mod sled_log;
 mod sled_state;
 

@@ -26,12 +26,14 @@
 
 use super::checkpoint;
 use super::commit_record;
+use super::files::{FileLayer, OsFiles};
 use super::index::now_ms;
 use super::index::{Index, Loc};
 use super::keys;
 use super::segments::{self, Pos, Segments};
 use super::sled_state::{corrupt, SledState, SledStateOwner};
 use super::{CommitBatch, Committed, EngineError, EngineOptions, EventLog, FollowedCommit, LogPosition};
+use crate::failpoint;
 use agora_protocol::{Event, Seq, StreamId, UserId};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -58,10 +60,9 @@ pub struct SegmentLog {
     checkpointing: Arc<AtomicBool>,
     /// Held while the checkpoint file is written (background or at shutdown).
     checkpoint_file: Arc<Mutex<()>>,
-    /// The background checkpoint thread, joined on drop: a checkpoint of this
-    /// store must never land after the store is closed (a test reopening the
-    /// directory, or a cut tail, would meet an index of a log that is gone).
-    checkpoint_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The last background checkpoint's thread, joined on drop: a checkpoint
+    /// must not land after the store is closed (a test may then cut the log).
+    background: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// How this store's index was built on open: from a checkpoint or not, and how many records were read.
     started: (bool, u64),
     /// The commit record being built, reused (only the sequencer commits).
@@ -86,6 +87,12 @@ impl SegmentLog {
     /// the checkpoint plus the log after it, or, without a sound checkpoint, from
     /// the whole log.
     pub fn open_with(dir: &Path, opts: &EngineOptions) -> Result<SegmentLog, EngineError> {
+        SegmentLog::open_on(Arc::new(OsFiles), dir, opts)
+    }
+
+    /// [`SegmentLog::open_with`], appending to the log through `files` (the
+    /// disk, or a test's power-loss simulator).
+    pub fn open_on(files: Arc<dyn FileLayer>, dir: &Path, opts: &EngineOptions) -> Result<SegmentLog, EngineError> {
         let segment_bytes = opts.segment_bytes;
         let retention_ms = opts.idem_retention.as_millis().try_into().unwrap_or(u64::MAX);
         let log_dir = dir.join("log");
@@ -128,13 +135,14 @@ impl SegmentLog {
         });
         let from_checkpoint = checkpointed.is_some();
         if !from_checkpoint {
-            // Never trust it later, when appends may have grown the log past its end.
+            // Appends may grow the log past its end again, where it would look sound:
+            // remove it (durably) before anything is appended.
             checkpoint::discard(&log_dir)?;
         }
         let mut index = checkpointed.unwrap_or_else(|| Index::new(retention_ms));
         let from = if from_checkpoint { index.end() } else { Pos { segment: 1, offset: 0 } };
         let mut records = 0u64;
-        let segments = Segments::open(&log_dir, segment_bytes, from, |pos, record| {
+        let segments = Segments::open_on(files, &log_dir, segment_bytes, from, |pos, record| {
             records += 1;
             index.apply(pos, record)
         })?;
@@ -151,7 +159,7 @@ impl SegmentLog {
             log_dir,
             checkpointing: Arc::default(),
             checkpoint_file: Arc::default(),
-            checkpoint_thread: Mutex::default(),
+            background: Mutex::new(None),
             started: (from_checkpoint, records),
             record: Mutex::new(Vec::new()),
             state,
@@ -186,13 +194,7 @@ impl SegmentLog {
             busy.store(false, Ordering::Release);
         });
         match spawned {
-            Ok(handle) => {
-                let previous = self.checkpoint_thread.lock().unwrap_or_else(|e| e.into_inner()).replace(handle);
-                // It had finished (`checkpointing` was false): joining is immediate.
-                if let Some(done) = previous {
-                    let _ = done.join();
-                }
-            }
+            Ok(handle) => *self.background.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle),
             Err(_) => self.checkpointing.store(false, Ordering::Release),
         }
     }
@@ -250,6 +252,7 @@ impl SegmentLog {
             }
             rolled
         };
+        failpoint::hit(failpoint::SEGMENT_INDEXED);
         if rolled {
             // A new segment started: checkpoint the index, so a start reads at most about a segment.
             self.checkpoint_in_background();
@@ -296,6 +299,14 @@ impl SegmentLog {
     }
 }
 
+impl Drop for SegmentLog {
+    fn drop(&mut self) {
+        if let Some(handle) = self.background.get_mut().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = handle.join();
+        }
+    }
+}
+
 impl SledStateOwner for SegmentLog {
     fn sled_state(&self) -> &SledState {
         &self.state
@@ -325,6 +336,7 @@ impl EventLog for SegmentLog {
         if !batch.state.is_empty() {
             self.state.apply(&batch.state)?;
             self.state.make_durable()?;
+            failpoint::hit(failpoint::STATE_FLUSHED);
         }
         Ok(Committed { position, heads })
     }
@@ -407,15 +419,6 @@ impl EventLog for SegmentLog {
 /// A position in the segments: the segment number in the high 24 bits, the
 /// byte offset where the commit's record ends in the low 40 (segments are far
 /// smaller than 1 TiB).
-impl Drop for SegmentLog {
-    fn drop(&mut self) {
-        let handle = self.checkpoint_thread.get_mut().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(h) = handle {
-            let _ = h.join();
-        }
-    }
-}
-
 fn encode_position(segment: u32, offset: u64) -> LogPosition {
     LogPosition((u64::from(segment) << 40) | offset)
 }

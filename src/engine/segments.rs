@@ -20,9 +20,11 @@
 //! at most [`SCAN_BUDGET`] bytes checksummed), and finding one (or giving up)
 //! refuses to start, naming the file and both offsets.
 
+use super::files::{AppendFile, FileLayer, OsFiles};
 use super::EngineError;
+use crate::failpoint;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -45,13 +47,15 @@ pub struct Segments {
     /// Segment `n` is `readers[n - 1]`, opened for reading (`pread`).
     readers: RwLock<Vec<Arc<File>>>,
     appender: Mutex<Appender>,
+    /// Where appends, syncs and new segment files go (the disk, or a test's simulator).
+    files: Arc<dyn FileLayer>,
     /// Start a new segment before a record would take the current one past this.
     segment_bytes: u64,
 }
 
 struct Appender {
     /// The newest segment, open for appending.
-    file: File,
+    file: Box<dyn AppendFile>,
     segment: u32,
     /// Bytes in `file`.
     len: u64,
@@ -75,11 +79,6 @@ fn segment_numbers(dir: &Path) -> Result<Vec<u32>, EngineError> {
     }
     out.sort_unstable();
     Ok(out)
-}
-
-fn sync_dir(dir: &Path) -> Result<(), EngineError> {
-    File::open(dir)?.sync_all()?;
-    Ok(())
 }
 
 fn corrupt(detail: String) -> EngineError {
@@ -192,6 +191,17 @@ impl Segments {
         dir: &Path,
         segment_bytes: u64,
         from: Pos,
+        apply: impl FnMut(Pos, &[u8]) -> Result<(), EngineError>,
+    ) -> Result<Segments, EngineError> {
+        Segments::open_on(Arc::new(OsFiles), dir, segment_bytes, from, apply)
+    }
+
+    /// [`Segments::open`], appending through `files`.
+    pub fn open_on(
+        files: Arc<dyn FileLayer>,
+        dir: &Path,
+        segment_bytes: u64,
+        from: Pos,
         mut apply: impl FnMut(Pos, &[u8]) -> Result<(), EngineError>,
     ) -> Result<Segments, EngineError> {
         std::fs::create_dir_all(dir)?;
@@ -253,16 +263,17 @@ impl Segments {
         }
         let segment = present.last().copied().unwrap_or(1);
         let path = segment_path(dir, segment);
-        let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        let file = files.open_append(&path)?;
         if present.is_empty() {
-            sync_dir(dir)?;
+            files.sync_dir(dir)?;
             readers.push(Arc::new(File::open(&path)?));
         }
-        let len = file.metadata()?.len();
+        let len = std::fs::metadata(&path)?.len();
         Ok(Segments {
             dir: dir.to_path_buf(),
             readers: RwLock::new(readers),
             appender: Mutex::new(Appender { file, segment, len, buf: Vec::new() }),
+            files,
             segment_bytes: segment_bytes.max(1),
         })
     }
@@ -284,7 +295,9 @@ impl Segments {
         buf.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
         buf.extend_from_slice(payload);
         file.write_all(buf)?;
+        failpoint::hit(failpoint::SEGMENT_WRITTEN);
         file.sync_data()?;
+        failpoint::hit(failpoint::SEGMENT_FSYNCED);
         let pos = Pos { segment: *segment, offset: *len + HEADER };
         *len += buf.len() as u64;
         Ok(pos)
@@ -295,11 +308,12 @@ impl Segments {
     fn rotate(&self, a: &mut Appender) -> Result<(), EngineError> {
         let next = a.segment.checked_add(1).ok_or_else(|| corrupt("out of segment numbers".into()))?;
         let path = segment_path(&self.dir, next);
-        let file = OpenOptions::new().create(true).append(true).open(&path)?;
-        sync_dir(&self.dir)?;
+        let file = self.files.open_append(&path)?;
+        self.files.sync_dir(&self.dir)?;
         let reader = Arc::new(File::open(&path)?);
         self.readers.write().unwrap_or_else(|e| e.into_inner()).push(reader);
         *a = Appender { file, segment: next, len: 0, buf: std::mem::take(&mut a.buf) };
+        failpoint::hit(failpoint::SEGMENT_ROLLED);
         Ok(())
     }
 
@@ -458,7 +472,13 @@ mod tests {
         // A bit flipped in "second"'s payload: "third" after it was acked, so this is no torn write.
         bytes[(HEADER + 5 + HEADER + 1) as usize] ^= 0x01;
         std::fs::write(&path, &bytes).unwrap();
-        assert!(matches!(Segments::open(dir.path(), 1 << 20, START, |_, _| Ok(())), Err(EngineError::Corrupt { .. })));
+        let err = match Segments::open(dir.path(), 1 << 20, START, |_, _| Ok(())) {
+            Err(e @ EngineError::Corrupt { .. }) => e.to_string(),
+            other => panic!("a flipped bit in acked data: {:?}", other.map(|_| "opened")),
+        };
+        // The refusal names the file and the offset of the damaged record.
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert!(err.contains(&format!("byte {}", HEADER + 5)), "{err}");
         assert_eq!(std::fs::metadata(&path).unwrap().len(), size as u64, "nothing was cut off");
     }
 

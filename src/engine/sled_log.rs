@@ -28,6 +28,7 @@
 use super::index::now_ms;
 use super::sled_state::{corrupt, SledState, SledStateOwner};
 use super::{CommitBatch, Committed, EngineError, EngineOptions, EventLog, FollowedCommit, LogPosition};
+use crate::failpoint;
 use agora_protocol::{Event, Seq, StreamId, UserId};
 use std::path::Path;
 
@@ -180,10 +181,17 @@ impl EventLog for SledLog {
             }
             b.insert(&commit_key(number)[..], ids);
             self.log.apply_batch(b)?;
+            failpoint::hit(failpoint::SLED_WRITTEN);
             committed = Committed { position: Some(LogPosition(number)), heads };
         }
         self.state.apply(&batch.state)?;
         self.state.make_durable()?;
+        if committed.position.is_some() {
+            failpoint::hit(failpoint::SLED_FSYNCED);
+        }
+        if !batch.state.is_empty() {
+            failpoint::hit(failpoint::STATE_FLUSHED);
+        }
         Ok(committed)
     }
 

@@ -154,6 +154,7 @@ impl SledState {
                 }
                 StateWrite::Snapshot { stream, state } => {
                     self.snapshots.insert(stream.0.as_bytes(), &state[..])?;
+                    crate::failpoint::hit(crate::failpoint::SNAPSHOT_WRITTEN);
                 }
                 StateWrite::User { id, record } => {
                     self.users.insert(id.0.as_bytes(), &record[..])?;

@@ -42,8 +42,14 @@ struct Refusal {
 }
 
 impl Refusal {
+    /// A token that does not authenticate: 4500, or 4502 for a suspended account
+    /// (the only `forbidden` that `Auth::authenticate` answers).
     fn unauthorized(re: Option<u64>, err: AppError) -> Refusal {
-        Refusal { reply: Some((re, err)), code: CloseCode::Unauthorized }
+        let code = match err {
+            AppError::Forbidden(_) => CloseCode::Suspended,
+            _ => CloseCode::Unauthorized,
+        };
+        Refusal { reply: Some((re, err)), code }
     }
 }
 
@@ -138,7 +144,14 @@ pub async fn run(
     let (sink, mut stream) = socket.split();
     let (tx, rx) = mpsc::channel(limits.outbound_queue);
     let closer = Arc::new(Closer::default());
-    let conn = ConnHandle { id: app.next_conn_id(), user: user.id.clone(), tx: tx.clone(), closer: closer.clone() };
+    let role = Arc::new(crate::hub::RoleCell::new(user.role));
+    let conn = ConnHandle {
+        id: app.next_conn_id(),
+        user: user.id.clone(),
+        tx: tx.clone(),
+        closer: closer.clone(),
+        role: role.clone(),
+    };
     let writer = Writer {
         sink,
         rx,
@@ -151,6 +164,7 @@ pub async fn run(
         ping_interval: Duration::from_millis(limits.ping_interval_ms),
         write_timeout: Duration::from_millis(limits.write_timeout_ms),
         who: crate::streams::Actor { id: user.id.clone(), role: user.role },
+        role,
         close_timeout,
         max_batch: limits.writer_batch_items.max(1),
         batch_message_bytes: limits.batch_message_bytes,
@@ -168,6 +182,13 @@ pub async fn run(
     tracing::debug!(conn = conn.id, user = %session.user.id, %peer, ?enc, "connected");
     app.metrics.connections.inc();
     app.hub.add_user_conn(&conn);
+    // Registered before these re-checks, so a suspension or role change racing this
+    // handshake either finds the connection in the hub or is seen here.
+    match app.auth.user(&session.user.id) {
+        Some(now) if app.auth.is_suspended(&now) => closer.close(CloseCode::Suspended),
+        Some(now) => conn.role.set(now.role),
+        None => closer.close(CloseCode::Unauthorized),
+    }
     if let Some(changed) = app.presence.connect(&session.user.id, conn.id, now_ms()) {
         ops::announce(&app, changed);
     }
@@ -249,6 +270,8 @@ pub async fn run(
             continue;
         }
         let id = req.id;
+        // A role change applies from the next op on (`moderation`).
+        session.user.role = conn.role.get();
         match ops::dispatch(&app, &mut session, req.op) {
             Outcome::Ready(Ok((body, mut follow))) => {
                 let reply = to_message(&Reply::ok(id, body), enc);

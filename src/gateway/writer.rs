@@ -50,6 +50,8 @@ pub struct Writer {
     pub replay_page: usize,
     /// Whose connection this is: events are filtered by their audience for them.
     pub who: Actor,
+    /// Their role now (a role change applies at once): copied into `who` before each read.
+    pub role: Arc<crate::hub::RoleCell>,
     /// stream → last seq delivered (or skipped as not for this user).
     pub cursors: FxHashMap<StreamId, Cursor>,
 }
@@ -236,6 +238,7 @@ impl Writer {
         let f = &e.frame;
         let Some((stream, seq)) = f.event_pos() else { return Ok(()) };
         let Some(cursor) = self.cursors.get(stream).map(|c| c.seq) else { return Ok(()) };
+        self.who.role = self.role.get();
         if seq <= cursor {
             return Ok(());
         }
@@ -261,6 +264,7 @@ impl Writer {
     /// runtime's workers, and with them every other connection, nor start a
     /// thread each.
     async fn catch_up(&mut self, stream: &StreamId, upto: Seq, out: &mut Vec<Message>) -> Result<(), Stop> {
+        self.who.role = self.role.get();
         let Some((mut cursor, entry)) = self.cursors.get(stream).map(|c| (c.seq, c.entry.clone())) else {
             return Ok(());
         };

@@ -5,8 +5,9 @@
 //! Files: `channels` (create, DMs, membership, names, listings), `messages`
 //! (post, edit, delete, reactions), `subscribe` (subscribe, unsubscribe,
 //! history), `read_state` (read markers and unread counts), `presence`
-//! (presence and typing).
+//! (presence and typing), `accounts` (admins: suspend, unsuspend, set a role).
 
+mod accounts;
 mod channels;
 mod messages;
 mod presence;
@@ -100,6 +101,10 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::MarkRead { stream, seq } => read_state::mark_read(app, s, stream, seq),
         Op::SetPresence { status } => Outcome::from_result(presence::set_presence(app, s, status)),
         Op::Typing { stream } => Outcome::from_result(presence::typing(app, s, &stream)),
+        Op::Kick { stream, user } => channels::membership(app, s, stream, crate::streams::Action::Kick { user }),
+        Op::SuspendUser { user, until } => accounts::suspend(app, s, user, until),
+        Op::UnsuspendUser { user } => accounts::unsuspend(app, s, user),
+        Op::SetRole { user, role } => accounts::set_role(app, s, user, role),
         Op::Unknown => Outcome::err(AppError::BadRequest("unknown op".into())),
     }
 }

@@ -59,6 +59,10 @@ pub enum Action {
     },
     /// A user's notification feed (`kinds::feed`).
     Feed(super::kinds::feed::FeedAction),
+    /// Remove a member (moderators); their right to read ends with it.
+    Kick {
+        user: UserId,
+    },
 }
 
 impl Action {

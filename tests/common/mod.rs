@@ -174,6 +174,24 @@ impl Client {
         Client { ws, enc, next_id: 1, pushes: VecDeque::new(), replies: Vec::new() }
     }
 
+    /// Like `connect` (JSON), but `None` if the server is gone (crash tests).
+    pub async fn try_connect(url: &str, token: &str) -> Option<Client> {
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut().insert("authorization", HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
+        let (ws, _) = tokio_tungstenite::connect_async(req).await.ok()?;
+        Some(Client { ws, enc: Encoding::Json, next_id: 1, pushes: VecDeque::new(), replies: Vec::new() })
+    }
+
+    /// Like `send`, but `None` if the connection is gone (crash tests).
+    pub async fn try_send(&mut self, mut op: Value) -> Option<u64> {
+        let id = self.next_id;
+        self.next_id += 1;
+        op["id"] = json!(id);
+        let m = self.encode(&op);
+        self.ws.send(m).await.ok()?;
+        Some(id)
+    }
+
     pub fn encode(&self, v: &Value) -> Message {
         match self.enc {
             Encoding::Json => Message::Text(v.to_string().into()),

@@ -134,6 +134,19 @@ var AgoraHttp = class {
   logout() {
     return call(this.base, "POST", "/api/v1/auth/logout", this.token).then(() => void 0);
   }
+  /** Admins only: suspend `user` until `until` (ms since the epoch) or until unsuspended; their connections close with 4502. */
+  suspend(user, until) {
+    const body = until === void 0 ? {} : { until };
+    return call(this.base, "POST", `/api/v1/users/${encodeURIComponent(user)}/suspend`, this.token, body).then((r) => r.user);
+  }
+  /** Admins only: end `user`'s suspension. */
+  unsuspend(user) {
+    return call(this.base, "POST", `/api/v1/users/${encodeURIComponent(user)}/unsuspend`, this.token).then((r) => r.user);
+  }
+  /** Admins only: change `user`'s role (their open connections use it at once). */
+  setRole(user, role) {
+    return call(this.base, "POST", `/api/v1/users/${encodeURIComponent(user)}/role`, this.token, { role }).then((r) => r.user);
+  }
   /** Admins only: a long-lived `agb_` API token for `user`, shown once. */
   createToken(user) {
     return call(this.base, "POST", `/api/v1/users/${encodeURIComponent(user)}/tokens`, this.token).then((r) => r.token);
@@ -410,7 +423,7 @@ var AgoraClient = class {
       this.wanted = false;
       this.setState("closed");
       this.emit("close", { code, reason, willReconnect: false });
-      const err = new AgoraError({ code: code === 4501 ? "account_disabled" : "unauthorized", message: reason || `closed with ${code}` });
+      const err = new AgoraError({ code: code === 4501 ? "account_disabled" : code === 4502 ? "suspended" : "unauthorized", message: reason || `closed with ${code}` });
       for (const w of this.readyWaiters.splice(0)) w.reject(err);
       return;
     }
@@ -746,17 +759,16 @@ function toError(e) {
   return e instanceof AgoraError ? e : new AgoraError({ code: "internal", message: String(e) });
 }
 
-// js/src/protocol.gen.ts
+// js/src/types.ts
 var CloseCode = {
   GoingAway: 1001,
-  ProtocolError: 1002,
-  InvalidPayload: 1007,
   MessageTooBig: 1009,
   SlowConsumer: 4e3,
   IdleTimeout: 4001,
   Flood: 4002,
   Unauthorized: 4500,
-  AccountDisabled: 4501
+  AccountDisabled: 4501,
+  Suspended: 4502
 };
 export {
   AgoraClient,

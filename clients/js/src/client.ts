@@ -329,7 +329,7 @@ export class AgoraClient {
       this.wanted = false;
       this.setState("closed");
       this.emit("close", { code, reason, willReconnect: false });
-      const err = new AgoraError({ code: code === 4501 ? "account_disabled" : "unauthorized", message: reason || `closed with ${code}` });
+      const err = new AgoraError({ code: code === 4501 ? "account_disabled" : code === 4502 ? "suspended" : "unauthorized", message: reason || `closed with ${code}` });
       for (const w of this.readyWaiters.splice(0)) w.reject(err);
       return;
     }

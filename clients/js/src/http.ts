@@ -1,6 +1,6 @@
 /** The HTTP API (PROTOCOL.md §2): login, users, API tokens. fetch with a timeout; errors as AgoraError. */
 import { AgoraError } from "./errors.js";
-import type { LoginOk, NewUser, UserInfo } from "./types.js";
+import type { LoginOk, NewUser, Role, UserInfo } from "./types.js";
 
 /** http(s)://host:port of a server URL given as http(s):// or ws(s)://. */
 export function httpBaseOf(url: string): string {
@@ -58,6 +58,19 @@ export class AgoraHttp {
   /** Log out: the server revokes this token; every connection opened with it is closed (4500). */
   logout(): Promise<void> {
     return call<unknown>(this.base, "POST", "/api/v1/auth/logout", this.token).then(() => undefined);
+  }
+  /** Admins only: suspend `user` until `until` (ms since the epoch) or until unsuspended; their connections close with 4502. */
+  suspend(user: string, until?: number): Promise<UserInfo> {
+    const body = until === undefined ? {} : { until };
+    return call<{ user: UserInfo }>(this.base, "POST", `/api/v1/users/${encodeURIComponent(user)}/suspend`, this.token, body).then((r) => r.user);
+  }
+  /** Admins only: end `user`'s suspension. */
+  unsuspend(user: string): Promise<UserInfo> {
+    return call<{ user: UserInfo }>(this.base, "POST", `/api/v1/users/${encodeURIComponent(user)}/unsuspend`, this.token).then((r) => r.user);
+  }
+  /** Admins only: change `user`'s role (their open connections use it at once). */
+  setRole(user: string, role: Role): Promise<UserInfo> {
+    return call<{ user: UserInfo }>(this.base, "POST", `/api/v1/users/${encodeURIComponent(user)}/role`, this.token, { role }).then((r) => r.user);
   }
   /** Admins only: a long-lived `agb_` API token for `user`, shown once. */
   createToken(user: string): Promise<string> {

@@ -65,7 +65,7 @@ mentions?: Array<UserId>, } | { "type": "message_edited", target: Seq, text: str
 /**
  * The hidden message's author (who still sees it).
  */
-message_author: UserId, reason?: string, } | { "type": "message_unhidden", target: Seq, } | { "type": "feed_item", item: FeedItem, });
+message_author: UserId, reason?: string, } | { "type": "message_unhidden", target: Seq, } | { "type": "feed_item", item: FeedItem, } | { "type": "member_kicked", user: UserId, });
 
 /**
  * What happened. Serialized with a `type` field next to the event's other fields.
@@ -82,7 +82,7 @@ mentions?: Array<UserId>, } | { "type": "message_edited", target: Seq, text: str
 /**
  * The hidden message's author (who still sees it).
  */
-message_author: UserId, reason?: string, } | { "type": "message_unhidden", target: Seq, } | { "type": "feed_item", item: FeedItem, };
+message_author: UserId, reason?: string, } | { "type": "message_unhidden", target: Seq, } | { "type": "feed_item", item: FeedItem, } | { "type": "member_kicked", user: UserId, };
 
 /**
  * One notification.
@@ -168,7 +168,7 @@ before?: Seq | null,
 /**
  * Events with seq > after, oldest first. Exclusive with `before`.
  */
-after?: Seq | null, limit?: number | null, } | { "op": "mark_read", stream: StreamId, seq: Seq, } | { "op": "set_presence", status: PresenceStatus, } | { "op": "typing", stream: StreamId, };
+after?: Seq | null, limit?: number | null, } | { "op": "mark_read", stream: StreamId, seq: Seq, } | { "op": "set_presence", status: PresenceStatus, } | { "op": "typing", stream: StreamId, } | { "op": "kick", stream: StreamId, user: UserId, } | { "op": "suspend_user", user: UserId, until: number | null, } | { "op": "unsuspend_user", user: UserId, } | { "op": "set_role", user: UserId, role: Role, };
 
 /**
  * Reply to `ping`.
@@ -213,7 +213,7 @@ before?: Seq | null,
 /**
  * Events with seq > after, oldest first. Exclusive with `before`.
  */
-after?: Seq | null, limit?: number | null, } | { "op": "mark_read", stream: StreamId, seq: Seq, } | { "op": "set_presence", status: PresenceStatus, } | { "op": "typing", stream: StreamId, });
+after?: Seq | null, limit?: number | null, } | { "op": "mark_read", stream: StreamId, seq: Seq, } | { "op": "set_presence", status: PresenceStatus, } | { "op": "typing", stream: StreamId, } | { "op": "kick", stream: StreamId, user: UserId, } | { "op": "suspend_user", user: UserId, until: number | null, } | { "op": "unsuspend_user", user: UserId, } | { "op": "set_role", user: UserId, role: Role, });
 
 /**
  * A user's role. `moderator` and `admin` may moderate (delete others' messages,
@@ -295,7 +295,12 @@ export type UserId = string;
 /**
  * A user as others see them.
  */
-export type UserInfo = { id: UserId, display_name: string, role: Role, };
+export type UserInfo = { id: UserId, display_name: string, role: Role, 
+/**
+ * Set while the account is suspended: until when (ms since the Unix epoch;
+ * 18446744073709551615: until unsuspended). Absent otherwise.
+ */
+suspended_until?: number | null, };
 
 /**
  * Reply to `auth` and `whoami`.

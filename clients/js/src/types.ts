@@ -60,6 +60,10 @@ interface OkOf {
   mark_read: Empty;
   set_presence: Empty;
   typing: Empty;
+  kick: AppendOk;
+  suspend_user: Empty;
+  unsuspend_user: Empty;
+  set_role: Empty;
 }
 // A new op in the protocol crate fails the type check (`npm run check`) here until it is in OkOf.
 type Assert<T extends true> = T;
@@ -111,3 +115,16 @@ export interface NewUser {
   display_name?: string;
   role: Role;
 }
+
+// ---- close codes (PROTOCOL.md §15) ---------------------------------------------------------
+
+export const CloseCode = {
+  GoingAway: 1001,
+  MessageTooBig: 1009,
+  SlowConsumer: 4000,
+  IdleTimeout: 4001,
+  Flood: 4002,
+  Unauthorized: 4500,
+  AccountDisabled: 4501,
+  Suspended: 4502,
+} as const;

@@ -1,4 +1,4 @@
-/** The admin screen: users (list, create with a role) and API tokens for bots, over the HTTP API. */
+/** The admin screen: users (list, create with a role, change a role, suspend and unsuspend) and API tokens for bots, over the HTTP API. */
 import type { Role, UserInfo } from "../../js/src/index";
 import { useEffect, useState } from "preact/hooks";
 import type { Store } from "./store";
@@ -45,6 +45,18 @@ export function Admin({ store }: { store: Store }) {
       });
       setDone(`Created ${u.id} (${u.role}).`);
       setForm({ username: "", display_name: "", role: "member", password: "" });
+      await reload();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  /** Run an admin action on `user`, report it, and reload the list. */
+  const act = async (what: string, run: () => Promise<unknown>) => {
+    setError(null);
+    setDone(null);
+    try {
+      await run();
+      setDone(what);
       await reload();
     } catch (err) {
       setError((err as Error).message);
@@ -119,6 +131,7 @@ export function Admin({ store }: { store: Store }) {
                   <th scope="col">User</th>
                   <th scope="col">Name</th>
                   <th scope="col">Role</th>
+                  <th scope="col">Status</th>
                   <th scope="col">
                     <span class="sr-only">Actions</span>
                   </th>
@@ -130,12 +143,39 @@ export function Admin({ store }: { store: Store }) {
                     <td>@{u.id}</td>
                     <td>{u.display_name}</td>
                     <td>
-                      <span class={`role ${u.role}`}>{u.role}</span>
+                      {u.id === store.me?.id ? (
+                        <span class={`role ${u.role}`}>{u.role}</span>
+                      ) : (
+                        <select
+                          aria-label={`Role of ${u.id}`}
+                          value={u.role}
+                          onChange={(e) => {
+                            const role = (e.target as HTMLSelectElement).value as Role;
+                            void act(`${u.id} is now ${role}.`, () => http.setRole(u.id, role));
+                          }}
+                        >
+                          {ROLES.map((r) => (
+                            <option key={r} value={r}>
+                              {r}
+                            </option>
+                          ))}
+                        </select>
+                      )}
                     </td>
+                    <td>{u.suspended_until != null ? <span class="suspended">suspended</span> : "active"}</td>
                     <td>
                       <button onClick={() => newToken(u.id)} aria-label={`New API token for ${u.id}`}>
                         New API token
                       </button>
+                      {u.id === store.me?.id ? null : u.suspended_until != null ? (
+                        <button onClick={() => act(`Unsuspended ${u.id}.`, () => http.unsuspend(u.id))} aria-label={`Unsuspend ${u.id}`}>
+                          Unsuspend
+                        </button>
+                      ) : (
+                        <button onClick={() => act(`Suspended ${u.id}.`, () => http.suspend(u.id))} aria-label={`Suspend ${u.id}`}>
+                          Suspend
+                        </button>
+                      )}
                     </td>
                   </tr>
                 ))}

@@ -132,7 +132,8 @@ export class Store {
     });
     c.on("close", (e) => {
       if (!e.willReconnect) {
-        this.sessionEnded = e.code === 4501 ? "This account was disabled." : "Your session has ended. Please log in again.";
+        this.sessionEnded =
+          e.code === 4501 ? "This account was disabled." : e.code === 4502 ? "This account was suspended." : "Your session has ended. Please log in again.";
         localStorage.removeItem(TOKEN_KEY);
         this.changed();
       }

@@ -365,7 +365,7 @@ test("installable: manifest, icons, and an offline shell from the service worker
   await ctx.close();
 });
 
-test("the shell by role: admin manages users and bot tokens; forum, desk and wiki say what is coming; routes reload", async () => {
+test("the shell by role: admin manages users, roles, suspensions and bot tokens; forum, desk and wiki say what is coming; routes reload", async () => {
   const { page, errors, ctx } = await open("admin", { path: "/admin" });
   await page.waitForSelector("table.users");
   assert.deepEqual(await page.locator("nav.sections a").allTextContents(), ["Chat", "Forum", "Desk", "Wiki", "Admin"]);
@@ -374,12 +374,29 @@ test("the shell by role: admin manages users and bot tokens; forum, desk and wik
   await page.selectOption("select[name=role]", "bot");
   await page.click('button:has-text("Create user")');
   await page.waitForSelector('tr[data-user="helpbot"]:has-text("bot")');
-  await page.click('tr[data-user="helpbot"] button');
+  await page.click('tr[data-user="helpbot"] button:has-text("New API token")');
   const tok = await page.locator(".token-box input").inputValue();
   assert.match(tok, /^agb_/);
   const me = await fetch(`${URL_}/api/v1/me`, { headers: { authorization: `Bearer ${tok}` } }).then((r) => r.json());
   assert.equal(me.user.id, "helpbot", "the token works");
   await shot(page, "admin");
+
+  // Suspend and unsuspend: the account's login is refused meanwhile.
+  const loginStatus = (user) =>
+    fetch(`${URL_}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: user, password: "demo-password" }) }).then((r) => r.status);
+  await page.click('button[aria-label="Suspend dave"]');
+  await page.waitForSelector('tr[data-user="dave"] .suspended');
+  assert.equal(await loginStatus("dave"), 403, "a suspended account cannot log in");
+  await page.click('button[aria-label="Unsuspend dave"]');
+  await page.waitForSelector('button[aria-label="Suspend dave"]');
+  assert.equal(await loginStatus("dave"), 200);
+  // A role change, and back.
+  await page.selectOption('select[aria-label="Role of dave"]', "moderator");
+  await page.locator("text=dave is now moderator.").waitFor();
+  const users = await fetch(`${URL_}/api/v1/users`, { headers: { authorization: `Bearer ${await token("admin")}` } }).then((r) => r.json());
+  assert.equal(users.users.find((u) => u.id === "dave").role, "moderator");
+  await page.selectOption('select[aria-label="Role of dave"]', "agent");
+  await page.locator("text=dave is now agent.").waitFor();
 
   await page.click('nav.sections a:has-text("Forum")');
   await page.waitForURL("**/forum");

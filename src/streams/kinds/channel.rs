@@ -19,6 +19,7 @@ impl Kind for Channel {
             Action::Leave => chat::leave(st, cx.actor, false),
             Action::Invite { user } => chat::invite(st, cx.actor, user),
             Action::Rename { name } => chat::rename(st, cx.actor, name),
+            Action::Kick { user } => chat::kick(st, cx.actor, user),
             other => chat::message_action(st, cx, other),
         }
     }

@@ -57,6 +57,27 @@ pub fn invite(st: &StreamState, who: &Actor, user: agora_protocol::UserId) -> Ap
     Ok(Append { joined: vec![user.clone()], ..Append::event(EventBody::MemberInvited { user }) }.into())
 }
 
+/// A moderator removes `user`: like their leaving, and their subscriptions end right
+/// after the event even where the stream stays readable to them (a public channel:
+/// they may subscribe and join again; a kick is not a ban).
+pub fn kick(st: &StreamState, who: &Actor, user: agora_protocol::UserId) -> AppResult<Decision> {
+    if !who.role.can_moderate() {
+        return Err(AppError::Forbidden("only moderators can remove members".into()));
+    }
+    if user == who.id {
+        return Err(AppError::BadRequest("use leave to leave".into()));
+    }
+    if !st.is_member(&user) {
+        return Err(AppError::Conflict(format!("{user} is not a member")));
+    }
+    Ok(Append {
+        left: vec![user.clone()],
+        revoke: vec![user.clone()],
+        ..Append::event(EventBody::MemberKicked { user })
+    }
+    .into())
+}
+
 pub fn rename(st: &StreamState, who: &Actor, name: String) -> AppResult<Decision> {
     require_manager(st, who, "rename a channel")?;
     let claim = Some(NameClaim::new(CHANNEL_NAMES, &name));
@@ -129,7 +150,8 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
         | Action::Leave
         | Action::Invite { .. }
         | Action::Rename { .. }
-        | Action::Feed(_) => return Err(AppError::BadRequest("not an action on messages".into())),
+        | Action::Feed(_)
+        | Action::Kick { .. } => return Err(AppError::BadRequest("not an action on messages".into())),
     };
     Ok(Append::event(body).into())
 }
@@ -186,7 +208,7 @@ pub fn fold(st: &mut StreamState, ev: &Event) {
         EventBody::MemberJoined { user } | EventBody::MemberInvited { user } => {
             st.members.insert(user.clone());
         }
-        EventBody::MemberLeft { user } => {
+        EventBody::MemberLeft { user } | EventBody::MemberKicked { user } => {
             st.members.remove(user);
         }
         EventBody::MessageDeleted { target } => {

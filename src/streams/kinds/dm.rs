@@ -21,7 +21,9 @@ impl Kind for Dm {
         match action {
             // Opening an existing DM finds it.
             Action::Create { .. } => Ok(Decision::AlreadySo),
-            Action::Join | Action::Leave | Action::Invite { .. } | Action::Rename { .. } => Err(fixed()),
+            Action::Join | Action::Leave | Action::Invite { .. } | Action::Rename { .. } | Action::Kick { .. } => {
+                Err(fixed())
+            }
             other => chat::message_action(st, cx, other),
         }
     }

@@ -1,5 +1,6 @@
 //! `App`: every shared service of a running server, passed explicitly (no globals).
 
+use crate::attachments::AttachmentStore;
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::credentials::Credentials;
@@ -12,7 +13,7 @@ use crate::metrics::Metrics;
 use crate::presence::Presence;
 use crate::registry::{Registry, StreamEntry};
 use crate::sequencer::Sequencer;
-use crate::streams::{can_read_stream, Actor};
+use crate::streams::{can_read_attachment, can_read_stream, Actor};
 use agora_protocol::ops::Role;
 use agora_protocol::{StreamId, UserId};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,6 +36,8 @@ pub struct App {
     /// Per-account waits after failed logins.
     pub login_backoff: LoginBackoff,
     pub auth: Auth,
+    /// Attachment files (`<data>/attachments`).
+    pub attachments: AttachmentStore,
     /// Open connections by the credential they authenticated with (log out closes them).
     pub credentials: Credentials,
     pub metrics: Arc<Metrics>,
@@ -66,6 +69,7 @@ impl App {
     ) -> App {
         let limits = RateLimits::new(&config.limits.rate);
         let login_backoff = LoginBackoff::new(BackoffPolicy::from_config(&config.limits.rate));
+        let attachments = AttachmentStore::new(&config.data, config.limits.max_attachment_bytes);
         App {
             config,
             log,
@@ -76,6 +80,7 @@ impl App {
             limits,
             login_backoff,
             auth,
+            attachments,
             credentials: Credentials::default(),
             metrics,
             shutdown,
@@ -98,6 +103,16 @@ impl App {
         } else {
             Err(AppError::not_found_stream())
         }
+    }
+}
+
+impl App {
+    /// May `who` fetch attachment `hash`? Through some stream that references it,
+    /// by the one visibility rule (`can_read_attachment`).
+    pub fn attachment_readable(&self, hash: &str, who: &Actor) -> bool {
+        self.registry.streams_with_attachment(hash).iter().any(|s| {
+            self.registry.get(s).is_some_and(|e| visible(&e, who) && can_read_attachment(&e.read(), hash, who))
+        })
     }
 }
 

@@ -9,6 +9,7 @@
 //! This crate does no I/O. `PROTOCOL.md` beside it is the human contract; the
 //! types here are its executable twin and must change together with it.
 
+pub mod attachment;
 pub mod codec;
 pub mod error;
 pub mod event;
@@ -18,6 +19,7 @@ pub mod push;
 #[cfg(feature = "ts")]
 pub mod ts;
 
+pub use attachment::Attachment;
 pub use codec::{DecodeError, Encoding};
 pub use error::{CloseCode, ErrorBody, ErrorCode};
 pub use event::{Event, EventBody, StreamKind};

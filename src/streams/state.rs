@@ -44,6 +44,10 @@ pub struct StreamState {
     /// Unread and mention counting, folded as messages commit.
     #[serde(default)]
     pub counters: Counters,
+    /// Attachment hash → the messages that reference it (`can_read_attachment`).
+    /// Deleted messages stay listed: the check skips them.
+    #[serde(default)]
+    pub attachments: imbl::HashMap<String, imbl::OrdSet<Seq>>,
 }
 
 impl StreamState {
@@ -63,6 +67,7 @@ impl StreamState {
                 hidden: Default::default(),
                 reactions: Default::default(),
                 counters: Counters::default(),
+                attachments: Default::default(),
             }),
             _ => None,
         }

@@ -628,6 +628,13 @@ test("an attachment uploads and shows to another member but not to an outsider",
   await a.page.locator('.uploads li:has-text("notes.txt") .file-size').waitFor();
   await a.page.locator('.uploads li.failed:has-text("page.html") .error[role=alert]:has-text("can be attached")').waitFor();
   await a.page.click('button[aria-label="Remove page.html"]');
+  // Paste into the text box.
+  await a.page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(["a,b\n1,2\n"], "table.csv", { type: "text/csv" }));
+    document.querySelector("#composer-input").dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+  });
+  await a.page.locator('.uploads li:has-text("table.csv") .file-size').waitFor();
   await send(a.page, "the plan, with a picture");
   await a.page.locator(".uploads").waitFor({ state: "detached" });
 
@@ -637,6 +644,7 @@ test("an attachment uploads and shows to another member but not to an outsider",
   await img.waitFor();
   await b.page.waitForFunction((el) => el.complete && el.naturalWidth === 320, await img.elementHandle());
   await m.locator('.file-chip:has-text("notes.txt")').waitFor();
+  await m.locator('.file-chip:has-text("table.csv")').waitFor();
   await shot(b.page, "attachments");
   await m.locator(".att-image").click();
   await b.page.locator("dialog img.lightbox").waitFor();

@@ -628,6 +628,15 @@ test("an attachment uploads and shows to another member but not to an outsider",
   await a.page.locator('.uploads li:has-text("notes.txt") .file-size').waitFor();
   await a.page.locator('.uploads li.failed:has-text("page.html") .error[role=alert]:has-text("can be attached")').waitFor();
   await a.page.click('button[aria-label="Remove page.html"]');
+  // Over the 10 MiB limit: refused with its reason, not as a lost connection.
+  await a.page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(11 * 1024 * 1024)], "huge.zip", { type: "application/zip" }));
+    const chat = document.querySelector("section.chat");
+    chat.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await a.page.locator('.uploads li.failed:has-text("huge.zip") .error[role=alert]:has-text("too large")').waitFor();
+  await a.page.click('button[aria-label="Remove huge.zip"]');
   // Paste into the text box.
   await a.page.evaluate(() => {
     const dt = new DataTransfer();
@@ -661,7 +670,7 @@ test("an attachment uploads and shows to another member but not to an outsider",
   await d.page.locator('h1:has-text("Not found")').waitFor();
   assert.equal(await d.page.locator(".att-image, .file-chip").count(), 0);
   assert.equal(await status(d.page, await token("dave")), 404);
-  noErrors(a.errors, [/415/]); // the refused page.html
+  noErrors(a.errors, [/415/, /413/]); // the refused page.html and huge.zip
   noErrors(b.errors);
   noErrors(d.errors, [/404/]);
   for (const x of [a, b, d]) await x.ctx.close();

@@ -292,6 +292,7 @@ function MessageList({
           <span class="state">{p.state === "sending" ? "sending…" : store.conn === "open" ? "queued" : "waiting for the connection"}</span>
         </div>
         <Markdown text={p.text} ctx={ctx} />
+        {p.attachments?.length ? <p class="file-size">📎 {p.attachments.map((a) => a.name).join(", ")}</p> : null}
       </li>,
     );
   }

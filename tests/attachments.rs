@@ -150,3 +150,29 @@ async fn too_large_and_unsupported_uploads_are_refused_with_their_codes() {
         .unwrap_err();
     assert_eq!(err.code.as_str(), "not_found");
 }
+
+#[tokio::test]
+async fn a_posted_attachment_is_still_served_after_a_restart() {
+    let srv = TestServer::start().await;
+    let (ann_t, bob_t) = (srv.user("ann").await, srv.user("bob").await);
+    let mut ann = srv.connect(&ann_t).await;
+    let ch = ann.ok(json!({"op": "create_channel", "name": "keep", "private": true, "members": ["bob"]})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, a) = upload(&srv, &ann_t, &ch, "image/png", "dot.png", PNG.to_vec()).await;
+    assert_eq!(status, 201, "{a}");
+    ann.ok(json!({"op": "post", "stream": ch, "text": "kept", "attachments": [a.clone()]})).await;
+    drop(ann);
+    let hash = a["hash"].as_str().unwrap().to_owned();
+
+    // The stream's state (which messages reference the file) and the registry's index
+    // are rebuilt on start; the file and its .json were on disk before the upload answered.
+    let dir = srv.stop().await;
+    let srv = TestServer::start_in(dir, |_| {}).await;
+    let r = download(&srv, &bob_t, &hash).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), PNG);
+    let eve_t = srv.user("eve").await;
+    assert_eq!(download(&srv, &eve_t, &hash).await.status(), 404);
+}

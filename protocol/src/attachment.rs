@@ -35,9 +35,4 @@ impl Attachment {
     pub fn valid_hash(hash: &str) -> bool {
         hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     }
-
-    /// Whether the file is an image that clients may show inline.
-    pub fn is_image(&self) -> bool {
-        self.mime.starts_with("image/")
-    }
 }

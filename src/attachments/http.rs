@@ -26,10 +26,10 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Deserialize;
 use std::sync::Arc;
 
-/// Served files are never documents of ours: no scripts, no styles, no plugins,
-/// no framing, and a sandbox in case a browser renders one anyway.
-pub const ATTACHMENT_CSP: &str = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; \
-                                  frame-ancestors 'none'";
+/// Served files are never documents of ours: nothing in one may load or run
+/// (no scripts, styles, plugins or subresources), it may not be framed, and a
+/// sandbox (a unique origin) holds in case a browser renders one anyway.
+pub const ATTACHMENT_CSP: &str = "default-src 'none'; sandbox; frame-ancestors 'none'";
 
 pub fn router() -> Router<Arc<App>> {
     Router::new()

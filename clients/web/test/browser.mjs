@@ -183,6 +183,9 @@ test("two users chat live: messages, Markdown, typing, presence, unread badges, 
   await a.page.waitForSelector('#composer-suggestions [role=option]:has-text("#general")');
   await a.page.keyboard.press("Tab");
   assert.equal(await a.page.inputValue("#composer-input"), "thanks @bob in #general ");
+  // Picking a suggestion puts the caret after it in the next frame: let that frame pass, or
+  // it can land between fill's select-all and its typing (seen on a loaded machine).
+  await a.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
   await a.page.fill("#composer-input", "thanks @bob ");
   await a.page.click('button[aria-label="Insert emoji"]');
   await a.page.click('.emoji-picker button[aria-label="thumbs up"]');

@@ -60,7 +60,12 @@ fn main() -> anyhow::Result<()> {
                 at: 1_767_261_600_000 + written,
                 author: "admin".into(),
                 idem: None,
-                body: EventBody::MessagePosted { text: text.clone(), reply_to: None, mentions: vec![] },
+                body: EventBody::MessagePosted {
+                    text: text.clone(),
+                    reply_to: None,
+                    mentions: vec![],
+                    attachments: vec![],
+                },
             };
             states[i].apply(&ev);
             batch.events.push(ev);

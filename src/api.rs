@@ -95,7 +95,8 @@ fn bearer(headers: &HeaderMap) -> AppResult<String> {
 }
 
 /// The authenticated caller, from `Authorization: Bearer TOKEN`.
-fn caller(app: &App, headers: &HeaderMap) -> AppResult<UserRecord> {
+/// The authenticated caller of an HTTP request (bearer token).
+pub(crate) fn caller(app: &App, headers: &HeaderMap) -> AppResult<UserRecord> {
     app.auth.authenticate(&bearer(headers)?)
 }
 

@@ -1,5 +1,6 @@
 //! `App`: every shared service of a running server, passed explicitly (no globals).
 
+use crate::attachments::AttachmentStore;
 use crate::auth::Auth;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -14,7 +15,7 @@ use crate::presence::Presence;
 use crate::projections::Projections;
 use crate::registry::{Registry, StreamEntry};
 use crate::sequencer::Sequencer;
-use crate::streams::{can_read_stream, Actor};
+use crate::streams::{can_read_attachment, can_read_stream, Actor};
 use agora_protocol::ops::Role;
 use agora_protocol::{StreamId, UserId};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,6 +42,8 @@ pub struct App {
     /// Per-account waits after failed logins.
     pub login_backoff: LoginBackoff,
     pub auth: Auth,
+    /// Attachment files (`<data>/attachments`).
+    pub attachments: AttachmentStore,
     /// Open connections by the credential they authenticated with (log out closes them).
     pub credentials: Credentials,
     pub metrics: Arc<Metrics>,
@@ -79,6 +82,7 @@ impl App {
         let Services { auth, metrics, clock, projections } = services;
         let limits = RateLimits::new(&config.limits.rate);
         let login_backoff = LoginBackoff::new(BackoffPolicy::from_config(&config.limits.rate));
+        let attachments = AttachmentStore::new(&config.data, config.limits.max_attachment_bytes);
         App {
             config,
             log,
@@ -91,6 +95,7 @@ impl App {
             limits,
             login_backoff,
             auth,
+            attachments,
             credentials: Credentials::default(),
             metrics,
             shutdown,
@@ -113,6 +118,16 @@ impl App {
         } else {
             Err(AppError::not_found_stream())
         }
+    }
+}
+
+impl App {
+    /// May `who` fetch attachment `hash`? Through some stream that references it,
+    /// by the one visibility rule (`can_read_attachment`).
+    pub fn attachment_readable(&self, hash: &str, who: &Actor) -> bool {
+        self.registry.streams_with_attachment(hash).iter().any(|s| {
+            self.registry.get(s).is_some_and(|e| visible(&e, who) && can_read_attachment(&e.read(), hash, who))
+        })
     }
 }
 

@@ -113,6 +113,10 @@ pub struct Limits {
     /// How long a post's idempotency key is remembered: a retry within this
     /// window returns the original post; after it, the key is forgotten.
     pub idempotency_retention_secs: u64,
+    /// Largest attachment upload, in bytes (`too_large` beyond).
+    pub max_attachment_bytes: u64,
+    /// Most attachments one message may reference.
+    pub max_attachments_per_message: usize,
     pub rate: RateLimits,
 }
 
@@ -199,6 +203,8 @@ impl Default for Limits {
             max_initial_members: 1000,
             history_scan_pages: 8,
             idempotency_retention_secs: crate::engine::IDEM_RETENTION.as_secs(),
+            max_attachment_bytes: 10 * 1024 * 1024,
+            max_attachments_per_message: 10,
             rate: RateLimits::default(),
         }
     }

@@ -68,7 +68,7 @@ pub async fn seed(app: &App) -> AppResult<()> {
     for (ch, who, text) in script {
         let mentions =
             crate::streams::text::mention_candidates(text).into_iter().filter(|u| app.auth.exists(u)).collect();
-        let action = Action::Post { text: text.into(), reply_to: None, mentions };
+        let action = Action::Post { text: text.into(), reply_to: None, mentions, attachments: vec![] };
         app.sequencer.append(ids[ch].clone(), actor(who, Role::Member), action, None).await?;
     }
     let dm_members = vec![UserId::from("alice"), UserId::from("bob")];
@@ -76,7 +76,7 @@ pub async fn seed(app: &App) -> AppResult<()> {
     let create =
         Action::Create { kind: StreamKind::Dm, name: "alice, bob".into(), topic: String::new(), members: dm_members };
     app.sequencer.append(dm.clone(), actor("alice", Role::Member), create, None).await?;
-    let post = Action::Post { text: "Lunch tomorrow?".into(), reply_to: None, mentions: vec![] };
+    let post = Action::Post { text: "Lunch tomorrow?".into(), reply_to: None, mentions: vec![], attachments: vec![] };
     app.sequencer.append(dm, actor("alice", Role::Member), post, None).await?;
     tracing::info!(users = "alice, bob, carol, dave", password = DEMO_PASSWORD, "seeded the demo community");
     Ok(())

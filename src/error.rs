@@ -28,6 +28,8 @@ pub enum AppError {
     TooFarBehind { behind: u64, head: u64 },
     #[error("{0}")]
     Unavailable(String),
+    #[error("{0}")]
+    UnsupportedType(String),
     #[error("storage: {0}")]
     Storage(#[from] crate::engine::EngineError),
     #[error("internal: {0}")]
@@ -46,6 +48,7 @@ impl AppError {
             AppError::RateLimited(_) => ErrorCode::RateLimited,
             AppError::TooFarBehind { .. } => ErrorCode::TooFarBehind,
             AppError::Unavailable(_) => ErrorCode::Unavailable,
+            AppError::UnsupportedType(_) => ErrorCode::UnsupportedType,
             AppError::Storage(_) | AppError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -72,6 +75,7 @@ impl AppError {
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
     }
 

@@ -12,6 +12,7 @@
 //! - `registry`: in-memory state of every stream. `hub`: subscriptions and delivery (frames and sockets are `gateway`).
 //! - `server`: the accept loop; `linger`: closing TCP without a reset; `tls`: optional TLS (rustls), reloadable.
 //! - `headers`: security headers (CSP for the web app, nosniff everywhere).
+//! - `attachments`: uploaded files, content-addressed under `<data>/attachments`, and their two HTTP routes.
 //! - `presence`, `limits`, `login_backoff` (per-account back-off after failed logins), `auth`, `credentials` (open connections by token, for log out), `api` (HTTP), `metrics`, `demo`, `error`.
 //! - `datadir`: one agora per data directory (a lock file).
 //! - `moderation`: admins suspend, unsuspend and change the role of accounts, at once on every open connection.
@@ -20,6 +21,7 @@
 
 pub mod api;
 pub mod app;
+pub mod attachments;
 pub mod auth;
 pub mod clock;
 pub mod config;
@@ -158,6 +160,7 @@ pub async fn run_controlled(config: Config, listener: TcpListener, control: Cont
     auth.bootstrap_admin(&sequencer, config.admin_password.clone()).await?;
     let services = app::Services { auth, metrics, clock, projections };
     let app = Arc::new(App::new(config, log, registry, hub, sequencer, services, shutdown.clone()));
+    app.attachments.prepare().map_err(|e| AppError::Internal(format!("preparing the attachments directory: {e}")))?;
     if app.config.demo {
         demo::seed(&app).await?;
     }
@@ -179,6 +182,7 @@ pub async fn run_controlled(config: Config, listener: TcpListener, control: Cont
     };
 
     let router = api::router()
+        .merge(attachments::http::router())
         // The web app's documents get the CSP and friends; nothing else does.
         .merge(headers::web_app(web::router()))
         .route("/ws", axum::routing::get(gateway::upgrade))

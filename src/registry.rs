@@ -1,5 +1,5 @@
-//! The in-memory view of every stream: folded state, committed head, and who
-//! is a member of what. Shared by ops (reads) and the sequencer (the only writer).
+//! The in-memory view of every stream: folded state, committed head, who is a
+//! member of what, and which streams reference each attachment. Shared by ops (reads) and the sequencer (the only writer).
 //!
 //! Holds committed state only: the sequencer decides against its own working
 //! copies and publishes them here after the commit returns.
@@ -8,7 +8,7 @@
 //! sequencer holds the write side only to install a committed state.
 
 use crate::streams::StreamState;
-use agora_protocol::{Seq, StreamId, UserId};
+use agora_protocol::{Event, EventBody, Seq, StreamId, UserId};
 use dashmap::DashMap;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -43,6 +43,10 @@ pub struct Registry {
     streams: DashMap<StreamId, Arc<StreamEntry>>,
     /// user → streams they are a member of (for presence fan-out and listings).
     memberships: DashMap<UserId, HashSet<StreamId>>,
+    /// attachment hash → streams with a message that references it (for
+    /// `GET /api/v1/attachments/{hash}`; whether the caller may see one of those
+    /// messages is the stream state's to say, `can_read_attachment`).
+    attachments: DashMap<String, HashSet<StreamId>>,
 }
 
 impl Registry {
@@ -54,6 +58,9 @@ impl Registry {
     pub fn insert(&self, state: StreamState, committed: Seq) -> Arc<StreamEntry> {
         for m in &state.members {
             self.memberships.entry(m.clone()).or_default().insert(state.id.clone());
+        }
+        for hash in state.attachments.keys() {
+            self.attachments.entry(hash.clone()).or_default().insert(state.id.clone());
         }
         let id = state.id.clone();
         let entry = Arc::new(StreamEntry { state: RwLock::new(state), committed: AtomicU64::new(committed.0) });
@@ -69,6 +76,20 @@ impl Registry {
         if let Some(mut set) = self.memberships.get_mut(user) {
             set.remove(stream);
         }
+    }
+
+    /// Note the attachments a committed event references (called by the sequencer after each commit).
+    pub fn index_attachments(&self, ev: &Event) {
+        if let EventBody::MessagePosted { attachments, .. } = &ev.body {
+            for a in attachments {
+                self.attachments.entry(a.hash.clone()).or_default().insert(ev.stream.clone());
+            }
+        }
+    }
+
+    /// Streams with a message that references attachment `hash`.
+    pub fn streams_with_attachment(&self, hash: &str) -> Vec<StreamId> {
+        self.attachments.get(hash).map(|s| s.iter().cloned().collect()).unwrap_or_default()
     }
 
     /// Streams `user` is a member of.

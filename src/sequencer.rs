@@ -405,6 +405,7 @@ impl Writer {
         }
         let projections = self.projections.all();
         for ev in &batch.events {
+            self.registry.index_attachments(ev);
             if let Some(entry) = self.registry.get(&ev.stream) {
                 entry.set_committed(ev.seq);
                 if !projections.is_empty() {
@@ -751,7 +752,7 @@ mod tests {
         let (seq, thread) = Sequencer::start(log.clone(), registry, hub, metrics, policy, clock(), projections());
         let ann = Actor { id: "ann".into(), role: Role::Member };
         let stream = StreamId::from("ch_linger");
-        let post = |t: &str| Action::Post { text: t.into(), reply_to: None, mentions: vec![] };
+        let post = |t: &str| Action::Post { text: t.into(), reply_to: None, mentions: vec![], attachments: vec![] };
         let create = Action::Create {
             kind: StreamKind::Channel,
             name: "l".into(),

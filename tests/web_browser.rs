@@ -1,7 +1,8 @@
 //! The web app in a real browser: clients/web/test/browser.mjs drives Debian's
 //! Chromium with playwright-core against this server (two users chatting live,
 //! a long channel opening at the first unread message, phone width, a restart
-//! resumed with no gap or duplicate, the PWA shell offline, the admin screen).
+//! resumed with no gap or duplicate, the PWA shell offline, the admin screen, an
+//! attachment shown to a member and not to an outsider).
 //! This test starts the server (with the demo community) on 127.0.0.1, runs the
 //! script under Node, and stops and restarts the server on the same address and data
 //! directory when the script asks (a line `@@agora:stop` or `@@agora:start` on

@@ -376,7 +376,7 @@ mod tests {
             at: 1,
             author: "ann".into(),
             idem: None,
-            body: EventBody::MessagePosted { text: text.into(), reply_to: None, mentions: vec![] },
+            body: EventBody::MessagePosted { text: text.into(), reply_to: None, mentions: vec![], attachments: vec![] },
         })
     }
 

@@ -289,7 +289,13 @@ mod tests {
     fn decodes_a_post_in_both_encodings() {
         let req = Request {
             id: 7,
-            op: Op::Post { stream: StreamId::from("ch_x"), text: "hi".into(), reply_to: None, idem: Some("k".into()) },
+            op: Op::Post {
+                stream: StreamId::from("ch_x"),
+                text: "hi".into(),
+                reply_to: None,
+                idem: Some("k".into()),
+                attachments: vec![],
+            },
         };
         for enc in Encoding::ALL {
             let bytes = encode(&req, enc);
@@ -351,7 +357,12 @@ mod tests {
             at: 1,
             author: "ann".into(),
             idem: None,
-            body: crate::event::EventBody::MessagePosted { text: "yo".into(), reply_to: None, mentions: vec![] },
+            body: crate::event::EventBody::MessagePosted {
+                text: "yo".into(),
+                reply_to: None,
+                mentions: vec![],
+                attachments: vec![],
+            },
         };
         for enc in Encoding::ALL {
             let bytes = encode(&Push::Event(ev.clone()), enc);

@@ -31,6 +31,8 @@ pub enum ErrorCode {
     Unavailable,
     /// A bug or an I/O failure on the server; the request may be retried.
     Internal,
+    /// An upload whose media type is not an allowed one, or whose bytes are not of the type it names.
+    UnsupportedType,
 }
 
 impl ErrorCode {
@@ -47,6 +49,7 @@ impl ErrorCode {
             ErrorCode::TooFarBehind => "too_far_behind",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::UnsupportedType => "unsupported_type",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! record into a `tombstone` that keeps its sequence, so deleted text is never
 //! served again.
 
+use crate::attachment::Attachment;
 use crate::feed::FeedItem;
 use crate::ids::{Seq, StreamId, UserId};
 use serde::{Deserialize, Serialize};
@@ -81,6 +82,9 @@ pub enum EventBody {
         /// Users named as `@username` in the text who can read the stream.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         mentions: Vec<UserId>,
+        /// Files attached to the message (uploaded first; PROTOCOL.md §18).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<Attachment>,
     },
     MessageEdited {
         target: Seq,

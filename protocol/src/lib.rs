@@ -8,7 +8,14 @@
 //! What does not: anything about sockets, storage, authorization or the server.
 //! This crate does no I/O. `PROTOCOL.md` beside it is the human contract; the
 //! types here are its executable twin and must change together with it.
+//!
+//! With the `ts` feature every wire type also derives `ts_rs::TS`, and the `ts` module
+//! writes the JS SDK's TypeScript types from them (`clients/js/src/protocol.gen.ts`;
+//! `tests/typescript.rs` fails while that file is stale). A new wire type takes
+//! one line under its serde derive: `#[cfg_attr(feature = "ts", derive(ts_rs::TS))]`
+//! (PROTOCOL.md, "Adding a wire type").
 
+pub mod attachment;
 pub mod codec;
 pub mod error;
 pub mod event;
@@ -19,6 +26,7 @@ pub mod push;
 #[cfg(feature = "ts")]
 pub mod ts;
 
+pub use attachment::Attachment;
 pub use codec::{DecodeError, Encoding};
 pub use error::{CloseCode, ErrorBody, ErrorCode};
 pub use event::{Event, EventBody, StreamKind};

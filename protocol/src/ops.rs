@@ -2,6 +2,7 @@
 //!
 //! Each op's reply payload type is named after it (`post` → [`PostOk`]).
 
+use crate::attachment::Attachment;
 use crate::event::{Event, StreamKind};
 use crate::ids::{Seq, StreamId, UserId};
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,10 @@ pub enum Op {
         reply_to: Option<Seq>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         idem: Option<String>,
+        /// Files uploaded before (`POST /api/v1/streams/{id}/attachments`), by the
+        /// answers of their uploads; `text` may then be empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<Attachment>,
     },
     /// Edit one of my messages. Replies [`AppendOk`].
     Edit { stream: StreamId, target: Seq, text: String },

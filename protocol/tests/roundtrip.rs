@@ -6,6 +6,7 @@
 //! `Push`), replies (every `ok` payload type and error bodies). Strings are
 //! arbitrary Unicode (newlines, quotes, NULs), integers span all of `u64`.
 
+use agora_protocol::attachment::Attachment;
 use agora_protocol::codec::{decode, decode_request, decode_server_frame, encode};
 use agora_protocol::error::{ErrorBody, ErrorCode};
 use agora_protocol::event::{Event, EventBody, StreamKind};
@@ -33,6 +34,12 @@ fn seq() -> impl Strategy<Value = Seq> {
 }
 fn users() -> impl Strategy<Value = Vec<UserId>> {
     vec(uid(), 0..3)
+}
+fn attachments() -> impl Strategy<Value = Vec<Attachment>> {
+    let one =
+        (text(), text(), text(), any::<u64>(), proptest::option::of(any::<u32>()), proptest::option::of(any::<u32>()))
+            .prop_map(|(hash, name, mime, size, width, height)| Attachment { hash, name, mime, size, width, height });
+    vec(one, 0..3)
 }
 fn kind() -> impl Strategy<Value = StreamKind> {
     prop_oneof![Just(StreamKind::Channel), Just(StreamKind::PrivateChannel), Just(StreamKind::Dm)]
@@ -68,8 +75,9 @@ fn op() -> impl Strategy<Value = Op> {
         (sid(), uid()).prop_map(|(stream, user)| Op::Invite { stream, user }),
         (sid(), text()).prop_map(|(stream, name)| Op::Rename { stream, name }),
         (sid(), text()).prop_map(|(stream, topic)| Op::SetTopic { stream, topic }),
-        (sid(), text(), proptest::option::of(seq()), proptest::option::of(text()))
-            .prop_map(|(stream, text, reply_to, idem)| Op::Post { stream, text, reply_to, idem }),
+        (sid(), text(), proptest::option::of(seq()), proptest::option::of(text()), attachments()).prop_map(
+            |(stream, text, reply_to, idem, attachments)| Op::Post { stream, text, reply_to, idem, attachments }
+        ),
         (sid(), seq(), text()).prop_map(|(stream, target, text)| Op::Edit { stream, target, text }),
         (sid(), seq()).prop_map(|(stream, target)| Op::Delete { stream, target }),
         (sid(), seq(), text()).prop_map(|(stream, target, emoji)| Op::React { stream, target, emoji }),
@@ -100,8 +108,11 @@ fn body() -> impl Strategy<Value = EventBody> {
         uid().prop_map(|user| EventBody::MemberJoined { user }),
         uid().prop_map(|user| EventBody::MemberLeft { user }),
         uid().prop_map(|user| EventBody::MemberInvited { user }),
-        (text(), proptest::option::of(seq()), users())
-            .prop_map(|(text, reply_to, mentions)| EventBody::MessagePosted { text, reply_to, mentions }),
+        (text(), proptest::option::of(seq()), users(), attachments()).prop_map(
+            |(text, reply_to, mentions, attachments)| {
+                EventBody::MessagePosted { text, reply_to, mentions, attachments }
+            }
+        ),
         (seq(), text(), users()).prop_map(|(target, text, mentions)| EventBody::MessageEdited {
             target,
             text,
@@ -173,6 +184,7 @@ fn error_body() -> impl Strategy<Value = ErrorBody> {
         Just(ErrorCode::TooFarBehind),
         Just(ErrorCode::Unavailable),
         Just(ErrorCode::Internal),
+        Just(ErrorCode::UnsupportedType),
     ];
     (code, text(), proptest::option::of(any::<u64>()), proptest::option::of(any::<u64>()))
         .prop_map(|(code, message, retry_after_ms, head)| ErrorBody { code, message, retry_after_ms, head })

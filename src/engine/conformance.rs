@@ -44,7 +44,7 @@ pub fn ev(stream: &str, seq: u64, text: &str) -> Event {
         at: 1000 + seq,
         author: "ann".into(),
         idem: None,
-        body: EventBody::MessagePosted { text: text.into(), reply_to: None, mentions: vec![] },
+        body: EventBody::MessagePosted { text: text.into(), reply_to: None, mentions: vec![], attachments: vec![] },
     }
 }
 

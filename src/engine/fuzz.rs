@@ -122,7 +122,12 @@ pub fn record_bytes(stream: &str, seqs: std::ops::RangeInclusive<u64>) -> Vec<u8
             at: 1000 + q,
             author: "ann".into(),
             idem: Some(format!("k{q}")),
-            body: agora_protocol::EventBody::MessagePosted { text: format!("m{q}"), reply_to: None, mentions: vec![] },
+            body: agora_protocol::EventBody::MessagePosted {
+                text: format!("m{q}"),
+                reply_to: None,
+                mentions: vec![],
+                attachments: vec![],
+            },
         };
         let bytes = rmp_serde::to_vec_named(&ev).expect("an event encodes");
         commit_record::push_event(&mut out, &ev.stream, ev.seq, &bytes);

@@ -141,6 +141,7 @@ fn message(stream: &StreamId, seq: Seq, n: usize) -> Event {
             text: format!("{stream} {seq} of commit {n}"),
             reply_to: None,
             mentions: vec![],
+            attachments: vec![],
         },
     }
 }

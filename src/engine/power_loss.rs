@@ -43,7 +43,7 @@ fn event(stream: &str, seq: u64, rng: &mut StdRng) -> Event {
         at: 1000 + seq,
         author: "ann".into(),
         idem: rng.gen_bool(0.3).then(|| format!("k{seq}")),
-        body: EventBody::MessagePosted { text, reply_to: None, mentions: vec![] },
+        body: EventBody::MessagePosted { text, reply_to: None, mentions: vec![], attachments: vec![] },
     }
 }
 
@@ -201,7 +201,7 @@ fn failed_fsync_child() {
         let created = seq.append(stream.clone(), ann.clone(), create, None).await;
         println!("answered create: {:?}", created.map(|a| a.seq));
         sim.fail_syncs();
-        let post = Action::Post { text: "never acked".into(), reply_to: None, mentions: vec![] };
+        let post = Action::Post { text: "never acked".into(), reply_to: None, mentions: vec![], attachments: vec![] };
         let posted = seq.append(stream, ann, post, None).await;
         println!("answered post: {:?}", posted.map(|a| a.seq));
     });

@@ -1,14 +1,16 @@
-//! post, edit, delete, react, unreact: ops that append to a stream's log.
+//! post, edit, delete, react, unreact: ops that append to a stream's log (a
+//! post's attachments are checked here: uploaded, and the poster's to share).
 
 use super::{check_len, Outcome, Session};
 use crate::app::App;
+use crate::attachments::clean_name;
 use crate::error::AppError;
 use crate::sequencer::Appended;
 use crate::streams::text::mention_candidates;
 use crate::streams::{can_read_stream, Action, Actor};
 use agora_protocol::ops::AppendOk;
 use agora_protocol::push::OkBody;
-use agora_protocol::{Seq, StreamId, UserId};
+use agora_protocol::{Attachment, Seq, StreamId, UserId};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -65,6 +67,38 @@ fn check_text(app: &App, text: &str) -> Result<(), AppError> {
     check_len("text", text, 1, app.config.limits.max_text_chars)
 }
 
+/// The attachments of a post, as stored: each must be a complete upload that the
+/// poster made or can already read (knowing a hash gives no access), at most
+/// `max_attachments_per_message`. Type, size and pixel size are the server's;
+/// only the name is the client's.
+fn attachments(app: &App, s: &Session, given: Vec<Attachment>) -> Result<Vec<Attachment>, AppError> {
+    if given.len() > app.config.limits.max_attachments_per_message {
+        return Err(AppError::TooLarge(format!(
+            "at most {} attachments per message",
+            app.config.limits.max_attachments_per_message
+        )));
+    }
+    let who = s.actor();
+    let missing = |h: &str| AppError::NotFound(format!("no such attachment {h:?}: upload it first"));
+    given
+        .into_iter()
+        .map(|a| {
+            let stored = app.attachments.stored(&a.hash)?.ok_or_else(|| missing(&a.hash))?;
+            if !stored.uploaders.contains(&who.id) && !app.attachment_readable(&a.hash, &who) {
+                return Err(missing(&a.hash));
+            }
+            Ok(Attachment {
+                name: clean_name(&a.name),
+                hash: a.hash,
+                mime: stored.mime,
+                size: stored.size,
+                width: stored.width,
+                height: stored.height,
+            })
+        })
+        .collect()
+}
+
 pub(super) fn post(
     app: &Arc<App>,
     s: &Session,
@@ -72,17 +106,24 @@ pub(super) fn post(
     text: String,
     reply_to: Option<Seq>,
     idem: Option<String>,
+    attachments: Vec<Attachment>,
 ) -> Outcome {
-    if let Err(e) = check_text(app, &text) {
+    // A message with files may have no text.
+    let checked = if attachments.is_empty() || !text.is_empty() { check_text(app, &text) } else { Ok(()) };
+    if let Err(e) = checked {
         return Outcome::err(e);
     }
+    let attachments = match self::attachments(app, s, attachments) {
+        Ok(a) => a,
+        Err(e) => return Outcome::err(e),
+    };
     if let Some(k) = &idem {
         if let Err(e) = check_len("idem", k, 1, 64) {
             return Outcome::err(e);
         }
     }
     let mentions = mentions(app, &stream, &text);
-    submit(app, s, stream, Action::Post { text, reply_to, mentions }, idem)
+    submit(app, s, stream, Action::Post { text, reply_to, mentions, attachments }, idem)
 }
 
 pub(super) fn edit(app: &Arc<App>, s: &Session, stream: StreamId, target: Seq, text: String) -> Outcome {

@@ -86,7 +86,9 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::Invite { stream, user } => channels::invite(app, s, stream, user),
         Op::Rename { stream, name } => channels::rename(app, s, stream, name),
         Op::SetTopic { stream, topic } => channels::set_topic(app, s, stream, topic),
-        Op::Post { stream, text, reply_to, idem } => messages::post(app, s, stream, text, reply_to, idem),
+        Op::Post { stream, text, reply_to, idem, attachments } => {
+            messages::post(app, s, stream, text, reply_to, idem, attachments)
+        }
         Op::Edit { stream, target, text } => messages::edit(app, s, stream, target, text),
         Op::Delete { stream, target } => messages::append(app, s, stream, crate::streams::Action::Delete { target }),
         Op::React { stream, target, emoji } => messages::react(app, s, stream, target, emoji, true),

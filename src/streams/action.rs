@@ -7,7 +7,7 @@ use super::kinds;
 use super::visibility::can_read_stream;
 use super::StreamState;
 use crate::error::{AppError, AppResult};
-use agora_protocol::{EventBody, Seq, StreamKind, UserId};
+use agora_protocol::{Attachment, EventBody, Seq, StreamKind, UserId};
 
 /// A change someone asks of a stream. Strings are already validated for length.
 #[derive(Clone, Debug)]
@@ -29,10 +29,12 @@ pub enum Action {
     SetTopic {
         topic: String,
     },
+    /// `attachments` are checked: stored, and the poster may reference them (`ops::messages`).
     Post {
         text: String,
         reply_to: Option<Seq>,
         mentions: Vec<UserId>,
+        attachments: Vec<Attachment>,
     },
     Edit {
         target: Seq,
@@ -131,7 +133,7 @@ mod tests {
     #[test]
     fn private_channel_is_invisible_to_outsiders() {
         let st = channel(StreamKind::PrivateChannel, &["ann"]);
-        let post = Action::Post { text: "x".into(), reply_to: None, mentions: vec![] };
+        let post = Action::Post { text: "x".into(), reply_to: None, mentions: vec![], attachments: vec![] };
         let err = run(&st, &actor("eve", Role::Member), post).unwrap_err();
         assert!(matches!(err, AppError::NotFound(_)));
         let err = run(&st, &actor("eve", Role::Member), Action::Join).unwrap_err();
@@ -141,7 +143,7 @@ mod tests {
     #[test]
     fn public_channel_needs_join_before_post_and_join_is_idempotent() {
         let st = channel(StreamKind::Channel, &["ann"]);
-        let post = Action::Post { text: "x".into(), reply_to: None, mentions: vec![] };
+        let post = Action::Post { text: "x".into(), reply_to: None, mentions: vec![], attachments: vec![] };
         assert!(matches!(run(&st, &actor("bob", Role::Member), post), Err(AppError::Forbidden(_))));
         assert!(matches!(run(&st, &actor("bob", Role::Member), Action::Join), Ok(Decision::Append(_))));
         assert!(run(&st, &actor("ann", Role::Member), Action::Join).unwrap() == Decision::AlreadySo);

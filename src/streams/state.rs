@@ -48,6 +48,10 @@ pub struct StreamState {
     /// What only this stream's kind keeps (see `kinds::KindState`).
     #[serde(default)]
     pub ext: KindState,
+    /// Attachment hash → the messages that reference it (`can_read_attachment`).
+    /// Deleted messages stay listed: the check skips them.
+    #[serde(default)]
+    pub attachments: imbl::HashMap<String, imbl::OrdSet<Seq>>,
 }
 
 impl StreamState {
@@ -68,6 +72,7 @@ impl StreamState {
                 reactions: Default::default(),
                 counters: Counters::default(),
                 ext: KindState::default(),
+                attachments: Default::default(),
             }),
             _ => None,
         }

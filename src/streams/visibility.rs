@@ -4,6 +4,8 @@
 //! mention counts (`counters`), mentions, listings and presence.
 //!
 //! - [`can_read_stream`]: may this user see the stream at all? The stream's kind says.
+//! - [`can_read_attachment`]: may this user fetch a file? Through a stream they
+//!   read, where a message they may see references it.
 //! - [`can_see`]: may this user see this event? They must read the stream, and
 //!   be in the event's [`Audience`], which the kind computes from the current
 //!   state (so hiding a message later hides it on every later read).
@@ -94,6 +96,19 @@ pub fn can_write_stream(st: &StreamState, who: &Actor) -> bool {
 /// Who may see `ev`, given the stream's current state.
 pub fn audience(st: &StreamState, ev: &Event) -> Audience {
     kinds::of(st.kind).map_or_else(Audience::default, |k| k.audience(st, ev))
+}
+
+/// May `who` fetch the attachment `hash` through this stream? They must read the
+/// stream, and see a message of it that references the file and is not deleted
+/// (a hidden message's files are for its author and moderators, like its text).
+pub fn can_read_attachment(st: &StreamState, hash: &str, who: &Actor) -> bool {
+    can_read_stream(st, who)
+        && st.attachments.get(hash).is_some_and(|seqs| {
+            seqs.iter().any(|seq| {
+                !st.deleted.contains(seq)
+                    && st.hidden.get(seq).is_none_or(|author| Audience::moderators_and(author).admits(who))
+            })
+        })
 }
 
 /// May `who` see `ev` of this stream? The rule every read path applies.

@@ -66,6 +66,7 @@ mod tests {
                 text: text.into(),
                 reply_to: None,
                 mentions: mentions.iter().map(|m| UserId::from(*m)).collect(),
+                attachments: vec![],
             },
         }
     }

@@ -333,7 +333,13 @@ impl Bot {
     pub async fn post_with(&self, stream: &StreamId, text: &str, reply_to: Option<Seq>) -> Result<AppendOk, Error> {
         let idem = new_idem();
         loop {
-            let op = Op::Post { stream: stream.clone(), text: text.to_owned(), reply_to, idem: Some(idem.clone()) };
+            let op = Op::Post {
+                stream: stream.clone(),
+                text: text.to_owned(),
+                reply_to,
+                idem: Some(idem.clone()),
+                attachments: vec![],
+            };
             match self.typed(op).await {
                 Err(Error::Disconnected) => continue,
                 Err(Error::Server(b)) if b.code == ErrorCode::RateLimited => {

@@ -89,22 +89,24 @@ function httpBaseOf(url) {
   if (u.protocol === "wss:") u.protocol = "https:";
   return u.origin;
 }
-async function call(base, method, path, token, body, timeoutMs = 15e3) {
+async function call(base, method, path, token, body, timeoutMs = 15e3, raw = {}) {
   const headers = {};
   if (body !== void 0) headers["content-type"] = "application/json";
+  if (raw.body && raw.type) headers["content-type"] = raw.type;
   if (token) headers.authorization = `Bearer ${token}`;
   let res;
   try {
     res = await fetch(new URL(path, httpBaseOf(base)), {
       method,
       headers,
-      body: body === void 0 ? void 0 : JSON.stringify(body),
+      body: raw.body ?? (body === void 0 ? void 0 : JSON.stringify(body)),
       signal: AbortSignal.timeout(timeoutMs)
     });
   } catch (e) {
     const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
     throw new AgoraError({ code: timedOut ? "timeout" : "disconnected", message: timedOut ? `no answer within ${timeoutMs} ms` : "the server cannot be reached" });
   }
+  if (res.ok && raw.blob) return await res.blob();
   const parsed = await res.json().catch(() => null);
   if (!res.ok) {
     const retry = Number(res.headers.get("retry-after"));
@@ -146,6 +148,46 @@ var AgoraHttp = class {
   /** Admins only: change `user`'s role (their open connections use it at once). */
   setRole(user, role) {
     return call(this.base, "POST", `/api/v1/users/${encodeURIComponent(user)}/role`, this.token, { role }).then((r) => r.user);
+  }
+  /**
+   * Upload a file to attach to a post in `stream` (PROTOCOL.md §18); resolves the
+   * `Attachment` to pass to `post(..., { attachments })`. In a browser the upload
+   * reports progress (`onProgress(sent, total)`); refusals are AgoraErrors
+   * (`too_large`, `unsupported_type`, ...).
+   */
+  upload(stream, file, o = {}) {
+    const name = o.name ?? (file.name || "file");
+    const url = new URL(`/api/v1/streams/${encodeURIComponent(stream)}/attachments?name=${encodeURIComponent(name)}`, httpBaseOf(this.base)).toString();
+    const type = o.type || file.type || "application/octet-stream";
+    const timeoutMs = o.timeoutMs ?? 3e5;
+    if (typeof XMLHttpRequest === "undefined") {
+      return call(this.base, "POST", url, this.token, void 0, timeoutMs, { body: file, type });
+    }
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", url);
+      xhr.setRequestHeader("authorization", `Bearer ${this.token}`);
+      xhr.setRequestHeader("content-type", type);
+      xhr.timeout = timeoutMs;
+      xhr.responseType = "json";
+      if (o.onProgress) xhr.upload.onprogress = (e) => o.onProgress?.(e.loaded, e.total || file.size);
+      xhr.onload = () => {
+        const body = xhr.response;
+        if (xhr.status >= 200 && xhr.status < 300) resolve(body);
+        else reject(new AgoraError(body && body.code ? body : { code: xhr.status === 413 ? "too_large" : "internal", message: `HTTP ${xhr.status}` }));
+      };
+      xhr.onerror = () => reject(new AgoraError({ code: "disconnected", message: "the server cannot be reached" }));
+      xhr.ontimeout = () => reject(new AgoraError({ code: "timeout", message: `no answer within ${timeoutMs} ms` }));
+      xhr.send(file);
+    });
+  }
+  /**
+   * An attachment's bytes (`GET /api/v1/attachments/{hash}` with the bearer token):
+   * show an image with `URL.createObjectURL(blob)`, since an `<img>` cannot send the token.
+   */
+  async attachment(hash, name, timeoutMs = 6e4) {
+    const q = name ? `?name=${encodeURIComponent(name)}` : "";
+    return call(this.base, "GET", `/api/v1/attachments/${encodeURIComponent(hash)}${q}`, this.token, void 0, timeoutMs, { blob: true });
   }
   /** Admins only: a long-lived `agb_` API token for `user`, shown once. */
   createToken(user) {
@@ -690,7 +732,8 @@ var AgoraClient = class {
    * then it leaves the outbox.
    */
   post(stream, text, o = {}) {
-    const item = this.outbox.add({ stream, text, reply_to: o.reply_to ?? void 0, idem: o.idem || newIdem() });
+    const attachments = o.attachments && o.attachments.length ? o.attachments : void 0;
+    const item = this.outbox.add({ stream, text, reply_to: o.reply_to ?? void 0, idem: o.idem || newIdem(), attachments });
     this.typingSent.delete(stream);
     const acked = new Promise((resolve, reject) => this.postWaiters.set(item.idem, { resolve, reject }));
     this.emit("outbox", this.outbox.list());
@@ -717,6 +760,7 @@ var AgoraClient = class {
         this.emit("outbox", this.outbox.list());
         const fields = { stream: item.stream, text: item.text, idem: item.idem };
         if (item.reply_to != null) fields.reply_to = item.reply_to;
+        if (item.attachments?.length) fields.attachments = item.attachments;
         try {
           const ok = await this.send("post", fields);
           this.settle(item.idem, ok, null);

@@ -13,6 +13,7 @@ import { AgoraHttp, httpBaseOf, login } from "./http.js";
 import { newIdem, Outbox, type PendingPost, type StorageLike } from "./outbox.js";
 import type {
   AppendOk,
+  Attachment,
   Event,
   HistoryOk,
   LoginOk,
@@ -617,8 +618,9 @@ export class AgoraClient {
    * ack; rejects when the server refuses it (forbidden, too_large, ...), and
    * then it leaves the outbox.
    */
-  post(stream: StreamId, text: string, o: { reply_to?: Seq; idem?: string } = {}): Promise<AppendOk> {
-    const item = this.outbox.add({ stream, text, reply_to: o.reply_to ?? undefined, idem: o.idem || newIdem() });
+  post(stream: StreamId, text: string, o: { reply_to?: Seq; idem?: string; attachments?: Attachment[] } = {}): Promise<AppendOk> {
+    const attachments = o.attachments && o.attachments.length ? o.attachments : undefined;
+    const item = this.outbox.add({ stream, text, reply_to: o.reply_to ?? undefined, idem: o.idem || newIdem(), attachments });
     this.typingSent.delete(stream);
     const acked = new Promise<AppendOk>((resolve, reject) => this.postWaiters.set(item.idem, { resolve, reject }));
     this.emit("outbox", this.outbox.list());
@@ -647,6 +649,7 @@ export class AgoraClient {
         this.emit("outbox", this.outbox.list());
         const fields: OpFields<"post"> = { stream: item.stream, text: item.text, idem: item.idem };
         if (item.reply_to != null) fields.reply_to = item.reply_to;
+        if (item.attachments?.length) fields.attachments = item.attachments;
         try {
           const ok = await this.send("post", fields);
           this.settle(item.idem, ok, null);

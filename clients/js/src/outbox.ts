@@ -5,13 +5,15 @@
  * persistence to a Storage-like object (localStorage in browsers), so posts
  * made offline survive a reload. Sending is the client's job.
  */
-import type { Seq, StreamId } from "./types.js";
+import type { Attachment, Seq, StreamId } from "./types.js";
 
 export interface PendingPost {
   idem: string;
   stream: StreamId;
   text: string;
   reply_to?: Seq;
+  /** Files uploaded before (`AgoraHttp.upload`), as the uploads answered. */
+  attachments?: Attachment[];
   /** Local time the post was made (ms). */
   created: number;
   /** `queued` until first sent; `sending` while a request is in flight; `waiting` after rate_limited or a drop. */

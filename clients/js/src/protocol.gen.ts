@@ -16,6 +16,37 @@ seq: Seq, at: number,
 duplicate: boolean, };
 
 /**
+ * A file as a message references it, and as the upload answers it.
+ */
+export type Attachment = { 
+/**
+ * SHA-256 of the file's bytes, 64 lower-case hex digits: the file's address
+ * (`GET /api/v1/attachments/{hash}`).
+ */
+hash: string, 
+/**
+ * The file name the uploader gave (shown, and offered when saving; never a path).
+ */
+name: string, 
+/**
+ * The media type, one of the allowed ones (PROTOCOL.md), as the server found it
+ * in the bytes; in a `post`, the server replaces it with what it stored.
+ */
+type: string, 
+/**
+ * Size in bytes (set by the server).
+ */
+size: number, 
+/**
+ * Pixel width of an image (set by the server).
+ */
+width?: number | null, 
+/**
+ * Pixel height of an image (set by the server).
+ */
+height?: number | null, };
+
+/**
  * An empty `ok` payload: `{}`.
  */
 export type Empty = Record<symbol, never>;
@@ -40,7 +71,7 @@ head?: number | null, };
 /**
  * Why a request failed. Serialized as a snake_case string.
  */
-export type ErrorCode = "bad_request" | "unknown_op" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "too_large" | "rate_limited" | "too_far_behind" | "unavailable" | "internal";
+export type ErrorCode = "bad_request" | "unknown_op" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "too_large" | "rate_limited" | "too_far_behind" | "unavailable" | "internal" | "unsupported_type";
 
 /**
  * One entry in a stream's log.
@@ -61,7 +92,11 @@ members: Array<UserId>, } | { "type": "stream_renamed", name: string, } | { "typ
 /**
  * Users named as `@username` in the text who can read the stream.
  */
-mentions?: Array<UserId>, } | { "type": "message_edited", target: Seq, text: string, mentions?: Array<UserId>, } | { "type": "message_deleted", target: Seq, } | { "type": "tombstone", deleted_by: Seq, } | { "type": "reaction_added", target: Seq, emoji: string, } | { "type": "reaction_removed", target: Seq, emoji: string, } | { "type": "message_hidden", target: Seq, 
+mentions?: Array<UserId>, 
+/**
+ * Files attached to the message (uploaded first; PROTOCOL.md §18).
+ */
+attachments?: Array<Attachment>, } | { "type": "message_edited", target: Seq, text: string, mentions?: Array<UserId>, } | { "type": "message_deleted", target: Seq, } | { "type": "tombstone", deleted_by: Seq, } | { "type": "reaction_added", target: Seq, emoji: string, } | { "type": "reaction_removed", target: Seq, emoji: string, } | { "type": "message_hidden", target: Seq, 
 /**
  * The hidden message's author (who still sees it).
  */
@@ -78,7 +113,11 @@ members: Array<UserId>, } | { "type": "stream_renamed", name: string, } | { "typ
 /**
  * Users named as `@username` in the text who can read the stream.
  */
-mentions?: Array<UserId>, } | { "type": "message_edited", target: Seq, text: string, mentions?: Array<UserId>, } | { "type": "message_deleted", target: Seq, } | { "type": "tombstone", deleted_by: Seq, } | { "type": "reaction_added", target: Seq, emoji: string, } | { "type": "reaction_removed", target: Seq, emoji: string, } | { "type": "message_hidden", target: Seq, 
+mentions?: Array<UserId>, 
+/**
+ * Files attached to the message (uploaded first; PROTOCOL.md §18).
+ */
+attachments?: Array<Attachment>, } | { "type": "message_edited", target: Seq, text: string, mentions?: Array<UserId>, } | { "type": "message_deleted", target: Seq, } | { "type": "tombstone", deleted_by: Seq, } | { "type": "reaction_added", target: Seq, emoji: string, } | { "type": "reaction_removed", target: Seq, emoji: string, } | { "type": "message_hidden", target: Seq, 
 /**
  * The hidden message's author (who still sees it).
  */
@@ -156,7 +195,12 @@ export type Op = { "op": "auth", token: string, } | { "op": "ping", } | { "op": 
 /**
  * Other users to add at once (for private channels: invited).
  */
-members?: Array<UserId>, } | { "op": "open_dm", users: Array<UserId>, } | { "op": "join", stream: StreamId, } | { "op": "leave", stream: StreamId, } | { "op": "invite", stream: StreamId, user: UserId, } | { "op": "rename", stream: StreamId, name: string, } | { "op": "set_topic", stream: StreamId, topic: string, } | { "op": "post", stream: StreamId, text: string, reply_to?: Seq | null, idem?: string | null, } | { "op": "edit", stream: StreamId, target: Seq, text: string, } | { "op": "delete", stream: StreamId, target: Seq, } | { "op": "react", stream: StreamId, target: Seq, emoji: string, } | { "op": "unreact", stream: StreamId, target: Seq, emoji: string, } | { "op": "hide", stream: StreamId, target: Seq, reason?: string, } | { "op": "unhide", stream: StreamId, target: Seq, } | { "op": "subscribe", stream: StreamId, since?: Seq | null, 
+members?: Array<UserId>, } | { "op": "open_dm", users: Array<UserId>, } | { "op": "join", stream: StreamId, } | { "op": "leave", stream: StreamId, } | { "op": "invite", stream: StreamId, user: UserId, } | { "op": "rename", stream: StreamId, name: string, } | { "op": "set_topic", stream: StreamId, topic: string, } | { "op": "post", stream: StreamId, text: string, reply_to?: Seq | null, idem?: string | null, 
+/**
+ * Files uploaded before (`POST /api/v1/streams/{id}/attachments`), by the
+ * answers of their uploads; `text` may then be empty.
+ */
+attachments?: Array<Attachment>, } | { "op": "edit", stream: StreamId, target: Seq, text: string, } | { "op": "delete", stream: StreamId, target: Seq, } | { "op": "react", stream: StreamId, target: Seq, emoji: string, } | { "op": "unreact", stream: StreamId, target: Seq, emoji: string, } | { "op": "hide", stream: StreamId, target: Seq, reason?: string, } | { "op": "unhide", stream: StreamId, target: Seq, } | { "op": "subscribe", stream: StreamId, since?: Seq | null, 
 /**
  * The epoch the client saw with `since`; a mismatch means the store was wiped.
  */
@@ -201,7 +245,12 @@ export type Request = { id: number, } & ({ "op": "auth", token: string, } | { "o
 /**
  * Other users to add at once (for private channels: invited).
  */
-members?: Array<UserId>, } | { "op": "open_dm", users: Array<UserId>, } | { "op": "join", stream: StreamId, } | { "op": "leave", stream: StreamId, } | { "op": "invite", stream: StreamId, user: UserId, } | { "op": "rename", stream: StreamId, name: string, } | { "op": "set_topic", stream: StreamId, topic: string, } | { "op": "post", stream: StreamId, text: string, reply_to?: Seq | null, idem?: string | null, } | { "op": "edit", stream: StreamId, target: Seq, text: string, } | { "op": "delete", stream: StreamId, target: Seq, } | { "op": "react", stream: StreamId, target: Seq, emoji: string, } | { "op": "unreact", stream: StreamId, target: Seq, emoji: string, } | { "op": "hide", stream: StreamId, target: Seq, reason?: string, } | { "op": "unhide", stream: StreamId, target: Seq, } | { "op": "subscribe", stream: StreamId, since?: Seq | null, 
+members?: Array<UserId>, } | { "op": "open_dm", users: Array<UserId>, } | { "op": "join", stream: StreamId, } | { "op": "leave", stream: StreamId, } | { "op": "invite", stream: StreamId, user: UserId, } | { "op": "rename", stream: StreamId, name: string, } | { "op": "set_topic", stream: StreamId, topic: string, } | { "op": "post", stream: StreamId, text: string, reply_to?: Seq | null, idem?: string | null, 
+/**
+ * Files uploaded before (`POST /api/v1/streams/{id}/attachments`), by the
+ * answers of their uploads; `text` may then be empty.
+ */
+attachments?: Array<Attachment>, } | { "op": "edit", stream: StreamId, target: Seq, text: string, } | { "op": "delete", stream: StreamId, target: Seq, } | { "op": "react", stream: StreamId, target: Seq, emoji: string, } | { "op": "unreact", stream: StreamId, target: Seq, emoji: string, } | { "op": "hide", stream: StreamId, target: Seq, reason?: string, } | { "op": "unhide", stream: StreamId, target: Seq, } | { "op": "subscribe", stream: StreamId, since?: Seq | null, 
 /**
  * The epoch the client saw with `since`; a mismatch means the store was wiped.
  */

@@ -2,7 +2,7 @@
 // Node by tests/js_sdk.rs (`node --experimental-websocket`; Node ≥ 22 has
 // WebSocket without the flag). Env: AGORA_URL (http://127.0.0.1:PORT), ANN_TOKEN,
 // BOB_TOKEN, CHANNEL (a channel both are members of). Exit 0 when every check passes.
-import { AgoraClient, Cursors, backoffDelay, shouldReconnect } from "../dist/agora.js";
+import { AgoraClient, AgoraHttp, Cursors, backoffDelay, shouldReconnect } from "../dist/agora.js";
 
 const failures = [];
 function check(cond, what) {
@@ -68,6 +68,19 @@ try {
   await until(() => seen.length >= 31, 5000, "the idempotent post's event");
   await sleep(200);
   check(seen.filter((s) => s === a.seq).length === 1 && seen.length === 31, "and the event arrives once");
+
+  // Attachments: upload over HTTP, post the answer, bob downloads the bytes.
+  const annHttp = new AgoraHttp(url, process.env.ANN_TOKEN);
+  const file = new Blob(["minutes of the meeting\n"], { type: "text/plain" });
+  const att = await annHttp.upload(ch, file, { name: "minutes.txt" });
+  check(/^[0-9a-f]{64}$/.test(att.hash) && att.type === "text/plain" && att.size === 23 && att.name === "minutes.txt", "an upload answers its Attachment");
+  const withFile = await ann.post(ch, "", { attachments: [att] });
+  const page = await bob.history(ch, { after: withFile.seq - 1, limit: 1 });
+  check(page.events[0]?.attachments?.[0]?.hash === att.hash, "the message carries the attachment");
+  const bytes = await new AgoraHttp(url, process.env.BOB_TOKEN).attachment(att.hash, att.name);
+  check((await bytes.text()) === "minutes of the meeting\n", "a member downloads its bytes");
+  const refused = await annHttp.upload(ch, new Blob(["<p>x</p>"], { type: "text/html" })).catch((e) => e);
+  check(refused.code === "unsupported_type", "an unsupported type is refused with its code");
 } catch (e) {
   failures.push(String(e && e.stack ? e.stack : e));
   console.log(`FAIL ${e}`);

@@ -1,6 +1,7 @@
 """The SDK against a real server (see conftest.py): connect, post and receive,
 the mention decorator, resume after a forced disconnect with no gap or
-duplicate, idempotent posts across a drop, rate-limit retry, log out."""
+duplicate, idempotent posts across a drop, rate-limit retry, log out,
+attachments (upload, post, download; refused for outsiders and bad types)."""
 
 import asyncio
 
@@ -243,3 +244,30 @@ async def test_a_password_bot_logs_in_again_when_its_session_is_revoked():
     ev = await next_of(ann, lambda i: isinstance(i, Event) and i.type == "message_posted")
     assert ev.seq == ok.seq, "the followed stream was resumed on the new session"
     await ann.close()
+
+
+@run_async
+async def test_a_bot_uploads_a_file_posts_it_and_members_download_it():
+    (ann_id, ann_t), (bob_id, bob_t) = await make_user("ann"), await make_user("bob")
+    ann, bob = Client(URL, token=ann_t), Client(URL, token=bob_t, encoding="msgpack")
+    await ann.connect()
+    await bob.connect()
+    ch = await ann.create_channel(unique("py-files-"), private=True, members=[bob_id])
+    await bob.subscribe(ch.id)
+    att = await ann.upload(ch.id, b"q,a\nopen?,9-17\n", "faq.csv", "text/csv")
+    assert (att["name"], att["type"], att["size"]) == ("faq.csv", "text/csv", 15)
+    posted = await ann.post(ch.id, "", attachments=[att])
+    ev = await next_of(bob, lambda i: isinstance(i, Event) and i.seq == posted.seq)
+    assert [a["hash"] for a in ev.attachments] == [att["hash"]]
+    assert await bob.attachment(att["hash"]) == b"q,a\nopen?,9-17\n"
+
+    eve_id, eve_t = await make_user("eve")
+    eve = Client(URL, token=eve_t)
+    with pytest.raises(AgoraError) as hidden:
+        await eve.attachment(att["hash"])
+    assert hidden.value.code == "not_found"
+    with pytest.raises(AgoraError) as refused:
+        await ann.upload(ch.id, b"<p>hi</p>", "page.html", "text/html")
+    assert refused.value.code == "unsupported_type"
+    await ann.close()
+    await bob.close()

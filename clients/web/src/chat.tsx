@@ -1,6 +1,7 @@
 /**
  * The chat pane: header, the message list (scrolling rules below), typing
- * line, and the composer (Markdown, @/# autocomplete, emoji, reply, inline edit).
+ * line, and the composer (Markdown, @/# autocomplete, emoji, reply, inline edit,
+ * attachments: button, drag and drop on the pane, paste; see attachments.tsx).
  *
  * Scrolling: the pane opens at the "new messages" line when something is
  * unread, else at the bottom; it stays pinned to the bottom while live
@@ -9,6 +10,7 @@
  */
 import type { ComponentChild } from "preact";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { AttachmentList, filesOf, UploadChips, useUploads, type Uploads } from "./attachments";
 import { EMOJI } from "./emoji";
 import { fold, type Item, type Message } from "./fold";
 import { Markdown, type MdContext } from "./markdown";
@@ -32,7 +34,9 @@ export function ChatView({ store, s, onMembers, showMembers }: { store: Store; s
   const [replyTo, setReplyTo] = useState<number | null>(null);
   const [editing, setEditing] = useState<number | null>(null);
   const composer = useRef<HTMLTextAreaElement>(null);
+  const [dragging, setDragging] = useState(false);
   const id = s.summary.id;
+  const uploads = useUploads(store, id);
   useEffect(() => {
     setReplyTo(null);
     setEditing(null);
@@ -44,7 +48,29 @@ export function ChatView({ store, s, onMembers, showMembers }: { store: Store; s
   const lastOwn = [...items].reverse().find((m): m is Message => m.kind === "message" && m.author === me && !m.deleted);
   const title = s.summary.kind === "dm" ? store.label(s.summary) : `${s.summary.kind === "private_channel" ? "🔒 " : "#"}${s.summary.name}`;
   return (
-    <section class="chat" aria-labelledby="stream-title">
+    <section
+      class={`chat${dragging ? " dragging" : ""}`}
+      aria-labelledby="stream-title"
+      onDragOver={(e) => {
+        if (!canWrite || !e.dataTransfer?.types.includes("Files")) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (!(e.currentTarget as HTMLElement).contains(e.relatedTarget as Node | null)) setDragging(false);
+      }}
+      onDrop={(e) => {
+        if (!canWrite) return;
+        e.preventDefault();
+        setDragging(false);
+        uploads.add(filesOf(e.dataTransfer));
+      }}
+    >
+      {dragging ? (
+        <div class="drop-hint" aria-hidden="true">
+          Drop files to attach them
+        </div>
+      ) : null}
       <header class="stream-head">
         <div class="stream-title">
           <h1 id="stream-title">{title}</h1>
@@ -88,6 +114,7 @@ export function ChatView({ store, s, onMembers, showMembers }: { store: Store; s
           store={store}
           s={s}
           inputRef={composer}
+          uploads={uploads}
           replyTo={replyTo}
           clearReply={() => setReplyTo(null)}
           onEditLast={() => lastOwn && setEditing(lastOwn.seq)}
@@ -265,6 +292,7 @@ function MessageList({
           <span class="state">{p.state === "sending" ? "sending…" : store.conn === "open" ? "queued" : "waiting for the connection"}</span>
         </div>
         <Markdown text={p.text} ctx={ctx} />
+        {p.attachments?.length ? <p class="file-size">📎 {p.attachments.map((a) => a.name).join(", ")}</p> : null}
       </li>,
     );
   }
@@ -350,6 +378,7 @@ function MessageRow({
       ) : (
         <div class="body">
           <Markdown text={m.text} ctx={ctx} />
+          <AttachmentList store={store} attachments={m.attachments} />
           {m.edited ? <span class="edited">(edited)</span> : null}
           {m.hidden ? (
             <span class="edited">
@@ -526,6 +555,7 @@ function Composer({
   store,
   s,
   inputRef,
+  uploads,
   replyTo,
   clearReply,
   onEditLast,
@@ -533,6 +563,7 @@ function Composer({
   store: Store;
   s: StreamView;
   inputRef: { current: HTMLTextAreaElement | null };
+  uploads: Uploads;
   replyTo: number | null;
   clearReply: () => void;
   onEditLast: () => void;
@@ -545,6 +576,7 @@ function Composer({
   const [picker, setPicker] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const prevId = useRef(id);
+  const fileInput = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     drafts.current.set(prevId.current, text);
@@ -610,15 +642,18 @@ function Composer({
 
   const send = () => {
     const body = text.trim();
-    if (!body) return;
+    const files = uploads.ready;
+    if (!body && !files.length) return;
+    if (uploads.busy) return setError("Wait for the uploads to finish.");
     if (body.length > 4000) return setError(`That message is ${body.length} characters; the limit is 4000.`);
     setText("");
     setError(null);
     setSugs([]);
+    uploads.clear();
     drafts.current.delete(id);
     const reply = replyTo ?? undefined;
     clearReply();
-    store.post(id, body, reply).catch((e: Error & { code?: string }) => {
+    store.post(id, body, reply, files).catch((e: Error & { code?: string }) => {
       setError(e.code === "forbidden" ? "You cannot post here." : `Not sent: ${e.message}`);
       setText((t) => t || body);
     });
@@ -700,6 +735,7 @@ function Composer({
           onClose={() => setPicker(false)}
         />
       ) : null}
+      <UploadChips uploads={uploads} />
       <div class="composer-row">
         <label for="composer-input" class="sr-only">
           {label}
@@ -722,12 +758,35 @@ function Composer({
             if (el.value.trim()) store.client?.typing(id).catch(() => {});
           }}
           onKeyDown={onKeyDown}
+          onPaste={(e) => {
+            const files = filesOf(e.clipboardData);
+            if (files.length) {
+              e.preventDefault();
+              uploads.add(files);
+            }
+          }}
           onBlur={() => setTimeout(() => document.activeElement !== inputRef.current && setSugs([]), 150)}
         />
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          hidden
+          id="attach-input"
+          aria-label="Choose files to attach"
+          onChange={(e) => {
+            const el = e.target as HTMLInputElement;
+            uploads.add([...(el.files || [])]);
+            el.value = "";
+          }}
+        />
+        <button type="button" class="icon-btn" aria-label="Attach files" title="Attach files (or drop or paste them)" onClick={() => fileInput.current?.click()}>
+          📎
+        </button>
         <button type="button" class="icon-btn" aria-label="Insert emoji" aria-expanded={picker} onClick={() => setPicker(!picker)}>
           ☺
         </button>
-        <button type="submit" class="primary" disabled={!text.trim()}>
+        <button type="submit" class="primary" disabled={(!text.trim() && !uploads.ready.length) || uploads.busy}>
           Send
         </button>
       </div>

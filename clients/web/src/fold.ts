@@ -4,7 +4,7 @@
  * for membership and channel changes. Pure: events in, items out, in seq order,
  * whatever order the events arrived in.
  */
-import type { Event } from "../../js/src/types";
+import type { Attachment, Event } from "../../js/src/types";
 
 export interface Message {
   kind: "message";
@@ -21,6 +21,8 @@ export interface Message {
   idem?: string;
   /** emoji -> users who reacted, in the order they did */
   reactions: Map<string, string[]>;
+  /** Files attached to the message (gone with a deleted message). */
+  attachments: Attachment[];
 }
 
 export interface Notice {
@@ -53,13 +55,14 @@ export function fold(events: Iterable<Event>, name: (u: string) => string): Item
           hidden: false,
           idem: e.idem ?? undefined,
           reactions: new Map(),
+          attachments: e.attachments || [],
         };
         bySeq.set(e.seq, m);
         items.push(m);
         break;
       }
       case "tombstone": {
-        const m: Message = { kind: "message", seq: e.seq, at: e.at, author: e.author, text: "", mentions: [], edited: false, deleted: true, hidden: false, idem: e.idem ?? undefined, reactions: new Map() };
+        const m: Message = { kind: "message", seq: e.seq, at: e.at, author: e.author, text: "", mentions: [], edited: false, deleted: true, hidden: false, idem: e.idem ?? undefined, reactions: new Map(), attachments: [] };
         bySeq.set(e.seq, m);
         items.push(m);
         break;
@@ -79,6 +82,7 @@ export function fold(events: Iterable<Event>, name: (u: string) => string): Item
           m.deleted = true;
           m.text = "";
           m.reactions.clear();
+          m.attachments = [];
         }
         break;
       }

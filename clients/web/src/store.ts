@@ -6,7 +6,7 @@
  * for the token and the post outbox.
  */
 import { AgoraClient, AgoraError, AgoraHttp, login } from "../../js/src/index";
-import type { Event, PendingPost, PresenceStatus, StreamSummary, UserInfo } from "../../js/src/index";
+import type { Attachment, Event, PendingPost, PresenceStatus, StreamSummary, UserInfo } from "../../js/src/index";
 
 export const PAGE = 50;
 /** The most events the first window of a stream loads when much is unread. */
@@ -52,6 +52,8 @@ export class Store {
   ready = false;
   private listeners = new Set<Listener>();
   private markTimer: ReturnType<typeof setTimeout> | null = null;
+  /** attachment hash -> blob: URL of its bytes (see `attachmentUrl`). */
+  private blobUrls = new Map<string, Promise<string>>();
   private onMessage: ((s: StreamView, e: Event) => void) | null = null;
   version = 0;
 
@@ -99,6 +101,8 @@ export class Store {
   }
 
   private reset(): void {
+    for (const u of this.blobUrls.values()) void u.then((x) => URL.revokeObjectURL(x)).catch(() => undefined);
+    this.blobUrls.clear();
     this.me = null;
     this.token = null;
     this.ready = false;
@@ -460,8 +464,29 @@ export class Store {
     this.changed();
   }
 
-  async post(stream: string, text: string, reply_to?: number): Promise<void> {
-    await this.client!.post(stream, text, { reply_to });
+  async post(stream: string, text: string, reply_to?: number, attachments: Attachment[] = []): Promise<void> {
+    await this.client!.post(stream, text, { reply_to, attachments });
+  }
+
+  /** Upload a file to attach to a post in `stream` (progress as 0..1). */
+  upload(stream: string, file: File, onProgress: (fraction: number) => void): Promise<Attachment> {
+    return this.http().upload(stream, file, { name: file.name, onProgress: (sent, total) => onProgress(total ? sent / total : 0) });
+  }
+
+  /**
+   * A `blob:` URL of an attachment's bytes: the file is fetched with the bearer
+   * token (an `<img src>` could not send it) once per hash and kept for the session.
+   */
+  attachmentUrl(hash: string, name?: string): Promise<string> {
+    let url = this.blobUrls.get(hash);
+    if (!url) {
+      url = this.http()
+        .attachment(hash, name)
+        .then((blob) => URL.createObjectURL(blob));
+      url.catch(() => this.blobUrls.delete(hash));
+      this.blobUrls.set(hash, url);
+    }
+    return url;
   }
 
   async join(id: string): Promise<void> {

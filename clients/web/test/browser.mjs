@@ -183,6 +183,9 @@ test("two users chat live: messages, Markdown, typing, presence, unread badges, 
   await a.page.waitForSelector('#composer-suggestions [role=option]:has-text("#general")');
   await a.page.keyboard.press("Tab");
   assert.equal(await a.page.inputValue("#composer-input"), "thanks @bob in #general ");
+  // Picking a suggestion puts the caret after it in the next frame: let that frame pass, or
+  // it can land between fill's select-all and its typing (seen on a loaded machine).
+  await a.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
   await a.page.fill("#composer-input", "thanks @bob ");
   await a.page.click('button[aria-label="Insert emoji"]');
   await a.page.click('.emoji-picker button[aria-label="thumbs up"]');
@@ -599,6 +602,98 @@ test("a moderator hides a message: it leaves members' screens at once and after 
   noErrors(c.errors);
   await a.ctx.close();
   await c.ctx.close();
+});
+
+test("an attachment uploads and shows to another member but not to an outsider", async () => {
+  // A private channel of alice and bob; dave is not in it.
+  const alice = await sdk("alice");
+  const ch = (await alice.createChannel(`files-${Date.now()}`, { private: true, members: ["bob"] })).id;
+  const a = await open("alice", { path: `/c/${ch}` });
+  const b = await open("bob", { path: `/c/${ch}` });
+  await a.page.waitForSelector("#composer-input");
+  await b.page.waitForSelector("#composer-input");
+  // A 320 x 200 PNG, drawn by the browser.
+  const png = Buffer.from(
+    await a.page.evaluate(async () => {
+      const c = new OffscreenCanvas(320, 200);
+      const g = c.getContext("2d");
+      const grad = g.createLinearGradient(0, 0, 320, 200);
+      grad.addColorStop(0, "#0b5cad");
+      grad.addColorStop(1, "#1a7f37");
+      g.fillStyle = grad;
+      g.fillRect(0, 0, 320, 200);
+      g.fillStyle = "#ffffff";
+      g.font = "bold 36px sans-serif";
+      g.fillText("release plan", 40, 112);
+      const bytes = new Uint8Array(await (await c.convertToBlob({ type: "image/png" })).arrayBuffer());
+      let s = "";
+      for (const x of bytes) s += String.fromCharCode(x);
+      return btoa(s);
+    }),
+    "base64",
+  );
+
+  // The attach button (a file picker), with upload progress then the file's size.
+  await a.page.setInputFiles("#attach-input", { name: "dot.png", mimeType: "image/png", buffer: png });
+  await a.page.locator('.uploads li:has-text("dot.png") .file-size').waitFor();
+  // Drag and drop onto the pane: a text file, and a type that is refused where the user looks.
+  await a.page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(["meeting notes\n"], "notes.txt", { type: "text/plain" }));
+    dt.items.add(new File(["<p>hi</p>"], "page.html", { type: "text/html" }));
+    const chat = document.querySelector("section.chat");
+    chat.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    chat.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await a.page.locator('.uploads li:has-text("notes.txt") .file-size').waitFor();
+  await a.page.locator('.uploads li.failed:has-text("page.html") .error[role=alert]:has-text("can be attached")').waitFor();
+  await a.page.click('button[aria-label="Remove page.html"]');
+  // Over the 10 MiB limit: refused with its reason, not as a lost connection.
+  await a.page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(11 * 1024 * 1024)], "huge.zip", { type: "application/zip" }));
+    const chat = document.querySelector("section.chat");
+    chat.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await a.page.locator('.uploads li.failed:has-text("huge.zip") .error[role=alert]:has-text("too large")').waitFor();
+  await a.page.click('button[aria-label="Remove huge.zip"]');
+  // Paste into the text box.
+  await a.page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(["a,b\n1,2\n"], "table.csv", { type: "text/csv" }));
+    document.querySelector("#composer-input").dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+  });
+  await a.page.locator('.uploads li:has-text("table.csv") .file-size').waitFor();
+  await send(a.page, "the plan, with a picture");
+  await a.page.locator(".uploads").waitFor({ state: "detached" });
+
+  // Bob sees the thumbnail (fetched with his token and decoded) and the file chip, live.
+  const m = b.page.locator(msg("the plan, with a picture"));
+  const img = m.locator(".att-image img");
+  await img.waitFor();
+  await b.page.waitForFunction((el) => el.complete && el.naturalWidth === 320, await img.elementHandle());
+  await m.locator('.file-chip:has-text("notes.txt")').waitFor();
+  await m.locator('.file-chip:has-text("table.csv")').waitFor();
+  await shot(b.page, "attachments");
+  await m.locator(".att-image").click();
+  await b.page.locator("dialog img.lightbox").waitFor();
+  await b.page.keyboard.press("Escape");
+  await b.page.locator("dialog img.lightbox").waitFor({ state: "detached" });
+  const posted = (await alice.history(ch, {})).events.find((e) => e.type === "message_posted");
+  const hash = posted?.attachments?.find((f) => f.name === "dot.png")?.hash;
+  assert.match(hash || "", /^[0-9a-f]{64}$/);
+  const status = (page, t) => page.evaluate(([u, t]) => fetch(u, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status), [`${URL_}/api/v1/attachments/${hash}`, t]);
+  assert.equal(await status(b.page, await token("bob")), 200);
+
+  // Dave, not a member: the channel is not there for him, nor is the file.
+  const d = await open("dave", { path: `/c/${ch}` });
+  await d.page.locator('h1:has-text("Not found")').waitFor();
+  assert.equal(await d.page.locator(".att-image, .file-chip").count(), 0);
+  assert.equal(await status(d.page, await token("dave")), 404);
+  noErrors(a.errors, [/415/, /413/]); // the refused page.html and huge.zip
+  noErrors(b.errors);
+  noErrors(d.errors, [/404/]);
+  for (const x of [a, b, d]) await x.ctx.close();
 });
 
 test("log out revokes the session on the server, not only in this browser", async () => {

@@ -143,7 +143,7 @@ impl User {
                         0..=29 => {
                             number += 1;
                             let text = Stamp { publisher: self.index as u32, number, sent_ns: mono_ns() }.text(a.size);
-                            ("post", Op::Post { stream, text, reply_to: None, idem: Some(format!("{}-{number}", self.index)) })
+                            ("post", Op::Post { stream, text, reply_to: None, idem: Some(format!("{}-{number}", self.index)), attachments: vec![] })
                         }
                         30..=49 => ("typing", Op::Typing { stream }),
                         50..=69 => ("history", Op::History { stream, before: None, after: None, limit: Some(50) }),

@@ -384,7 +384,7 @@ async fn publish(
                 let sent = mono_ns();
                 number += 1;
                 let text = Stamp { publisher: index, number, sent_ns: sent }.text(a.size);
-                match client.send(Op::Post { stream: stream.clone(), text, reply_to: None, idem: None }).await {
+                match client.send(Op::Post { stream: stream.clone(), text, reply_to: None, idem: None, attachments: vec![] }).await {
                     Ok(id) => {
                         pending.insert(id, sent);
                         out.published += 1;

@@ -92,12 +92,12 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
             require_manager(st, who, "set the topic")?;
             EventBody::TopicSet { topic }
         }
-        Action::Post { text, reply_to, mentions } => {
+        Action::Post { text, reply_to, mentions, attachments } => {
             require_writer(st, who)?;
             if let Some(r) = reply_to {
                 message_at(st, cx, r)?;
             }
-            EventBody::MessagePosted { text, reply_to, mentions }
+            EventBody::MessagePosted { text, reply_to, mentions, attachments }
         }
         Action::Edit { target, text, mentions } => {
             require_writer(st, who)?;
@@ -200,8 +200,11 @@ pub fn fold(st: &mut StreamState, ev: &Event) {
         | EventBody::Tombstone { .. }
         | EventBody::FeedItem { .. }
         | EventBody::Unknown => {}
-        EventBody::MessagePosted { mentions, .. } => {
+        EventBody::MessagePosted { mentions, attachments, .. } => {
             st.counters.add(ev.seq, &ev.author, mentions, Audience::everyone());
+            for a in attachments {
+                st.attachments.entry(a.hash.clone()).or_default().insert(ev.seq);
+            }
         }
         EventBody::StreamRenamed { name } => st.name = name.clone(),
         EventBody::TopicSet { topic } => st.topic = topic.clone(),
@@ -281,7 +284,11 @@ mod tests {
             "bob",
             EventBody::StreamCreated { kind: StreamKind::Channel, name: "T".into(), topic: String::new(), members },
         );
-        let post = ev(2, "bob", EventBody::MessagePosted { text: "hi".into(), reply_to: None, mentions: vec![] });
+        let post = ev(
+            2,
+            "bob",
+            EventBody::MessagePosted { text: "hi".into(), reply_to: None, mentions: vec![], attachments: vec![] },
+        );
         let mut st = StreamState::from_created(&created).unwrap();
         st.apply(&post);
         (st, vec![created, post])

@@ -163,7 +163,7 @@ mod tests {
         let owner = Actor { id: ann.clone(), role: Role::Member };
         let err = apply(Some(st.clone()), &owner, &d.stream, d.action.clone()).unwrap_err();
         assert!(matches!(err, AppError::Forbidden(_)));
-        let post = Action::Post { text: "x".into(), reply_to: None, mentions: vec![] };
+        let post = Action::Post { text: "x".into(), reply_to: None, mentions: vec![], attachments: vec![] };
         assert!(matches!(apply(Some(st), &owner, &d.stream, post), Err(AppError::Forbidden(_))));
         // Someone else cannot open ann's feed.
         let bob = Actor { id: "bob".into(), role: Role::Member };

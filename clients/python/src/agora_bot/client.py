@@ -20,6 +20,7 @@ import logging
 import random
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from typing import Any, AsyncIterator, Optional
@@ -84,6 +85,25 @@ async def http_json(base: str, method: str, path: str, body: Any = None, token: 
         try:
             with urllib.request.urlopen(req, timeout=30) as r:
                 return json.loads(r.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            try:
+                raise AgoraError.from_body(json.loads(e.read())) from None
+            except ValueError:
+                raise AgoraError("internal", f"HTTP {e.code}") from None
+    return await asyncio.to_thread(call)
+
+
+async def http_bytes(base: str, method: str, path: str, token: str, data: Optional[bytes] = None,
+                     content_type: Optional[str] = None) -> bytes:
+    """One HTTP call with a raw body or answer (attachments); `AgoraError` with the server's code on failure."""
+    def call() -> bytes:
+        req = urllib.request.Request(base + path, data=data, method=method)
+        if content_type:
+            req.add_header("content-type", content_type)
+        req.add_header("authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=120) as r:
+                return r.read()
         except urllib.error.HTTPError as e:
             try:
                 raise AgoraError.from_body(json.loads(e.read())) from None
@@ -584,16 +604,16 @@ class Client:
         return AppendOk.from_dict(await self.request("invite", stream=stream, user=user))
 
     async def post(self, stream: str, text: str, reply_to: Optional[int] = None,
-                   idem: Optional[str] = None) -> AppendOk:
+                   idem: Optional[str] = None, attachments: Optional[list] = None) -> AppendOk:
         """Post a message, exactly once: with an idempotency key (a new one
         unless given) that is reused when the post is retried after a dropped
         connection or a rate limit. `duplicate` in the result says the server
-        already had it."""
+        already had it. `attachments`: what `upload` answered (text may then be "")."""
         idem = idem or new_idem()
         while True:
             try:
                 ok = AppendOk.from_dict(await self.request("post", stream=stream, text=text, reply_to=reply_to,
-                                                           idem=idem))
+                                                           idem=idem, attachments=attachments or None))
                 if ok.duplicate:
                     self.stats["idem_duplicates"] += 1
                 return ok
@@ -601,6 +621,23 @@ class Client:
                 # Wait for the reconnect (`request` waits while not ready), then send
                 # it again with the same key.
                 await asyncio.sleep(0)
+
+    async def upload(self, stream: str, data: bytes, name: str, content_type: str) -> dict:
+        """Store a file to attach to a post in `stream` (PROTOCOL.md §18): images
+        (PNG, JPEG, GIF, WebP), PDF, text or ZIP, up to the server's limit. Returns
+        the attachment (`hash`, `name`, `type`, `size`, ...) for `post(...,
+        attachments=[...])`; `AgoraError` `too_large` or `unsupported_type` when refused."""
+        path = f"/api/v1/streams/{urllib.parse.quote(stream)}/attachments?name={urllib.parse.quote(name)}"
+        return json.loads(await http_bytes(self.http_url, "POST", path, self._http_token(), data, content_type))
+
+    async def attachment(self, hash: str) -> bytes:
+        """The bytes of an attachment of a message this client can read."""
+        return await http_bytes(self.http_url, "GET", f"/api/v1/attachments/{hash}", self._http_token())
+
+    def _http_token(self) -> str:
+        if not self.token:
+            raise AgoraError("unauthorized", "log in or connect first")
+        return self.token
 
     async def reply(self, event: Event, text: str) -> AppendOk:
         """Post `text` in the event's stream as a reply to it."""

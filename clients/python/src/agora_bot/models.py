@@ -71,6 +71,8 @@ class Event:
     text: Optional[str] = None
     reply_to: Optional[int] = None
     mentions: list = field(default_factory=list)
+    # message_posted: files, as dicts {hash, name, type, size, width?, height?} (PROTOCOL.md §18)
+    attachments: list = field(default_factory=list)
     target: Optional[int] = None
     emoji: Optional[str] = None
     deleted_by: Optional[int] = None
@@ -88,6 +90,8 @@ class Event:
             ev.mentions = []
         if ev.members is None:
             ev.members = []
+        if ev.attachments is None:
+            ev.attachments = []
         return ev
 
     @property

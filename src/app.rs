@@ -14,9 +14,9 @@ use crate::presence::Presence;
 use crate::projections::Projections;
 use crate::registry::{Registry, StreamEntry};
 use crate::sequencer::Sequencer;
-use crate::streams::{can_read_stream, Actor};
+use crate::streams::{can_read_stream, Actor, Sources, StreamState};
 use agora_protocol::ops::Role;
-use agora_protocol::{StreamId, UserId};
+use agora_protocol::{Event, Seq, StreamId, UserId};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -101,6 +101,11 @@ impl App {
         }
     }
 
+    /// What the visibility rule reads to check the events others depend on.
+    pub fn sources(&self) -> Arc<LogSources> {
+        Arc::new(LogSources { registry: self.registry.clone(), log: self.log.clone() })
+    }
+
     pub fn next_conn_id(&self) -> u64 {
         self.next_conn.fetch_add(1, Ordering::Relaxed)
     }
@@ -121,6 +126,28 @@ impl App {
 /// Every path that finds or lists streams asks this.
 pub fn visible(entry: &StreamEntry, who: &Actor) -> bool {
     entry.committed_head().0 > 0 && can_read_stream(&entry.read(), who)
+}
+
+/// The committed streams and their logs, as the visibility rule's [`Sources`]
+/// (a feed item is seen only while its source event is).
+pub struct LogSources {
+    pub registry: Arc<Registry>,
+    pub log: Arc<dyn Engine>,
+}
+
+impl Sources for LogSources {
+    fn state(&self, stream: &StreamId) -> Option<StreamState> {
+        let entry = self.registry.get(stream).filter(|e| e.committed_head().0 > 0)?;
+        let st = entry.read().clone();
+        Some(st)
+    }
+    fn event(&self, stream: &StreamId, seq: Seq) -> Option<Event> {
+        let entry = self.registry.get(stream)?;
+        if seq > entry.committed_head() {
+            return None;
+        }
+        self.log.get(stream, seq).ok().flatten()
+    }
 }
 
 /// Two replay reads per core: enough to keep the disk and the cores busy.

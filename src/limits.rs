@@ -40,7 +40,8 @@ impl CommandClass {
             | Op::Leave { .. }
             | Op::Invite { .. }
             | Op::Rename { .. }
-            | Op::SetTopic { .. } => CommandClass::Post,
+            | Op::SetTopic { .. }
+            | Op::FeedMarkRead { .. } => CommandClass::Post,
             Op::Typing { .. } | Op::SetPresence { .. } => CommandClass::Ephemeral,
             Op::Subscribe { .. }
             | Op::Unsubscribe { .. }
@@ -48,7 +49,8 @@ impl CommandClass {
             | Op::ListStreams {}
             | Op::StreamInfo { .. }
             | Op::MarkRead { .. }
-            | Op::Whoami {} => CommandClass::Read,
+            | Op::Whoami {}
+            | Op::Feed {} => CommandClass::Read,
             Op::Ping {} | Op::Auth { .. } | Op::Unknown => CommandClass::Ping,
         }
     }

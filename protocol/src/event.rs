@@ -117,6 +117,15 @@ pub enum EventBody {
     FeedItem {
         item: FeedItem,
     },
+    /// The feed's owner marked items read: `items` one by one, and with `up_to`
+    /// every item up to that seq. Every device of the owner gets it (it is an
+    /// event of the feed stream), so read state syncs like any other.
+    FeedRead {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        items: Vec<Seq>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        up_to: Option<Seq>,
+    },
     /// An event type this client does not know (written by a newer server): its
     /// seq counts, its body is ignored.
     #[serde(other)]
@@ -142,6 +151,7 @@ impl EventBody {
             EventBody::MessageHidden { .. } => "message_hidden",
             EventBody::MessageUnhidden { .. } => "message_unhidden",
             EventBody::FeedItem { .. } => "feed_item",
+            EventBody::FeedRead { .. } => "feed_read",
             EventBody::Unknown => "unknown",
         }
     }

@@ -20,7 +20,7 @@ pub mod push;
 pub use codec::{DecodeError, Encoding};
 pub use error::{CloseCode, ErrorBody, ErrorCode};
 pub use event::{Event, EventBody, StreamKind};
-pub use feed::{FeedItem, FeedReason};
+pub use feed::{FeedItem, FeedOk, FeedReason};
 pub use ids::{Seq, StreamId, UserId};
 pub use ops::{Op, Request};
 pub use push::{Push, Reply, ServerFrame};

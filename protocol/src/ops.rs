@@ -107,6 +107,18 @@ pub enum Op {
     SetPresence { status: PresenceStatus },
     /// I am typing in `stream` (ephemeral; repeat every few seconds while typing). Replies `{}`.
     Typing { stream: StreamId },
+    /// My notification feed: its stream id, head and unread count (creates it if
+    /// I have none yet). Replies [`crate::FeedOk`].
+    Feed {},
+    /// Mark feed items read: `items` one by one, or with `all` every item so far.
+    /// My other devices get a `feed_read` event in the feed and a `feed_unread`
+    /// push. Replies [`crate::FeedOk`].
+    FeedMarkRead {
+        #[serde(default)]
+        items: Vec<Seq>,
+        #[serde(default)]
+        all: bool,
+    },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
     Unknown,
@@ -141,6 +153,8 @@ impl Op {
             Op::MarkRead { .. } => "mark_read",
             Op::SetPresence { .. } => "set_presence",
             Op::Typing { .. } => "typing",
+            Op::Feed {} => "feed",
+            Op::FeedMarkRead { .. } => "feed_mark_read",
             Op::Unknown => "unknown",
         }
     }

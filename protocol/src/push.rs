@@ -28,6 +28,8 @@ pub enum Push {
     /// messages, notes for staff): advance my cursor past them. Sent in seq order
     /// with the events, so "not for you" is never mistaken for "lost".
     Skip { stream: StreamId, from: Seq, to: Seq },
+    /// My notification feed's unread count changed (sent to all my connections).
+    FeedUnread { stream: StreamId, unread: u32 },
     /// A push this client does not know (sent by a newer server). Decoding keeps
     /// going; clients ignore it.
     #[serde(other)]
@@ -47,6 +49,7 @@ pub enum OkBody {
     Append(AppendOk),
     Subscribe(SubscribeOk),
     History(HistoryOk),
+    Feed(crate::feed::FeedOk),
 }
 
 /// A reply as the server writes it. `re` is absent only when the request's

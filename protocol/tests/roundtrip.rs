@@ -9,6 +9,7 @@
 use agora_protocol::codec::{decode, decode_request, decode_server_frame, encode};
 use agora_protocol::error::{ErrorBody, ErrorCode};
 use agora_protocol::event::{Event, EventBody, StreamKind};
+use agora_protocol::feed::{FeedItem, FeedOk, FeedReason};
 use agora_protocol::ids::{Seq, StreamId, UserId};
 use agora_protocol::ops::*;
 use agora_protocol::push::{OkBody, Push, Reply, ServerFrame};
@@ -35,7 +36,12 @@ fn users() -> impl Strategy<Value = Vec<UserId>> {
     vec(uid(), 0..3)
 }
 fn kind() -> impl Strategy<Value = StreamKind> {
-    prop_oneof![Just(StreamKind::Channel), Just(StreamKind::PrivateChannel), Just(StreamKind::Dm)]
+    prop_oneof![
+        Just(StreamKind::Channel),
+        Just(StreamKind::PrivateChannel),
+        Just(StreamKind::Dm),
+        Just(StreamKind::Feed)
+    ]
 }
 fn status() -> impl Strategy<Value = PresenceStatus> {
     prop_oneof![
@@ -84,7 +90,35 @@ fn op() -> impl Strategy<Value = Op> {
         (sid(), seq()).prop_map(|(stream, seq)| Op::MarkRead { stream, seq }),
         status().prop_map(|status| Op::SetPresence { status }),
         sid().prop_map(|stream| Op::Typing { stream }),
+        Just(Op::Feed {}),
+        (vec(seq(), 0..3), any::<bool>()).prop_map(|(items, all)| Op::FeedMarkRead { items, all }),
     ]
+}
+
+fn feed_item() -> impl Strategy<Value = FeedItem> {
+    let reason = prop_oneof![
+        Just(FeedReason::Mention),
+        Just(FeedReason::Reply),
+        Just(FeedReason::Quote),
+        Just(FeedReason::Like),
+        Just(FeedReason::Watched),
+        Just(FeedReason::Dm),
+        Just(FeedReason::Ticket),
+        Just(FeedReason::WikiEdit),
+        Just(FeedReason::FlagOutcome),
+    ];
+    (reason, sid(), seq(), uid(), text(), text(), any::<u32>(), text()).prop_map(
+        |(reason, source, source_seq, actor, excerpt, title, others, detail)| FeedItem {
+            reason,
+            source,
+            source_seq,
+            actor,
+            excerpt,
+            title,
+            others,
+            detail,
+        },
+    )
 }
 
 fn body() -> impl Strategy<Value = EventBody> {
@@ -117,6 +151,8 @@ fn body() -> impl Strategy<Value = EventBody> {
             reason
         }),
         seq().prop_map(|target| EventBody::MessageUnhidden { target }),
+        feed_item().prop_map(|item| EventBody::FeedItem { item }),
+        (vec(seq(), 0..3), proptest::option::of(seq())).prop_map(|(items, up_to)| EventBody::FeedRead { items, up_to }),
         Just(EventBody::Unknown),
     ]
 }
@@ -156,6 +192,7 @@ fn push() -> impl Strategy<Value = Push> {
         (sid(), seq()).prop_map(|(stream, seq)| Push::Read { stream, seq }),
         summary().prop_map(|stream| Push::StreamAdded { stream }),
         (sid(), seq(), seq()).prop_map(|(stream, from, to)| Push::Skip { stream, from, to }),
+        (sid(), any::<u32>()).prop_map(|(stream, unread)| Push::FeedUnread { stream, unread }),
         Just(Push::Unknown),
     ]
 }
@@ -228,6 +265,7 @@ fn ok_body() -> impl Strategy<Value = OkBody> {
                 to
             })
         ),
+        (sid(), seq(), any::<u32>()).prop_map(|(stream, head, unread)| OkBody::Feed(FeedOk { stream, head, unread })),
     ]
 }
 
@@ -309,6 +347,7 @@ proptest! {
                 OkBody::Append(_) => OkBody::Append(ok_as(frame)),
                 OkBody::Subscribe(_) => OkBody::Subscribe(ok_as(frame)),
                 OkBody::History(_) => OkBody::History(ok_as(frame)),
+                OkBody::Feed(_) => OkBody::Feed(ok_as(frame)),
             };
             prop_assert_eq!(&back, &body, "{:?}", enc);
         }

@@ -5,9 +5,10 @@
 //! Files: `channels` (create, DMs, membership, names, listings), `messages`
 //! (post, edit, delete, reactions), `subscribe` (subscribe, unsubscribe,
 //! history), `read_state` (read markers and unread counts), `presence`
-//! (presence and typing).
+//! (presence and typing), `feed` (the notification feed).
 
 mod channels;
+mod feed;
 mod messages;
 mod presence;
 mod read_state;
@@ -100,6 +101,8 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::MarkRead { stream, seq } => read_state::mark_read(app, s, stream, seq),
         Op::SetPresence { status } => Outcome::from_result(presence::set_presence(app, s, status)),
         Op::Typing { stream } => Outcome::from_result(presence::typing(app, s, &stream)),
+        Op::Feed {} => feed::feed(app, s),
+        Op::FeedMarkRead { items, all } => feed::mark_read(app, s, items, all),
         Op::Unknown => Outcome::err(AppError::BadRequest("unknown op".into())),
     }
 }

@@ -20,4 +20,4 @@ pub mod visibility;
 pub use action::{decide, Action};
 pub use kind::{Append, Cx, Decision, Derived, NameClaim};
 pub use state::StreamState;
-pub use visibility::{can_read_stream, can_see, Actor, Audience};
+pub use visibility::{can_read_stream, can_see, Actor, Audience, NoSources, Sources};

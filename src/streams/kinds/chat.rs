@@ -5,10 +5,11 @@
 //! the functions here say *what* is appended.
 
 use crate::error::{AppError, AppResult};
-use crate::streams::kind::{Append, Cx, Decision, NameClaim};
+use crate::streams::kind::{Append, Cx, Decision, Derived, NameClaim};
+use crate::streams::kinds::feed::notify;
 use crate::streams::visibility::{can_write_stream, Actor, Audience};
 use crate::streams::{Action, StreamState};
-use agora_protocol::{Event, EventBody, Seq};
+use agora_protocol::{Event, EventBody, FeedItem, FeedReason, Seq, StreamKind, UserId};
 
 /// Namespace of channel names: unique among public and private channels.
 pub const CHANNEL_NAMES: &str = "channel";
@@ -73,10 +74,12 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
         }
         Action::Post { text, reply_to, mentions } => {
             require_writer(st, who)?;
-            if let Some(r) = reply_to {
-                message_at(st, cx, r)?;
-            }
-            EventBody::MessagePosted { text, reply_to, mentions }
+            let replied = match reply_to {
+                Some(r) => Some(message_at(st, cx, r)?.author),
+                None => None,
+            };
+            let also = post_notifications(st, cx, &text, replied.as_ref(), &mentions);
+            return Ok(Append { also, ..Append::event(EventBody::MessagePosted { text, reply_to, mentions }) }.into());
         }
         Action::Edit { target, text, mentions } => {
             require_writer(st, who)?;
@@ -95,11 +98,20 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
         }
         Action::React { target, emoji } => {
             require_writer(st, who)?;
-            message_at(st, cx, target)?;
+            let original = message_at(st, cx, target)?;
             if reacted(st, target, &emoji, who) {
                 return Err(AppError::Conflict("you already reacted with that emoji".into()));
             }
-            EventBody::ReactionAdded { target, emoji }
+            let mut also = Vec::new();
+            if original.author != who.id {
+                let text = match &original.body {
+                    EventBody::MessagePosted { text, .. } => text.as_str(),
+                    _ => "",
+                };
+                let item = FeedItem::new(FeedReason::Like, st.id.clone(), target, who.id.clone(), text);
+                also.push(notify(&original.author, FeedItem { title: st.name.clone(), detail: emoji.clone(), ..item }));
+            }
+            return Ok(Append { also, ..Append::event(EventBody::ReactionAdded { target, emoji }) }.into());
         }
         Action::Unreact { target, emoji } => {
             require_writer(st, who)?;
@@ -134,6 +146,44 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
     Ok(Append::event(body).into())
 }
 
+/// Who is told of a new message (it will be `cx.head + 1`), and why: each
+/// user it mentions, the author of the message it replies to, and in a DM
+/// every other member. One item per user, the first reason that applies; never
+/// the poster. Mentions are already only users who can read the stream.
+pub fn post_notifications(
+    st: &StreamState,
+    cx: &Cx<'_>,
+    text: &str,
+    replied: Option<&UserId>,
+    mentions: &[UserId],
+) -> Vec<Derived> {
+    let poster = &cx.actor.id;
+    let tell = |u: &UserId, why: FeedReason, told: &mut Vec<(UserId, FeedReason)>| {
+        if u != poster && !told.iter().any(|(t, _)| t == u) {
+            told.push((u.clone(), why));
+        }
+    };
+    let mut list: Vec<(UserId, FeedReason)> = Vec::new();
+    for m in mentions {
+        tell(m, FeedReason::Mention, &mut list);
+    }
+    if let Some(r) = replied {
+        tell(r, FeedReason::Reply, &mut list);
+    }
+    if st.kind == StreamKind::Dm {
+        for m in st.members.iter() {
+            tell(m, FeedReason::Dm, &mut list);
+        }
+    }
+    let seq = cx.head.next();
+    list.into_iter()
+        .map(|(u, why)| {
+            let item = FeedItem::new(why, st.id.clone(), seq, poster.clone(), text);
+            notify(&u, FeedItem { title: st.name.clone(), ..item })
+        })
+        .collect()
+}
+
 fn reacted(st: &StreamState, target: Seq, emoji: &str, who: &Actor) -> bool {
     st.reactions.get(&target).is_some_and(|s| s.contains(&(emoji.to_owned(), who.id.clone())))
 }
@@ -161,7 +211,7 @@ fn message_at(st: &StreamState, cx: &Cx<'_>, seq: Seq) -> AppResult<Event> {
     if seq == Seq(0) || seq > cx.head || st.deleted.contains(&seq) {
         return Err(missing());
     }
-    if st.hidden.get(&seq).is_some_and(|author| !Audience::moderators_and(author).admits(cx.actor)) {
+    if st.hidden.get(&seq).is_some_and(|author| !Audience::moderators_and(author).admits_here(cx.actor)) {
         return Err(missing());
     }
     match (cx.lookup)(seq)? {
@@ -177,6 +227,7 @@ pub fn fold(st: &mut StreamState, ev: &Event) {
         | EventBody::MessageEdited { .. }
         | EventBody::Tombstone { .. }
         | EventBody::FeedItem { .. }
+        | EventBody::FeedRead { .. }
         | EventBody::Unknown => {}
         EventBody::MessagePosted { mentions, .. } => {
             st.counters.add(ev.seq, &ev.author, mentions, Audience::everyone());
@@ -239,7 +290,7 @@ pub fn audience(st: &StreamState, ev: &Event) -> Audience {
 mod tests {
     use super::*;
     use crate::streams::kinds;
-    use crate::streams::visibility::can_see;
+    use crate::streams::visibility::{can_see, NoSources};
     use agora_protocol::ops::Role;
     use agora_protocol::{StreamKind, UserId};
 
@@ -285,10 +336,10 @@ mod tests {
         st.apply(&hidden);
         let edit = ev(4, "bob", EventBody::MessageEdited { target: Seq(2), text: "x".into(), mentions: vec![] });
         for e in [&log[1], &edit] {
-            assert!(!can_see(&st, e, &ann), "{e:?}");
-            assert!(can_see(&st, e, &bob) && can_see(&st, e, &carol), "{e:?}");
+            assert!(!can_see(&st, e, &ann, &NoSources), "{e:?}");
+            assert!(can_see(&st, e, &bob, &NoSources) && can_see(&st, e, &carol, &NoSources), "{e:?}");
         }
-        assert!(can_see(&st, &hidden, &ann), "the hide event itself is for everyone");
+        assert!(can_see(&st, &hidden, &ann, &NoSources), "the hide event itself is for everyone");
         // A member cannot act on what they cannot see; its author still can.
         let react = |t: Seq| Action::React { target: t, emoji: "👍".into() };
         assert!(matches!(decide_as(&st, &log, &ann, react(Seq(2))), Err(AppError::NotFound(_))));

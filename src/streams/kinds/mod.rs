@@ -34,4 +34,6 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
 pub enum KindState {
     #[default]
     None,
+    /// A user's notification feed (`feed::FeedState`).
+    Feed(feed::FeedState),
 }

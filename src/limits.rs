@@ -41,7 +41,11 @@ impl CommandClass {
             | Op::Invite { .. }
             | Op::Rename { .. }
             | Op::SetTopic { .. }
-            | Op::FeedMarkRead { .. } => CommandClass::Post,
+            | Op::FeedMarkRead { .. }
+            | Op::Mute { .. }
+            | Op::Unmute { .. }
+            | Op::SlowMode { .. }
+            | Op::Lock { .. } => CommandClass::Post,
             Op::Typing { .. } | Op::SetPresence { .. } => CommandClass::Ephemeral,
             Op::Subscribe { .. }
             | Op::Unsubscribe { .. }
@@ -50,7 +54,8 @@ impl CommandClass {
             | Op::StreamInfo { .. }
             | Op::MarkRead { .. }
             | Op::Whoami {}
-            | Op::Feed {} => CommandClass::Read,
+            | Op::Feed {}
+            | Op::AuditLog { .. } => CommandClass::Read,
             Op::Ping {} | Op::Auth { .. } | Op::Unknown => CommandClass::Ping,
         }
     }

@@ -7,6 +7,7 @@
 
 use crate::feed::FeedItem;
 use crate::ids::{Seq, StreamId, UserId};
+use crate::moderation::AuditEntry;
 use serde::{Deserialize, Serialize};
 
 /// What kind of conversation a stream is. Later kinds (forum threads, tickets,
@@ -22,6 +23,8 @@ pub enum StreamKind {
     Dm,
     /// A user's notification feed (`nf_<user>`): only its owner reads it; the server appends.
     Feed,
+    /// The audit log (`audit`): one entry per moderation and staff action; moderators and admins read it.
+    Audit,
     /// A kind this client does not know (added by a newer server): treat as opaque.
     #[serde(other)]
     Unknown,
@@ -126,6 +129,22 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         up_to: Option<Seq>,
     },
+    /// A moderator set slow mode: one post per `seconds` per member (0: off).
+    SlowModeSet {
+        seconds: u32,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+    },
+    /// A moderator locked (or unlocked) the stream: only moderators post while locked.
+    StreamLocked {
+        locked: bool,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+    },
+    /// One moderation or staff action, in the `audit` stream.
+    AuditEntry {
+        entry: AuditEntry,
+    },
     /// An event type this client does not know (written by a newer server): its
     /// seq counts, its body is ignored.
     #[serde(other)]
@@ -152,6 +171,9 @@ impl EventBody {
             EventBody::MessageUnhidden { .. } => "message_unhidden",
             EventBody::FeedItem { .. } => "feed_item",
             EventBody::FeedRead { .. } => "feed_read",
+            EventBody::SlowModeSet { .. } => "slow_mode_set",
+            EventBody::StreamLocked { .. } => "stream_locked",
+            EventBody::AuditEntry { .. } => "audit_entry",
             EventBody::Unknown => "unknown",
         }
     }

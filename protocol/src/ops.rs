@@ -62,8 +62,14 @@ pub enum Op {
     },
     /// Edit one of my messages. Replies [`AppendOk`].
     Edit { stream: StreamId, target: Seq, text: String },
-    /// Delete a message (mine, or any as moderator/admin). Replies [`AppendOk`].
-    Delete { stream: StreamId, target: Seq },
+    /// Delete a message (mine, or any as moderator/admin; a moderator may give a
+    /// reason, recorded in the audit log). Replies [`AppendOk`].
+    Delete {
+        stream: StreamId,
+        target: Seq,
+        #[serde(default)]
+        reason: String,
+    },
     /// Add a reaction. Replies [`AppendOk`].
     React { stream: StreamId, target: Seq, emoji: String },
     /// Remove my reaction. Replies [`AppendOk`].
@@ -119,6 +125,46 @@ pub enum Op {
         #[serde(default)]
         all: bool,
     },
+    /// Mute `user` for `minutes` (moderators): their posts are refused until then. Replies [`AppendOk`] (the audit entry).
+    Mute {
+        user: UserId,
+        minutes: u64,
+        #[serde(default)]
+        reason: String,
+    },
+    /// End a mute early (moderators). Replies [`AppendOk`].
+    Unmute {
+        user: UserId,
+        #[serde(default)]
+        reason: String,
+    },
+    /// Slow mode (moderators): members post at most once per `seconds` in `stream`; 0 turns it off. Replies [`AppendOk`].
+    SlowMode {
+        stream: StreamId,
+        seconds: u32,
+        #[serde(default)]
+        reason: String,
+    },
+    /// Lock or unlock a stream (moderators): while locked only moderators post. Replies [`AppendOk`].
+    Lock {
+        stream: StreamId,
+        locked: bool,
+        #[serde(default)]
+        reason: String,
+    },
+    /// Page the audit log (moderators and admins), newest first, optionally only
+    /// entries by `actor` or about `target` (a user id or a stream id). Replies
+    /// [`crate::moderation::AuditLogOk`].
+    AuditLog {
+        #[serde(default)]
+        actor: Option<UserId>,
+        #[serde(default)]
+        target: Option<String>,
+        #[serde(default)]
+        before: Option<Seq>,
+        #[serde(default)]
+        limit: Option<u32>,
+    },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
     Unknown,
@@ -155,6 +201,11 @@ impl Op {
             Op::Typing { .. } => "typing",
             Op::Feed {} => "feed",
             Op::FeedMarkRead { .. } => "feed_mark_read",
+            Op::Mute { .. } => "mute",
+            Op::Unmute { .. } => "unmute",
+            Op::SlowMode { .. } => "slow_mode",
+            Op::Lock { .. } => "lock",
+            Op::AuditLog { .. } => "audit_log",
             Op::Unknown => "unknown",
         }
     }

@@ -50,6 +50,7 @@ pub enum OkBody {
     Subscribe(SubscribeOk),
     History(HistoryOk),
     Feed(crate::feed::FeedOk),
+    AuditLog(crate::moderation::AuditLogOk),
 }
 
 /// A reply as the server writes it. `re` is absent only when the request's

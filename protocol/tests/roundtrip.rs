@@ -11,6 +11,7 @@ use agora_protocol::error::{ErrorBody, ErrorCode};
 use agora_protocol::event::{Event, EventBody, StreamKind};
 use agora_protocol::feed::{FeedItem, FeedOk, FeedReason};
 use agora_protocol::ids::{Seq, StreamId, UserId};
+use agora_protocol::moderation::{AuditAction, AuditEntry, AuditLogOk, AuditRecord};
 use agora_protocol::ops::*;
 use agora_protocol::push::{OkBody, Push, Reply, ServerFrame};
 use agora_protocol::Encoding;
@@ -77,7 +78,7 @@ fn op() -> impl Strategy<Value = Op> {
         (sid(), text(), proptest::option::of(seq()), proptest::option::of(text()))
             .prop_map(|(stream, text, reply_to, idem)| Op::Post { stream, text, reply_to, idem }),
         (sid(), seq(), text()).prop_map(|(stream, target, text)| Op::Edit { stream, target, text }),
-        (sid(), seq()).prop_map(|(stream, target)| Op::Delete { stream, target }),
+        (sid(), seq(), text()).prop_map(|(stream, target, reason)| Op::Delete { stream, target, reason }),
         (sid(), seq(), text()).prop_map(|(stream, target, emoji)| Op::React { stream, target, emoji }),
         (sid(), seq(), text()).prop_map(|(stream, target, emoji)| Op::Unreact { stream, target, emoji }),
         (sid(), seq(), text()).prop_map(|(stream, target, reason)| Op::Hide { stream, target, reason }),
@@ -92,7 +93,50 @@ fn op() -> impl Strategy<Value = Op> {
         sid().prop_map(|stream| Op::Typing { stream }),
         Just(Op::Feed {}),
         (vec(seq(), 0..3), any::<bool>()).prop_map(|(items, all)| Op::FeedMarkRead { items, all }),
+        (uid(), any::<u64>(), text()).prop_map(|(user, minutes, reason)| Op::Mute { user, minutes, reason }),
+        (uid(), text()).prop_map(|(user, reason)| Op::Unmute { user, reason }),
+        (sid(), any::<u32>(), text()).prop_map(|(stream, seconds, reason)| Op::SlowMode { stream, seconds, reason }),
+        (sid(), any::<bool>(), text()).prop_map(|(stream, locked, reason)| Op::Lock { stream, locked, reason }),
+        (
+            proptest::option::of(uid()),
+            proptest::option::of(text()),
+            proptest::option::of(seq()),
+            proptest::option::of(any::<u32>())
+        )
+            .prop_map(|(actor, target, before, limit)| Op::AuditLog { actor, target, before, limit }),
     ]
+}
+
+fn audit_entry() -> impl Strategy<Value = AuditEntry> {
+    let action = prop_oneof![
+        Just(AuditAction::Hide),
+        Just(AuditAction::Mute),
+        Just(AuditAction::SlowMode),
+        Just(AuditAction::FlagAgreed),
+        Just(AuditAction::RoleChanged),
+    ];
+    (
+        action,
+        uid(),
+        proptest::option::of(uid()),
+        proptest::option::of(sid()),
+        proptest::option::of(seq()),
+        text(),
+        proptest::option::of(any::<u64>()),
+        proptest::option::of(text()),
+        text(),
+    )
+        .prop_map(|(action, actor, target_user, stream, seq, reason, until, reverse, detail)| AuditEntry {
+            action,
+            actor,
+            target_user,
+            stream,
+            seq,
+            reason,
+            until,
+            reverse,
+            detail,
+        })
 }
 
 fn feed_item() -> impl Strategy<Value = FeedItem> {
@@ -153,6 +197,9 @@ fn body() -> impl Strategy<Value = EventBody> {
         seq().prop_map(|target| EventBody::MessageUnhidden { target }),
         feed_item().prop_map(|item| EventBody::FeedItem { item }),
         (vec(seq(), 0..3), proptest::option::of(seq())).prop_map(|(items, up_to)| EventBody::FeedRead { items, up_to }),
+        (any::<u32>(), text()).prop_map(|(seconds, reason)| EventBody::SlowModeSet { seconds, reason }),
+        (any::<bool>(), text()).prop_map(|(locked, reason)| EventBody::StreamLocked { locked, reason }),
+        audit_entry().prop_map(|entry| EventBody::AuditEntry { entry }),
         Just(EventBody::Unknown),
     ]
 }
@@ -211,8 +258,9 @@ fn error_body() -> impl Strategy<Value = ErrorBody> {
         Just(ErrorCode::Unavailable),
         Just(ErrorCode::Internal),
     ];
-    (code, text(), proptest::option::of(any::<u64>()), proptest::option::of(any::<u64>()))
-        .prop_map(|(code, message, retry_after_ms, head)| ErrorBody { code, message, retry_after_ms, head })
+    (code, text(), proptest::option::of(any::<u64>()), proptest::option::of(any::<u64>())).prop_map(
+        |(code, message, retry_after_ms, head)| ErrorBody { code, message, retry_after_ms, head, until: head },
+    )
 }
 
 fn presence_entry() -> impl Strategy<Value = PresenceEntry> {
@@ -266,6 +314,10 @@ fn ok_body() -> impl Strategy<Value = OkBody> {
             })
         ),
         (sid(), seq(), any::<u32>()).prop_map(|(stream, head, unread)| OkBody::Feed(FeedOk { stream, head, unread })),
+        (vec((seq(), any::<u64>(), audit_entry()), 0..3), proptest::option::of(seq())).prop_map(|(entries, next)| {
+            let entries = entries.into_iter().map(|(seq, at, entry)| AuditRecord { seq, at, entry }).collect();
+            OkBody::AuditLog(AuditLogOk { entries, next })
+        }),
     ]
 }
 
@@ -348,6 +400,7 @@ proptest! {
                 OkBody::Subscribe(_) => OkBody::Subscribe(ok_as(frame)),
                 OkBody::History(_) => OkBody::History(ok_as(frame)),
                 OkBody::Feed(_) => OkBody::Feed(ok_as(frame)),
+                OkBody::AuditLog(_) => OkBody::AuditLog(ok_as(frame)),
             };
             prop_assert_eq!(&back, &body, "{:?}", enc);
         }

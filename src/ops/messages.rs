@@ -81,12 +81,18 @@ pub(super) fn post(
             return Outcome::err(e);
         }
     }
+    if let Err(e) = super::moderation::may_contribute(app, &s.actor()) {
+        return Outcome::err(e);
+    }
     let mentions = mentions(app, &stream, &text);
     submit(app, s, stream, Action::Post { text, reply_to, mentions }, idem)
 }
 
 pub(super) fn edit(app: &Arc<App>, s: &Session, stream: StreamId, target: Seq, text: String) -> Outcome {
     if let Err(e) = check_text(app, &text) {
+        return Outcome::err(e);
+    }
+    if let Err(e) = super::moderation::may_contribute(app, &s.actor()) {
         return Outcome::err(e);
     }
     let mentions = mentions(app, &stream, &text);
@@ -102,6 +108,9 @@ pub(super) fn hide(app: &Arc<App>, s: &Session, stream: StreamId, target: Seq, r
 
 pub(super) fn react(app: &Arc<App>, s: &Session, stream: StreamId, target: Seq, emoji: String, add: bool) -> Outcome {
     if let Err(e) = check_len("emoji", &emoji, 1, 64) {
+        return Outcome::err(e);
+    }
+    if let Err(e) = super::moderation::may_contribute(app, &s.actor()) {
         return Outcome::err(e);
     }
     let action = if add { Action::React { target, emoji } } else { Action::Unreact { target, emoji } };

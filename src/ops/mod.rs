@@ -5,11 +5,13 @@
 //! Files: `channels` (create, DMs, membership, names, listings), `messages`
 //! (post, edit, delete, reactions), `subscribe` (subscribe, unsubscribe,
 //! history), `read_state` (read markers and unread counts), `presence`
-//! (presence and typing), `feed` (the notification feed).
+//! (presence and typing), `feed` (the notification feed), `moderation`
+//! (mute, slow mode, lock, delete with a reason, the audit log).
 
 mod channels;
 mod feed;
 mod messages;
+pub mod moderation;
 mod presence;
 mod read_state;
 mod subscribe;
@@ -23,6 +25,7 @@ use crate::error::{AppError, AppResult};
 use crate::gateway::frames::Outbound;
 use crate::hub::ConnHandle;
 use crate::sequencer::now_ms;
+use crate::streams::moderation::Moderation;
 use crate::streams::Actor;
 use agora_protocol::ops::{PingOk, WhoamiOk};
 use agora_protocol::push::OkBody;
@@ -88,7 +91,7 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::SetTopic { stream, topic } => channels::set_topic(app, s, stream, topic),
         Op::Post { stream, text, reply_to, idem } => messages::post(app, s, stream, text, reply_to, idem),
         Op::Edit { stream, target, text } => messages::edit(app, s, stream, target, text),
-        Op::Delete { stream, target } => messages::append(app, s, stream, crate::streams::Action::Delete { target }),
+        Op::Delete { stream, target, reason } => moderation::delete(app, s, stream, target, reason),
         Op::React { stream, target, emoji } => messages::react(app, s, stream, target, emoji, true),
         Op::Unreact { stream, target, emoji } => messages::react(app, s, stream, target, emoji, false),
         Op::Hide { stream, target, reason } => messages::hide(app, s, stream, target, reason),
@@ -103,6 +106,17 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::Typing { stream } => Outcome::from_result(presence::typing(app, s, &stream)),
         Op::Feed {} => feed::feed(app, s),
         Op::FeedMarkRead { items, all } => feed::mark_read(app, s, items, all),
+        Op::Mute { user, minutes, reason } => moderation::mute(app, s, user, minutes, reason),
+        Op::Unmute { user, reason } => moderation::unmute(app, s, user, reason),
+        Op::SlowMode { stream, seconds, reason } => {
+            moderation::moderate(app, s, stream, Moderation::SlowMode { seconds, reason })
+        }
+        Op::Lock { stream, locked, reason } => {
+            moderation::moderate(app, s, stream, Moderation::Lock { locked, reason })
+        }
+        Op::AuditLog { actor, target, before, limit } => {
+            Outcome::from_result(moderation::audit_log(app, s, actor, target, before, limit))
+        }
         Op::Unknown => Outcome::err(AppError::BadRequest("unknown op".into())),
     }
 }

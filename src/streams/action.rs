@@ -59,6 +59,10 @@ pub enum Action {
     },
     /// A user's notification feed (`kinds::feed`).
     Feed(super::kinds::feed::FeedAction),
+    /// A moderator's action on a stream (`streams::moderation`).
+    Moderate(super::moderation::Moderation),
+    /// The audit log: record an entry, mute, unmute (`kinds::audit`).
+    Audit(super::kinds::audit::AuditOp),
 }
 
 impl Action {

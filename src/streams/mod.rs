@@ -8,11 +8,15 @@
 //! - `state`: `StreamState`, folded from events by the kind; `counters`: unread and mention counts.
 //! - `visibility`: who may read a stream and see each event, for every read path.
 //! - `text`: usernames and `@mentions`.
+//! - `moderation`: slow mode and lock (shared by every kind) and moderators' stream actions.
+//! - `roles`: what moderators and admins may do, the one table every kind asks.
 
 pub mod action;
 pub mod counters;
 pub mod kind;
 pub mod kinds;
+pub mod moderation;
+pub mod roles;
 pub mod state;
 pub mod text;
 pub mod visibility;

@@ -12,6 +12,7 @@
 
 use super::counters::Counters;
 use super::kinds::KindState;
+use super::moderation::Moderated;
 use agora_protocol::{Event, EventBody, Seq, StreamId, StreamKind, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +49,9 @@ pub struct StreamState {
     /// What only this stream's kind keeps (see `kinds::KindState`).
     #[serde(default)]
     pub ext: KindState,
+    /// Slow mode and lock (`streams::moderation`), any kind.
+    #[serde(default)]
+    pub moderation: Moderated,
 }
 
 impl StreamState {
@@ -68,6 +72,7 @@ impl StreamState {
                 reactions: Default::default(),
                 counters: Counters::default(),
                 ext: KindState::default(),
+                moderation: Moderated::default(),
             }),
             _ => None,
         }
@@ -76,6 +81,7 @@ impl StreamState {
     /// Fold one event (the next in sequence) into the state, by the stream's kind's rules.
     pub fn apply(&mut self, ev: &Event) {
         self.head = self.head.max(ev.seq);
+        self.moderation.fold(ev);
         if let Some(kind) = super::kinds::of(self.kind) {
             kind.fold(self, ev);
         }

@@ -7,9 +7,11 @@
 use crate::error::{AppError, AppResult};
 use crate::streams::kind::{Append, Cx, Decision, Derived, NameClaim};
 use crate::streams::kinds::feed::notify;
+use crate::streams::moderation::{message_entry, set_restriction, Moderation};
+use crate::streams::roles::{may, require, Permission};
 use crate::streams::visibility::{can_write_stream, Actor, Audience};
 use crate::streams::{Action, StreamState};
-use agora_protocol::{Event, EventBody, FeedItem, FeedReason, Seq, StreamKind, UserId};
+use agora_protocol::{AuditAction, Event, EventBody, FeedItem, FeedReason, Seq, StreamKind, UserId};
 
 /// Namespace of channel names: unique among public and private channels.
 pub const CHANNEL_NAMES: &str = "channel";
@@ -43,7 +45,7 @@ pub fn leave(st: &StreamState, who: &Actor, revoke: bool) -> AppResult<Decision>
 
 /// Members (and moderators) manage a channel: invite, rename, topic.
 fn require_manager(st: &StreamState, who: &Actor, what: &str) -> AppResult<()> {
-    if st.is_member(&who.id) || who.role.can_moderate() {
+    if st.is_member(&who.id) || may(who.role, Permission::ManageAnyChannel) {
         Ok(())
     } else {
         Err(AppError::Forbidden(format!("only members can {what}")))
@@ -74,6 +76,7 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
         }
         Action::Post { text, reply_to, mentions } => {
             require_writer(st, who)?;
+            st.moderation.check_post(cx)?;
             let replied = match reply_to {
                 Some(r) => Some(message_at(st, cx, r)?.author),
                 None => None,
@@ -89,12 +92,14 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
             }
             EventBody::MessageEdited { target, text, mentions }
         }
-        Action::Delete { target } => {
-            let original = message_at(st, cx, target)?;
-            if original.author != who.id && !who.role.can_moderate() {
-                return Err(AppError::Forbidden("only the author or a moderator can delete a message".into()));
-            }
-            return Ok(Append { tombstone: Some(target), ..Append::event(EventBody::MessageDeleted { target }) }.into());
+        Action::Delete { target } => return delete(st, cx, target, String::new()),
+        Action::Moderate(Moderation::Delete { target, reason }) => {
+            require(who, Permission::DeleteAny)?;
+            return delete(st, cx, target, reason);
+        }
+        Action::Moderate(m) => {
+            let (body, entry) = set_restriction(cx, &st.id, m)?;
+            return Ok(Append { also: vec![entry], ..Append::event(body) }.into());
         }
         Action::React { target, emoji } => {
             require_writer(st, who)?;
@@ -121,27 +126,32 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
             EventBody::ReactionRemoved { target, emoji }
         }
         Action::Hide { target, reason } => {
-            require_moderator(who)?;
+            require(who, Permission::Hide)?;
             let original = message_at(st, cx, target)?;
             if st.hidden.contains_key(&target) {
                 return Err(AppError::Conflict(format!("message {target} is already hidden")));
             }
-            EventBody::MessageHidden { target, message_author: original.author, reason }
+            let author = original.author;
+            let entry = message_entry(cx, AuditAction::Hide, &st.id, target, &author, &reason, Some("unhide"));
+            let body = EventBody::MessageHidden { target, message_author: author, reason };
+            return Ok(Append { also: vec![entry], ..Append::event(body) }.into());
         }
         Action::Unhide { target } => {
-            require_moderator(who)?;
-            message_at(st, cx, target)?;
+            require(who, Permission::Hide)?;
+            let original = message_at(st, cx, target)?;
             if !st.hidden.contains_key(&target) {
                 return Err(AppError::Conflict(format!("message {target} is not hidden")));
             }
-            EventBody::MessageUnhidden { target }
+            let entry = message_entry(cx, AuditAction::Unhide, &st.id, target, &original.author, "", Some("hide"));
+            return Ok(Append { also: vec![entry], ..Append::event(EventBody::MessageUnhidden { target }) }.into());
         }
         Action::Create { .. }
         | Action::Join
         | Action::Leave
         | Action::Invite { .. }
         | Action::Rename { .. }
-        | Action::Feed(_) => return Err(AppError::BadRequest("not an action on messages".into())),
+        | Action::Feed(_)
+        | Action::Audit(_) => return Err(AppError::BadRequest("not an action on messages".into())),
     };
     Ok(Append::event(body).into())
 }
@@ -196,12 +206,18 @@ fn require_writer(st: &StreamState, who: &Actor) -> AppResult<()> {
     }
 }
 
-fn require_moderator(who: &Actor) -> AppResult<()> {
-    if who.role.can_moderate() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("only moderators can hide messages".into()))
+/// Delete message `target`: its author may; a moderator may delete anyone's,
+/// which the audit log records (with `reason`).
+fn delete(st: &StreamState, cx: &Cx<'_>, target: Seq, reason: String) -> AppResult<Decision> {
+    let original = message_at(st, cx, target)?;
+    let mut also = Vec::new();
+    if original.author != cx.actor.id {
+        if !may(cx.actor.role, Permission::DeleteAny) {
+            return Err(AppError::Forbidden("only the author or a moderator can delete a message".into()));
+        }
+        also.push(message_entry(cx, AuditAction::Delete, &st.id, target, &original.author, &reason, None));
     }
+    Ok(Append { tombstone: Some(target), also, ..Append::event(EventBody::MessageDeleted { target }) }.into())
 }
 
 /// The live (not deleted) message at `seq` that the actor may see, or `not_found`
@@ -228,9 +244,13 @@ pub fn fold(st: &mut StreamState, ev: &Event) {
         | EventBody::Tombstone { .. }
         | EventBody::FeedItem { .. }
         | EventBody::FeedRead { .. }
+        | EventBody::SlowModeSet { .. }
+        | EventBody::StreamLocked { .. }
+        | EventBody::AuditEntry { .. }
         | EventBody::Unknown => {}
         EventBody::MessagePosted { mentions, .. } => {
             st.counters.add(ev.seq, &ev.author, mentions, Audience::everyone());
+            st.moderation.note_post(&ev.author, ev.at);
         }
         EventBody::StreamRenamed { name } => st.name = name.clone(),
         EventBody::TopicSet { topic } => st.topic = topic.clone(),

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug)]
 pub enum FeedAction {
     /// Add an item (the server only, through [`notify`]).
-    Notify(FeedItem),
+    Notify(Box<FeedItem>),
     /// The owner read these items, and with `up_to` every item up to it.
     MarkRead { items: Vec<Seq>, up_to: Option<Seq> },
 }
@@ -84,7 +84,7 @@ pub fn notify(user: &UserId, item: FeedItem) -> Derived {
             topic: String::new(),
             members: vec![user.clone()],
         }),
-        action: Action::Feed(FeedAction::Notify(item)),
+        action: Action::Feed(FeedAction::Notify(Box::new(item))),
     }
 }
 
@@ -121,7 +121,7 @@ impl Kind for Feed {
                         item.others = others + 1;
                     }
                 }
-                Ok(Append::event(EventBody::FeedItem { item }).into())
+                Ok(Append::event(EventBody::FeedItem { item: *item }).into())
             }
             (Some(st), Action::Feed(FeedAction::MarkRead { items, up_to })) => {
                 if owner(st) != Some(&who.id) {

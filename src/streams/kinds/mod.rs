@@ -5,6 +5,7 @@
 //! (a ticket's status, a page's revisions) adds one variant to [`KindState`].
 //! Nothing else names a kind.
 
+pub mod audit;
 pub mod channel;
 pub mod chat;
 pub mod dm;
@@ -22,6 +23,7 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
         StreamKind::PrivateChannel => Some(&private_channel::PrivateChannel),
         StreamKind::Dm => Some(&dm::Dm),
         StreamKind::Feed => Some(&feed::Feed),
+        StreamKind::Audit => Some(&audit::Audit),
         StreamKind::Unknown => None,
     }
 }
@@ -36,4 +38,6 @@ pub enum KindState {
     None,
     /// A user's notification feed (`feed::FeedState`).
     Feed(feed::FeedState),
+    /// The audit log (`audit::AuditState`: mutes in force).
+    Audit(audit::AuditState),
 }

@@ -1,0 +1,111 @@
+//! Moderation's wire types: the audit log's entries (one `audit_entry` event
+//! per moderation or staff action, on the one `audit` stream), and the
+//! replies of the moderation ops. Every kind's staff actions use these.
+
+use crate::ids::{Seq, StreamId, UserId};
+use serde::{Deserialize, Serialize};
+
+/// What a moderator or admin did. Each names its reversing action in
+/// [`AuditEntry::reverse`] where there is one. Clients show an unknown action generically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    Hide,
+    Unhide,
+    /// A moderator deleted someone else's message or post.
+    Delete,
+    Mute,
+    Unmute,
+    /// Slow mode on (or changed); `detail` holds the interval in seconds.
+    SlowMode,
+    SlowModeOff,
+    Lock,
+    Unlock,
+    /// A moderator agreed with the flags on a post (hid or deleted it).
+    FlagAgreed,
+    FlagDisagreed,
+    FlagIgnored,
+    WatchedWordAdded,
+    WatchedWordRemoved,
+    // For the other kinds' staff actions (forum, wiki, accounts):
+    Suspend,
+    Unsuspend,
+    RoleChanged,
+    Pin,
+    Unpin,
+    Close,
+    Reopen,
+    Archive,
+    Unarchive,
+    Move,
+    Merge,
+    Split,
+    Protect,
+    Unprotect,
+    /// An action this client does not know (written by a newer server).
+    #[serde(other)]
+    Unknown,
+}
+
+/// One moderation or staff action, as the audit log records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub action: AuditAction,
+    /// Who did it (the moderator; the event's own author is the server).
+    pub actor: UserId,
+    /// The user it was done to (a muted user, a hidden message's author).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_user: Option<UserId>,
+    /// The stream it was done in or to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<StreamId>,
+    /// The event it was done to (a message's seq).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<Seq>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    /// When it ends by itself (a mute), ms since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<u64>,
+    /// The op that reverses it (`unhide` for a hide), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reverse: Option<String>,
+    /// Action-specific detail (slow mode's seconds, a watched word's pattern).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+impl AuditEntry {
+    /// An entry with only the action, the actor and the reason.
+    pub fn new(action: AuditAction, actor: UserId, reason: impl Into<String>) -> AuditEntry {
+        AuditEntry {
+            action,
+            actor,
+            target_user: None,
+            stream: None,
+            seq: None,
+            reason: reason.into(),
+            until: None,
+            reverse: None,
+            detail: String::new(),
+        }
+    }
+}
+
+/// One entry of the audit log as `audit_log` returns it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// Its seq in the `audit` stream (page with `before`).
+    pub seq: Seq,
+    pub at: u64,
+    pub entry: AuditEntry,
+}
+
+/// Reply to `audit_log`: matching entries, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLogOk {
+    pub entries: Vec<AuditRecord>,
+    /// Continue with `before: next` (absent: nothing older).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<Seq>,
+}

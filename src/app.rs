@@ -55,6 +55,8 @@ pub struct App {
     /// Replay reads running at once on the blocking pool (see `gateway::writer`):
     /// a resume storm queues here instead of starting hundreds of threads.
     pub replay_slots: Arc<tokio::sync::Semaphore>,
+    /// The watched words, compiled once per change.
+    pub watched: crate::watched::Watched,
     next_conn: AtomicU64,
 }
 
@@ -77,7 +79,8 @@ impl App {
         shutdown: CancellationToken,
     ) -> App {
         let Services { auth, metrics, clock, projections } = services;
-        let limits = RateLimits::new(&config.limits.rate);
+        let m = &config.moderation;
+        let limits = RateLimits::with_new_users(&config.limits.rate, m.new_user_posts_per_minute, m.new_user_burst);
         let login_backoff = LoginBackoff::new(BackoffPolicy::from_config(&config.limits.rate));
         App {
             config,
@@ -97,6 +100,7 @@ impl App {
             closing: CancellationToken::new(),
             sessions: TaskTracker::new(),
             replay_slots: Arc::new(tokio::sync::Semaphore::new(replay_concurrency())),
+            watched: Default::default(),
             next_conn: AtomicU64::new(1),
         }
     }

@@ -7,7 +7,7 @@
 
 use crate::feed::FeedItem;
 use crate::ids::{Seq, StreamId, UserId};
-use crate::moderation::AuditEntry;
+use crate::moderation::{AuditEntry, FlagReason, ReviewDecision};
 use serde::{Deserialize, Serialize};
 
 /// What kind of conversation a stream is. Later kinds (forum threads, tickets,
@@ -25,6 +25,8 @@ pub enum StreamKind {
     Feed,
     /// The audit log (`audit`): one entry per moderation and staff action; moderators and admins read it.
     Audit,
+    /// The review queue (`review`): flagged and held posts; moderators read it.
+    ReviewQueue,
     /// A kind this client does not know (added by a newer server): treat as opaque.
     #[serde(other)]
     Unknown,
@@ -145,6 +147,36 @@ pub enum EventBody {
     AuditEntry {
         entry: AuditEntry,
     },
+    /// In the review queue: `by` flagged post `target` of `source`.
+    Flagged {
+        source: StreamId,
+        target: Seq,
+        message_author: UserId,
+        by: UserId,
+        reason: FlagReason,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        text: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        excerpt: String,
+        /// This flag reached the configured count: the post is hidden pending review.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        hides: bool,
+    },
+    /// In the review queue: a post held for approval by a watched word (not posted yet).
+    Held {
+        source: StreamId,
+        poster: UserId,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<Seq>,
+    },
+    /// In the review queue: a moderator decided on item `item` (the seq of its first event).
+    ReviewResolved {
+        item: Seq,
+        decision: ReviewDecision,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+    },
     /// An event type this client does not know (written by a newer server): its
     /// seq counts, its body is ignored.
     #[serde(other)]
@@ -174,6 +206,9 @@ impl EventBody {
             EventBody::SlowModeSet { .. } => "slow_mode_set",
             EventBody::StreamLocked { .. } => "stream_locked",
             EventBody::AuditEntry { .. } => "audit_entry",
+            EventBody::Flagged { .. } => "flagged",
+            EventBody::Held { .. } => "held",
+            EventBody::ReviewResolved { .. } => "review_resolved",
             EventBody::Unknown => "unknown",
         }
     }

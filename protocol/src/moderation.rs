@@ -25,7 +25,12 @@ pub enum AuditAction {
     FlagAgreed,
     FlagDisagreed,
     FlagIgnored,
+    /// A post held by a watched word was approved (published) or rejected.
+    Approve,
+    Reject,
+    /// `detail` is "<action> <pattern>" (`block darn`).
     WatchedWordAdded,
+    /// `detail` is the pattern.
     WatchedWordRemoved,
     // For the other kinds' staff actions (forum, wiki, accounts):
     Suspend,
@@ -108,4 +113,103 @@ pub struct AuditLogOk {
     /// Continue with `before: next` (absent: nothing older).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<Seq>,
+}
+
+/// Why a member flags a post.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagReason {
+    OffTopic,
+    Inappropriate,
+    Spam,
+    /// Say why in `text`.
+    Other,
+    #[serde(other)]
+    Unknown,
+}
+
+/// A moderator's decision on a flagged (or held) post.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    /// Agree with the flags and hide the post.
+    AgreeHide,
+    /// Agree with the flags and delete the post.
+    AgreeDelete,
+    /// The flags were wrong (a post hidden by flags is shown again).
+    Disagree,
+    /// Drop the item without acting.
+    Ignore,
+    /// A post held by a watched word: publish it.
+    Approve,
+    /// A post held by a watched word: drop it.
+    Reject,
+    #[serde(other)]
+    Unknown,
+}
+
+/// One flag on a post.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlagInfo {
+    pub by: UserId,
+    pub reason: FlagReason,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
+}
+
+/// One item of the review queue: a flagged post (with every flag on it), or a
+/// post held for approval by a watched word (`held`: `seq` is 0, `text` is the post).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewItem {
+    /// The item's id in the queue (its first event's seq in the `review` stream).
+    pub id: Seq,
+    pub stream: StreamId,
+    #[serde(default)]
+    pub seq: Seq,
+    pub author: UserId,
+    pub excerpt: String,
+    pub flags: Vec<FlagInfo>,
+    /// Hidden pending review (enough members flagged it).
+    #[serde(default)]
+    pub hidden: bool,
+    /// Held for approval by a watched word (not posted yet).
+    #[serde(default)]
+    pub held: bool,
+}
+
+/// Reply to `review_queue`: pending items, oldest first, and the queue's stream
+/// (moderators subscribe to it for `flagged`, `held` and `review_resolved` events).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewQueueOk {
+    pub stream: StreamId,
+    pub items: Vec<ReviewItem>,
+}
+
+/// What a watched word does to a post that matches it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WatchAction {
+    /// Refuse the post, saying which word.
+    Block,
+    /// Replace each match with `■` characters.
+    Censor,
+    /// Hold the post in the review queue until a moderator approves it.
+    RequireApproval,
+    /// Post it and put it in the review queue.
+    Flag,
+    #[serde(other)]
+    Unknown,
+}
+
+/// One watched word or pattern (a `regex` crate pattern, matched case-insensitively).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchedWord {
+    pub pattern: String,
+    pub action: WatchAction,
+}
+
+/// Reply to `watched_words`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchedWordsOk {
+    pub words: Vec<WatchedWord>,
 }

@@ -165,6 +165,29 @@ pub enum Op {
         #[serde(default)]
         limit: Option<u32>,
     },
+    /// Flag a message I can see, for moderators to review. Replies [`AppendOk`] (in the review queue).
+    Flag {
+        stream: StreamId,
+        target: Seq,
+        reason: crate::moderation::FlagReason,
+        #[serde(default)]
+        text: String,
+    },
+    /// The pending items of the review queue (moderators). Replies [`crate::moderation::ReviewQueueOk`].
+    ReviewQueue {},
+    /// Decide on review item `item` (moderators). Replies [`AppendOk`].
+    Review {
+        item: Seq,
+        decision: crate::moderation::ReviewDecision,
+        #[serde(default)]
+        reason: String,
+    },
+    /// The watched words (moderators). Replies [`crate::moderation::WatchedWordsOk`].
+    WatchedWords {},
+    /// Add (or change the action of) a watched word (moderators). Replies [`AppendOk`] (the audit entry).
+    WatchWord { pattern: String, action: crate::moderation::WatchAction },
+    /// Remove a watched word (moderators). Replies [`AppendOk`].
+    UnwatchWord { pattern: String },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
     Unknown,
@@ -206,6 +229,12 @@ impl Op {
             Op::SlowMode { .. } => "slow_mode",
             Op::Lock { .. } => "lock",
             Op::AuditLog { .. } => "audit_log",
+            Op::Flag { .. } => "flag",
+            Op::ReviewQueue {} => "review_queue",
+            Op::Review { .. } => "review",
+            Op::WatchedWords {} => "watched_words",
+            Op::WatchWord { .. } => "watch_word",
+            Op::UnwatchWord { .. } => "unwatch_word",
             Op::Unknown => "unknown",
         }
     }

@@ -51,6 +51,8 @@ pub enum OkBody {
     History(HistoryOk),
     Feed(crate::feed::FeedOk),
     AuditLog(crate::moderation::AuditLogOk),
+    ReviewQueue(crate::moderation::ReviewQueueOk),
+    WatchedWords(crate::moderation::WatchedWordsOk),
 }
 
 /// A reply as the server writes it. `re` is absent only when the request's

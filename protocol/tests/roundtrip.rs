@@ -11,7 +11,10 @@ use agora_protocol::error::{ErrorBody, ErrorCode};
 use agora_protocol::event::{Event, EventBody, StreamKind};
 use agora_protocol::feed::{FeedItem, FeedOk, FeedReason};
 use agora_protocol::ids::{Seq, StreamId, UserId};
-use agora_protocol::moderation::{AuditAction, AuditEntry, AuditLogOk, AuditRecord};
+use agora_protocol::moderation::{
+    AuditAction, AuditEntry, AuditLogOk, AuditRecord, FlagInfo, FlagReason, ReviewDecision, ReviewItem, ReviewQueueOk,
+    WatchAction, WatchedWord, WatchedWordsOk,
+};
 use agora_protocol::ops::*;
 use agora_protocol::push::{OkBody, Push, Reply, ServerFrame};
 use agora_protocol::Encoding;
@@ -104,6 +107,46 @@ fn op() -> impl Strategy<Value = Op> {
             proptest::option::of(any::<u32>())
         )
             .prop_map(|(actor, target, before, limit)| Op::AuditLog { actor, target, before, limit }),
+        (sid(), seq(), flag_reason(), text()).prop_map(|(stream, target, reason, text)| Op::Flag {
+            stream,
+            target,
+            reason,
+            text
+        }),
+        Just(Op::ReviewQueue {}),
+        (seq(), decision(), text()).prop_map(|(item, decision, reason)| Op::Review { item, decision, reason }),
+        Just(Op::WatchedWords {}),
+        (text(), watch_action()).prop_map(|(pattern, action)| Op::WatchWord { pattern, action }),
+        text().prop_map(|pattern| Op::UnwatchWord { pattern }),
+    ]
+}
+
+fn flag_reason() -> impl Strategy<Value = FlagReason> {
+    prop_oneof![
+        Just(FlagReason::OffTopic),
+        Just(FlagReason::Inappropriate),
+        Just(FlagReason::Spam),
+        Just(FlagReason::Other)
+    ]
+}
+
+fn decision() -> impl Strategy<Value = ReviewDecision> {
+    prop_oneof![
+        Just(ReviewDecision::AgreeHide),
+        Just(ReviewDecision::AgreeDelete),
+        Just(ReviewDecision::Disagree),
+        Just(ReviewDecision::Ignore),
+        Just(ReviewDecision::Approve),
+        Just(ReviewDecision::Reject)
+    ]
+}
+
+fn watch_action() -> impl Strategy<Value = WatchAction> {
+    prop_oneof![
+        Just(WatchAction::Block),
+        Just(WatchAction::Censor),
+        Just(WatchAction::RequireApproval),
+        Just(WatchAction::Flag)
     ]
 }
 
@@ -200,6 +243,25 @@ fn body() -> impl Strategy<Value = EventBody> {
         (any::<u32>(), text()).prop_map(|(seconds, reason)| EventBody::SlowModeSet { seconds, reason }),
         (any::<bool>(), text()).prop_map(|(locked, reason)| EventBody::StreamLocked { locked, reason }),
         audit_entry().prop_map(|entry| EventBody::AuditEntry { entry }),
+        (sid(), seq(), uid(), uid(), flag_reason(), text(), text(), any::<bool>()).prop_map(
+            |(source, target, message_author, by, reason, text, excerpt, hides)| EventBody::Flagged {
+                source,
+                target,
+                message_author,
+                by,
+                reason,
+                text,
+                excerpt,
+                hides
+            }
+        ),
+        (sid(), uid(), text(), proptest::option::of(seq()))
+            .prop_map(|(source, poster, text, reply_to)| EventBody::Held { source, poster, text, reply_to }),
+        (seq(), decision(), text()).prop_map(|(item, decision, reason)| EventBody::ReviewResolved {
+            item,
+            decision,
+            reason
+        }),
         Just(EventBody::Unknown),
     ]
 }
@@ -318,6 +380,32 @@ fn ok_body() -> impl Strategy<Value = OkBody> {
             let entries = entries.into_iter().map(|(seq, at, entry)| AuditRecord { seq, at, entry }).collect();
             OkBody::AuditLog(AuditLogOk { entries, next })
         }),
+        (
+            sid(),
+            vec((seq(), sid(), seq(), uid(), text(), any::<bool>(), any::<bool>()), 0..3),
+            vec((uid(), flag_reason(), text()), 0..3)
+        )
+            .prop_map(|(stream, items, flags)| {
+                let flags: Vec<FlagInfo> =
+                    flags.into_iter().map(|(by, reason, text)| FlagInfo { by, reason, text }).collect();
+                let items = items
+                    .into_iter()
+                    .map(|(id, stream, seq, author, excerpt, hidden, held)| ReviewItem {
+                        id,
+                        stream,
+                        seq,
+                        author,
+                        excerpt,
+                        flags: flags.clone(),
+                        hidden,
+                        held,
+                    })
+                    .collect();
+                OkBody::ReviewQueue(ReviewQueueOk { stream, items })
+            }),
+        vec((text(), watch_action()), 0..3).prop_map(|w| OkBody::WatchedWords(WatchedWordsOk {
+            words: w.into_iter().map(|(pattern, action)| WatchedWord { pattern, action }).collect()
+        })),
     ]
 }
 
@@ -401,6 +489,8 @@ proptest! {
                 OkBody::History(_) => OkBody::History(ok_as(frame)),
                 OkBody::Feed(_) => OkBody::Feed(ok_as(frame)),
                 OkBody::AuditLog(_) => OkBody::AuditLog(ok_as(frame)),
+                OkBody::ReviewQueue(_) => OkBody::ReviewQueue(ok_as(frame)),
+                OkBody::WatchedWords(_) => OkBody::WatchedWords(ok_as(frame)),
             };
             prop_assert_eq!(&back, &body, "{:?}", enc);
         }

@@ -6,7 +6,8 @@
 //! (post, edit, delete, reactions), `subscribe` (subscribe, unsubscribe,
 //! history), `read_state` (read markers and unread counts), `presence`
 //! (presence and typing), `feed` (the notification feed), `moderation`
-//! (mute, slow mode, lock, delete with a reason, the audit log).
+//! (mute, slow mode, lock, delete with a reason, the audit log, watched
+//! words), `review` (flags and the review queue).
 
 mod channels;
 mod feed;
@@ -14,6 +15,7 @@ mod messages;
 pub mod moderation;
 mod presence;
 mod read_state;
+mod review;
 mod subscribe;
 
 pub use channels::dm_id;
@@ -117,6 +119,12 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::AuditLog { actor, target, before, limit } => {
             Outcome::from_result(moderation::audit_log(app, s, actor, target, before, limit))
         }
+        Op::Flag { stream, target, reason, text } => review::flag(app, s, stream, target, reason, text),
+        Op::ReviewQueue {} => Outcome::from_result(review::review_queue(app, s)),
+        Op::Review { item, decision, reason } => review::review(app, s, item, decision, reason),
+        Op::WatchedWords {} => Outcome::from_result(moderation::watched_words(app, s)),
+        Op::WatchWord { pattern, action } => moderation::watch_word(app, s, pattern, action),
+        Op::UnwatchWord { pattern } => moderation::unwatch_word(app, s, pattern),
         Op::Unknown => Outcome::err(AppError::BadRequest("unknown op".into())),
     }
 }

@@ -1,6 +1,7 @@
-//! mute, unmute, slow_mode, lock, delete with a reason, audit_log: the
-//! moderators' ops, and [`may_contribute`], the per-user check (mutes) every
-//! op that adds content calls before it submits. Who may do what is
+//! mute, unmute, slow_mode, lock, delete with a reason, audit_log, watched
+//! words: the moderators' ops; and the checks every op that adds content
+//! makes before it submits: [`may_contribute`] (mutes), [`may_post`] (plus
+//! the new-user rate), [`screen`] (watched words). Who may do what is
 //! `streams::roles`; the rules on a stream (slow mode, lock) are decided by
 //! its kind (`streams::moderation`); each action's audit entry is appended in
 //! the same commit (`kinds::audit`).
@@ -9,11 +10,13 @@ use super::messages::append;
 use super::{check_len, Outcome, Session};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
-use crate::streams::kinds::audit::{audit_id, create, muted_until, AuditOp};
+use crate::streams::kinds::audit::{audit_id, audit_state, create, muted_until, AuditOp};
 use crate::streams::moderation::Moderation;
-use crate::streams::roles::{require, Permission};
+use crate::streams::roles::{may, require, Permission};
 use crate::streams::{Action, Actor};
+use crate::watched::Screen;
 use agora_protocol::moderation::{AuditLogOk, AuditRecord};
+use agora_protocol::moderation::{WatchAction, WatchedWord, WatchedWordsOk};
 use agora_protocol::push::OkBody;
 use agora_protocol::{EventBody, Seq, StreamId, UserId};
 use std::sync::Arc;
@@ -145,4 +148,73 @@ pub(super) fn audit_log(
     }
     let next = (cursor > Seq(1)).then_some(cursor);
     Ok(OkBody::AuditLog(AuditLogOk { entries, next }))
+}
+
+/// [`may_contribute`], and for a post also the new-user rate: accounts younger
+/// than `moderation.new_user_age_secs` draw from a smaller bucket (staff exempt).
+pub fn may_post(app: &App, who: &Actor) -> AppResult<()> {
+    may_contribute(app, who)?;
+    let age_limit = app.config.moderation.new_user_age_secs.saturating_mul(1000);
+    if age_limit == 0 || may(who.role, Permission::ExemptFromNewUserLimits) {
+        return Ok(());
+    }
+    let Some(rec) = app.auth.user(&who.id) else { return Ok(()) };
+    if app.clock.now_ms().saturating_sub(rec.created_at) < age_limit {
+        app.limits.check_new_user(&who.id)?;
+    }
+    Ok(())
+}
+
+/// The watched words and the version they are at.
+fn watched_list(app: &App) -> (Seq, Vec<(String, WatchAction)>) {
+    let Some(entry) = app.registry.get(&audit_id()) else { return (Seq(0), Vec::new()) };
+    let st = entry.read();
+    match audit_state(&st) {
+        Some(a) => (a.watched_version, a.watched.iter().map(|(p, w)| (p.clone(), *w)).collect()),
+        None => (Seq(0), Vec::new()),
+    }
+}
+
+/// Screen a post's text against the watched words (moderators are exempt).
+pub fn screen(app: &App, who: &Actor, text: &str) -> Screen {
+    if may(who.role, Permission::ExemptFromRestrictions) {
+        return Screen::Pass;
+    }
+    let (version, words) = watched_list(app);
+    app.watched.screen(version, &words, text)
+}
+
+pub(super) fn watched_words(app: &Arc<App>, s: &Session) -> AppResult<OkBody> {
+    require(&s.actor(), Permission::WatchedWords)?;
+    let words = watched_list(app).1.into_iter().map(|(pattern, action)| WatchedWord { pattern, action }).collect();
+    Ok(OkBody::WatchedWords(WatchedWordsOk { words }))
+}
+
+pub(super) fn watch_word(app: &Arc<App>, s: &Session, pattern: String, action: WatchAction) -> Outcome {
+    let m = &app.config.moderation;
+    let checked = require(&s.actor(), Permission::WatchedWords)
+        .and_then(|_| check_len("pattern", &pattern, 1, m.max_pattern_chars))
+        .and_then(|_| match action {
+            WatchAction::Unknown => Err(AppError::BadRequest("unknown action".into())),
+            _ => Ok(()),
+        })
+        .and_then(|_| crate::watched::validate(&pattern).map_err(|e| AppError::BadRequest(format!("pattern: {e}"))))
+        .and_then(|_| {
+            let (_, words) = watched_list(app);
+            if words.len() >= m.max_watched_words && !words.iter().any(|(p, _)| *p == pattern) {
+                return Err(AppError::TooLarge(format!("at most {} watched words", m.max_watched_words)));
+            }
+            Ok(())
+        });
+    if let Err(e) = checked {
+        return Outcome::err(e);
+    }
+    to_audit(app, s, AuditOp::Watch { pattern, action })
+}
+
+pub(super) fn unwatch_word(app: &Arc<App>, s: &Session, pattern: String) -> Outcome {
+    if let Err(e) = require(&s.actor(), Permission::WatchedWords) {
+        return Outcome::err(e);
+    }
+    to_audit(app, s, AuditOp::Unwatch { pattern })
 }

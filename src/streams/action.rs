@@ -63,6 +63,8 @@ pub enum Action {
     Moderate(super::moderation::Moderation),
     /// The audit log: record an entry, mute, unmute (`kinds::audit`).
     Audit(super::kinds::audit::AuditOp),
+    /// The review queue: flag, hold, resolve (`kinds::review`).
+    Review(super::kinds::review::ReviewOp),
 }
 
 impl Action {

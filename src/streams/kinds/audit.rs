@@ -12,7 +12,8 @@ use crate::streams::kinds::KindState;
 use crate::streams::roles::{may, require, Permission};
 use crate::streams::visibility::{Actor, Audience};
 use crate::streams::{Action, StreamState};
-use agora_protocol::{AuditAction, AuditEntry, Event, EventBody, StreamId, StreamKind, UserId};
+use agora_protocol::moderation::WatchAction;
+use agora_protocol::{AuditAction, AuditEntry, Event, EventBody, Seq, StreamId, StreamKind, UserId};
 use serde::{Deserialize, Serialize};
 
 /// The audit stream's id.
@@ -37,6 +38,14 @@ pub enum AuditOp {
         user: UserId,
         reason: String,
     },
+    /// Add a watched word or change its action (the op has checked the pattern compiles).
+    Watch {
+        pattern: String,
+        action: WatchAction,
+    },
+    Unwatch {
+        pattern: String,
+    },
 }
 
 /// The audit stream's own state.
@@ -45,6 +54,37 @@ pub struct AuditState {
     /// Users muted → until when (ms). Expired entries are harmless (compared with now).
     #[serde(default)]
     pub mutes: imbl::HashMap<UserId, u64>,
+    /// Watched words: pattern → action.
+    #[serde(default)]
+    pub watched: imbl::OrdMap<String, WatchAction>,
+    /// The seq of the last change to `watched` (the compiled list is rebuilt when it moves).
+    #[serde(default)]
+    pub watched_version: Seq,
+}
+
+/// The audit stream's state, if `st` is it.
+pub fn audit_state(st: &StreamState) -> Option<&AuditState> {
+    match &st.ext {
+        KindState::Audit(a) => Some(a),
+        _ => None,
+    }
+}
+
+fn action_name(a: WatchAction) -> &'static str {
+    match a {
+        WatchAction::Block => "block",
+        WatchAction::Censor => "censor",
+        WatchAction::RequireApproval => "require_approval",
+        WatchAction::Flag => "flag",
+        WatchAction::Unknown => "unknown",
+    }
+}
+
+fn action_named(s: &str) -> WatchAction {
+    [WatchAction::Block, WatchAction::Censor, WatchAction::RequireApproval, WatchAction::Flag]
+        .into_iter()
+        .find(|a| action_name(*a) == s)
+        .unwrap_or(WatchAction::Unknown)
 }
 
 /// The create action of the audit stream (made on first use).
@@ -116,6 +156,28 @@ impl Kind for Audit {
                 }
                 AuditEntry { target_user: Some(user), ..AuditEntry::new(AuditAction::Unmute, who.id.clone(), reason) }
             }
+            (Some(st), Action::Audit(AuditOp::Watch { pattern, action })) => {
+                require(who, Permission::WatchedWords)?;
+                if audit_state(st).and_then(|a| a.watched.get(&pattern)) == Some(&action) {
+                    return Ok(Decision::AlreadySo);
+                }
+                AuditEntry {
+                    detail: format!("{} {pattern}", action_name(action)),
+                    reverse: Some("unwatch_word".into()),
+                    ..AuditEntry::new(AuditAction::WatchedWordAdded, who.id.clone(), "")
+                }
+            }
+            (Some(st), Action::Audit(AuditOp::Unwatch { pattern })) => {
+                require(who, Permission::WatchedWords)?;
+                if audit_state(st).is_none_or(|a| !a.watched.contains_key(&pattern)) {
+                    return Err(AppError::NotFound("no such watched word".into()));
+                }
+                AuditEntry {
+                    detail: pattern,
+                    reverse: Some("watch_word".into()),
+                    ..AuditEntry::new(AuditAction::WatchedWordRemoved, who.id.clone(), "")
+                }
+            }
             (Some(_), _) => return Err(AppError::Forbidden("the audit log takes no posts".into())),
         };
         Ok(Append::event(EventBody::AuditEntry { entry }).into())
@@ -132,6 +194,16 @@ impl Kind for Audit {
             }
             (AuditAction::Unmute, Some(u), _) => {
                 a.mutes.remove(u);
+            }
+            (AuditAction::WatchedWordAdded, _, _) => {
+                if let Some((action, pattern)) = entry.detail.split_once(' ') {
+                    a.watched.insert(pattern.to_owned(), action_named(action));
+                    a.watched_version = ev.seq;
+                }
+            }
+            (AuditAction::WatchedWordRemoved, _, _) => {
+                a.watched.remove(&entry.detail);
+                a.watched_version = ev.seq;
             }
             _ => {}
         }

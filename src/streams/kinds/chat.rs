@@ -151,7 +151,8 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
         | Action::Invite { .. }
         | Action::Rename { .. }
         | Action::Feed(_)
-        | Action::Audit(_) => return Err(AppError::BadRequest("not an action on messages".into())),
+        | Action::Audit(_)
+        | Action::Review(_) => return Err(AppError::BadRequest("not an action on messages".into())),
     };
     Ok(Append::event(body).into())
 }
@@ -247,6 +248,9 @@ pub fn fold(st: &mut StreamState, ev: &Event) {
         | EventBody::SlowModeSet { .. }
         | EventBody::StreamLocked { .. }
         | EventBody::AuditEntry { .. }
+        | EventBody::Flagged { .. }
+        | EventBody::Held { .. }
+        | EventBody::ReviewResolved { .. }
         | EventBody::Unknown => {}
         EventBody::MessagePosted { mentions, .. } => {
             st.counters.add(ev.seq, &ev.author, mentions, Audience::everyone());

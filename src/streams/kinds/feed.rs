@@ -37,9 +37,9 @@ pub const UNREAD_CAP: usize = 500;
 /// A feed's own state (`KindState::Feed`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FeedState {
-    /// Unread items (newest [`UNREAD_CAP`]) → the event each is about.
+    /// Unread items (newest [`UNREAD_CAP`]) → why, and the event each is about.
     #[serde(default)]
-    pub unread: imbl::OrdMap<Seq, (StreamId, Seq)>,
+    pub unread: imbl::OrdMap<Seq, (FeedReason, StreamId, Seq)>,
     /// Items replaced by a later grouped item: for nobody.
     #[serde(default)]
     pub superseded: imbl::OrdSet<Seq>,
@@ -55,10 +55,19 @@ fn feed_state(st: &StreamState) -> Option<&FeedState> {
     }
 }
 
+/// Who sees an item: its owner, while they may see the event it is about. A
+/// flag's outcome is news about a decision, shown even when the post is gone.
+fn item_audience(reason: &FeedReason, source: &StreamId, seq: Seq) -> Audience {
+    match reason {
+        FeedReason::FlagOutcome => Audience::everyone(),
+        _ => Audience::everyone().depending_on(source.clone(), seq),
+    }
+}
+
 /// Unread items of this feed that `who` (its owner) may see now.
 pub fn unread(st: &StreamState, who: &Actor, src: &dyn Sources) -> u32 {
     let Some(f) = feed_state(st) else { return 0 };
-    f.unread.values().filter(|(s, q)| Audience::everyone().depending_on(s.clone(), *q).admits(who, src)).count() as u32
+    f.unread.values().filter(|(why, s, q)| item_audience(why, s, *q).admits(who, src)).count() as u32
 }
 
 /// The id of `user`'s feed.
@@ -143,7 +152,7 @@ impl Kind for Feed {
         let KindState::Feed(f) = &mut st.ext else { return };
         match &ev.body {
             EventBody::FeedItem { item } => {
-                f.unread.insert(ev.seq, (item.source.clone(), item.source_seq));
+                f.unread.insert(ev.seq, (item.reason, item.source.clone(), item.source_seq));
                 if item.reason == FeedReason::Like {
                     let key = (item.source.clone(), item.source_seq);
                     if let Some((old, _)) = f.likes.insert(key, (ev.seq, item.others)) {
@@ -184,7 +193,7 @@ impl Kind for Feed {
             EventBody::FeedItem { .. } if feed_state(st).is_some_and(|f| f.superseded.contains(&ev.seq)) => {
                 Audience::nobody()
             }
-            EventBody::FeedItem { item } => Audience::everyone().depending_on(item.source.clone(), item.source_seq),
+            EventBody::FeedItem { item } => item_audience(&item.reason, &item.source, item.source_seq),
             _ => Audience::everyone(),
         }
     }

@@ -11,6 +11,7 @@ pub mod chat;
 pub mod dm;
 pub mod feed;
 pub mod private_channel;
+pub mod review;
 
 use super::kind::Kind;
 use agora_protocol::StreamKind;
@@ -24,6 +25,7 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
         StreamKind::Dm => Some(&dm::Dm),
         StreamKind::Feed => Some(&feed::Feed),
         StreamKind::Audit => Some(&audit::Audit),
+        StreamKind::ReviewQueue => Some(&review::Review),
         StreamKind::Unknown => None,
     }
 }
@@ -40,4 +42,6 @@ pub enum KindState {
     Feed(feed::FeedState),
     /// The audit log (`audit::AuditState`: mutes in force).
     Audit(audit::AuditState),
+    /// The review queue (`review::ReviewState`: pending items).
+    Review(review::ReviewState),
 }

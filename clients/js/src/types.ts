@@ -41,6 +41,8 @@ export interface ErrorBody {
   message: string;
   retry_after_ms?: number;
   head?: Seq;
+  /** When a mute or slow mode ends (PROTOCOL.md §19). */
+  until?: Millis;
 }
 
 // ---- payloads ----------------------------------------------------------------
@@ -105,6 +107,52 @@ export interface WhoamiOk {
   epoch: string;
 }
 
+// ---- notification feed and moderation (PROTOCOL.md §18, §19) ----------------------
+
+export interface FeedItem {
+  reason: "mention" | "reply" | "quote" | "like" | "watched" | "dm" | "ticket" | "wiki_edit" | "flag_outcome" | string;
+  source: StreamId;
+  source_seq: Seq;
+  actor: UserId;
+  excerpt?: string;
+  title?: string;
+  others?: number;
+  detail?: string;
+}
+export interface FeedOk {
+  stream: StreamId;
+  head: Seq;
+  unread: number;
+}
+export interface AuditEntry {
+  action: string;
+  actor: UserId;
+  target_user?: UserId;
+  stream?: StreamId;
+  seq?: Seq;
+  reason?: string;
+  until?: Millis;
+  reverse?: string;
+  detail?: string;
+}
+export interface AuditLogOk {
+  entries: { seq: Seq; at: Millis; entry: AuditEntry }[];
+  next?: Seq;
+}
+export type FlagReason = "off_topic" | "inappropriate" | "spam" | "other";
+export type ReviewDecision = "agree_hide" | "agree_delete" | "disagree" | "ignore" | "approve" | "reject";
+export interface ReviewItem {
+  id: Seq;
+  stream: StreamId;
+  seq: Seq;
+  author: UserId;
+  excerpt: string;
+  flags: { by: UserId; reason: FlagReason | string; text?: string }[];
+  hidden: boolean;
+  held: boolean;
+}
+export type WatchAction = "block" | "censor" | "require_approval" | "flag";
+
 // ---- ops: name -> [fields, ok payload] ------------------------------------------
 
 export interface Ops {
@@ -122,7 +170,7 @@ export interface Ops {
   set_topic: [{ stream: StreamId; topic: string }, AppendOk];
   post: [{ stream: StreamId; text: string; reply_to?: Seq; idem?: string }, AppendOk];
   edit: [{ stream: StreamId; target: Seq; text: string }, AppendOk];
-  delete: [{ stream: StreamId; target: Seq }, AppendOk];
+  delete: [{ stream: StreamId; target: Seq; reason?: string }, AppendOk];
   react: [{ stream: StreamId; target: Seq; emoji: string }, AppendOk];
   unreact: [{ stream: StreamId; target: Seq; emoji: string }, AppendOk];
   hide: [{ stream: StreamId; target: Seq; reason?: string }, AppendOk];
@@ -133,6 +181,19 @@ export interface Ops {
   mark_read: [{ stream: StreamId; seq: Seq }, Record<string, never>];
   set_presence: [{ status: Exclude<PresenceStatus, "offline"> }, Record<string, never>];
   typing: [{ stream: StreamId }, Record<string, never>];
+  feed: [Record<string, never>, FeedOk];
+  feed_mark_read: [{ items?: Seq[]; all?: boolean }, FeedOk];
+  mute: [{ user: UserId; minutes: number; reason?: string }, AppendOk];
+  unmute: [{ user: UserId; reason?: string }, AppendOk];
+  slow_mode: [{ stream: StreamId; seconds: number; reason?: string }, AppendOk];
+  lock: [{ stream: StreamId; locked: boolean; reason?: string }, AppendOk];
+  audit_log: [{ actor?: UserId; target?: string; before?: Seq; limit?: number }, AuditLogOk];
+  flag: [{ stream: StreamId; target: Seq; reason: FlagReason; text?: string }, AppendOk];
+  review_queue: [Record<string, never>, { stream: StreamId; items: ReviewItem[] }];
+  review: [{ item: Seq; decision: ReviewDecision; reason?: string }, AppendOk];
+  watched_words: [Record<string, never>, { words: { pattern: string; action: WatchAction }[] }];
+  watch_word: [{ pattern: string; action: WatchAction }, AppendOk];
+  unwatch_word: [{ pattern: string }, AppendOk];
 }
 export type OpName = keyof Ops;
 export type OpFields<O extends OpName> = Ops[O][0];
@@ -216,6 +277,26 @@ export interface MessageUnhidden extends EventBase {
   type: "message_unhidden";
   target: Seq;
 }
+/** A notification in my feed (PROTOCOL.md §18). */
+export interface FeedItemEvent extends EventBase {
+  type: "feed_item";
+  item: FeedItem;
+}
+export interface FeedRead extends EventBase {
+  type: "feed_read";
+  items?: Seq[];
+  up_to?: Seq;
+}
+export interface SlowModeSet extends EventBase {
+  type: "slow_mode_set";
+  seconds: number;
+  reason?: string;
+}
+export interface StreamLocked extends EventBase {
+  type: "stream_locked";
+  locked: boolean;
+  reason?: string;
+}
 
 /**
  * Every event type this SDK knows. The server may send others (future kinds):
@@ -235,7 +316,11 @@ export type Event =
   | ReactionAdded
   | ReactionRemoved
   | MessageHidden
-  | MessageUnhidden;
+  | MessageUnhidden
+  | FeedItemEvent
+  | FeedRead
+  | SlowModeSet
+  | StreamLocked;
 export type EventType = Event["type"];
 
 // ---- pushes (PROTOCOL.md §4, §10) ------------------------------------------------------
@@ -269,8 +354,14 @@ export interface SkipPush {
   from: Seq;
   to: Seq;
 }
+/** My feed's unread count changed (another device marked items read). */
+export interface FeedUnreadPush {
+  ev: "feed_unread";
+  stream: StreamId;
+  unread: number;
+}
 export type EventPush = { ev: "event" } & Event;
-export type Push = EventPush | PresencePush | TypingPush | ReadPush | StreamAddedPush | SkipPush;
+export type Push = EventPush | PresencePush | TypingPush | ReadPush | StreamAddedPush | SkipPush | FeedUnreadPush;
 
 // ---- HTTP API (PROTOCOL.md §2, README "HTTP API") --------------------------------------
 

@@ -584,6 +584,31 @@ test("a moderator hides a message: it leaves members' screens at once and after 
   await c.ctx.close();
 });
 
+test("the notification bell shows a mention live and marks it read; moderators have the review queue and the audit log", async () => {
+  const bob = await sdk("bob");
+  const text = `@alice bell ${Date.now()}`;
+  const a = await open("alice", { path: `/c/${ids.general}` });
+  await a.page.waitForSelector("#composer-input");
+  await bob.post(ids.general, text);
+  await a.page.locator('button.bell-btn [data-testid="feed-unread"]').waitFor();
+  await a.page.click("button.bell-btn");
+  await a.page.locator("#feed-panel li.unread", { hasText: text }).waitFor();
+  await a.page.locator("#feed-panel li", { hasText: text }).locator("text=mentioned you").waitFor();
+  await a.page.click('#feed-panel button:has-text("Mark all read")');
+  await a.page.locator('[data-testid="feed-unread"]').waitFor({ state: "detached" });
+  await a.page.locator("#feed-panel li.read", { hasText: text }).waitFor();
+  assert.equal(await a.page.locator('nav.sections a[href="/audit"]').count(), 0, "members have no audit log");
+  const c = await open("carol", { path: "/audit" });
+  await c.page.locator("h1", { hasText: "Audit log" }).waitFor();
+  await c.page.locator("table.audit-table").waitFor();
+  await c.page.click('nav.sections a[href="/review"]');
+  await c.page.locator("h1", { hasText: "Review queue" }).waitFor();
+  noErrors(a.errors);
+  noErrors(c.errors);
+  await a.ctx.close();
+  await c.ctx.close();
+});
+
 test("log out revokes the session on the server, not only in this browser", async () => {
   const { page, errors, ctx } = await open("dave", { loginForm: true });
   await page.fill("input[name=username]", "dave");

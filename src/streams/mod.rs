@@ -4,7 +4,8 @@
 //!
 //! - `action`: what someone asks of a stream, and `decide`, which hands it to the stream's kind.
 //! - `kind`: the interface every kind implements (`Kind`) and what a decision returns (`Append`).
-//! - `kinds/`: one module per kind (`channel`, `private_channel`, `dm`; `chat` holds what they share).
+//! - `kinds/`: one module per kind (`channel`, `private_channel`, `dm`; `chat` holds what they share;
+//!   `feed`, a user's notifications; `audit`, the audit log and mutes; `review`, the review queue).
 //! - `state`: `StreamState`, folded from events by the kind; `counters`: unread and mention counts.
 //! - `visibility`: who may read a stream and see each event, for every read path.
 //! - `text`: usernames and `@mentions`.

@@ -368,7 +368,7 @@ test("installable: manifest, icons, and an offline shell from the service worker
 test("the shell by role: admin manages users and bot tokens; forum, desk and wiki say what is coming; routes reload", async () => {
   const { page, errors, ctx } = await open("admin", { path: "/admin" });
   await page.waitForSelector("table.users");
-  assert.deepEqual(await page.locator("nav.sections a").allTextContents(), ["Chat", "Forum", "Desk", "Wiki", "Admin"]);
+  assert.deepEqual(await page.locator("nav.sections a").allTextContents(), ["Chat", "Forum", "Desk", "Wiki", "Admin", "Review", "Audit log"]);
   await page.fill("input[name=username]", "helpbot");
   await page.fill("input[name=display_name]", "Help Bot");
   await page.selectOption("select[name=role]", "bot");

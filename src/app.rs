@@ -15,9 +15,9 @@ use crate::presence::Presence;
 use crate::projections::Projections;
 use crate::registry::{Registry, StreamEntry};
 use crate::sequencer::Sequencer;
-use crate::streams::{can_read_attachment, can_read_stream, Actor};
+use crate::streams::{can_read_attachment, can_read_stream, Actor, Sources, StreamState};
 use agora_protocol::ops::Role;
-use agora_protocol::{StreamId, UserId};
+use agora_protocol::{Event, Seq, StreamId, UserId};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -58,6 +58,8 @@ pub struct App {
     /// Replay reads running at once on the blocking pool (see `gateway::writer`):
     /// a resume storm queues here instead of starting hundreds of threads.
     pub replay_slots: Arc<tokio::sync::Semaphore>,
+    /// The watched words, compiled once per change.
+    pub watched: crate::watched::Watched,
     next_conn: AtomicU64,
 }
 
@@ -80,7 +82,8 @@ impl App {
         shutdown: CancellationToken,
     ) -> App {
         let Services { auth, metrics, clock, projections } = services;
-        let limits = RateLimits::new(&config.limits.rate);
+        let m = &config.moderation;
+        let limits = RateLimits::with_new_users(&config.limits.rate, m.new_user_posts_per_minute, m.new_user_burst);
         let login_backoff = LoginBackoff::new(BackoffPolicy::from_config(&config.limits.rate));
         let attachments = AttachmentStore::new(&config.data, config.limits.max_attachment_bytes);
         App {
@@ -102,8 +105,14 @@ impl App {
             closing: CancellationToken::new(),
             sessions: TaskTracker::new(),
             replay_slots: Arc::new(tokio::sync::Semaphore::new(replay_concurrency())),
+            watched: Default::default(),
             next_conn: AtomicU64::new(1),
         }
+    }
+
+    /// What the visibility rule reads to check the events others depend on.
+    pub fn sources(&self) -> Arc<LogSources> {
+        Arc::new(LogSources { registry: self.registry.clone(), log: self.log.clone() })
     }
 
     pub fn next_conn_id(&self) -> u64 {
@@ -136,6 +145,28 @@ impl App {
 /// Every path that finds or lists streams asks this.
 pub fn visible(entry: &StreamEntry, who: &Actor) -> bool {
     entry.committed_head().0 > 0 && can_read_stream(&entry.read(), who)
+}
+
+/// The committed streams and their logs, as the visibility rule's [`Sources`]
+/// (a feed item is seen only while its source event is).
+pub struct LogSources {
+    pub registry: Arc<Registry>,
+    pub log: Arc<dyn Engine>,
+}
+
+impl Sources for LogSources {
+    fn state(&self, stream: &StreamId) -> Option<StreamState> {
+        let entry = self.registry.get(stream).filter(|e| e.committed_head().0 > 0)?;
+        let st = entry.read().clone();
+        Some(st)
+    }
+    fn event(&self, stream: &StreamId, seq: Seq) -> Option<Event> {
+        let entry = self.registry.get(stream)?;
+        if seq > entry.committed_head() {
+            return None;
+        }
+        self.log.get(stream, seq).ok().flatten()
+    }
 }
 
 /// Two replay reads per core: enough to keep the disk and the cores busy.

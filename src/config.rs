@@ -39,6 +39,37 @@ pub struct Config {
     /// tested without sleeping. Never set in production.
     pub test_clock: bool,
     pub limits: Limits,
+    pub moderation: ModerationConfig,
+}
+
+/// Moderation thresholds.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModerationConfig {
+    /// Flags from distinct members that hide a post pending review (0: never).
+    pub flags_to_hide: u32,
+    /// Accounts younger than this post at the new-user rate (0, the default: no
+    /// new-user limit; a community open to sign-ups sets a day or so).
+    pub new_user_age_secs: u64,
+    /// The new-user rate: posts per minute, and the burst.
+    pub new_user_posts_per_minute: u32,
+    pub new_user_burst: u32,
+    /// Longest watched-word pattern, in characters, and most watched words.
+    pub max_pattern_chars: usize,
+    pub max_watched_words: usize,
+}
+
+impl Default for ModerationConfig {
+    fn default() -> Self {
+        ModerationConfig {
+            flags_to_hide: 3,
+            new_user_age_secs: 0,
+            new_user_posts_per_minute: 3,
+            new_user_burst: 3,
+            max_pattern_chars: 200,
+            max_watched_words: 500,
+        }
+    }
 }
 
 /// Sizes, timeouts and rate limits. Every bound the server enforces is here.
@@ -163,6 +194,7 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             limits: Limits::default(),
+            moderation: ModerationConfig::default(),
         }
     }
 }

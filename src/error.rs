@@ -30,6 +30,10 @@ pub enum AppError {
     Unavailable(String),
     #[error("{0}")]
     UnsupportedType(String),
+    #[error("you are muted by a moderator for {} more seconds", (.until - .now).div_ceil(1000))]
+    Muted { until: u64, now: u64 },
+    #[error("slow mode: your next post here is allowed in {} seconds", .wait_ms.div_ceil(1000))]
+    SlowMode { next_at: u64, wait_ms: u64 },
     #[error("storage: {0}")]
     Storage(#[from] crate::engine::EngineError),
     #[error("internal: {0}")]
@@ -49,6 +53,8 @@ impl AppError {
             AppError::TooFarBehind { .. } => ErrorCode::TooFarBehind,
             AppError::Unavailable(_) => ErrorCode::Unavailable,
             AppError::UnsupportedType(_) => ErrorCode::UnsupportedType,
+            AppError::Muted { .. } => ErrorCode::Forbidden,
+            AppError::SlowMode { .. } => ErrorCode::RateLimited,
             AppError::Storage(_) | AppError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -59,6 +65,11 @@ impl AppError {
             // Round up: retrying after exactly `retry_after_ms` must succeed.
             AppError::RateLimited(d) => body.retry_after_ms = Some((d.as_micros().div_ceil(1000) as u64).max(1)),
             AppError::TooFarBehind { head, .. } => body.head = Some(*head),
+            AppError::Muted { until, .. } => body.until = Some(*until),
+            AppError::SlowMode { next_at, wait_ms } => {
+                body.until = Some(*next_at);
+                body.retry_after_ms = Some((*wait_ms).max(1));
+            }
             _ => {}
         }
         body

@@ -52,6 +52,7 @@ pub mod sequencer;
 pub mod server;
 pub mod streams;
 pub mod tls;
+pub mod watched;
 pub mod web;
 
 use crate::app::App;

@@ -44,7 +44,16 @@ impl CommandClass {
             | Op::Kick { .. }
             | Op::SuspendUser { .. }
             | Op::UnsuspendUser { .. }
-            | Op::SetRole { .. } => CommandClass::Post,
+            | Op::SetRole { .. }
+            | Op::FeedMarkRead { .. }
+            | Op::Mute { .. }
+            | Op::Unmute { .. }
+            | Op::SlowMode { .. }
+            | Op::Lock { .. }
+            | Op::Flag { .. }
+            | Op::Review { .. }
+            | Op::WatchWord { .. }
+            | Op::UnwatchWord { .. } => CommandClass::Post,
             Op::Typing { .. } | Op::SetPresence { .. } => CommandClass::Ephemeral,
             Op::Subscribe { .. }
             | Op::Unsubscribe { .. }
@@ -52,7 +61,11 @@ impl CommandClass {
             | Op::ListStreams {}
             | Op::StreamInfo { .. }
             | Op::MarkRead { .. }
-            | Op::Whoami {} => CommandClass::Read,
+            | Op::Whoami {}
+            | Op::Feed {}
+            | Op::AuditLog { .. }
+            | Op::ReviewQueue {}
+            | Op::WatchedWords {} => CommandClass::Read,
             Op::Ping {} | Op::Auth { .. } | Op::Unknown => CommandClass::Ping,
         }
     }
@@ -73,6 +86,8 @@ pub struct RateLimits {
     ping: DefaultKeyedRateLimiter<UserId>,
     handshake: DefaultKeyedRateLimiter<IpAddr>,
     login: DefaultKeyedRateLimiter<IpAddr>,
+    /// Posts by accounts younger than `moderation.new_user_age_secs` (staff exempt).
+    new_user: DefaultKeyedRateLimiter<UserId>,
     clock: DefaultClock,
 }
 
@@ -84,7 +99,15 @@ fn quota(per_sec: u32, burst: u32) -> Quota {
 
 impl RateLimits {
     pub fn new(c: &RateConfig) -> RateLimits {
+        RateLimits::with_new_users(c, 3, 3)
+    }
+
+    /// With the new-user post rate: `per_minute` refills, `burst` is the bucket.
+    pub fn with_new_users(c: &RateConfig, per_minute: u32, burst: u32) -> RateLimits {
+        let per = NonZeroU32::new(per_minute.max(1)).expect("max(1) is non-zero");
+        let new_user = Quota::per_minute(per).allow_burst(NonZeroU32::new(burst.max(1)).expect("max(1) is non-zero"));
         RateLimits {
+            new_user: RateLimiter::keyed(new_user),
             post: RateLimiter::keyed(quota(c.post_per_sec, c.post_burst)),
             ephemeral: RateLimiter::keyed(quota(c.ephemeral_per_sec, c.ephemeral_burst)),
             read: RateLimiter::keyed(quota(c.read_per_sec, c.read_burst)),
@@ -113,6 +136,11 @@ impl RateLimits {
         self.check(&self.handshake, &ip)
     }
 
+    /// One post by a new account (the caller decides who is new and who is exempt).
+    pub fn check_new_user(&self, user: &UserId) -> AppResult<()> {
+        self.check(&self.new_user, user)
+    }
+
     pub fn check_login(&self, ip: IpAddr) -> AppResult<()> {
         self.check(&self.login, &ip)
     }
@@ -125,6 +153,7 @@ impl RateLimits {
         self.ping.retain_recent();
         self.handshake.retain_recent();
         self.login.retain_recent();
+        self.new_user.retain_recent();
     }
 }
 

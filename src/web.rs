@@ -2,7 +2,7 @@
 //! `clients/build.mjs` and committed, so building the server needs no Node)
 //! compiled into the binary with `include_bytes!` and served at `/`, plus the
 //! JS SDK at `/agora.js`. The app routes with real URLs, so every app path
-//! (`/c/<stream>`, `/forum/...`, `/desk/...`, `/wiki/...`, `/admin`, `/login`)
+//! (`/c/<stream>`, `/forum/...`, `/desk/...`, `/wiki/...`, `/admin`, `/review`, `/audit`, `/login`)
 //! answers index.html and the app picks the page. Files are served with
 //! `cache-control: no-cache` so a rebuilt server is picked up on reload. The page
 //! connects to `/ws` on the same origin, which the default Origin check allows.
@@ -25,7 +25,7 @@ const HTML: &str = "text/html; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
 
 /// Paths the app routes itself: each answers index.html.
-const APP_ROUTES: [&str; 12] = [
+const APP_ROUTES: [&str; 14] = [
     "/",
     "/index.html",
     "/login",
@@ -38,6 +38,8 @@ const APP_ROUTES: [&str; 12] = [
     "/desk/{*rest}",
     "/wiki",
     "/wiki/{*rest}",
+    "/review",
+    "/audit",
 ];
 
 /// Routes for the web app; merge into the main router.

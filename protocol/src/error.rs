@@ -73,11 +73,15 @@ pub struct ErrorBody {
     /// With `too_far_behind`: the stream's current head.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head: Option<u64>,
+    /// When a moderation restriction on this request ends (a mute; slow mode's
+    /// next allowed post), ms since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<u64>,
 }
 
 impl ErrorBody {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ErrorBody { code, message: message.into(), retry_after_ms: None, head: None }
+        ErrorBody { code, message: message.into(), retry_after_ms: None, head: None, until: None }
     }
 }
 

@@ -8,6 +8,7 @@
 use crate::attachment::Attachment;
 use crate::feed::FeedItem;
 use crate::ids::{Seq, StreamId, UserId};
+use crate::moderation::{AuditEntry, FlagReason, ReviewDecision};
 use serde::{Deserialize, Serialize};
 
 /// What kind of conversation a stream is. Later kinds (forum threads, tickets,
@@ -24,6 +25,10 @@ pub enum StreamKind {
     Dm,
     /// A user's notification feed (`nf_<user>`): only its owner reads it; the server appends.
     Feed,
+    /// The audit log (`audit`): one entry per moderation and staff action; moderators and admins read it.
+    Audit,
+    /// The review queue (`review`): flagged and held posts; moderators read it.
+    ReviewQueue,
     /// A kind this client does not know (added by a newer server): treat as opaque.
     #[serde(other)]
     #[cfg_attr(feature = "ts", ts(skip))]
@@ -129,6 +134,61 @@ pub enum EventBody {
     MemberKicked {
         user: UserId,
     },
+    /// The feed's owner marked items read: `items` one by one, and with `up_to`
+    /// every item up to that seq. Every device of the owner gets it (it is an
+    /// event of the feed stream), so read state syncs like any other.
+    FeedRead {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        items: Vec<Seq>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        up_to: Option<Seq>,
+    },
+    /// A moderator set slow mode: one post per `seconds` per member (0: off).
+    SlowModeSet {
+        seconds: u32,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+    },
+    /// A moderator locked (or unlocked) the stream: only moderators post while locked.
+    StreamLocked {
+        locked: bool,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+    },
+    /// One moderation or staff action, in the `audit` stream.
+    AuditEntry {
+        entry: AuditEntry,
+    },
+    /// In the review queue: `by` flagged post `target` of `source`.
+    Flagged {
+        source: StreamId,
+        target: Seq,
+        message_author: UserId,
+        by: UserId,
+        reason: FlagReason,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        text: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        excerpt: String,
+        /// This flag reached the configured count: the post is hidden pending review.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        hides: bool,
+    },
+    /// In the review queue: a post held for approval by a watched word (not posted yet).
+    Held {
+        source: StreamId,
+        poster: UserId,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<Seq>,
+    },
+    /// In the review queue: a moderator decided on item `item` (the seq of its first event).
+    ReviewResolved {
+        item: Seq,
+        decision: ReviewDecision,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+    },
     /// An event type this client does not know (written by a newer server): its
     /// seq counts, its body is ignored.
     #[serde(other)]
@@ -156,6 +216,13 @@ impl EventBody {
             EventBody::MessageUnhidden { .. } => "message_unhidden",
             EventBody::FeedItem { .. } => "feed_item",
             EventBody::MemberKicked { .. } => "member_kicked",
+            EventBody::FeedRead { .. } => "feed_read",
+            EventBody::SlowModeSet { .. } => "slow_mode_set",
+            EventBody::StreamLocked { .. } => "stream_locked",
+            EventBody::AuditEntry { .. } => "audit_entry",
+            EventBody::Flagged { .. } => "flagged",
+            EventBody::Held { .. } => "held",
+            EventBody::ReviewResolved { .. } => "review_resolved",
             EventBody::Unknown => "unknown",
         }
     }

@@ -63,6 +63,16 @@ pub struct FeedItem {
     pub detail: String,
 }
 
+/// Reply to `feed` and `feed_mark_read`: my feed stream (subscribe to it like
+/// any stream) and how many unread items in it I may see.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FeedOk {
+    pub stream: StreamId,
+    pub head: Seq,
+    pub unread: u32,
+}
+
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }

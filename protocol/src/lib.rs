@@ -21,6 +21,7 @@ pub mod error;
 pub mod event;
 pub mod feed;
 pub mod ids;
+pub mod moderation;
 pub mod ops;
 pub mod push;
 #[cfg(feature = "ts")]
@@ -30,8 +31,9 @@ pub use attachment::Attachment;
 pub use codec::{DecodeError, Encoding};
 pub use error::{CloseCode, ErrorBody, ErrorCode};
 pub use event::{Event, EventBody, StreamKind};
-pub use feed::{FeedItem, FeedReason};
+pub use feed::{FeedItem, FeedOk, FeedReason};
 pub use ids::{Seq, StreamId, UserId};
+pub use moderation::{AuditAction, AuditEntry};
 pub use ops::{Op, Request};
 pub use push::{Push, Reply, ServerFrame};
 

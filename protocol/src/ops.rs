@@ -69,8 +69,14 @@ pub enum Op {
     },
     /// Edit one of my messages. Replies [`AppendOk`].
     Edit { stream: StreamId, target: Seq, text: String },
-    /// Delete a message (mine, or any as moderator/admin). Replies [`AppendOk`].
-    Delete { stream: StreamId, target: Seq },
+    /// Delete a message (mine, or any as moderator/admin; a moderator may give a
+    /// reason, recorded in the audit log). Replies [`AppendOk`].
+    Delete {
+        stream: StreamId,
+        target: Seq,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+    },
     /// Add a reaction. Replies [`AppendOk`].
     React { stream: StreamId, target: Seq, emoji: String },
     /// Remove my reaction. Replies [`AppendOk`].
@@ -122,7 +128,7 @@ pub enum Op {
     /// with 4502 `suspended` at once. Replies `{}`.
     SuspendUser {
         user: UserId,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         until: Option<u64>,
     },
     /// Admins: end `user`'s suspension. Replies `{}`.
@@ -130,6 +136,81 @@ pub enum Op {
     /// Admins: change `user`'s role. Their open connections act and read with the new
     /// role at once; subscriptions it may not read end with `unsubscribed`. Replies `{}`.
     SetRole { user: UserId, role: Role },
+    /// My notification feed: its stream id, head and unread count (creates it if
+    /// I have none yet). Replies [`crate::FeedOk`].
+    Feed {},
+    /// Mark feed items read: `items` one by one, or with `all` every item so far.
+    /// My other devices get a `feed_read` event in the feed and a `feed_unread`
+    /// push. Replies [`crate::FeedOk`].
+    FeedMarkRead {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        items: Vec<Seq>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        all: bool,
+    },
+    /// Mute `user` for `minutes` (moderators): their posts are refused until then. Replies [`AppendOk`] (the audit entry).
+    Mute {
+        user: UserId,
+        minutes: u64,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+    },
+    /// End a mute early (moderators). Replies [`AppendOk`].
+    Unmute {
+        user: UserId,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+    },
+    /// Slow mode (moderators): members post at most once per `seconds` in `stream`; 0 turns it off. Replies [`AppendOk`].
+    SlowMode {
+        stream: StreamId,
+        seconds: u32,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+    },
+    /// Lock or unlock a stream (moderators): while locked only moderators post. Replies [`AppendOk`].
+    Lock {
+        stream: StreamId,
+        locked: bool,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+    },
+    /// Page the audit log (moderators and admins), newest first, optionally only
+    /// entries by `actor` or about `target` (a user id or a stream id). Replies
+    /// [`crate::moderation::AuditLogOk`].
+    AuditLog {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<UserId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<Seq>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
+    /// Flag a message I can see, for moderators to review. Replies [`AppendOk`] (in the review queue).
+    Flag {
+        stream: StreamId,
+        target: Seq,
+        reason: crate::moderation::FlagReason,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        text: String,
+    },
+    /// The pending items of the review queue (moderators). Replies [`crate::moderation::ReviewQueueOk`].
+    ReviewQueue {},
+    /// Decide on review item `item` (moderators). Replies [`AppendOk`].
+    Review {
+        item: Seq,
+        decision: crate::moderation::ReviewDecision,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+    },
+    /// The watched words (moderators). Replies [`crate::moderation::WatchedWordsOk`].
+    WatchedWords {},
+    /// Add (or change the action of) a watched word (moderators). Replies [`AppendOk`] (the audit entry).
+    WatchWord { pattern: String, action: crate::moderation::WatchAction },
+    /// Remove a watched word (moderators). Replies [`AppendOk`].
+    UnwatchWord { pattern: String },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
     #[cfg_attr(feature = "ts", ts(skip))]
@@ -169,6 +250,19 @@ impl Op {
             Op::SuspendUser { .. } => "suspend_user",
             Op::UnsuspendUser { .. } => "unsuspend_user",
             Op::SetRole { .. } => "set_role",
+            Op::Feed {} => "feed",
+            Op::FeedMarkRead { .. } => "feed_mark_read",
+            Op::Mute { .. } => "mute",
+            Op::Unmute { .. } => "unmute",
+            Op::SlowMode { .. } => "slow_mode",
+            Op::Lock { .. } => "lock",
+            Op::AuditLog { .. } => "audit_log",
+            Op::Flag { .. } => "flag",
+            Op::ReviewQueue {} => "review_queue",
+            Op::Review { .. } => "review",
+            Op::WatchedWords {} => "watched_words",
+            Op::WatchWord { .. } => "watch_word",
+            Op::UnwatchWord { .. } => "unwatch_word",
             Op::Unknown => "unknown",
         }
     }

@@ -29,6 +29,8 @@ pub enum Push {
     /// messages, notes for staff): advance my cursor past them. Sent in seq order
     /// with the events, so "not for you" is never mistaken for "lost".
     Skip { stream: StreamId, from: Seq, to: Seq },
+    /// My notification feed's unread count changed (sent to all my connections).
+    FeedUnread { stream: StreamId, unread: u32 },
     /// A push this client does not know (sent by a newer server). Decoding keeps
     /// going; clients ignore it.
     #[serde(other)]
@@ -50,11 +52,16 @@ pub enum OkBody {
     Append(AppendOk),
     Subscribe(SubscribeOk),
     History(HistoryOk),
+    Feed(crate::feed::FeedOk),
+    AuditLog(crate::moderation::AuditLogOk),
+    ReviewQueue(crate::moderation::ReviewQueueOk),
+    WatchedWords(crate::moderation::WatchedWordsOk),
 }
 
 /// A reply as the server writes it. `re` is absent only when the request's
 /// id could not be read (the frame was not a request at all).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Reply {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub re: Option<u64>,

@@ -10,7 +10,12 @@ use agora_protocol::attachment::Attachment;
 use agora_protocol::codec::{decode, decode_request, decode_server_frame, encode};
 use agora_protocol::error::{ErrorBody, ErrorCode};
 use agora_protocol::event::{Event, EventBody, StreamKind};
+use agora_protocol::feed::{FeedItem, FeedOk, FeedReason};
 use agora_protocol::ids::{Seq, StreamId, UserId};
+use agora_protocol::moderation::{
+    AuditAction, AuditEntry, AuditLogOk, AuditRecord, FlagInfo, FlagReason, ReviewDecision, ReviewItem, ReviewQueueOk,
+    WatchAction, WatchedWord, WatchedWordsOk,
+};
 use agora_protocol::ops::*;
 use agora_protocol::push::{OkBody, Push, Reply, ServerFrame};
 use agora_protocol::Encoding;
@@ -42,7 +47,12 @@ fn attachments() -> impl Strategy<Value = Vec<Attachment>> {
     vec(one, 0..3)
 }
 fn kind() -> impl Strategy<Value = StreamKind> {
-    prop_oneof![Just(StreamKind::Channel), Just(StreamKind::PrivateChannel), Just(StreamKind::Dm)]
+    prop_oneof![
+        Just(StreamKind::Channel),
+        Just(StreamKind::PrivateChannel),
+        Just(StreamKind::Dm),
+        Just(StreamKind::Feed)
+    ]
 }
 fn status() -> impl Strategy<Value = PresenceStatus> {
     prop_oneof![
@@ -79,7 +89,7 @@ fn op() -> impl Strategy<Value = Op> {
             |(stream, text, reply_to, idem, attachments)| Op::Post { stream, text, reply_to, idem, attachments }
         ),
         (sid(), seq(), text()).prop_map(|(stream, target, text)| Op::Edit { stream, target, text }),
-        (sid(), seq()).prop_map(|(stream, target)| Op::Delete { stream, target }),
+        (sid(), seq(), text()).prop_map(|(stream, target, reason)| Op::Delete { stream, target, reason }),
         (sid(), seq(), text()).prop_map(|(stream, target, emoji)| Op::React { stream, target, emoji }),
         (sid(), seq(), text()).prop_map(|(stream, target, emoji)| Op::Unreact { stream, target, emoji }),
         (sid(), seq(), text()).prop_map(|(stream, target, reason)| Op::Hide { stream, target, reason }),
@@ -92,7 +102,118 @@ fn op() -> impl Strategy<Value = Op> {
         (sid(), seq()).prop_map(|(stream, seq)| Op::MarkRead { stream, seq }),
         status().prop_map(|status| Op::SetPresence { status }),
         sid().prop_map(|stream| Op::Typing { stream }),
+        Just(Op::Feed {}),
+        (vec(seq(), 0..3), any::<bool>()).prop_map(|(items, all)| Op::FeedMarkRead { items, all }),
+        (uid(), any::<u64>(), text()).prop_map(|(user, minutes, reason)| Op::Mute { user, minutes, reason }),
+        (uid(), text()).prop_map(|(user, reason)| Op::Unmute { user, reason }),
+        (sid(), any::<u32>(), text()).prop_map(|(stream, seconds, reason)| Op::SlowMode { stream, seconds, reason }),
+        (sid(), any::<bool>(), text()).prop_map(|(stream, locked, reason)| Op::Lock { stream, locked, reason }),
+        (
+            proptest::option::of(uid()),
+            proptest::option::of(text()),
+            proptest::option::of(seq()),
+            proptest::option::of(any::<u32>())
+        )
+            .prop_map(|(actor, target, before, limit)| Op::AuditLog { actor, target, before, limit }),
+        (sid(), seq(), flag_reason(), text()).prop_map(|(stream, target, reason, text)| Op::Flag {
+            stream,
+            target,
+            reason,
+            text
+        }),
+        Just(Op::ReviewQueue {}),
+        (seq(), decision(), text()).prop_map(|(item, decision, reason)| Op::Review { item, decision, reason }),
+        Just(Op::WatchedWords {}),
+        (text(), watch_action()).prop_map(|(pattern, action)| Op::WatchWord { pattern, action }),
+        text().prop_map(|pattern| Op::UnwatchWord { pattern }),
     ]
+}
+
+fn flag_reason() -> impl Strategy<Value = FlagReason> {
+    prop_oneof![
+        Just(FlagReason::OffTopic),
+        Just(FlagReason::Inappropriate),
+        Just(FlagReason::Spam),
+        Just(FlagReason::Other)
+    ]
+}
+
+fn decision() -> impl Strategy<Value = ReviewDecision> {
+    prop_oneof![
+        Just(ReviewDecision::AgreeHide),
+        Just(ReviewDecision::AgreeDelete),
+        Just(ReviewDecision::Disagree),
+        Just(ReviewDecision::Ignore),
+        Just(ReviewDecision::Approve),
+        Just(ReviewDecision::Reject)
+    ]
+}
+
+fn watch_action() -> impl Strategy<Value = WatchAction> {
+    prop_oneof![
+        Just(WatchAction::Block),
+        Just(WatchAction::Censor),
+        Just(WatchAction::RequireApproval),
+        Just(WatchAction::Flag)
+    ]
+}
+
+fn audit_entry() -> impl Strategy<Value = AuditEntry> {
+    let action = prop_oneof![
+        Just(AuditAction::Hide),
+        Just(AuditAction::Mute),
+        Just(AuditAction::SlowMode),
+        Just(AuditAction::FlagAgreed),
+        Just(AuditAction::RoleChanged),
+    ];
+    (
+        action,
+        uid(),
+        proptest::option::of(uid()),
+        proptest::option::of(sid()),
+        proptest::option::of(seq()),
+        text(),
+        proptest::option::of(any::<u64>()),
+        proptest::option::of(text()),
+        text(),
+    )
+        .prop_map(|(action, actor, target_user, stream, seq, reason, until, reverse, detail)| AuditEntry {
+            action,
+            actor,
+            target_user,
+            stream,
+            seq,
+            reason,
+            until,
+            reverse,
+            detail,
+        })
+}
+
+fn feed_item() -> impl Strategy<Value = FeedItem> {
+    let reason = prop_oneof![
+        Just(FeedReason::Mention),
+        Just(FeedReason::Reply),
+        Just(FeedReason::Quote),
+        Just(FeedReason::Like),
+        Just(FeedReason::Watched),
+        Just(FeedReason::Dm),
+        Just(FeedReason::Ticket),
+        Just(FeedReason::WikiEdit),
+        Just(FeedReason::FlagOutcome),
+    ];
+    (reason, sid(), seq(), uid(), text(), text(), any::<u32>(), text()).prop_map(
+        |(reason, source, source_seq, actor, excerpt, title, others, detail)| FeedItem {
+            reason,
+            source,
+            source_seq,
+            actor,
+            excerpt,
+            title,
+            others,
+            detail,
+        },
+    )
 }
 
 fn body() -> impl Strategy<Value = EventBody> {
@@ -128,6 +249,30 @@ fn body() -> impl Strategy<Value = EventBody> {
             reason
         }),
         seq().prop_map(|target| EventBody::MessageUnhidden { target }),
+        feed_item().prop_map(|item| EventBody::FeedItem { item }),
+        (vec(seq(), 0..3), proptest::option::of(seq())).prop_map(|(items, up_to)| EventBody::FeedRead { items, up_to }),
+        (any::<u32>(), text()).prop_map(|(seconds, reason)| EventBody::SlowModeSet { seconds, reason }),
+        (any::<bool>(), text()).prop_map(|(locked, reason)| EventBody::StreamLocked { locked, reason }),
+        audit_entry().prop_map(|entry| EventBody::AuditEntry { entry }),
+        (sid(), seq(), uid(), uid(), flag_reason(), text(), text(), any::<bool>()).prop_map(
+            |(source, target, message_author, by, reason, text, excerpt, hides)| EventBody::Flagged {
+                source,
+                target,
+                message_author,
+                by,
+                reason,
+                text,
+                excerpt,
+                hides
+            }
+        ),
+        (sid(), uid(), text(), proptest::option::of(seq()))
+            .prop_map(|(source, poster, text, reply_to)| EventBody::Held { source, poster, text, reply_to }),
+        (seq(), decision(), text()).prop_map(|(item, decision, reason)| EventBody::ReviewResolved {
+            item,
+            decision,
+            reason
+        }),
         Just(EventBody::Unknown),
     ]
 }
@@ -167,6 +312,7 @@ fn push() -> impl Strategy<Value = Push> {
         (sid(), seq()).prop_map(|(stream, seq)| Push::Read { stream, seq }),
         summary().prop_map(|stream| Push::StreamAdded { stream }),
         (sid(), seq(), seq()).prop_map(|(stream, from, to)| Push::Skip { stream, from, to }),
+        (sid(), any::<u32>()).prop_map(|(stream, unread)| Push::FeedUnread { stream, unread }),
         Just(Push::Unknown),
     ]
 }
@@ -186,8 +332,9 @@ fn error_body() -> impl Strategy<Value = ErrorBody> {
         Just(ErrorCode::Internal),
         Just(ErrorCode::UnsupportedType),
     ];
-    (code, text(), proptest::option::of(any::<u64>()), proptest::option::of(any::<u64>()))
-        .prop_map(|(code, message, retry_after_ms, head)| ErrorBody { code, message, retry_after_ms, head })
+    (code, text(), proptest::option::of(any::<u64>()), proptest::option::of(any::<u64>())).prop_map(
+        |(code, message, retry_after_ms, head)| ErrorBody { code, message, retry_after_ms, head, until: head },
+    )
 }
 
 fn presence_entry() -> impl Strategy<Value = PresenceEntry> {
@@ -240,6 +387,37 @@ fn ok_body() -> impl Strategy<Value = OkBody> {
                 to
             })
         ),
+        (sid(), seq(), any::<u32>()).prop_map(|(stream, head, unread)| OkBody::Feed(FeedOk { stream, head, unread })),
+        (vec((seq(), any::<u64>(), audit_entry()), 0..3), proptest::option::of(seq())).prop_map(|(entries, next)| {
+            let entries = entries.into_iter().map(|(seq, at, entry)| AuditRecord { seq, at, entry }).collect();
+            OkBody::AuditLog(AuditLogOk { entries, next })
+        }),
+        (
+            sid(),
+            vec((seq(), sid(), seq(), uid(), text(), any::<bool>(), any::<bool>()), 0..3),
+            vec((uid(), flag_reason(), text()), 0..3)
+        )
+            .prop_map(|(stream, items, flags)| {
+                let flags: Vec<FlagInfo> =
+                    flags.into_iter().map(|(by, reason, text)| FlagInfo { by, reason, text }).collect();
+                let items = items
+                    .into_iter()
+                    .map(|(id, stream, seq, author, excerpt, hidden, held)| ReviewItem {
+                        id,
+                        stream,
+                        seq,
+                        author,
+                        excerpt,
+                        flags: flags.clone(),
+                        hidden,
+                        held,
+                    })
+                    .collect();
+                OkBody::ReviewQueue(ReviewQueueOk { stream, items })
+            }),
+        vec((text(), watch_action()), 0..3).prop_map(|w| OkBody::WatchedWords(WatchedWordsOk {
+            words: w.into_iter().map(|(pattern, action)| WatchedWord { pattern, action }).collect()
+        })),
     ]
 }
 
@@ -321,6 +499,10 @@ proptest! {
                 OkBody::Append(_) => OkBody::Append(ok_as(frame)),
                 OkBody::Subscribe(_) => OkBody::Subscribe(ok_as(frame)),
                 OkBody::History(_) => OkBody::History(ok_as(frame)),
+                OkBody::Feed(_) => OkBody::Feed(ok_as(frame)),
+                OkBody::AuditLog(_) => OkBody::AuditLog(ok_as(frame)),
+                OkBody::ReviewQueue(_) => OkBody::ReviewQueue(ok_as(frame)),
+                OkBody::WatchedWords(_) => OkBody::WatchedWords(ok_as(frame)),
             };
             prop_assert_eq!(&back, &body, "{:?}", enc);
         }

@@ -165,6 +165,7 @@ pub async fn run(
         write_timeout: Duration::from_millis(limits.write_timeout_ms),
         who: crate::streams::Actor { id: user.id.clone(), role: user.role },
         role,
+        sources: app.sources(),
         close_timeout,
         max_batch: limits.writer_batch_items.max(1),
         batch_message_bytes: limits.batch_message_bytes,

@@ -16,7 +16,7 @@ use super::frames::{to_message, Closer, LiveEvent, Outbound, SharedFrame, Subscr
 use crate::engine::Engine;
 use crate::metrics::Metrics;
 use crate::registry::StreamEntry;
-use crate::streams::{can_see, Actor};
+use crate::streams::{can_see, Actor, Sources};
 use agora_protocol::{CloseCode, Encoding, Push, Seq, StreamId};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::SplitSink;
@@ -52,6 +52,8 @@ pub struct Writer {
     pub who: Actor,
     /// Their role now (a role change applies at once): copied into `who` before each read.
     pub role: Arc<crate::hub::RoleCell>,
+    /// Where the visibility rule finds the events others depend on (feed items' sources).
+    pub sources: Arc<dyn Sources>,
     /// stream → last seq delivered (or skipped as not for this user).
     pub cursors: FxHashMap<StreamId, Cursor>,
 }
@@ -246,7 +248,7 @@ impl Writer {
             let stream = stream.clone();
             self.catch_up(&stream, Seq(seq.0 - 1), out).await?;
         }
-        if e.audience.admits(&self.who) {
+        if e.audience.admits(&self.who, &*self.sources) {
             out.push(f.message(self.enc));
         } else {
             out.push(skip(stream, seq, seq, self.enc));
@@ -301,7 +303,7 @@ impl Writer {
             let mut skipped: Option<(Seq, Seq)> = None;
             for ev in page {
                 cursor = ev.seq;
-                if can_see(&st, &ev, &self.who) {
+                if can_see(&st, &ev, &self.who, &*self.sources) {
                     if let Some((from, to)) = skipped.take() {
                         out.push(skip(stream, from, to, self.enc));
                     }

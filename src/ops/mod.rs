@@ -5,13 +5,19 @@
 //! Files: `channels` (create, DMs, membership, names, listings), `messages`
 //! (post, edit, delete, reactions), `subscribe` (subscribe, unsubscribe,
 //! history), `read_state` (read markers and unread counts), `presence`
-//! (presence and typing), `accounts` (admins: suspend, unsuspend, set a role).
+//! (presence and typing), `accounts` (admins: suspend, unsuspend, set a role),
+//! `feed` (the notification feed), `moderation`
+//! (mute, slow mode, lock, delete with a reason, the audit log, watched
+//! words), `review` (flags and the review queue).
 
 mod accounts;
 mod channels;
+mod feed;
 mod messages;
+pub mod moderation;
 mod presence;
 mod read_state;
+mod review;
 mod subscribe;
 
 pub use channels::dm_id;
@@ -23,6 +29,7 @@ use crate::error::{AppError, AppResult};
 use crate::gateway::frames::Outbound;
 use crate::hub::ConnHandle;
 use crate::sequencer::now_ms;
+use crate::streams::moderation::Moderation;
 use crate::streams::Actor;
 use agora_protocol::ops::{PingOk, WhoamiOk};
 use agora_protocol::push::OkBody;
@@ -90,7 +97,7 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
             messages::post(app, s, stream, text, reply_to, idem, attachments)
         }
         Op::Edit { stream, target, text } => messages::edit(app, s, stream, target, text),
-        Op::Delete { stream, target } => messages::append(app, s, stream, crate::streams::Action::Delete { target }),
+        Op::Delete { stream, target, reason } => moderation::delete(app, s, stream, target, reason),
         Op::React { stream, target, emoji } => messages::react(app, s, stream, target, emoji, true),
         Op::Unreact { stream, target, emoji } => messages::react(app, s, stream, target, emoji, false),
         Op::Hide { stream, target, reason } => messages::hide(app, s, stream, target, reason),
@@ -107,6 +114,25 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::SuspendUser { user, until } => accounts::suspend(app, s, user, until),
         Op::UnsuspendUser { user } => accounts::unsuspend(app, s, user),
         Op::SetRole { user, role } => accounts::set_role(app, s, user, role),
+        Op::Feed {} => feed::feed(app, s),
+        Op::FeedMarkRead { items, all } => feed::mark_read(app, s, items, all),
+        Op::Mute { user, minutes, reason } => moderation::mute(app, s, user, minutes, reason),
+        Op::Unmute { user, reason } => moderation::unmute(app, s, user, reason),
+        Op::SlowMode { stream, seconds, reason } => {
+            moderation::moderate(app, s, stream, Moderation::SlowMode { seconds, reason })
+        }
+        Op::Lock { stream, locked, reason } => {
+            moderation::moderate(app, s, stream, Moderation::Lock { locked, reason })
+        }
+        Op::AuditLog { actor, target, before, limit } => {
+            Outcome::from_result(moderation::audit_log(app, s, actor, target, before, limit))
+        }
+        Op::Flag { stream, target, reason, text } => review::flag(app, s, stream, target, reason, text),
+        Op::ReviewQueue {} => Outcome::from_result(review::review_queue(app, s)),
+        Op::Review { item, decision, reason } => review::review(app, s, item, decision, reason),
+        Op::WatchedWords {} => Outcome::from_result(moderation::watched_words(app, s)),
+        Op::WatchWord { pattern, action } => moderation::watch_word(app, s, pattern, action),
+        Op::UnwatchWord { pattern } => moderation::unwatch_word(app, s, pattern),
         Op::Unknown => Outcome::err(AppError::BadRequest("unknown op".into())),
     }
 }

@@ -99,7 +99,7 @@ pub(super) fn history(
                 from = if from == Seq(0) { page[0].seq } else { from };
                 to = last;
                 cursor = last;
-                keep_visible(&entry, &who, page, &mut events);
+                keep_visible(app, &entry, &who, page, &mut events);
                 if events.len() >= limit {
                     events.truncate(limit);
                     to = events.last().map_or(to, |e| e.seq);
@@ -118,7 +118,7 @@ pub(super) fn history(
                 from = first;
                 cursor = first;
                 let mut visible = Vec::new();
-                keep_visible(&entry, &who, page, &mut visible);
+                keep_visible(app, &entry, &who, page, &mut visible);
                 newest_first.extend(visible.into_iter().rev());
                 if newest_first.len() >= limit {
                     newest_first.truncate(limit);
@@ -137,7 +137,8 @@ pub(super) fn history(
 const SCAN_PAGES: usize = 8;
 
 /// Append the events of `page` that `who` may see (the one visibility rule).
-fn keep_visible(entry: &StreamEntry, who: &Actor, page: Vec<Event>, out: &mut Vec<Event>) {
-    let st = entry.read();
-    out.extend(page.into_iter().filter(|ev| can_see(&st, ev, who)));
+fn keep_visible(app: &App, entry: &StreamEntry, who: &Actor, page: Vec<Event>, out: &mut Vec<Event>) {
+    let st = entry.read().clone();
+    let src = app.sources();
+    out.extend(page.into_iter().filter(|ev| can_see(&st, ev, who, &*src)));
 }

@@ -65,6 +65,12 @@ pub enum Action {
     Kick {
         user: UserId,
     },
+    /// A moderator's action on a stream (`streams::moderation`).
+    Moderate(super::moderation::Moderation),
+    /// The audit log: record an entry, mute, unmute (`kinds::audit`).
+    Audit(super::kinds::audit::AuditOp),
+    /// The review queue: flag, hold, resolve (`kinds::review`).
+    Review(super::kinds::review::ReviewOp),
 }
 
 impl Action {

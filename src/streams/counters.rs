@@ -83,7 +83,7 @@ impl Counters {
         for (&start, &end) in self.everyone.range(after + 1..) {
             total += end - start + 1;
         }
-        total += self.restricted.range(after + 1..).filter(|(_, a)| a.admits(who)).count() as u64;
+        total += self.restricted.range(after + 1..).filter(|(_, a)| a.admits_here(who)).count() as u64;
         let sees = |s: u64| self.sees(s, who);
         let own = self.own.get(&who.id).map_or(0, |v| v.iter().filter(|&&s| s > after && sees(s)).count());
         let mentions = self.mentions.get(&who.id).map_or(0, |v| v.iter().filter(|&&s| s > after && sees(s)).count());
@@ -92,7 +92,7 @@ impl Counters {
 
     /// Does `seq` count as a message that `who` may see?
     fn sees(&self, seq: u64, who: &Actor) -> bool {
-        self.in_everyone(seq) || self.restricted.get(&seq).is_some_and(|a| a.admits(who))
+        self.in_everyone(seq) || self.restricted.get(&seq).is_some_and(|a| a.admits_here(who))
     }
 
     fn counts(&self, seq: u64) -> bool {

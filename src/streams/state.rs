@@ -12,6 +12,7 @@
 
 use super::counters::Counters;
 use super::kinds::KindState;
+use super::moderation::Moderated;
 use agora_protocol::{Event, EventBody, Seq, StreamId, StreamKind, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +53,9 @@ pub struct StreamState {
     /// Deleted messages stay listed: the check skips them.
     #[serde(default)]
     pub attachments: imbl::HashMap<String, imbl::OrdSet<Seq>>,
+    /// Slow mode and lock (`streams::moderation`), any kind.
+    #[serde(default)]
+    pub moderation: Moderated,
 }
 
 impl StreamState {
@@ -73,6 +77,7 @@ impl StreamState {
                 counters: Counters::default(),
                 ext: KindState::default(),
                 attachments: Default::default(),
+                moderation: Moderated::default(),
             }),
             _ => None,
         }
@@ -81,6 +86,7 @@ impl StreamState {
     /// Fold one event (the next in sequence) into the state, by the stream's kind's rules.
     pub fn apply(&mut self, ev: &Event) {
         self.head = self.head.max(ev.seq);
+        self.moderation.fold(ev);
         if let Some(kind) = super::kinds::of(self.kind) {
             kind.fold(self, ev);
         }

@@ -548,6 +548,7 @@ var AgoraClient = class {
       case "typing":
       case "read":
       case "stream_added":
+      case "feed_unread":
         this.emit(p.ev, p);
         return;
       default:

@@ -26,6 +26,7 @@ import type {
   Seq,
   SkipPush,
   StreamAddedPush,
+  FeedUnreadPush,
   StreamId,
   StreamInfoOk,
   StreamSummary,
@@ -46,6 +47,7 @@ export interface ClientEvents {
   typing: TypingPush;
   read: ReadPush;
   stream_added: StreamAddedPush;
+  feed_unread: FeedUnreadPush;
   /** A resume was not honoured (new epoch, or too far behind): reload that stream with `history`. */
   reset: { stream: StreamId; epoch: string; head: Seq; reason: "epoch" | "too_far_behind" };
   /** Every SubscribeOk, including the resubscribes after a reconnect (presence lists). */
@@ -421,6 +423,7 @@ export class AgoraClient {
       case "typing":
       case "read":
       case "stream_added":
+      case "feed_unread":
         this.emit(p.ev, p as never);
         return;
       default:

@@ -47,6 +47,63 @@ width?: number | null,
 height?: number | null, };
 
 /**
+ * What a moderator or admin did. Each names its reversing action in
+ * [`AuditEntry::reverse`] where there is one. Clients show an unknown action generically.
+ */
+export type AuditAction = "hide" | "unhide" | "delete" | "mute" | "unmute" | "slow_mode" | "slow_mode_off" | "lock" | "unlock" | "flag_agreed" | "flag_disagreed" | "flag_ignored" | "approve" | "reject" | "watched_word_added" | "watched_word_removed" | "suspend" | "unsuspend" | "role_changed" | "pin" | "unpin" | "close" | "reopen" | "archive" | "unarchive" | "move" | "merge" | "split" | "protect" | "unprotect";
+
+/**
+ * One moderation or staff action, as the audit log records it.
+ */
+export type AuditEntry = { action: AuditAction, 
+/**
+ * Who did it (the moderator; the event's own author is the server).
+ */
+actor: UserId, 
+/**
+ * The user it was done to (a muted user, a hidden message's author).
+ */
+target_user?: UserId | null, 
+/**
+ * The stream it was done in or to.
+ */
+stream?: StreamId | null, 
+/**
+ * The event it was done to (a message's seq).
+ */
+seq?: Seq | null, reason?: string, 
+/**
+ * When it ends by itself (a mute), ms since the Unix epoch.
+ */
+until?: number | null, 
+/**
+ * The op that reverses it (`unhide` for a hide), when there is one.
+ */
+reverse?: string | null, 
+/**
+ * Action-specific detail (slow mode's seconds, a watched word's pattern).
+ */
+detail?: string, };
+
+/**
+ * Reply to `audit_log`: matching entries, newest first.
+ */
+export type AuditLogOk = { entries: Array<AuditRecord>, 
+/**
+ * Continue with `before: next` (absent: nothing older).
+ */
+next?: Seq | null, };
+
+/**
+ * One entry of the audit log as `audit_log` returns it.
+ */
+export type AuditRecord = { 
+/**
+ * Its seq in the `audit` stream (page with `before`).
+ */
+seq: Seq, at: number, entry: AuditEntry, };
+
+/**
  * An empty `ok` payload: `{}`.
  */
 export type Empty = Record<symbol, never>;
@@ -66,7 +123,12 @@ retry_after_ms?: number | null,
 /**
  * With `too_far_behind`: the stream's current head.
  */
-head?: number | null, };
+head?: number | null, 
+/**
+ * When a moderation restriction on this request ends (a mute; slow mode's
+ * next allowed post), ms since the Unix epoch.
+ */
+until?: number | null, };
 
 /**
  * Why a request failed. Serialized as a snake_case string.
@@ -100,7 +162,11 @@ attachments?: Array<Attachment>, } | { "type": "message_edited", target: Seq, te
 /**
  * The hidden message's author (who still sees it).
  */
-message_author: UserId, reason?: string, } | { "type": "message_unhidden", target: Seq, } | { "type": "feed_item", item: FeedItem, } | { "type": "member_kicked", user: UserId, });
+message_author: UserId, reason?: string, } | { "type": "message_unhidden", target: Seq, } | { "type": "feed_item", item: FeedItem, } | { "type": "member_kicked", user: UserId, } | { "type": "feed_read", items?: Array<Seq>, up_to?: Seq | null, } | { "type": "slow_mode_set", seconds: number, reason?: string, } | { "type": "stream_locked", locked: boolean, reason?: string, } | { "type": "audit_entry", entry: AuditEntry, } | { "type": "flagged", source: StreamId, target: Seq, message_author: UserId, by: UserId, reason: FlagReason, text?: string, excerpt?: string, 
+/**
+ * This flag reached the configured count: the post is hidden pending review.
+ */
+hides?: boolean, } | { "type": "held", source: StreamId, poster: UserId, text: string, reply_to?: Seq | null, } | { "type": "review_resolved", item: Seq, decision: ReviewDecision, reason?: string, });
 
 /**
  * What happened. Serialized with a `type` field next to the event's other fields.
@@ -121,7 +187,11 @@ attachments?: Array<Attachment>, } | { "type": "message_edited", target: Seq, te
 /**
  * The hidden message's author (who still sees it).
  */
-message_author: UserId, reason?: string, } | { "type": "message_unhidden", target: Seq, } | { "type": "feed_item", item: FeedItem, } | { "type": "member_kicked", user: UserId, };
+message_author: UserId, reason?: string, } | { "type": "message_unhidden", target: Seq, } | { "type": "feed_item", item: FeedItem, } | { "type": "member_kicked", user: UserId, } | { "type": "feed_read", items?: Array<Seq>, up_to?: Seq | null, } | { "type": "slow_mode_set", seconds: number, reason?: string, } | { "type": "stream_locked", locked: boolean, reason?: string, } | { "type": "audit_entry", entry: AuditEntry, } | { "type": "flagged", source: StreamId, target: Seq, message_author: UserId, by: UserId, reason: FlagReason, text?: string, excerpt?: string, 
+/**
+ * This flag reached the configured count: the post is hidden pending review.
+ */
+hides?: boolean, } | { "type": "held", source: StreamId, poster: UserId, text: string, reply_to?: Seq | null, } | { "type": "review_resolved", item: Seq, decision: ReviewDecision, reason?: string, };
 
 /**
  * One notification.
@@ -154,9 +224,25 @@ others?: number,
 detail?: string, };
 
 /**
+ * Reply to `feed` and `feed_mark_read`: my feed stream (subscribe to it like
+ * any stream) and how many unread items in it I may see.
+ */
+export type FeedOk = { stream: StreamId, head: Seq, unread: number, };
+
+/**
  * Why a user is told. Clients must show an unknown reason generically.
  */
 export type FeedReason = "mention" | "reply" | "quote" | "like" | "watched" | "dm" | "ticket" | "wiki_edit" | "flag_outcome";
+
+/**
+ * One flag on a post.
+ */
+export type FlagInfo = { by: UserId, reason: FlagReason, text?: string, };
+
+/**
+ * Why a member flags a post.
+ */
+export type FlagReason = "off_topic" | "inappropriate" | "spam" | "other";
 
 /**
  * Reply to `history`: events in ascending seq order.
@@ -186,7 +272,7 @@ export type ListStreamsOk = { streams: Array<StreamSummary>, };
  * Every `ok` payload, for the server to serialize. Untagged: the client knows
  * which op it sent and decodes `ok` as that op's payload type.
  */
-export type OkBody = Empty | PingOk | WhoamiOk | ListStreamsOk | StreamInfoOk | AppendOk | SubscribeOk | HistoryOk;
+export type OkBody = Empty | PingOk | WhoamiOk | ListStreamsOk | StreamInfoOk | AppendOk | SubscribeOk | HistoryOk | FeedOk | AuditLogOk | ReviewQueueOk | WatchedWordsOk;
 
 /**
  * Every operation a client can ask for, tagged by `op`.
@@ -200,7 +286,7 @@ members?: Array<UserId>, } | { "op": "open_dm", users: Array<UserId>, } | { "op"
  * Files uploaded before (`POST /api/v1/streams/{id}/attachments`), by the
  * answers of their uploads; `text` may then be empty.
  */
-attachments?: Array<Attachment>, } | { "op": "edit", stream: StreamId, target: Seq, text: string, } | { "op": "delete", stream: StreamId, target: Seq, } | { "op": "react", stream: StreamId, target: Seq, emoji: string, } | { "op": "unreact", stream: StreamId, target: Seq, emoji: string, } | { "op": "hide", stream: StreamId, target: Seq, reason?: string, } | { "op": "unhide", stream: StreamId, target: Seq, } | { "op": "subscribe", stream: StreamId, since?: Seq | null, 
+attachments?: Array<Attachment>, } | { "op": "edit", stream: StreamId, target: Seq, text: string, } | { "op": "delete", stream: StreamId, target: Seq, reason?: string, } | { "op": "react", stream: StreamId, target: Seq, emoji: string, } | { "op": "unreact", stream: StreamId, target: Seq, emoji: string, } | { "op": "hide", stream: StreamId, target: Seq, reason?: string, } | { "op": "unhide", stream: StreamId, target: Seq, } | { "op": "subscribe", stream: StreamId, since?: Seq | null, 
 /**
  * The epoch the client saw with `since`; a mismatch means the store was wiped.
  */
@@ -212,7 +298,7 @@ before?: Seq | null,
 /**
  * Events with seq > after, oldest first. Exclusive with `before`.
  */
-after?: Seq | null, limit?: number | null, } | { "op": "mark_read", stream: StreamId, seq: Seq, } | { "op": "set_presence", status: PresenceStatus, } | { "op": "typing", stream: StreamId, } | { "op": "kick", stream: StreamId, user: UserId, } | { "op": "suspend_user", user: UserId, until: number | null, } | { "op": "unsuspend_user", user: UserId, } | { "op": "set_role", user: UserId, role: Role, };
+after?: Seq | null, limit?: number | null, } | { "op": "mark_read", stream: StreamId, seq: Seq, } | { "op": "set_presence", status: PresenceStatus, } | { "op": "typing", stream: StreamId, } | { "op": "kick", stream: StreamId, user: UserId, } | { "op": "suspend_user", user: UserId, until?: number | null, } | { "op": "unsuspend_user", user: UserId, } | { "op": "set_role", user: UserId, role: Role, } | { "op": "feed", } | { "op": "feed_mark_read", items?: Array<Seq>, all?: boolean, } | { "op": "mute", user: UserId, minutes: number, reason?: string, } | { "op": "unmute", user: UserId, reason?: string, } | { "op": "slow_mode", stream: StreamId, seconds: number, reason?: string, } | { "op": "lock", stream: StreamId, locked: boolean, reason?: string, } | { "op": "audit_log", actor?: UserId | null, target?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "flag", stream: StreamId, target: Seq, reason: FlagReason, text?: string, } | { "op": "review_queue", } | { "op": "review", item: Seq, decision: ReviewDecision, reason?: string, } | { "op": "watched_words", } | { "op": "watch_word", pattern: string, action: WatchAction, } | { "op": "unwatch_word", pattern: string, };
 
 /**
  * Reply to `ping`.
@@ -236,7 +322,7 @@ export type PresenceStatus = "online" | "away" | "dnd" | "offline";
 /**
  * A server push, tagged by `ev`.
  */
-export type Push = { "ev": "event" } & Event | { "ev": "presence", stream: StreamId, user: UserId, status: PresenceStatus, last_seen: number, } | { "ev": "typing", stream: StreamId, user: UserId, ttl_ms: number, } | { "ev": "read", stream: StreamId, seq: Seq, } | { "ev": "stream_added", stream: StreamSummary, } | { "ev": "skip", stream: StreamId, from: Seq, to: Seq, };
+export type Push = { "ev": "event" } & Event | { "ev": "presence", stream: StreamId, user: UserId, status: PresenceStatus, last_seen: number, } | { "ev": "typing", stream: StreamId, user: UserId, ttl_ms: number, } | { "ev": "read", stream: StreamId, seq: Seq, } | { "ev": "stream_added", stream: StreamSummary, } | { "ev": "skip", stream: StreamId, from: Seq, to: Seq, } | { "ev": "feed_unread", stream: StreamId, unread: number, };
 
 /**
  * A client request: an id the reply will echo as `re`, and the op.
@@ -250,7 +336,7 @@ members?: Array<UserId>, } | { "op": "open_dm", users: Array<UserId>, } | { "op"
  * Files uploaded before (`POST /api/v1/streams/{id}/attachments`), by the
  * answers of their uploads; `text` may then be empty.
  */
-attachments?: Array<Attachment>, } | { "op": "edit", stream: StreamId, target: Seq, text: string, } | { "op": "delete", stream: StreamId, target: Seq, } | { "op": "react", stream: StreamId, target: Seq, emoji: string, } | { "op": "unreact", stream: StreamId, target: Seq, emoji: string, } | { "op": "hide", stream: StreamId, target: Seq, reason?: string, } | { "op": "unhide", stream: StreamId, target: Seq, } | { "op": "subscribe", stream: StreamId, since?: Seq | null, 
+attachments?: Array<Attachment>, } | { "op": "edit", stream: StreamId, target: Seq, text: string, } | { "op": "delete", stream: StreamId, target: Seq, reason?: string, } | { "op": "react", stream: StreamId, target: Seq, emoji: string, } | { "op": "unreact", stream: StreamId, target: Seq, emoji: string, } | { "op": "hide", stream: StreamId, target: Seq, reason?: string, } | { "op": "unhide", stream: StreamId, target: Seq, } | { "op": "subscribe", stream: StreamId, since?: Seq | null, 
 /**
  * The epoch the client saw with `since`; a mismatch means the store was wiped.
  */
@@ -262,7 +348,36 @@ before?: Seq | null,
 /**
  * Events with seq > after, oldest first. Exclusive with `before`.
  */
-after?: Seq | null, limit?: number | null, } | { "op": "mark_read", stream: StreamId, seq: Seq, } | { "op": "set_presence", status: PresenceStatus, } | { "op": "typing", stream: StreamId, } | { "op": "kick", stream: StreamId, user: UserId, } | { "op": "suspend_user", user: UserId, until: number | null, } | { "op": "unsuspend_user", user: UserId, } | { "op": "set_role", user: UserId, role: Role, });
+after?: Seq | null, limit?: number | null, } | { "op": "mark_read", stream: StreamId, seq: Seq, } | { "op": "set_presence", status: PresenceStatus, } | { "op": "typing", stream: StreamId, } | { "op": "kick", stream: StreamId, user: UserId, } | { "op": "suspend_user", user: UserId, until?: number | null, } | { "op": "unsuspend_user", user: UserId, } | { "op": "set_role", user: UserId, role: Role, } | { "op": "feed", } | { "op": "feed_mark_read", items?: Array<Seq>, all?: boolean, } | { "op": "mute", user: UserId, minutes: number, reason?: string, } | { "op": "unmute", user: UserId, reason?: string, } | { "op": "slow_mode", stream: StreamId, seconds: number, reason?: string, } | { "op": "lock", stream: StreamId, locked: boolean, reason?: string, } | { "op": "audit_log", actor?: UserId | null, target?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "flag", stream: StreamId, target: Seq, reason: FlagReason, text?: string, } | { "op": "review_queue", } | { "op": "review", item: Seq, decision: ReviewDecision, reason?: string, } | { "op": "watched_words", } | { "op": "watch_word", pattern: string, action: WatchAction, } | { "op": "unwatch_word", pattern: string, });
+
+/**
+ * A moderator's decision on a flagged (or held) post.
+ */
+export type ReviewDecision = "agree_hide" | "agree_delete" | "disagree" | "ignore" | "approve" | "reject";
+
+/**
+ * One item of the review queue: a flagged post (with every flag on it), or a
+ * post held for approval by a watched word (`held`: `seq` is 0, `text` is the post).
+ */
+export type ReviewItem = { 
+/**
+ * The item's id in the queue (its first event's seq in the `review` stream).
+ */
+id: Seq, stream: StreamId, seq: Seq, author: UserId, excerpt: string, flags: Array<FlagInfo>, 
+/**
+ * Hidden pending review (enough members flagged it).
+ */
+hidden: boolean, 
+/**
+ * Held for approval by a watched word (not posted yet).
+ */
+held: boolean, };
+
+/**
+ * Reply to `review_queue`: pending items, oldest first, and the queue's stream
+ * (moderators subscribe to it for `flagged`, `held` and `review_resolved` events).
+ */
+export type ReviewQueueOk = { stream: StreamId, items: Array<ReviewItem>, };
 
 /**
  * A user's role. `moderator` and `admin` may moderate (delete others' messages,
@@ -291,7 +406,7 @@ export type StreamInfoOk = { id: StreamId, kind: StreamKind, name: string, topic
  * What kind of conversation a stream is. Later kinds (forum threads, tickets,
  * wiki pages) join this enum; clients must treat an unknown kind as opaque.
  */
-export type StreamKind = "channel" | "private_channel" | "dm" | "feed";
+export type StreamKind = "channel" | "private_channel" | "dm" | "feed" | "audit" | "review_queue";
 
 /**
  * A stream as listed for one user.
@@ -350,6 +465,21 @@ export type UserInfo = { id: UserId, display_name: string, role: Role,
  * 18446744073709551615: until unsuspended). Absent otherwise.
  */
 suspended_until?: number | null, };
+
+/**
+ * What a watched word does to a post that matches it.
+ */
+export type WatchAction = "block" | "censor" | "require_approval" | "flag";
+
+/**
+ * One watched word or pattern (a `regex` crate pattern, matched case-insensitively).
+ */
+export type WatchedWord = { pattern: string, action: WatchAction, };
+
+/**
+ * Reply to `watched_words`.
+ */
+export type WatchedWordsOk = { words: Array<WatchedWord>, };
 
 /**
  * Reply to `auth` and `whoami`.

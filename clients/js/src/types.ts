@@ -8,17 +8,21 @@
  */
 import type {
   AppendOk,
+  AuditLogOk,
   Empty,
   Event,
+  FeedOk,
   HistoryOk,
   ListStreamsOk,
   Op,
   PingOk,
+  ReviewQueueOk,
   Push,
   Role,
   StreamInfoOk,
   SubscribeOk,
   UserInfo,
+  WatchedWordsOk,
   WhoamiOk,
 } from "./protocol.gen.js";
 
@@ -64,6 +68,19 @@ interface OkOf {
   suspend_user: Empty;
   unsuspend_user: Empty;
   set_role: Empty;
+  feed: FeedOk;
+  feed_mark_read: FeedOk;
+  mute: AppendOk;
+  unmute: AppendOk;
+  slow_mode: AppendOk;
+  lock: AppendOk;
+  audit_log: AuditLogOk;
+  flag: AppendOk;
+  review_queue: ReviewQueueOk;
+  review: AppendOk;
+  watched_words: WatchedWordsOk;
+  watch_word: AppendOk;
+  unwatch_word: AppendOk;
 }
 // A new op in the protocol crate fails the type check (`npm run check`) here until it is in OkOf.
 type Assert<T extends true> = T;
@@ -91,6 +108,16 @@ export type ReactionAdded = EventOf<"reaction_added">;
 export type ReactionRemoved = EventOf<"reaction_removed">;
 export type MessageHidden = EventOf<"message_hidden">;
 export type MessageUnhidden = EventOf<"message_unhidden">;
+export type MemberKicked = EventOf<"member_kicked">;
+/** A notification in my feed (PROTOCOL.md, notification feed). */
+export type FeedItemEvent = EventOf<"feed_item">;
+export type FeedRead = EventOf<"feed_read">;
+export type SlowModeSet = EventOf<"slow_mode_set">;
+export type StreamLocked = EventOf<"stream_locked">;
+export type AuditEntryEvent = EventOf<"audit_entry">;
+export type Flagged = EventOf<"flagged">;
+export type Held = EventOf<"held">;
+export type ReviewResolved = EventOf<"review_resolved">;
 
 // ---- pushes (PROTOCOL.md §4, §10) ------------------------------------------------------
 
@@ -102,6 +129,8 @@ export type ReadPush = PushOf<"read">;
 export type StreamAddedPush = PushOf<"stream_added">;
 /** Seqs `from..=to` exist but are not for me (PROTOCOL.md §7 "Skip markers"): the cursor moves past them. */
 export type SkipPush = PushOf<"skip">;
+/** My feed's unread count changed (another device read, a new item). */
+export type FeedUnreadPush = PushOf<"feed_unread">;
 
 // ---- HTTP API (PROTOCOL.md §2, README "HTTP API"; the bodies are in src/api.rs) --------
 

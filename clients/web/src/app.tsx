@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { Admin } from "./admin";
 import { ChatView } from "./chat";
+import { AuditLog, ReviewQueue } from "./moderation";
 import { maybeNotify, updateTitle } from "./notify";
 import { navigate, parse, usePath } from "./router";
 import { Sidebar, sectionsFor, type Section } from "./sidebar";
@@ -100,7 +101,7 @@ type RouteT = ReturnType<typeof parse>;
 function Shell({ store, route }: { store: Store; route: RouteT }) {
   const [drawer, setDrawer] = useState(false);
   const [members, setMembers] = useState(false);
-  const section: Section["id"] | null = route.page === "chat" || route.page === "home" ? "chat" : route.page === "forum" || route.page === "desk" || route.page === "wiki" || route.page === "admin" ? route.page : null;
+  const section: Section["id"] | null = route.page === "chat" || route.page === "home" ? "chat" : route.page === "forum" || route.page === "desk" || route.page === "wiki" || route.page === "admin" || route.page === "review" || route.page === "audit" ? route.page : null;
   const streamId = route.page === "chat" ? route.stream : null;
   const sv = streamId ? store.streams.get(streamId) : undefined;
 
@@ -149,6 +150,8 @@ function Shell({ store, route }: { store: Store; route: RouteT }) {
   else if (route.page === "desk") content = <Coming title="Desk" issue={12} what="tickets, the agent queue and the visitor chat widget; tickets are streams with an assignee and a state" />;
   else if (route.page === "wiki") content = <Coming title="Wiki" issue={13} what="pages with history; each page's edits are events in its stream" />;
   else if (route.page === "admin") content = <Admin store={store} />;
+  else if (route.page === "review") content = <ReviewQueue store={store} />;
+  else if (route.page === "audit") content = <AuditLog store={store} />;
   else
     content = (
       <section class="page">

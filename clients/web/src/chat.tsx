@@ -9,6 +9,7 @@
  * history loads when the top comes near, keeping the visible messages still.
  */
 import type { ComponentChild } from "preact";
+import { isModerator, ModTools } from "./moderation";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { AttachmentList, filesOf, UploadChips, useUploads, type Uploads } from "./attachments";
 import { EMOJI } from "./emoji";
@@ -80,6 +81,7 @@ export function ChatView({ store, s, onMembers, showMembers }: { store: Store; s
           👥 <span class="count">{s.summary.member_count}</span>
         </button>
         {s.summary.kind !== "dm" && s.summary.member ? <SettingsButton store={store} s={s} /> : null}
+        {isModerator(store) && s.summary.kind !== "dm" ? <ModTools store={store} s={s} /> : null}
       </header>
       {store.conn !== "open" && store.conn !== "idle" ? (
         <div class="banner info" role="status">
@@ -341,6 +343,7 @@ function MessageRow({
   const [picker, setPicker] = useState(false);
   const [confirm, setConfirm] = useState(false);
   const id = s.summary.id;
+  const [reason, setReason] = useState("");
   const mod = store.me?.role === "moderator" || store.me?.role === "admin";
   const fail = (e: Error) => store.flash(e.message);
   const toggle = (emoji: string, users: string[]) =>
@@ -445,12 +448,13 @@ function MessageRow({
       {confirm ? (
         <div class="confirm" role="alertdialog" aria-label="Delete this message?">
           Delete this message?{" "}
+          {mod && m.author !== me ? <input class="reason" aria-label="Reason (for the audit log)" placeholder="reason" onInput={(e) => setReason((e.target as HTMLInputElement).value)} /> : null}{" "}
           <button
             class="danger"
             ref={(b) => b?.focus()}
             onClick={() => {
               setConfirm(false);
-              store.client!.delete(id, m.seq).catch(fail);
+              store.client!.request("delete", { stream: id, target: m.seq, reason: mod && m.author !== me ? reason.trim() : "" }).catch(fail);
             }}
           >
             Delete

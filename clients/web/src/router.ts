@@ -1,6 +1,6 @@
 /**
  * Routing with real URLs (the history API): `/c/<stream>`, `/forum/...`,
- * `/desk/...`, `/wiki/...`, `/admin`, `/login`. The server answers index.html
+ * `/desk/...`, `/wiki/...`, `/admin`, `/review`, `/audit`, `/login`. The server answers index.html
  * for these paths (src/web.rs), so a link can be shared and reloaded. Clicks on
  * same-origin <a href> are turned into `navigate` by one document listener.
  */
@@ -49,6 +49,8 @@ export type Route =
   | { page: "chat"; stream: string }
   | { page: "forum" | "desk" | "wiki"; rest: string }
   | { page: "admin" }
+  | { page: "review" }
+  | { page: "audit" }
   | { page: "login" }
   | { page: "not_found" };
 
@@ -64,6 +66,10 @@ export function parse(path: string): Route {
       return { page: parts[0], rest: parts.slice(1).join("/") };
     case "admin":
       return { page: "admin" };
+    case "review":
+      return { page: "review" };
+    case "audit":
+      return { page: "audit" };
     case "login":
       return { page: "login" };
     default:

@@ -1,13 +1,14 @@
 /** The sidebar: who I am and my status, the sections by role, channels and DMs with unread badges, and the dialogs to browse channels and open DMs. */
 import type { StreamSummary } from "../../js/src/index";
 import { useState } from "preact/hooks";
+import { Bell } from "./bell";
 import { Modal } from "./modal";
 import { enableNotifications, notificationsSupported } from "./notify";
 import { navigate } from "./router";
 import type { Status, Store } from "./store";
 
 export interface Section {
-  id: "chat" | "forum" | "desk" | "wiki" | "admin";
+  id: "chat" | "forum" | "desk" | "wiki" | "admin" | "review" | "audit";
   label: string;
   href: string;
 }
@@ -20,10 +21,13 @@ export function sectionsFor(role: string | undefined): Section[] {
     { id: "desk", label: "Desk", href: "/desk" },
     { id: "wiki", label: "Wiki", href: "/wiki" },
     { id: "admin", label: "Admin", href: "/admin" },
+    { id: "review", label: "Review", href: "/review" },
+    { id: "audit", label: "Audit log", href: "/audit" },
   ];
   return all.filter((s) => {
     if (s.id === "desk") return role === "agent" || role === "moderator" || role === "admin";
     if (s.id === "admin") return role === "admin";
+    if (s.id === "review" || s.id === "audit") return role === "moderator" || role === "admin";
     return true;
   });
 }
@@ -54,6 +58,7 @@ export function Sidebar({ store, section, current, onNavigate, onLogout }: { sto
           <option value="away">Away</option>
           <option value="dnd">Do not disturb</option>
         </select>
+        <Bell store={store} onNavigate={onNavigate} />
       </header>
       <nav class="sections" aria-label="Sections">
         {sectionsFor(me?.role).map((s) => (

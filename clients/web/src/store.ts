@@ -6,7 +6,20 @@
  * for the token and the post outbox.
  */
 import { AgoraClient, AgoraError, AgoraHttp, login } from "../../js/src/index";
-import type { Attachment, Event, PendingPost, PresenceStatus, StreamSummary, UserInfo } from "../../js/src/index";
+import type { Attachment, Event, FeedItemEvent, PendingPost, PresenceStatus, StreamSummary, UserInfo } from "../../js/src/index";
+
+/** Kinds that are not conversations: shown by their own screens, not in the sidebar's lists. */
+const NOT_CONVERSATIONS = new Set(["feed", "audit", "review_queue"]);
+
+/** My notification feed (PROTOCOL.md §19): the newest items, which of them I read, the unread count. */
+export interface FeedView {
+  stream: string;
+  unread: number;
+  /** Newest first. */
+  items: FeedItemEvent[];
+  readUpTo: number;
+  read: Set<number>;
+}
 
 export const PAGE = 50;
 /** The most events the first window of a stream loads when much is unread. */
@@ -50,6 +63,7 @@ export class Store {
   atBottom = true;
   sessionEnded: string | null = null;
   ready = false;
+  feed: FeedView | null = null;
   private listeners = new Set<Listener>();
   private markTimer: ReturnType<typeof setTimeout> | null = null;
   /** attachment hash -> blob: URL of its bytes (see `attachmentUrl`). */
@@ -112,6 +126,7 @@ export class Store {
     this.outbox = [];
     this.current = null;
     this.conn = "idle";
+    this.feed = null;
   }
 
   private outboxKey(): string {
@@ -164,7 +179,12 @@ export class Store {
       if (r.seq >= s.summary.head) s.summary.unread = s.summary.mentions = 0;
       this.changed();
     });
+    c.on("feed_unread", (p) => {
+      if (this.feed && this.feed.stream === p.stream) this.feed.unread = p.unread;
+      this.changed();
+    });
     c.on("stream_added", (p) => {
+      if (NOT_CONVERSATIONS.has(p.stream.kind)) return;
       this.addStream(p.stream);
       void this.follow(p.stream.id, 0);
       this.changed();
@@ -206,9 +226,10 @@ export class Store {
     } catch {
       // names fall back to ids
     }
-    const list = await c.listStreams();
+    const list = (await c.listStreams()).filter((s) => !NOT_CONVERSATIONS.has(s.kind));
     for (const s of list) this.addStream(s);
     await Promise.all(list.filter((s) => s.member).map((s) => this.follow(s.id, s.head)));
+    await this.startFeed().catch(() => undefined);
     this.ready = true;
     this.changed();
   }
@@ -250,7 +271,59 @@ export class Store {
 
   // ---- events -------------------------------------------------------------------
 
+  // ---- the notification feed -------------------------------------------------------
+
+  /** Open my feed, load its newest items and follow it live. */
+  private async startFeed(): Promise<void> {
+    const c = this.client!;
+    const ok = await c.request("feed", {});
+    const f: FeedView = { stream: ok.stream, unread: ok.unread, items: [], readUpTo: 0, read: new Set() };
+    this.feed = f;
+    const page = await c.history(ok.stream, { before: ok.head + 1, limit: 100 });
+    for (const e of page.events) this.onFeedEvent(f, e, false);
+    f.unread = ok.unread;
+    await c.subscribe(ok.stream, { since: ok.head });
+  }
+
+  private onFeedEvent(f: FeedView, e: Event, live: boolean): void {
+    if (e.type === "feed_item") {
+      if (f.items.some((x) => x.seq === e.seq)) return;
+      // A grouped like replaces the older item about the same post (already counted if unread).
+      const same = (x: FeedItemEvent) => e.item.reason === "like" && x.item.reason === "like" && x.item.source === e.item.source && x.item.source_seq === e.item.source_seq;
+      const replaced = f.items.find(same);
+      f.items = [e, ...f.items.filter((x) => !same(x))];
+      if (live && !(replaced && !this.isFeedItemRead(replaced.seq))) f.unread++;
+    } else if (e.type === "feed_read") {
+      if (e.up_to) f.readUpTo = Math.max(f.readUpTo, e.up_to);
+      for (const i of e.items || []) f.read.add(i);
+      if (live) void this.refreshFeed();
+    }
+  }
+
+  isFeedItemRead(seq: number): boolean {
+    const f = this.feed;
+    return !!f && (seq <= f.readUpTo || f.read.has(seq));
+  }
+
+  private async refreshFeed(): Promise<void> {
+    if (!this.client || !this.feed) return;
+    const ok = await this.client.request("feed", {}).catch(() => null);
+    if (ok && this.feed) this.feed.unread = ok.unread;
+    this.changed();
+  }
+
+  async markFeedRead(items: number[] | "all"): Promise<void> {
+    if (!this.client || !this.feed) return;
+    const ok = await this.client.request("feed_mark_read", items === "all" ? { all: true } : { items });
+    if (this.feed) this.feed.unread = ok.unread;
+    this.changed();
+  }
+
   private onEvent(e: Event): void {
+    if (this.feed && e.stream === this.feed.stream) {
+      this.onFeedEvent(this.feed, e, true);
+      return this.changed();
+    }
     const s = this.streams.get(e.stream);
     if (!s) return;
     const prev = s.events.get(e.seq);

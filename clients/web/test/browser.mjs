@@ -371,7 +371,7 @@ test("installable: manifest, icons, and an offline shell from the service worker
 test("the shell by role: admin manages users, roles, suspensions and bot tokens; forum, desk and wiki say what is coming; routes reload", async () => {
   const { page, errors, ctx } = await open("admin", { path: "/admin" });
   await page.waitForSelector("table.users");
-  assert.deepEqual(await page.locator("nav.sections a").allTextContents(), ["Chat", "Forum", "Desk", "Wiki", "Admin"]);
+  assert.deepEqual(await page.locator("nav.sections a").allTextContents(), ["Chat", "Forum", "Desk", "Wiki", "Admin", "Review", "Audit log"]);
   await page.fill("input[name=username]", "helpbot");
   await page.fill("input[name=display_name]", "Help Bot");
   await page.selectOption("select[name=role]", "bot");
@@ -694,6 +694,31 @@ test("an attachment uploads and shows to another member but not to an outsider",
   noErrors(b.errors);
   noErrors(d.errors, [/404/]);
   for (const x of [a, b, d]) await x.ctx.close();
+});
+
+test("the notification bell shows a mention live and marks it read; moderators have the review queue and the audit log", async () => {
+  const bob = await sdk("bob");
+  const text = `@alice bell ${Date.now()}`;
+  const a = await open("alice", { path: `/c/${ids.general}` });
+  await a.page.waitForSelector("#composer-input");
+  await bob.post(ids.general, text);
+  await a.page.locator('button.bell-btn [data-testid="feed-unread"]').waitFor();
+  await a.page.click("button.bell-btn");
+  await a.page.locator("#feed-panel li.unread", { hasText: text }).waitFor();
+  await a.page.locator("#feed-panel li", { hasText: text }).locator("text=mentioned you").waitFor();
+  await a.page.click('#feed-panel button:has-text("Mark all read")');
+  await a.page.locator('[data-testid="feed-unread"]').waitFor({ state: "detached" });
+  await a.page.locator("#feed-panel li.read", { hasText: text }).waitFor();
+  assert.equal(await a.page.locator('nav.sections a[href="/audit"]').count(), 0, "members have no audit log");
+  const c = await open("carol", { path: "/audit" });
+  await c.page.locator("h1", { hasText: "Audit log" }).waitFor();
+  await c.page.locator("table.audit-table").waitFor();
+  await c.page.click('nav.sections a[href="/review"]');
+  await c.page.locator("h1", { hasText: "Review queue" }).waitFor();
+  noErrors(a.errors);
+  noErrors(c.errors);
+  await a.ctx.close();
+  await c.ctx.close();
 });
 
 test("log out revokes the session on the server, not only in this browser", async () => {

@@ -208,6 +208,7 @@ impl User {
                             Push::Read { .. } => "push_read",
                             Push::StreamAdded { .. } => "push_stream_added",
                             Push::Skip { .. } => "push_skip",
+                            Push::FeedUnread { .. } => "push_feed_unread",
                             Push::Unknown => "push_unknown",
                         };
                         r.count(kind, 1);

@@ -5,10 +5,13 @@
 //! the functions here say *what* is appended.
 
 use crate::error::{AppError, AppResult};
-use crate::streams::kind::{Append, Cx, Decision, NameClaim};
+use crate::streams::kind::{Append, Cx, Decision, Derived, NameClaim};
+use crate::streams::kinds::feed::notify;
+use crate::streams::moderation::{message_entry, set_restriction, Moderation};
+use crate::streams::roles::{may, require, Permission};
 use crate::streams::visibility::{can_write_stream, Actor, Audience};
 use crate::streams::{Action, StreamState};
-use agora_protocol::{Event, EventBody, Seq};
+use agora_protocol::{AuditAction, Event, EventBody, FeedItem, FeedReason, Seq, StreamKind, UserId};
 
 /// Namespace of channel names: unique among public and private channels.
 pub const CHANNEL_NAMES: &str = "channel";
@@ -42,7 +45,7 @@ pub fn leave(st: &StreamState, who: &Actor, revoke: bool) -> AppResult<Decision>
 
 /// Members (and moderators) manage a channel: invite, rename, topic.
 fn require_manager(st: &StreamState, who: &Actor, what: &str) -> AppResult<()> {
-    if st.is_member(&who.id) || who.role.can_moderate() {
+    if st.is_member(&who.id) || may(who.role, Permission::ManageAnyChannel) {
         Ok(())
     } else {
         Err(AppError::Forbidden(format!("only members can {what}")))
@@ -94,10 +97,17 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
         }
         Action::Post { text, reply_to, mentions, attachments } => {
             require_writer(st, who)?;
-            if let Some(r) = reply_to {
-                message_at(st, cx, r)?;
+            st.moderation.check_post(cx)?;
+            let replied = match reply_to {
+                Some(r) => Some(message_at(st, cx, r)?.author),
+                None => None,
+            };
+            let also = post_notifications(st, cx, &text, replied.as_ref(), &mentions);
+            return Ok(Append {
+                also,
+                ..Append::event(EventBody::MessagePosted { text, reply_to, mentions, attachments })
             }
-            EventBody::MessagePosted { text, reply_to, mentions, attachments }
+            .into());
         }
         Action::Edit { target, text, mentions } => {
             require_writer(st, who)?;
@@ -107,20 +117,31 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
             }
             EventBody::MessageEdited { target, text, mentions }
         }
-        Action::Delete { target } => {
-            let original = message_at(st, cx, target)?;
-            if original.author != who.id && !who.role.can_moderate() {
-                return Err(AppError::Forbidden("only the author or a moderator can delete a message".into()));
-            }
-            return Ok(Append { tombstone: Some(target), ..Append::event(EventBody::MessageDeleted { target }) }.into());
+        Action::Delete { target } => return delete(st, cx, target, String::new()),
+        Action::Moderate(Moderation::Delete { target, reason }) => {
+            require(who, Permission::DeleteAny)?;
+            return delete(st, cx, target, reason);
+        }
+        Action::Moderate(m) => {
+            let (body, entry) = set_restriction(cx, &st.id, m)?;
+            return Ok(Append { also: vec![entry], ..Append::event(body) }.into());
         }
         Action::React { target, emoji } => {
             require_writer(st, who)?;
-            message_at(st, cx, target)?;
+            let original = message_at(st, cx, target)?;
             if reacted(st, target, &emoji, who) {
                 return Err(AppError::Conflict("you already reacted with that emoji".into()));
             }
-            EventBody::ReactionAdded { target, emoji }
+            let mut also = Vec::new();
+            if original.author != who.id {
+                let text = match &original.body {
+                    EventBody::MessagePosted { text, .. } => text.as_str(),
+                    _ => "",
+                };
+                let item = FeedItem::new(FeedReason::Like, st.id.clone(), target, who.id.clone(), text);
+                also.push(notify(&original.author, FeedItem { title: st.name.clone(), detail: emoji.clone(), ..item }));
+            }
+            return Ok(Append { also, ..Append::event(EventBody::ReactionAdded { target, emoji }) }.into());
         }
         Action::Unreact { target, emoji } => {
             require_writer(st, who)?;
@@ -130,20 +151,24 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
             EventBody::ReactionRemoved { target, emoji }
         }
         Action::Hide { target, reason } => {
-            require_moderator(who)?;
+            require(who, Permission::Hide)?;
             let original = message_at(st, cx, target)?;
             if st.hidden.contains_key(&target) {
                 return Err(AppError::Conflict(format!("message {target} is already hidden")));
             }
-            EventBody::MessageHidden { target, message_author: original.author, reason }
+            let author = original.author;
+            let entry = message_entry(cx, AuditAction::Hide, &st.id, target, &author, &reason, Some("unhide"));
+            let body = EventBody::MessageHidden { target, message_author: author, reason };
+            return Ok(Append { also: vec![entry], ..Append::event(body) }.into());
         }
         Action::Unhide { target } => {
-            require_moderator(who)?;
-            message_at(st, cx, target)?;
+            require(who, Permission::Hide)?;
+            let original = message_at(st, cx, target)?;
             if !st.hidden.contains_key(&target) {
                 return Err(AppError::Conflict(format!("message {target} is not hidden")));
             }
-            EventBody::MessageUnhidden { target }
+            let entry = message_entry(cx, AuditAction::Unhide, &st.id, target, &original.author, "", Some("hide"));
+            return Ok(Append { also: vec![entry], ..Append::event(EventBody::MessageUnhidden { target }) }.into());
         }
         Action::Create { .. }
         | Action::Join
@@ -151,9 +176,49 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
         | Action::Invite { .. }
         | Action::Rename { .. }
         | Action::Feed(_)
-        | Action::Kick { .. } => return Err(AppError::BadRequest("not an action on messages".into())),
+        | Action::Kick { .. }
+        | Action::Audit(_)
+        | Action::Review(_) => return Err(AppError::BadRequest("not an action on messages".into())),
     };
     Ok(Append::event(body).into())
+}
+
+/// Who is told of a new message (it will be `cx.head + 1`), and why: each
+/// user it mentions, the author of the message it replies to, and in a DM
+/// every other member. One item per user, the first reason that applies; never
+/// the poster. Mentions are already only users who can read the stream.
+pub fn post_notifications(
+    st: &StreamState,
+    cx: &Cx<'_>,
+    text: &str,
+    replied: Option<&UserId>,
+    mentions: &[UserId],
+) -> Vec<Derived> {
+    let poster = &cx.actor.id;
+    let tell = |u: &UserId, why: FeedReason, told: &mut Vec<(UserId, FeedReason)>| {
+        if u != poster && !told.iter().any(|(t, _)| t == u) {
+            told.push((u.clone(), why));
+        }
+    };
+    let mut list: Vec<(UserId, FeedReason)> = Vec::new();
+    for m in mentions {
+        tell(m, FeedReason::Mention, &mut list);
+    }
+    if let Some(r) = replied {
+        tell(r, FeedReason::Reply, &mut list);
+    }
+    if st.kind == StreamKind::Dm {
+        for m in st.members.iter() {
+            tell(m, FeedReason::Dm, &mut list);
+        }
+    }
+    let seq = cx.head.next();
+    list.into_iter()
+        .map(|(u, why)| {
+            let item = FeedItem::new(why, st.id.clone(), seq, poster.clone(), text);
+            notify(&u, FeedItem { title: st.name.clone(), ..item })
+        })
+        .collect()
 }
 
 fn reacted(st: &StreamState, target: Seq, emoji: &str, who: &Actor) -> bool {
@@ -168,12 +233,18 @@ fn require_writer(st: &StreamState, who: &Actor) -> AppResult<()> {
     }
 }
 
-fn require_moderator(who: &Actor) -> AppResult<()> {
-    if who.role.can_moderate() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("only moderators can hide messages".into()))
+/// Delete message `target`: its author may; a moderator may delete anyone's,
+/// which the audit log records (with `reason`).
+fn delete(st: &StreamState, cx: &Cx<'_>, target: Seq, reason: String) -> AppResult<Decision> {
+    let original = message_at(st, cx, target)?;
+    let mut also = Vec::new();
+    if original.author != cx.actor.id {
+        if !may(cx.actor.role, Permission::DeleteAny) {
+            return Err(AppError::Forbidden("only the author or a moderator can delete a message".into()));
+        }
+        also.push(message_entry(cx, AuditAction::Delete, &st.id, target, &original.author, &reason, None));
     }
+    Ok(Append { tombstone: Some(target), also, ..Append::event(EventBody::MessageDeleted { target }) }.into())
 }
 
 /// The live (not deleted) message at `seq` that the actor may see, or `not_found`
@@ -183,7 +254,7 @@ fn message_at(st: &StreamState, cx: &Cx<'_>, seq: Seq) -> AppResult<Event> {
     if seq == Seq(0) || seq > cx.head || st.deleted.contains(&seq) {
         return Err(missing());
     }
-    if st.hidden.get(&seq).is_some_and(|author| !Audience::moderators_and(author).admits(cx.actor)) {
+    if st.hidden.get(&seq).is_some_and(|author| !Audience::moderators_and(author).admits_here(cx.actor)) {
         return Err(missing());
     }
     match (cx.lookup)(seq)? {
@@ -199,12 +270,20 @@ pub fn fold(st: &mut StreamState, ev: &Event) {
         | EventBody::MessageEdited { .. }
         | EventBody::Tombstone { .. }
         | EventBody::FeedItem { .. }
+        | EventBody::FeedRead { .. }
+        | EventBody::SlowModeSet { .. }
+        | EventBody::StreamLocked { .. }
+        | EventBody::AuditEntry { .. }
+        | EventBody::Flagged { .. }
+        | EventBody::Held { .. }
+        | EventBody::ReviewResolved { .. }
         | EventBody::Unknown => {}
         EventBody::MessagePosted { mentions, attachments, .. } => {
             st.counters.add(ev.seq, &ev.author, mentions, Audience::everyone());
             for a in attachments {
                 st.attachments.entry(a.hash.clone()).or_default().insert(ev.seq);
             }
+            st.moderation.note_post(&ev.author, ev.at);
         }
         EventBody::StreamRenamed { name } => st.name = name.clone(),
         EventBody::TopicSet { topic } => st.topic = topic.clone(),
@@ -264,7 +343,7 @@ pub fn audience(st: &StreamState, ev: &Event) -> Audience {
 mod tests {
     use super::*;
     use crate::streams::kinds;
-    use crate::streams::visibility::can_see;
+    use crate::streams::visibility::{can_see, NoSources};
     use agora_protocol::ops::Role;
     use agora_protocol::{StreamKind, UserId};
 
@@ -314,10 +393,10 @@ mod tests {
         st.apply(&hidden);
         let edit = ev(4, "bob", EventBody::MessageEdited { target: Seq(2), text: "x".into(), mentions: vec![] });
         for e in [&log[1], &edit] {
-            assert!(!can_see(&st, e, &ann), "{e:?}");
-            assert!(can_see(&st, e, &bob) && can_see(&st, e, &carol), "{e:?}");
+            assert!(!can_see(&st, e, &ann, &NoSources), "{e:?}");
+            assert!(can_see(&st, e, &bob, &NoSources) && can_see(&st, e, &carol, &NoSources), "{e:?}");
         }
-        assert!(can_see(&st, &hidden, &ann), "the hide event itself is for everyone");
+        assert!(can_see(&st, &hidden, &ann, &NoSources), "the hide event itself is for everyone");
         // A member cannot act on what they cannot see; its author still can.
         let react = |t: Seq| Action::React { target: t, emoji: "👍".into() };
         assert!(matches!(decide_as(&st, &log, &ann, react(Seq(2))), Err(AppError::NotFound(_))));

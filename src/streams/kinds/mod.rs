@@ -5,11 +5,13 @@
 //! (a ticket's status, a page's revisions) adds one variant to [`KindState`].
 //! Nothing else names a kind.
 
+pub mod audit;
 pub mod channel;
 pub mod chat;
 pub mod dm;
 pub mod feed;
 pub mod private_channel;
+pub mod review;
 
 use super::kind::Kind;
 use agora_protocol::StreamKind;
@@ -22,6 +24,8 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
         StreamKind::PrivateChannel => Some(&private_channel::PrivateChannel),
         StreamKind::Dm => Some(&dm::Dm),
         StreamKind::Feed => Some(&feed::Feed),
+        StreamKind::Audit => Some(&audit::Audit),
+        StreamKind::ReviewQueue => Some(&review::Review),
         StreamKind::Unknown => None,
     }
 }
@@ -34,4 +38,10 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
 pub enum KindState {
     #[default]
     None,
+    /// A user's notification feed (`feed::FeedState`).
+    Feed(feed::FeedState),
+    /// The audit log (`audit::AuditState`: mutes in force).
+    Audit(audit::AuditState),
+    /// The review queue (`review::ReviewState`: pending items).
+    Review(review::ReviewState),
 }

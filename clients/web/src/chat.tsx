@@ -342,6 +342,7 @@ function MessageRow({
   const me = store.me?.id || "";
   const [picker, setPicker] = useState(false);
   const [confirm, setConfirm] = useState(false);
+  const [hiding, setHiding] = useState(false);
   const id = s.summary.id;
   const [reason, setReason] = useState("");
   const mod = store.me?.role === "moderator" || store.me?.role === "admin";
@@ -426,7 +427,7 @@ function MessageRow({
           ) : null}
           {mod ? (
             <button
-              onClick={() => (m.hidden ? store.client!.unhide(id, m.seq) : store.client!.hide(id, m.seq)).catch(fail)}
+              onClick={() => (m.hidden ? store.client!.unhide(id, m.seq).catch(fail) : setHiding(true))}
               aria-label={m.hidden ? "Unhide" : "Hide from members"}
               title={m.hidden ? "Unhide" : "Hide from members"}
             >
@@ -444,6 +445,27 @@ function MessageRow({
           }}
           onClose={() => setPicker(false)}
         />
+      ) : null}
+      {hiding ? (
+        <div class="confirm" role="alertdialog" aria-label="Hide this message from members?">
+        <form
+          aria-label="Hide this message from members?"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setHiding(false);
+            store.client!.hide(id, m.seq, reason.trim()).catch(fail);
+          }}
+        >
+          Hide from members?{" "}
+          <input class="reason" aria-label="Reason (for the audit log)" placeholder="reason" ref={(i) => i?.focus()} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />{" "}
+          <button type="submit" class="danger">
+            Hide
+          </button>{" "}
+          <button type="button" onClick={() => setHiding(false)}>
+            Cancel
+          </button>
+        </form>
+        </div>
       ) : null}
       {confirm ? (
         <div class="confirm" role="alertdialog" aria-label="Delete this message?">

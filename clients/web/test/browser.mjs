@@ -588,6 +588,8 @@ test("a moderator hides a message: it leaves members' screens at once and after 
   const m = c.page.locator(msg(text));
   await m.hover();
   await m.locator('button[aria-label="Hide from members"]').click();
+  await c.page.fill('form[aria-label="Hide this message from members?"] input', "spoiler");
+  await c.page.click('form[aria-label="Hide this message from members?"] button:has-text("Hide")');
   // The member: the message goes, a notice says why; the moderator keeps it, marked.
   await a.page.locator("li.notice", { hasText: "hid a message by" }).last().waitFor();
   await a.page.waitForFunction((t) => ![...document.querySelectorAll("li.msg")].some((e) => e.textContent.includes(t)), text);

@@ -26,6 +26,7 @@ pub mod datadir;
 pub mod demo;
 pub mod engine;
 pub mod error;
+pub mod forum_list;
 /// Fuzz entry points (the `fuzz/` crate and `tests/fuzz_corpus.rs`); not used by the server.
 #[doc(hidden)]
 pub mod fuzz;

@@ -40,7 +40,17 @@ impl CommandClass {
             | Op::Leave { .. }
             | Op::Invite { .. }
             | Op::Rename { .. }
-            | Op::SetTopic { .. } => CommandClass::Post,
+            | Op::SetTopic { .. }
+            | Op::ForumSaveCategory { .. }
+            | Op::ForumCreateThread { .. }
+            | Op::ForumLike { .. }
+            | Op::ForumUnlike { .. }
+            | Op::ForumRecover { .. }
+            | Op::ForumStaff { .. }
+            | Op::ForumMove { .. }
+            | Op::ForumSplit { .. }
+            | Op::ForumMerge { .. }
+            | Op::ForumSetLevel { .. } => CommandClass::Post,
             Op::Typing { .. } | Op::SetPresence { .. } => CommandClass::Ephemeral,
             Op::Subscribe { .. }
             | Op::Unsubscribe { .. }
@@ -48,7 +58,11 @@ impl CommandClass {
             | Op::ListStreams {}
             | Op::StreamInfo { .. }
             | Op::MarkRead { .. }
-            | Op::Whoami {} => CommandClass::Read,
+            | Op::Whoami {}
+            | Op::ForumCategories {}
+            | Op::ForumThreads { .. }
+            | Op::ForumThread { .. }
+            | Op::ForumPostHistory { .. } => CommandClass::Read,
             Op::Ping {} | Op::Auth { .. } | Op::Unknown => CommandClass::Ping,
         }
     }

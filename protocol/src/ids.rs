@@ -11,7 +11,7 @@ use std::fmt;
 pub struct StreamId(pub String);
 
 /// A user's id: the account's username, lower-case and immutable.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct UserId(pub String);
 

@@ -12,6 +12,7 @@
 pub mod codec;
 pub mod error;
 pub mod event;
+pub mod forum;
 pub mod ids;
 pub mod ops;
 pub mod push;

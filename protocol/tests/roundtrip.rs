@@ -309,6 +309,12 @@ proptest! {
                 OkBody::Append(_) => OkBody::Append(ok_as(frame)),
                 OkBody::Subscribe(_) => OkBody::Subscribe(ok_as(frame)),
                 OkBody::History(_) => OkBody::History(ok_as(frame)),
+                OkBody::ForumCategories(_) => OkBody::ForumCategories(ok_as(frame)),
+                OkBody::ForumCategory(_) => OkBody::ForumCategory(ok_as(frame)),
+                OkBody::ForumThreads(_) => OkBody::ForumThreads(ok_as(frame)),
+                OkBody::ForumThreadCreated(_) => OkBody::ForumThreadCreated(ok_as(frame)),
+                OkBody::ForumThread(_) => OkBody::ForumThread(ok_as(frame)),
+                OkBody::ForumPostHistory(_) => OkBody::ForumPostHistory(ok_as(frame)),
             };
             prop_assert_eq!(&back, &body, "{:?}", enc);
         }

@@ -12,19 +12,53 @@ use agora_protocol::{EventBody, Seq, StreamKind, UserId};
 /// A change someone asks of a stream. Strings are already validated for length.
 #[derive(Clone, Debug)]
 pub enum Action {
-    Create { kind: StreamKind, name: String, topic: String, members: Vec<UserId> },
+    Create {
+        kind: StreamKind,
+        name: String,
+        topic: String,
+        members: Vec<UserId>,
+    },
     Join,
     Leave,
-    Invite { user: UserId },
-    Rename { name: String },
-    SetTopic { topic: String },
-    Post { text: String, reply_to: Option<Seq>, mentions: Vec<UserId> },
-    Edit { target: Seq, text: String, mentions: Vec<UserId> },
-    Delete { target: Seq },
-    React { target: Seq, emoji: String },
-    Unreact { target: Seq, emoji: String },
-    Hide { target: Seq, reason: String },
-    Unhide { target: Seq },
+    Invite {
+        user: UserId,
+    },
+    Rename {
+        name: String,
+    },
+    SetTopic {
+        topic: String,
+    },
+    Post {
+        text: String,
+        reply_to: Option<Seq>,
+        mentions: Vec<UserId>,
+    },
+    Edit {
+        target: Seq,
+        text: String,
+        mentions: Vec<UserId>,
+    },
+    Delete {
+        target: Seq,
+    },
+    React {
+        target: Seq,
+        emoji: String,
+    },
+    Unreact {
+        target: Seq,
+        emoji: String,
+    },
+    Hide {
+        target: Seq,
+        reason: String,
+    },
+    Unhide {
+        target: Seq,
+    },
+    /// The forum's own actions (`kinds/forum`).
+    Forum(super::kinds::forum::ForumAction),
 }
 
 impl Action {

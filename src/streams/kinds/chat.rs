@@ -124,9 +124,12 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
             }
             EventBody::MessageUnhidden { target }
         }
-        Action::Create { .. } | Action::Join | Action::Leave | Action::Invite { .. } | Action::Rename { .. } => {
-            return Err(AppError::BadRequest("not an action on messages".into()))
-        }
+        Action::Create { .. }
+        | Action::Join
+        | Action::Leave
+        | Action::Invite { .. }
+        | Action::Rename { .. }
+        | Action::Forum(_) => return Err(AppError::BadRequest("not an action on messages".into())),
     };
     Ok(Append::event(body).into())
 }
@@ -210,6 +213,8 @@ pub fn fold(st: &mut StreamState, ev: &Event) {
             st.hidden.remove(target);
             st.counters.set_audience(*target, Audience::everyone());
         }
+        // Other kinds' events (the forum's) are never decided in a chat stream.
+        _ => {}
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod channel;
 pub mod chat;
 pub mod dm;
+pub mod forum;
 pub mod private_channel;
 
 use super::kind::Kind;
@@ -20,6 +21,8 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
         StreamKind::Channel => Some(&channel::Channel),
         StreamKind::PrivateChannel => Some(&private_channel::PrivateChannel),
         StreamKind::Dm => Some(&dm::Dm),
+        StreamKind::Forum => Some(&forum::ForumKind),
+        StreamKind::ForumThread => Some(&forum::ThreadKind),
         StreamKind::Unknown => None,
     }
 }
@@ -32,4 +35,8 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
 pub enum KindState {
     #[default]
     None,
+    /// The forum stream: categories, which thread is where, category levels.
+    Forum(forum::ForumState),
+    /// A forum thread: its category, posts, likes, edits, staff state, levels.
+    ForumThread(forum::ThreadState),
 }

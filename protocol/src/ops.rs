@@ -110,11 +110,12 @@ pub enum Op {
     Typing { stream: StreamId },
     /// Forum categories I can see, in order. Replies [`ForumCategoriesOk`](crate::forum::ForumCategoriesOk).
     ForumCategories {},
-    /// Create (no `id`) or change a category (moderators and admins). Replies
-    /// [`ForumCategoryOk`](crate::forum::ForumCategoryOk).
+    /// Create (no `category`) or change category `category` (moderators and admins).
+    /// Replies [`ForumCategoryOk`](crate::forum::ForumCategoryOk).
     ForumSaveCategory {
+        /// The id of the category to change (`id` is the request's).
         #[serde(default)]
-        id: Option<String>,
+        category: Option<String>,
         name: String,
         slug: String,
         #[serde(default)]

@@ -104,7 +104,7 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::SetPresence { status } => Outcome::from_result(presence::set_presence(app, s, status)),
         Op::Typing { stream } => Outcome::from_result(presence::typing(app, s, &stream)),
         Op::ForumCategories {} => Outcome::from_result(forum::categories(app, s)),
-        Op::ForumSaveCategory { id, name, slug, description, position, read_role, post_role } => {
+        Op::ForumSaveCategory { category: id, name, slug, description, position, read_role, post_role } => {
             let category = forum::category_from(name, slug, description, position, read_role, post_role);
             forum::save_category(app, s, category, id)
         }

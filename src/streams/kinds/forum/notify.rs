@@ -117,3 +117,97 @@ pub fn notifications(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::streams::kinds::forum::PostMeta;
+    use agora_protocol::{Seq, StreamId};
+
+    fn u(s: &str) -> UserId {
+        UserId::from(s)
+    }
+
+    /// A thread by ann: her first post at 3, bob's reply at 4.
+    fn thread() -> ThreadState {
+        let mut t = ThreadState::default();
+        for (seq, author) in [(3, "ann"), (4, "bob")] {
+            t.posts.insert(Seq(seq), PostMeta { author: u(author), text_seq: Seq(seq), ..Default::default() });
+        }
+        t
+    }
+
+    fn posted(seq: u64, author: &str, reply_to: Option<u64>, mentions: &[&str]) -> Event {
+        Event {
+            stream: StreamId::from("ft_t"),
+            seq: Seq(seq),
+            at: 0,
+            author: u(author),
+            idem: None,
+            body: EventBody::MessagePosted {
+                text: "x".into(),
+                reply_to: reply_to.map(Seq),
+                mentions: mentions.iter().map(|m| u(m)).collect(),
+            },
+        }
+    }
+
+    /// Fold the post into `t` as the thread would, then compute.
+    fn tell(t: &mut ThreadState, cats: &imbl::HashMap<UserId, NotificationLevel>, ev: &Event) -> Vec<(UserId, Reason)> {
+        t.posts.insert(ev.seq, PostMeta { author: ev.author.clone(), text_seq: ev.seq, ..Default::default() });
+        notifications(t, &u("ann"), cats, ev, &|who| who.as_str() != "eve")
+    }
+
+    #[test]
+    fn levels_default_to_watching_for_the_author_and_tracking_for_posters() {
+        let t = thread();
+        let none = NotificationLevel::Normal;
+        assert_eq!(level(&t, none, &u("ann"), &u("ann")), NotificationLevel::Watching);
+        assert_eq!(level(&t, none, &u("ann"), &u("bob")), NotificationLevel::Tracking);
+        assert_eq!(level(&t, none, &u("ann"), &u("carl")), NotificationLevel::Normal);
+        assert_eq!(level(&t, NotificationLevel::Watching, &u("ann"), &u("carl")), NotificationLevel::Watching);
+        assert_eq!(level(&t, NotificationLevel::WatchingFirstPost, &u("ann"), &u("carl")), NotificationLevel::Normal);
+        let mut muted = t.clone();
+        muted.levels.insert(u("ann"), NotificationLevel::Muted);
+        assert_eq!(level(&muted, none, &u("ann"), &u("ann")), NotificationLevel::Muted, "a chosen level wins");
+    }
+
+    #[test]
+    fn watching_hears_every_reply_normal_only_replies_mentions_and_likes() {
+        let mut t = thread();
+        let cats = imbl::HashMap::new();
+        // carl replies to nobody: ann (author: watching) hears it; bob (tracking) does not.
+        assert_eq!(tell(&mut t, &cats, &posted(5, "carl", None, &[])), [(u("ann"), Reason::Posted)]);
+        // dan replies to bob's post and mentions carl and eve (who cannot read the thread).
+        let got = tell(&mut t, &cats, &posted(6, "dan", Some(4), &["carl", "eve"]));
+        assert_eq!(got, [(u("carl"), Reason::Mentioned), (u("bob"), Reason::Replied), (u("ann"), Reason::Posted)]);
+        // Nobody is told of their own post; one reason per user (a mention beats a reply).
+        let got = tell(&mut t, &cats, &posted(7, "bob", Some(3), &["ann", "bob"]));
+        assert_eq!(got, [(u("ann"), Reason::Mentioned)]);
+        // Likes go to the post's author.
+        let like = Event { body: EventBody::ForumPostLiked { target: Seq(4) }, ..posted(8, "carl", None, &[]) };
+        assert_eq!(notifications(&t, &u("ann"), &cats, &like, &|_| true), [(u("bob"), Reason::Liked)]);
+    }
+
+    #[test]
+    fn a_muted_thread_tells_nothing_and_a_watched_category_tells_new_threads() {
+        let mut t = thread();
+        t.levels.insert(u("bob"), NotificationLevel::Muted);
+        t.levels.insert(u("ann"), NotificationLevel::Muted);
+        let cats = imbl::HashMap::new();
+        let got = tell(&mut t, &cats, &posted(5, "carl", Some(4), &["bob", "ann"]));
+        assert!(got.is_empty(), "{got:?}");
+
+        let mut fresh = ThreadState::default();
+        let mut cats = imbl::HashMap::new();
+        cats.insert(u("fay"), NotificationLevel::WatchingFirstPost);
+        cats.insert(u("gus"), NotificationLevel::Watching);
+        cats.insert(u("hal"), NotificationLevel::Tracking);
+        cats.insert(u("ida"), NotificationLevel::Muted);
+        let first = tell(&mut fresh, &cats, &posted(3, "ann", None, &[]));
+        assert_eq!(first, [(u("fay"), Reason::NewThread), (u("gus"), Reason::NewThread)]);
+        // A reply: the category's watchers hear it, watching-first-post does not.
+        let reply = tell(&mut fresh, &cats, &posted(4, "carl", None, &[]));
+        assert_eq!(reply, [(u("ann"), Reason::Posted), (u("gus"), Reason::Posted)]);
+    }
+}

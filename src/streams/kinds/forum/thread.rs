@@ -119,8 +119,10 @@ impl ThreadState {
     }
 }
 
+/// The thread's state; empty right after `stream_created` (nothing folded yet).
 fn thread(st: &StreamState) -> AppResult<&ThreadState> {
-    ThreadState::of(st).ok_or_else(|| AppError::Internal("forum thread without thread state".into()))
+    static EMPTY: std::sync::OnceLock<ThreadState> = std::sync::OnceLock::new();
+    Ok(ThreadState::of(st).unwrap_or_else(|| EMPTY.get_or_init(ThreadState::default)))
 }
 
 fn require_staff(who: &Actor, what: &str) -> AppResult<()> {
@@ -266,12 +268,13 @@ impl Kind for ThreadKind {
     }
 
     fn fold(&self, st: &mut StreamState, ev: &Event) {
+        // `stream_created` is not folded (`StreamState::from_created` starts the state):
+        // the thread's own state starts with the event after it, in the same commit.
+        if !matches!(st.ext, KindState::ForumThread(_)) {
+            st.ext =
+                KindState::ForumThread(ThreadState { created_at: ev.at, last_activity: ev.at, ..Default::default() });
+        }
         match &ev.body {
-            EventBody::StreamCreated { .. } => {
-                let t = ThreadState { created_at: ev.at, last_activity: ev.at, ..Default::default() };
-                st.ext = KindState::ForumThread(t);
-                return;
-            }
             EventBody::MessageHidden { target, message_author, .. } => {
                 st.hidden.insert(*target, message_author.clone());
             }
@@ -386,7 +389,7 @@ impl Kind for ThreadKind {
 
     /// A withdrawn, split-off or hidden post, and its edits and likes, are for its
     /// author and staff; a notification level is for the user who chose it; the
-    /// rest is for every reader of the thread.
+    /// rest is for every reader of the thread's category.
     fn audience(&self, st: &StreamState, ev: &Event) -> Audience {
         let Some(t) = ThreadState::of(st) else { return Audience::everyone() };
         let target = match &ev.body {
@@ -399,7 +402,10 @@ impl Kind for ThreadKind {
         };
         match target.and_then(|s| t.posts.get(&s).map(|p| (s, p))) {
             Some((s, p)) if p.restricted(s, &st.hidden) => Audience::moderators_and(&p.author),
-            _ => Audience::everyone(),
+            // Live delivery asks only the audience: a thread in a restricted category
+            // is for that category's readers (a member subscribed before the category
+            // was restricted gets `skip` markers from then on).
+            _ => super::audience_of(t.read_role),
         }
     }
 

@@ -3,6 +3,7 @@
  * types generated from the `agora-protocol` crate can replace it later without
  * touching the rest of the SDK. Names follow the protocol (snake_case fields).
  */
+import type { ForumOps } from "./forum.js";
 
 export type StreamId = string;
 export type UserId = string;
@@ -13,7 +14,7 @@ export type Millis = number;
 
 export type Role = "member" | "agent" | "moderator" | "admin" | "bot";
 /** Known kinds; future kinds arrive as other strings and must be ignored or shown as opaque. */
-export type StreamKind = "channel" | "private_channel" | "dm";
+export type StreamKind = "channel" | "private_channel" | "dm" | "forum" | "forum_thread";
 export type PresenceStatus = "online" | "away" | "dnd" | "offline";
 
 export interface UserInfo {
@@ -107,7 +108,7 @@ export interface WhoamiOk {
 
 // ---- ops: name -> [fields, ok payload] ------------------------------------------
 
-export interface Ops {
+export interface Ops extends ForumOps {
   auth: [{ token: string }, WhoamiOk];
   ping: [Record<string, never>, { time: Millis }];
   whoami: [Record<string, never>, WhoamiOk];

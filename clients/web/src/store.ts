@@ -202,7 +202,8 @@ export class Store {
       // names fall back to ids
     }
     const list = await c.listStreams();
-    for (const s of list) this.addStream(s);
+    // Chat kinds only: forum threads (and later tickets, pages) have their own screens.
+    for (const s of list) if (s.kind === "channel" || s.kind === "private_channel" || s.kind === "dm") this.addStream(s);
     await Promise.all(list.filter((s) => s.member).map((s) => this.follow(s.id, s.head)));
     this.ready = true;
     this.changed();

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Why a request failed. Serialized as a snake_case string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The frame or a field is malformed, missing or of the wrong type.
@@ -58,6 +59,7 @@ impl std::fmt::Display for ErrorCode {
 
 /// The body of an `error` reply, and of every HTTP error response.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErrorBody {
     pub code: ErrorCode,
     /// A human-readable explanation; not stable, do not parse it.
@@ -105,6 +107,18 @@ pub enum CloseCode {
 }
 
 impl CloseCode {
+    /// Every close code, for documentation and the TypeScript constant (`ts.rs`).
+    pub const ALL: [CloseCode; 9] = [
+        CloseCode::GoingAway,
+        CloseCode::ProtocolError,
+        CloseCode::InvalidPayload,
+        CloseCode::MessageTooBig,
+        CloseCode::SlowConsumer,
+        CloseCode::IdleTimeout,
+        CloseCode::Flood,
+        CloseCode::Unauthorized,
+        CloseCode::AccountDisabled,
+    ];
     pub fn code(self) -> u16 {
         self as u16
     }

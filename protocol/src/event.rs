@@ -5,6 +5,7 @@
 //! record into a `tombstone` that keeps its sequence, so deleted text is never
 //! served again.
 
+use crate::feed::FeedItem;
 use crate::forum::{Category, MovedPost, NotificationLevel, StaffAction};
 use crate::ids::{Seq, StreamId, UserId};
 use crate::ops::Role;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 /// What kind of conversation a stream is. Later kinds (forum threads, tickets,
 /// wiki pages) join this enum; clients must treat an unknown kind as opaque.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum StreamKind {
     /// A public channel: anyone can read and join it.
@@ -21,17 +23,21 @@ pub enum StreamKind {
     PrivateChannel,
     /// A direct message between two or more users; its member set is fixed.
     Dm,
+    /// A user's notification feed (`nf_<user>`): only its owner reads it; the server appends.
+    Feed,
     /// The forum's one stream of categories (id `forum`): its events fold the category list.
     Forum,
     /// A forum thread: a title, a first post, replies (PROTOCOL.md §Forum).
     ForumThread,
     /// A kind this client does not know (added by a newer server): treat as opaque.
     #[serde(other)]
+    #[cfg_attr(feature = "ts", ts(skip))]
     Unknown,
 }
 
 /// One entry in a stream's log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Event {
     pub stream: StreamId,
     pub seq: Seq,
@@ -47,6 +53,7 @@ pub struct Event {
 
 /// What happened. Serialized with a `type` field next to the event's other fields.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventBody {
     StreamCreated {
@@ -116,6 +123,10 @@ pub enum EventBody {
     MessageUnhidden {
         target: Seq,
     },
+    /// A notification in a user's feed stream (see `feed::FeedItem`).
+    FeedItem {
+        item: FeedItem,
+    },
     /// (forum) A category was created or changed (all its fields, as they are now).
     ForumCategorySet {
         category: Category,
@@ -183,6 +194,7 @@ pub enum EventBody {
     /// An event type this client does not know (written by a newer server): its
     /// seq counts, its body is ignored.
     #[serde(other)]
+    #[cfg_attr(feature = "ts", ts(skip))]
     Unknown,
 }
 
@@ -204,6 +216,7 @@ impl EventBody {
             EventBody::ReactionRemoved { .. } => "reaction_removed",
             EventBody::MessageHidden { .. } => "message_hidden",
             EventBody::MessageUnhidden { .. } => "message_unhidden",
+            EventBody::FeedItem { .. } => "feed_item",
             EventBody::ForumCategorySet { .. } => "forum_category_set",
             EventBody::ForumThreadFiled { .. } => "forum_thread_filed",
             EventBody::ForumLevelSet { .. } => "forum_level_set",

@@ -15,6 +15,7 @@ pub const FORUM_STREAM: &str = "forum";
 
 /// A forum category as stored in `forum_category_set` events and listed by `forum_categories`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Category {
     /// Stable id (`cat_<random>`); the slug may change, the id does not.
     pub id: String,
@@ -36,6 +37,7 @@ pub struct Category {
 
 /// How much a user hears about a thread or a category (Discourse's levels).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationLevel {
     /// Nothing at all, not even replies or mentions.
@@ -53,6 +55,7 @@ pub enum NotificationLevel {
 
 /// A staff action on a thread; each has an opposite that undoes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum StaffAction {
     /// Pinned at the top of its category's list.
@@ -90,6 +93,7 @@ impl StaffAction {
 
 /// How a thread is pinned.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Pinned {
     #[default]
@@ -100,6 +104,7 @@ pub enum Pinned {
 
 /// A category as listed for one user.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CategoryInfo {
     #[serde(flatten)]
     pub category: Category,
@@ -110,18 +115,21 @@ pub struct CategoryInfo {
 
 /// Reply to `forum_categories`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ForumCategoriesOk {
     pub categories: Vec<CategoryInfo>,
 }
 
 /// Reply to `forum_save_category`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ForumCategoryOk {
     pub category: Category,
 }
 
 /// One thread in a list, for one user.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ThreadRow {
     pub thread: StreamId,
     pub category: String,
@@ -152,6 +160,7 @@ pub struct ThreadRow {
 
 /// Reply to `forum_threads`. Pinned threads come first on the first page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ForumThreadsOk {
     pub threads: Vec<ThreadRow>,
     /// Pass as `cursor` for the next page; absent on the last page.
@@ -161,12 +170,14 @@ pub struct ForumThreadsOk {
 
 /// Reply to `forum_create_thread` and `forum_split`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ForumThreadCreatedOk {
     pub thread: StreamId,
 }
 
 /// A post as shown in a thread view.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PostView {
     pub seq: Seq,
     pub author: UserId,
@@ -188,6 +199,7 @@ pub struct PostView {
 
 /// A staff action or move shown in a thread as a one-line entry.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SmallAction {
     pub seq: Seq,
     pub by: UserId,
@@ -201,6 +213,7 @@ pub struct SmallAction {
 
 /// Reply to `forum_thread`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ForumThreadOk {
     pub row: ThreadRow,
     /// The posts of this page, ascending.
@@ -218,6 +231,7 @@ pub struct ForumThreadOk {
 
 /// One version of a post.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PostVersion {
     /// The seq of the event holding this version (the post, then each edit).
     pub seq: Seq,
@@ -228,12 +242,14 @@ pub struct PostVersion {
 
 /// Reply to `forum_post_history`: oldest version first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ForumPostHistoryOk {
     pub versions: Vec<PostVersion>,
 }
 
 /// A post carried into another thread by a split or a merge.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MovedPost {
     pub from_seq: Seq,
     pub author: UserId,

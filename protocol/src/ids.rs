@@ -7,17 +7,20 @@ use std::fmt;
 
 /// A stream's id. Channels are `ch_<random>`, direct messages `dm_<hash of members>`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct StreamId(pub String);
 
 /// A user's id: the account's username, lower-case and immutable.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct UserId(pub String);
 
 /// A position in one stream's log. The first event of a stream is `Seq(1)`;
 /// sequences are gapless, so `Seq(0)` means "before everything".
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct Seq(pub u64);
 

@@ -12,14 +12,18 @@
 pub mod codec;
 pub mod error;
 pub mod event;
+pub mod feed;
 pub mod forum;
 pub mod ids;
 pub mod ops;
 pub mod push;
+#[cfg(feature = "ts")]
+pub mod ts;
 
 pub use codec::{DecodeError, Encoding};
 pub use error::{CloseCode, ErrorBody, ErrorCode};
 pub use event::{Event, EventBody, StreamKind};
+pub use feed::{FeedItem, FeedReason};
 pub use ids::{Seq, StreamId, UserId};
 pub use ops::{Op, Request};
 pub use push::{Push, Reply, ServerFrame};

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// A client request: an id the reply will echo as `re`, and the op.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Request {
     pub id: u64,
     #[serde(flatten)]
@@ -17,6 +18,7 @@ pub struct Request {
 
 /// Every operation a client can ask for, tagged by `op`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Op {
     /// Authenticate a connection opened without credentials (browsers). Must be the first frame.
@@ -32,12 +34,12 @@ pub enum Op {
     /// Create a channel. Replies [`StreamInfoOk`].
     CreateChannel {
         name: String,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         topic: String,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         private: bool,
         /// Other users to add at once (for private channels: invited).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         members: Vec<UserId>,
     },
     /// Open (or find) the DM between me and `users`. Replies [`StreamInfoOk`].
@@ -56,9 +58,9 @@ pub enum Op {
     Post {
         stream: StreamId,
         text: String,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<Seq>,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         idem: Option<String>,
     },
     /// Edit one of my messages. Replies [`AppendOk`].
@@ -74,7 +76,7 @@ pub enum Op {
     Hide {
         stream: StreamId,
         target: Seq,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         reason: String,
     },
     /// Make a hidden message visible again (moderators and admins). Replies [`AppendOk`].
@@ -82,10 +84,10 @@ pub enum Op {
     /// Receive a stream's events: those after `since` (replayed), then live ones. Replies [`SubscribeOk`].
     Subscribe {
         stream: StreamId,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         since: Option<Seq>,
         /// The epoch the client saw with `since`; a mismatch means the store was wiped.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         epoch: Option<String>,
     },
     /// Stop receiving a stream. Replies `{}`.
@@ -94,12 +96,12 @@ pub enum Op {
     History {
         stream: StreamId,
         /// Events with seq < before, newest page first (default: from the head).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         before: Option<Seq>,
         /// Events with seq > after, oldest first. Exclusive with `before`.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         after: Option<Seq>,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
     },
     /// Mark a stream read up to `seq`; my other devices get a `read` push. Replies `{}`.
@@ -114,28 +116,28 @@ pub enum Op {
     /// Replies [`ForumCategoryOk`](crate::forum::ForumCategoryOk).
     ForumSaveCategory {
         /// The id of the category to change (`id` is the request's).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         category: Option<String>,
         name: String,
         slug: String,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         description: String,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_zero")]
         position: u32,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         read_role: Option<Role>,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         post_role: Option<Role>,
     },
     /// Threads by last activity, newest first: of `category`, or "latest" across all.
     /// Replies [`ForumThreadsOk`](crate::forum::ForumThreadsOk).
     ForumThreads {
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         category: Option<String>,
         /// `next` of the previous page.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         cursor: Option<String>,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
     },
     /// Start a thread. Replies [`ForumThreadCreatedOk`](crate::forum::ForumThreadCreatedOk).
@@ -144,9 +146,9 @@ pub enum Op {
     /// unless `after` is given). Replies [`ForumThreadOk`](crate::forum::ForumThreadOk).
     ForumThread {
         thread: StreamId,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         after: Option<Seq>,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
     },
     /// Like a post (once per user). Replies [`AppendOk`].
@@ -170,14 +172,15 @@ pub enum Op {
     ForumMerge { thread: StreamId, into: StreamId },
     /// Set my notification level for a thread or (with `category`) a category. Replies [`AppendOk`].
     ForumSetLevel {
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         thread: Option<StreamId>,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         category: Option<String>,
         level: NotificationLevel,
     },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
+    #[cfg_attr(feature = "ts", ts(skip))]
     Unknown,
 }
 
@@ -229,10 +232,15 @@ impl Op {
     }
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 /// A user's role. `moderator` and `admin` may moderate (delete others' messages,
 /// manage public channels); `admin` also manages accounts; `agent` answers
 /// customers; `bot` marks automated accounts (API tokens, no password).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Member,
@@ -251,6 +259,7 @@ impl Role {
 
 /// Presence a device can set. The user's aggregate adds `offline`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum PresenceStatus {
     Online,
@@ -261,6 +270,7 @@ pub enum PresenceStatus {
 
 /// A user as others see them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserInfo {
     pub id: UserId,
     pub display_name: String,
@@ -269,6 +279,7 @@ pub struct UserInfo {
 
 /// A user's aggregated presence.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PresenceEntry {
     pub user: UserId,
     pub status: PresenceStatus,
@@ -278,12 +289,14 @@ pub struct PresenceEntry {
 
 /// Reply to `ping`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PingOk {
     pub time: u64,
 }
 
 /// Reply to `auth` and `whoami`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WhoamiOk {
     pub user: UserInfo,
     /// The store's epoch (see `subscribe`).
@@ -292,6 +305,7 @@ pub struct WhoamiOk {
 
 /// A stream as listed for one user.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StreamSummary {
     pub id: StreamId,
     pub kind: StreamKind,
@@ -312,12 +326,14 @@ pub struct StreamSummary {
 
 /// Reply to `list_streams`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ListStreamsOk {
     pub streams: Vec<StreamSummary>,
 }
 
 /// A stream's full details.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StreamInfoOk {
     pub id: StreamId,
     pub kind: StreamKind,
@@ -330,6 +346,7 @@ pub struct StreamInfoOk {
 
 /// Reply to every op that appends an event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AppendOk {
     pub stream: StreamId,
     /// The appended event's sequence (for a duplicate `idem`, the original's).
@@ -343,6 +360,7 @@ pub struct AppendOk {
 
 /// Reply to `subscribe`. Replayed events follow as `event` pushes, then live ones.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SubscribeOk {
     pub stream: StreamId,
     /// The head when the subscription started: the replay covers at least (since, head],
@@ -357,6 +375,7 @@ pub struct SubscribeOk {
 
 /// Reply to `history`: events in ascending seq order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryOk {
     pub stream: StreamId,
     /// The events of the page that the caller may see, ascending.
@@ -375,4 +394,5 @@ pub struct HistoryOk {
 
 /// An empty `ok` payload: `{}`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Empty {}

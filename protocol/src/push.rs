@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 /// A server push, tagged by `ev`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "ev", rename_all = "snake_case")]
 pub enum Push {
     /// An event of a subscribed stream (replayed or live), in seq order per stream.
@@ -34,12 +35,14 @@ pub enum Push {
     /// A push this client does not know (sent by a newer server). Decoding keeps
     /// going; clients ignore it.
     #[serde(other)]
+    #[cfg_attr(feature = "ts", ts(skip))]
     Unknown,
 }
 
 /// Every `ok` payload, for the server to serialize. Untagged: the client knows
 /// which op it sent and decodes `ok` as that op's payload type.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(untagged)]
 pub enum OkBody {
     Empty(Empty),

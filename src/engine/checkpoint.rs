@@ -10,7 +10,8 @@
 //! Written to `index.ckpt.tmp`, fsynced, renamed over `index.ckpt`, then the
 //! directory fsynced: a crash leaves the old checkpoint or the new one. A
 //! checkpoint is only a shortcut: one that is missing, damaged, or points past
-//! the log is ignored (with a warning) and the whole log is read instead.
+//! the log is ignored (with a warning) and the whole log is read instead; an
+//! ignored one is deleted before anything is appended (see [`discard`]).
 
 use super::index::Index;
 use super::EngineError;
@@ -36,6 +37,20 @@ pub fn write(log_dir: &Path, index: &Index) -> Result<(), EngineError> {
     f.write_all(&body)?;
     f.sync_data()?;
     std::fs::rename(&tmp, path(log_dir))?;
+    File::open(log_dir)?.sync_all()?;
+    Ok(())
+}
+
+/// Remove the checkpoint of `log_dir` (durably), after it was found unusable.
+/// A checkpoint that points past the log today could point *inside* it
+/// tomorrow, once new appends grow the log past its end: it would then be
+/// trusted, and the log after it read from the middle of a record.
+pub fn discard(log_dir: &Path) -> Result<(), EngineError> {
+    match std::fs::remove_file(path(log_dir)) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
     File::open(log_dir)?.sync_all()?;
     Ok(())
 }

@@ -58,6 +58,10 @@ pub struct SegmentLog {
     checkpointing: Arc<AtomicBool>,
     /// Held while the checkpoint file is written (background or at shutdown).
     checkpoint_file: Arc<Mutex<()>>,
+    /// The background checkpoint thread, joined on drop: a checkpoint of this
+    /// store must never land after the store is closed (a test reopening the
+    /// directory, or a cut tail, would meet an index of a log that is gone).
+    checkpoint_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// How this store's index was built on open: from a checkpoint or not, and how many records were read.
     started: (bool, u64),
     /// The commit record being built, reused (only the sequencer commits).
@@ -123,6 +127,10 @@ impl SegmentLog {
             ok
         });
         let from_checkpoint = checkpointed.is_some();
+        if !from_checkpoint {
+            // Never trust it later, when appends may have grown the log past its end.
+            checkpoint::discard(&log_dir)?;
+        }
         let mut index = checkpointed.unwrap_or_else(|| Index::new(retention_ms));
         let from = if from_checkpoint { index.end() } else { Pos { segment: 1, offset: 0 } };
         let mut records = 0u64;
@@ -143,6 +151,7 @@ impl SegmentLog {
             log_dir,
             checkpointing: Arc::default(),
             checkpoint_file: Arc::default(),
+            checkpoint_thread: Mutex::default(),
             started: (from_checkpoint, records),
             record: Mutex::new(Vec::new()),
             state,
@@ -176,8 +185,15 @@ impl SegmentLog {
             }
             busy.store(false, Ordering::Release);
         });
-        if spawned.is_err() {
-            self.checkpointing.store(false, Ordering::Release);
+        match spawned {
+            Ok(handle) => {
+                let previous = self.checkpoint_thread.lock().unwrap_or_else(|e| e.into_inner()).replace(handle);
+                // It had finished (`checkpointing` was false): joining is immediate.
+                if let Some(done) = previous {
+                    let _ = done.join();
+                }
+            }
+            Err(_) => self.checkpointing.store(false, Ordering::Release),
         }
     }
 
@@ -391,6 +407,15 @@ impl EventLog for SegmentLog {
 /// A position in the segments: the segment number in the high 24 bits, the
 /// byte offset where the commit's record ends in the low 40 (segments are far
 /// smaller than 1 TiB).
+impl Drop for SegmentLog {
+    fn drop(&mut self) {
+        let handle = self.checkpoint_thread.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+    }
+}
+
 fn encode_position(segment: u32, offset: u64) -> LogPosition {
     LogPosition((u64::from(segment) << 40) | offset)
 }
@@ -551,6 +576,41 @@ mod tests {
         let log = open(dir.path(), 2_000);
         assert!(!log.started.0, "a checkpoint pointing past the log is ignored");
         assert_eq!(index_of(&log), full);
+    }
+
+    #[test]
+    fn a_checkpoint_ignored_once_is_never_trusted_after_the_log_grows_past_it() {
+        // proptest found this: a tail cut below the checkpoint's end, new appends
+        // growing the log past that end again, a restart trusting the stale
+        // checkpoint and reading the new appends from the middle of a record.
+        let dir = tempfile::tempdir().unwrap();
+        let big = 1 << 30; // one segment: no background checkpoints
+        {
+            let log = open(dir.path(), big);
+            write_commits(&log, 1, 40);
+            log.checkpoint().unwrap();
+        }
+        let segment = segments::segment_path(&dir.path().join("log"), 1);
+        let len = std::fs::metadata(&segment).unwrap().len();
+        std::fs::OpenOptions::new().write(true).open(&segment).unwrap().set_len(len / 2).unwrap();
+        let kept = {
+            let log = open(dir.path(), big);
+            assert!(!log.started.0, "the checkpoint points past the cut log");
+            let kept = log.head(&"ch_a".into()).unwrap().0;
+            assert!(kept < 40);
+            // Other bytes than before the cut (a different text length), as after a real crash.
+            for c in kept + 1..=kept + 60 {
+                let b =
+                    CommitBatch { events: vec![ev("ch_a", c, &format!("after the cut {c}"))], ..Default::default() };
+                log.commit(&b).unwrap();
+            }
+            kept
+        };
+        assert!(std::fs::metadata(&segment).unwrap().len() > len, "the log grew past the old checkpoint's end");
+        let log = open(dir.path(), big);
+        assert_eq!(log.head(&"ch_a".into()).unwrap(), Seq(kept + 60), "every commit after the cut survives");
+        let all = log.read_range(&"ch_a".into(), Seq(0), Seq(u64::MAX), usize::MAX).unwrap();
+        assert_eq!(all.len() as u64, kept + 60);
     }
 
     #[test]

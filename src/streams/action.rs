@@ -57,6 +57,8 @@ pub enum Action {
     Unhide {
         target: Seq,
     },
+    /// A user's notification feed (`kinds::feed`).
+    Feed(super::kinds::feed::FeedAction),
     /// The forum's own actions (`kinds/forum`).
     Forum(super::kinds::forum::ForumAction),
 }

@@ -76,8 +76,8 @@ var AgoraError = class extends Error {
     __publicField(this, "body");
     this.name = "AgoraError";
     this.code = body.code || "internal";
-    this.retryAfterMs = body.retry_after_ms;
-    this.head = body.head;
+    this.retryAfterMs = body.retry_after_ms ?? void 0;
+    this.head = body.head ?? void 0;
     this.body = { message: body.message || body.code, ...body };
   }
 };
@@ -746,9 +746,11 @@ function toError(e) {
   return e instanceof AgoraError ? e : new AgoraError({ code: "internal", message: String(e) });
 }
 
-// js/src/types.ts
+// js/src/protocol.gen.ts
 var CloseCode = {
   GoingAway: 1001,
+  ProtocolError: 1002,
+  InvalidPayload: 1007,
   MessageTooBig: 1009,
   SlowConsumer: 4e3,
   IdleTimeout: 4001,

@@ -47,11 +47,11 @@ export function fold(events: Iterable<Event>, name: (u: string) => string): Item
           author: e.author,
           text: e.text,
           mentions: e.mentions || [],
-          reply_to: e.reply_to,
+          reply_to: e.reply_to ?? undefined,
           edited: false,
           deleted: false,
           hidden: false,
-          idem: e.idem,
+          idem: e.idem ?? undefined,
           reactions: new Map(),
         };
         bySeq.set(e.seq, m);
@@ -59,7 +59,7 @@ export function fold(events: Iterable<Event>, name: (u: string) => string): Item
         break;
       }
       case "tombstone": {
-        const m: Message = { kind: "message", seq: e.seq, at: e.at, author: e.author, text: "", mentions: [], edited: false, deleted: true, hidden: false, idem: e.idem, reactions: new Map() };
+        const m: Message = { kind: "message", seq: e.seq, at: e.at, author: e.author, text: "", mentions: [], edited: false, deleted: true, hidden: false, idem: e.idem ?? undefined, reactions: new Map() };
         bySeq.set(e.seq, m);
         items.push(m);
         break;

@@ -61,7 +61,7 @@ function ForumIndex({ store, category }: { store: Store; category?: string }) {
       ?.request("forum_threads", { category, cursor, limit: 30 })
       .then((ok) => {
         setRows((r) => (cursor ? [...r, ...ok.threads] : ok.threads));
-        setNext(ok.next);
+        setNext(ok.next ?? undefined);
       })
       .catch((e) => setError(e.message));
   useEffect(() => {

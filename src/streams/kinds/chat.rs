@@ -129,6 +129,7 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
         | Action::Leave
         | Action::Invite { .. }
         | Action::Rename { .. }
+        | Action::Feed(_)
         | Action::Forum(_) => return Err(AppError::BadRequest("not an action on messages".into())),
     };
     Ok(Append::event(body).into())
@@ -176,6 +177,7 @@ pub fn fold(st: &mut StreamState, ev: &Event) {
         EventBody::StreamCreated { .. }
         | EventBody::MessageEdited { .. }
         | EventBody::Tombstone { .. }
+        | EventBody::FeedItem { .. }
         | EventBody::Unknown => {}
         EventBody::MessagePosted { mentions, .. } => {
             st.counters.add(ev.seq, &ev.author, mentions, Audience::everyone());

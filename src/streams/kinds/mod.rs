@@ -8,6 +8,7 @@
 pub mod channel;
 pub mod chat;
 pub mod dm;
+pub mod feed;
 pub mod forum;
 pub mod private_channel;
 
@@ -21,6 +22,7 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
         StreamKind::Channel => Some(&channel::Channel),
         StreamKind::PrivateChannel => Some(&private_channel::PrivateChannel),
         StreamKind::Dm => Some(&dm::Dm),
+        StreamKind::Feed => Some(&feed::Feed),
         StreamKind::Forum => Some(&forum::ForumKind),
         StreamKind::ForumThread => Some(&forum::ThreadKind),
         StreamKind::Unknown => None,

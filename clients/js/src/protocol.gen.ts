@@ -1,0 +1,532 @@
+// Generated from the agora-protocol crate (protocol/src/ts.rs) by ts-rs: do not edit.
+// Regenerate: AGORA_WRITE_TS=1 cargo test -p agora-protocol --test typescript
+
+/**
+ * Reply to every op that appends an event.
+ */
+export type AppendOk = { stream: StreamId, 
+/**
+ * The appended event's sequence (for a duplicate `idem`, the original's).
+ */
+seq: Seq, at: number, 
+/**
+ * True when nothing new was stored: `idem` matched an earlier post, or the
+ * change was already so (joining a channel you are in, opening an existing DM).
+ */
+duplicate: boolean, };
+
+/**
+ * A forum category as stored in `forum_category_set` events and listed by `forum_categories`.
+ */
+export type Category = { 
+/**
+ * Stable id (`cat_<random>`); the slug may change, the id does not.
+ */
+id: string, name: string, 
+/**
+ * Lower-case, `a-z0-9-`, unique among categories.
+ */
+slug: string, description: string, 
+/**
+ * Lists sort categories by position, then name.
+ */
+position: number, 
+/**
+ * Only users with this role (and moderators and admins) see the category and its threads.
+ */
+read_role?: Role | null, 
+/**
+ * Only users with this role (and moderators and admins) start threads and reply in it.
+ */
+post_role?: Role | null, };
+
+/**
+ * A category as listed for one user.
+ */
+export type CategoryInfo = { thread_count: number, 
+/**
+ * My notification level for the category.
+ */
+level: NotificationLevel, 
+/**
+ * Stable id (`cat_<random>`); the slug may change, the id does not.
+ */
+id: string, name: string, 
+/**
+ * Lower-case, `a-z0-9-`, unique among categories.
+ */
+slug: string, description: string, 
+/**
+ * Lists sort categories by position, then name.
+ */
+position: number, 
+/**
+ * Only users with this role (and moderators and admins) see the category and its threads.
+ */
+read_role?: Role | null, 
+/**
+ * Only users with this role (and moderators and admins) start threads and reply in it.
+ */
+post_role?: Role | null, };
+
+/**
+ * An empty `ok` payload: `{}`.
+ */
+export type Empty = Record<symbol, never>;
+
+/**
+ * The body of an `error` reply, and of every HTTP error response.
+ */
+export type ErrorBody = { code: ErrorCode, 
+/**
+ * A human-readable explanation; not stable, do not parse it.
+ */
+message: string, 
+/**
+ * With `rate_limited`: milliseconds until the request would be allowed.
+ */
+retry_after_ms?: number | null, 
+/**
+ * With `too_far_behind`: the stream's current head.
+ */
+head?: number | null, };
+
+/**
+ * Why a request failed. Serialized as a snake_case string.
+ */
+export type ErrorCode = "bad_request" | "unknown_op" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "too_large" | "rate_limited" | "too_far_behind" | "unavailable" | "internal";
+
+/**
+ * One entry in a stream's log.
+ */
+export type Event = { stream: StreamId, seq: Seq, 
+/**
+ * Server time of the append, milliseconds since the Unix epoch.
+ */
+at: number, author: UserId, 
+/**
+ * The client's idempotency key, when it sent one.
+ */
+idem?: string | null, } & ({ "type": "stream_created", kind: StreamKind, name: string, topic: string, 
+/**
+ * The members the stream starts with (the creator first).
+ */
+members: Array<UserId>, } | { "type": "stream_renamed", name: string, } | { "type": "topic_set", topic: string, } | { "type": "member_joined", user: UserId, } | { "type": "member_left", user: UserId, } | { "type": "member_invited", user: UserId, } | { "type": "message_posted", text: string, reply_to?: Seq | null, 
+/**
+ * Users named as `@username` in the text who can read the stream.
+ */
+mentions?: Array<UserId>, } | { "type": "message_edited", target: Seq, text: string, mentions?: Array<UserId>, } | { "type": "message_deleted", target: Seq, } | { "type": "tombstone", deleted_by: Seq, } | { "type": "reaction_added", target: Seq, emoji: string, } | { "type": "reaction_removed", target: Seq, emoji: string, } | { "type": "message_hidden", target: Seq, 
+/**
+ * The hidden message's author (who still sees it).
+ */
+message_author: UserId, reason?: string, } | { "type": "message_unhidden", target: Seq, } | { "type": "feed_item", item: FeedItem, } | { "type": "forum_category_set", category: Category, } | { "type": "forum_thread_filed", thread: StreamId, category: string, from?: string | null, } | { "type": "forum_level_set", user: UserId, level: NotificationLevel, category?: string | null, } | { "type": "forum_thread_placed", category: string, read_role?: Role | null, post_role?: Role | null, from?: string | null, } | { "type": "forum_post_liked", target: Seq, } | { "type": "forum_post_unliked", target: Seq, } | { "type": "forum_post_deleted", target: Seq, } | { "type": "forum_post_recovered", target: Seq, } | { "type": "forum_staff_action", action: StaffAction, } | { "type": "forum_posts_split", to: StreamId, posts: Array<Seq>, } | { "type": "forum_post_moved_in", from: StreamId, post: MovedPost, } | { "type": "forum_thread_merged", into: StreamId, });
+
+/**
+ * What happened. Serialized with a `type` field next to the event's other fields.
+ */
+export type EventBody = { "type": "stream_created", kind: StreamKind, name: string, topic: string, 
+/**
+ * The members the stream starts with (the creator first).
+ */
+members: Array<UserId>, } | { "type": "stream_renamed", name: string, } | { "type": "topic_set", topic: string, } | { "type": "member_joined", user: UserId, } | { "type": "member_left", user: UserId, } | { "type": "member_invited", user: UserId, } | { "type": "message_posted", text: string, reply_to?: Seq | null, 
+/**
+ * Users named as `@username` in the text who can read the stream.
+ */
+mentions?: Array<UserId>, } | { "type": "message_edited", target: Seq, text: string, mentions?: Array<UserId>, } | { "type": "message_deleted", target: Seq, } | { "type": "tombstone", deleted_by: Seq, } | { "type": "reaction_added", target: Seq, emoji: string, } | { "type": "reaction_removed", target: Seq, emoji: string, } | { "type": "message_hidden", target: Seq, 
+/**
+ * The hidden message's author (who still sees it).
+ */
+message_author: UserId, reason?: string, } | { "type": "message_unhidden", target: Seq, } | { "type": "feed_item", item: FeedItem, } | { "type": "forum_category_set", category: Category, } | { "type": "forum_thread_filed", thread: StreamId, category: string, from?: string | null, } | { "type": "forum_level_set", user: UserId, level: NotificationLevel, category?: string | null, } | { "type": "forum_thread_placed", category: string, read_role?: Role | null, post_role?: Role | null, from?: string | null, } | { "type": "forum_post_liked", target: Seq, } | { "type": "forum_post_unliked", target: Seq, } | { "type": "forum_post_deleted", target: Seq, } | { "type": "forum_post_recovered", target: Seq, } | { "type": "forum_staff_action", action: StaffAction, } | { "type": "forum_posts_split", to: StreamId, posts: Array<Seq>, } | { "type": "forum_post_moved_in", from: StreamId, post: MovedPost, } | { "type": "forum_thread_merged", into: StreamId, };
+
+/**
+ * One notification.
+ */
+export type FeedItem = { reason: FeedReason, 
+/**
+ * The stream and event the item is about.
+ */
+source: StreamId, source_seq: Seq, 
+/**
+ * Who caused it (the poster, the liker, the moderator).
+ */
+actor: UserId, 
+/**
+ * A short excerpt of the text, when there is one (at most [`EXCERPT_CHARS`] characters).
+ */
+excerpt?: string, 
+/**
+ * The source's title or name (a thread's title, a channel's name), when it has one.
+ */
+title?: string, 
+/**
+ * For grouped items (likes): how many others did the same before this one
+ * since the owner last read the feed ("ann and 3 others liked your post").
+ */
+others?: number, 
+/**
+ * Free text a kind adds (a flag's outcome: "agreed: hidden").
+ */
+detail?: string, };
+
+/**
+ * Why a user is told. Clients must show an unknown reason generically.
+ */
+export type FeedReason = "mention" | "reply" | "quote" | "like" | "watched" | "dm" | "ticket" | "wiki_edit" | "flag_outcome";
+
+/**
+ * Reply to `forum_categories`.
+ */
+export type ForumCategoriesOk = { categories: Array<CategoryInfo>, };
+
+/**
+ * Reply to `forum_save_category`.
+ */
+export type ForumCategoryOk = { category: Category, };
+
+/**
+ * Reply to `forum_post_history`: oldest version first.
+ */
+export type ForumPostHistoryOk = { versions: Array<PostVersion>, };
+
+/**
+ * Reply to `forum_create_thread` and `forum_split`.
+ */
+export type ForumThreadCreatedOk = { thread: StreamId, };
+
+/**
+ * Reply to `forum_thread`.
+ */
+export type ForumThreadOk = { row: ThreadRow, 
+/**
+ * The posts of this page, ascending.
+ */
+posts: Array<PostView>, 
+/**
+ * Small-action lines of this page, ascending.
+ */
+actions: Array<SmallAction>, 
+/**
+ * The first post after my read marker I may see: where opening the thread lands.
+ */
+first_unread?: Seq | null, 
+/**
+ * The last seq this page covered: continue with `after: to`.
+ */
+to: Seq, head: Seq, more: boolean, };
+
+/**
+ * Reply to `forum_threads`. Pinned threads come first on the first page.
+ */
+export type ForumThreadsOk = { threads: Array<ThreadRow>, 
+/**
+ * Pass as `cursor` for the next page; absent on the last page.
+ */
+next?: string | null, };
+
+/**
+ * Reply to `history`: events in ascending seq order.
+ */
+export type HistoryOk = { stream: StreamId, 
+/**
+ * The events of the page that the caller may see, ascending.
+ */
+events: Array<Event>, head: Seq, 
+/**
+ * Whether more events lie beyond this page in the paging direction.
+ */
+more: boolean, 
+/**
+ * The seqs this page covered, `from..=to` (0, 0 for an empty page). Events the caller
+ * may not see are left out, so continue paging from these, not from the first or
+ * last event: `before: from` or `after: to`.
+ */
+from: Seq, to: Seq, };
+
+/**
+ * Reply to `list_streams`.
+ */
+export type ListStreamsOk = { streams: Array<StreamSummary>, };
+
+/**
+ * A post carried into another thread by a split or a merge.
+ */
+export type MovedPost = { from_seq: Seq, author: UserId, at: number, text: string, };
+
+/**
+ * How much a user hears about a thread or a category (Discourse's levels).
+ */
+export type NotificationLevel = "muted" | "normal" | "tracking" | "watching" | "watching_first_post";
+
+/**
+ * Every `ok` payload, for the server to serialize. Untagged: the client knows
+ * which op it sent and decodes `ok` as that op's payload type.
+ */
+export type OkBody = Empty | PingOk | WhoamiOk | ListStreamsOk | StreamInfoOk | AppendOk | SubscribeOk | HistoryOk | ForumCategoriesOk | ForumCategoryOk | ForumThreadsOk | ForumThreadCreatedOk | ForumThreadOk | ForumPostHistoryOk;
+
+/**
+ * Every operation a client can ask for, tagged by `op`.
+ */
+export type Op = { "op": "auth", token: string, } | { "op": "ping", } | { "op": "whoami", } | { "op": "list_streams", } | { "op": "stream_info", stream: StreamId, } | { "op": "create_channel", name: string, topic?: string, private?: boolean, 
+/**
+ * Other users to add at once (for private channels: invited).
+ */
+members?: Array<UserId>, } | { "op": "open_dm", users: Array<UserId>, } | { "op": "join", stream: StreamId, } | { "op": "leave", stream: StreamId, } | { "op": "invite", stream: StreamId, user: UserId, } | { "op": "rename", stream: StreamId, name: string, } | { "op": "set_topic", stream: StreamId, topic: string, } | { "op": "post", stream: StreamId, text: string, reply_to?: Seq | null, idem?: string | null, } | { "op": "edit", stream: StreamId, target: Seq, text: string, } | { "op": "delete", stream: StreamId, target: Seq, } | { "op": "react", stream: StreamId, target: Seq, emoji: string, } | { "op": "unreact", stream: StreamId, target: Seq, emoji: string, } | { "op": "hide", stream: StreamId, target: Seq, reason?: string, } | { "op": "unhide", stream: StreamId, target: Seq, } | { "op": "subscribe", stream: StreamId, since?: Seq | null, 
+/**
+ * The epoch the client saw with `since`; a mismatch means the store was wiped.
+ */
+epoch?: string | null, } | { "op": "unsubscribe", stream: StreamId, } | { "op": "history", stream: StreamId, 
+/**
+ * Events with seq < before, newest page first (default: from the head).
+ */
+before?: Seq | null, 
+/**
+ * Events with seq > after, oldest first. Exclusive with `before`.
+ */
+after?: Seq | null, limit?: number | null, } | { "op": "mark_read", stream: StreamId, seq: Seq, } | { "op": "set_presence", status: PresenceStatus, } | { "op": "typing", stream: StreamId, } | { "op": "forum_categories", } | { "op": "forum_save_category", 
+/**
+ * The id of the category to change (`id` is the request's).
+ */
+category?: string | null, name: string, slug: string, description?: string, position?: number, read_role?: Role | null, post_role?: Role | null, } | { "op": "forum_threads", category?: string | null, 
+/**
+ * `next` of the previous page.
+ */
+cursor?: string | null, limit?: number | null, } | { "op": "forum_create_thread", category: string, title: string, text: string, } | { "op": "forum_thread", thread: StreamId, after?: Seq | null, limit?: number | null, } | { "op": "forum_like", thread: StreamId, post: Seq, } | { "op": "forum_unlike", thread: StreamId, post: Seq, } | { "op": "forum_recover", thread: StreamId, post: Seq, } | { "op": "forum_post_history", thread: StreamId, post: Seq, } | { "op": "forum_staff", thread: StreamId, action: StaffAction, } | { "op": "forum_move", thread: StreamId, category: string, } | { "op": "forum_split", thread: StreamId, posts: Array<Seq>, title: string, } | { "op": "forum_merge", thread: StreamId, into: StreamId, } | { "op": "forum_set_level", thread?: StreamId | null, category?: string | null, level: NotificationLevel, };
+
+/**
+ * Reply to `ping`.
+ */
+export type PingOk = { time: number, };
+
+/**
+ * How a thread is pinned.
+ */
+export type Pinned = "no" | "category" | "globally";
+
+/**
+ * One version of a post.
+ */
+export type PostVersion = { 
+/**
+ * The seq of the event holding this version (the post, then each edit).
+ */
+seq: Seq, by: UserId, at: number, text: string, };
+
+/**
+ * A post as shown in a thread view.
+ */
+export type PostView = { seq: Seq, author: UserId, at: number, 
+/**
+ * The current text; empty for a deleted post shown to someone other than its author or staff.
+ */
+text: string, 
+/**
+ * The post this one quotes or replies to.
+ */
+quote?: Seq | null, likes: number, liked: boolean, 
+/**
+ * How many times it was edited (its versions: `forum_post_history`).
+ */
+edits: number, deleted: boolean, 
+/**
+ * Moved here from another thread (split or merge).
+ */
+moved_from?: StreamId | null, };
+
+/**
+ * A user's aggregated presence.
+ */
+export type PresenceEntry = { user: UserId, status: PresenceStatus, 
+/**
+ * When the user was last connected (ms since epoch); 0 if never.
+ */
+last_seen: number, };
+
+/**
+ * Presence a device can set. The user's aggregate adds `offline`.
+ */
+export type PresenceStatus = "online" | "away" | "dnd" | "offline";
+
+/**
+ * A server push, tagged by `ev`.
+ */
+export type Push = { "ev": "event" } & Event | { "ev": "presence", stream: StreamId, user: UserId, status: PresenceStatus, last_seen: number, } | { "ev": "typing", stream: StreamId, user: UserId, ttl_ms: number, } | { "ev": "read", stream: StreamId, seq: Seq, } | { "ev": "stream_added", stream: StreamSummary, } | { "ev": "skip", stream: StreamId, from: Seq, to: Seq, };
+
+/**
+ * A client request: an id the reply will echo as `re`, and the op.
+ */
+export type Request = { id: number, } & ({ "op": "auth", token: string, } | { "op": "ping", } | { "op": "whoami", } | { "op": "list_streams", } | { "op": "stream_info", stream: StreamId, } | { "op": "create_channel", name: string, topic?: string, private?: boolean, 
+/**
+ * Other users to add at once (for private channels: invited).
+ */
+members?: Array<UserId>, } | { "op": "open_dm", users: Array<UserId>, } | { "op": "join", stream: StreamId, } | { "op": "leave", stream: StreamId, } | { "op": "invite", stream: StreamId, user: UserId, } | { "op": "rename", stream: StreamId, name: string, } | { "op": "set_topic", stream: StreamId, topic: string, } | { "op": "post", stream: StreamId, text: string, reply_to?: Seq | null, idem?: string | null, } | { "op": "edit", stream: StreamId, target: Seq, text: string, } | { "op": "delete", stream: StreamId, target: Seq, } | { "op": "react", stream: StreamId, target: Seq, emoji: string, } | { "op": "unreact", stream: StreamId, target: Seq, emoji: string, } | { "op": "hide", stream: StreamId, target: Seq, reason?: string, } | { "op": "unhide", stream: StreamId, target: Seq, } | { "op": "subscribe", stream: StreamId, since?: Seq | null, 
+/**
+ * The epoch the client saw with `since`; a mismatch means the store was wiped.
+ */
+epoch?: string | null, } | { "op": "unsubscribe", stream: StreamId, } | { "op": "history", stream: StreamId, 
+/**
+ * Events with seq < before, newest page first (default: from the head).
+ */
+before?: Seq | null, 
+/**
+ * Events with seq > after, oldest first. Exclusive with `before`.
+ */
+after?: Seq | null, limit?: number | null, } | { "op": "mark_read", stream: StreamId, seq: Seq, } | { "op": "set_presence", status: PresenceStatus, } | { "op": "typing", stream: StreamId, } | { "op": "forum_categories", } | { "op": "forum_save_category", 
+/**
+ * The id of the category to change (`id` is the request's).
+ */
+category?: string | null, name: string, slug: string, description?: string, position?: number, read_role?: Role | null, post_role?: Role | null, } | { "op": "forum_threads", category?: string | null, 
+/**
+ * `next` of the previous page.
+ */
+cursor?: string | null, limit?: number | null, } | { "op": "forum_create_thread", category: string, title: string, text: string, } | { "op": "forum_thread", thread: StreamId, after?: Seq | null, limit?: number | null, } | { "op": "forum_like", thread: StreamId, post: Seq, } | { "op": "forum_unlike", thread: StreamId, post: Seq, } | { "op": "forum_recover", thread: StreamId, post: Seq, } | { "op": "forum_post_history", thread: StreamId, post: Seq, } | { "op": "forum_staff", thread: StreamId, action: StaffAction, } | { "op": "forum_move", thread: StreamId, category: string, } | { "op": "forum_split", thread: StreamId, posts: Array<Seq>, title: string, } | { "op": "forum_merge", thread: StreamId, into: StreamId, } | { "op": "forum_set_level", thread?: StreamId | null, category?: string | null, level: NotificationLevel, });
+
+/**
+ * A user's role. `moderator` and `admin` may moderate (delete others' messages,
+ * manage public channels); `admin` also manages accounts; `agent` answers
+ * customers; `bot` marks automated accounts (API tokens, no password).
+ */
+export type Role = "member" | "agent" | "moderator" | "admin" | "bot";
+
+/**
+ * A position in one stream's log. The first event of a stream is `Seq(1)`;
+ * sequences are gapless, so `Seq(0)` means "before everything".
+ */
+export type Seq = number;
+
+/**
+ * A staff action or move shown in a thread as a one-line entry.
+ */
+export type SmallAction = { seq: Seq, by: UserId, at: number, 
+/**
+ * `pin`, `unlock`, `moved`, `split`, `merged`, ... (PROTOCOL.md §Forum).
+ */
+action: string, 
+/**
+ * What it refers to: the category moved from/to, the thread split into or merged into.
+ */
+detail?: string, };
+
+/**
+ * A staff action on a thread; each has an opposite that undoes it.
+ */
+export type StaffAction = "pin" | "pin_globally" | "unpin" | "lock" | "unlock" | "close" | "reopen" | "archive" | "unarchive";
+
+/**
+ * A stream's id. Channels are `ch_<random>`, direct messages `dm_<hash of members>`.
+ */
+export type StreamId = string;
+
+/**
+ * A stream's full details.
+ */
+export type StreamInfoOk = { id: StreamId, kind: StreamKind, name: string, topic: string, members: Array<UserId>, head: Seq, created_by: UserId, };
+
+/**
+ * What kind of conversation a stream is. Later kinds (forum threads, tickets,
+ * wiki pages) join this enum; clients must treat an unknown kind as opaque.
+ */
+export type StreamKind = "channel" | "private_channel" | "dm" | "feed" | "forum" | "forum_thread";
+
+/**
+ * A stream as listed for one user.
+ */
+export type StreamSummary = { id: StreamId, kind: StreamKind, name: string, topic: string, member_count: number, 
+/**
+ * Whether the listing user is a member.
+ */
+member: boolean, 
+/**
+ * The last sequence in the stream.
+ */
+head: Seq, 
+/**
+ * The listing user's read marker.
+ */
+last_read: Seq, 
+/**
+ * Messages by others after `last_read` (capped at 1000).
+ */
+unread: number, 
+/**
+ * Of those, messages mentioning the listing user.
+ */
+mentions: number, };
+
+/**
+ * Reply to `subscribe`. Replayed events follow as `event` pushes, then live ones.
+ */
+export type SubscribeOk = { stream: StreamId, 
+/**
+ * The head when the subscription started: the replay covers at least (since, head],
+ * and every later event follows, replayed or live, in order.
+ */
+head: Seq, epoch: string, 
+/**
+ * False when `since` could not be honoured (epoch changed): reload with `history`.
+ */
+recovered: boolean, 
+/**
+ * Presence of the stream's members who are not offline.
+ */
+presence: Array<PresenceEntry>, };
+
+/**
+ * One thread in a list, for one user.
+ */
+export type ThreadRow = { thread: StreamId, category: string, title: string, author: UserId, created_at: number, 
+/**
+ * Time of the last post (the list's sort key).
+ */
+last_activity: number, last_poster: UserId, 
+/**
+ * Posts after the first that are not deleted.
+ */
+replies: number, likes: number, 
+/**
+ * Up to five posters, the author first.
+ */
+participants: Array<UserId>, pinned: Pinned, locked: boolean, closed: boolean, archived: boolean, 
+/**
+ * The thread this one was merged into.
+ */
+merged_into?: StreamId | null, 
+/**
+ * My read marker in the thread (0: never opened).
+ */
+last_read: Seq, 
+/**
+ * Posts by others after my marker ("new replies since you read").
+ */
+unread: number, level: NotificationLevel, };
+
+/**
+ * A user's id: the account's username, lower-case and immutable.
+ */
+export type UserId = string;
+
+/**
+ * A user as others see them.
+ */
+export type UserInfo = { id: UserId, display_name: string, role: Role, };
+
+/**
+ * Reply to `auth` and `whoami`.
+ */
+export type WhoamiOk = { user: UserInfo, 
+/**
+ * The store's epoch (see `subscribe`).
+ */
+epoch: string, };
+
+/** WebSocket close codes (PROTOCOL.md): 4000-4499 reconnect and resume, 4500-4999 do not. */
+export const CloseCode = {
+  GoingAway: 1001,
+  ProtocolError: 1002,
+  InvalidPayload: 1007,
+  MessageTooBig: 1009,
+  SlowConsumer: 4000,
+  IdleTimeout: 4001,
+  Flood: 4002,
+  Unauthorized: 4500,
+  AccountDisabled: 4501,
+} as const;

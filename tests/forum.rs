@@ -363,3 +363,54 @@ async fn a_subscriber_gets_thread_events_live_and_categories_are_for_staff_to_ma
         }
     }
 }
+
+/// The feed items in `user`'s feed: (reason, source thread, actor).
+async fn feed(c: &mut Client, user: &str) -> Vec<(String, String, String)> {
+    let Ok(h) = c.request(json!({"op": "history", "stream": format!("nf_{user}"), "limit": 100})).await else {
+        return Vec::new(); // no feed yet: nothing was delivered
+    };
+    h["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "feed_item")
+        .map(|e| {
+            let i = &e["item"];
+            (
+                i["reason"].as_str().unwrap().into(),
+                i["source"].as_str().unwrap().into(),
+                i["actor"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn notification_levels_deliver_what_they_promise_to_the_feed() {
+    let srv = TestServer::start().await;
+    let mut m = srv.connect(&srv.user_with_role("mia", "moderator").await).await;
+    let mut ann = srv.connect(&srv.user("ann").await).await;
+    let mut bob = srv.connect(&srv.user("bob").await).await;
+    let mut eve = srv.connect(&srv.user("eve").await).await;
+    let c = category(&mut m, "General", "general", None).await;
+    // Eve watches the category's first posts: she hears of new threads only.
+    eve.ok(json!({"op": "forum_set_level", "category": c, "level": "watching_first_post"})).await;
+    let t = thread(&mut ann, &c, "Feed", "first post").await;
+    assert_eq!(feed(&mut eve, "eve").await, [("watched".into(), t.clone(), "ann".into())]);
+    // Ann started it (watching): every reply. Bob posted (tracking): only replies to him.
+    let b = reply(&mut bob, &t, "bob's reply").await;
+    assert_eq!(feed(&mut ann, "ann").await, [("watched".into(), t.clone(), "bob".into())]);
+    m.ok(json!({"op": "post", "stream": t, "text": "to bob, hi @eve", "reply_to": b})).await;
+    assert_eq!(feed(&mut bob, "bob").await, [("reply".into(), t.clone(), "mia".into())]);
+    assert_eq!(feed(&mut ann, "ann").await.len(), 2, "ann watches: mia's reply too");
+    assert_eq!(feed(&mut eve, "eve").await.last().unwrap().0, "mention");
+    // Likes go to the post's author; a muted thread delivers nothing at all.
+    bob.ok(json!({"op": "forum_like", "thread": t, "post": FIRST})).await;
+    assert_eq!(feed(&mut ann, "ann").await.last().unwrap(), &("like".to_owned(), t.clone(), "bob".to_owned()));
+    ann.ok(json!({"op": "forum_set_level", "thread": t, "level": "muted"})).await;
+    m.ok(json!({"op": "forum_like", "thread": t, "post": FIRST})).await;
+    reply(&mut bob, &t, "@ann are you there?").await;
+    assert_eq!(feed(&mut ann, "ann").await.len(), 3, "muted: no like, no reply, no mention");
+    // Nobody hears of their own posts.
+    assert!(feed(&mut m, "mia").await.is_empty());
+}

@@ -7,6 +7,7 @@
 //! What does not live here: a thread's posts and staff actions (`thread.rs`),
 //! the thread lists (`crate::forum_list`).
 
+use super::notify::Reason;
 use super::{audience_of, may_read, ForumAction};
 use crate::error::{AppError, AppResult};
 use crate::streams::kind::{Append, Cx, Decision, Derived, Kind, NameClaim};
@@ -14,7 +15,7 @@ use crate::streams::kinds::KindState;
 use crate::streams::visibility::{Actor, Audience};
 use crate::streams::{Action, StreamState};
 use agora_protocol::forum::{Category, NotificationLevel};
-use agora_protocol::{Event, EventBody, StreamId, StreamKind, UserId};
+use agora_protocol::{Event, EventBody, Seq, StreamId, StreamKind, UserId};
 use serde::{Deserialize, Serialize};
 
 pub struct ForumKind;
@@ -146,7 +147,7 @@ impl Kind for ForumKind {
                 }
                 let create = Action::Create {
                     kind: StreamKind::ForumThread,
-                    name: title,
+                    name: title.clone(),
                     topic: String::new(),
                     members: vec![who.id.clone()],
                 };
@@ -167,9 +168,27 @@ impl Kind for ForumKind {
                         stream: thread.clone(),
                         actor: who.clone(),
                         ensure: None,
-                        action: Action::Post { text, reply_to: None, mentions },
+                        action: Action::Post { text: text.clone(), reply_to: None, mentions: mentions.clone() },
                     },
                 ];
+                // The category's watchers hear of the new thread (its first post is seq 3).
+                let mut also = also;
+                let mut watchers: Vec<&UserId> = f
+                    .levels
+                    .get(&category)
+                    .into_iter()
+                    .flat_map(|m| m.iter())
+                    .filter(|(u, l)| {
+                        matches!(l, NotificationLevel::Watching | NotificationLevel::WatchingFirstPost)
+                            && **u != who.id
+                            && !mentions.contains(u)
+                    })
+                    .map(|(u, _)| u)
+                    .collect();
+                watchers.sort();
+                for u in watchers {
+                    also.push(super::notify::item(u, Reason::NewThread, &thread, &title, Seq(3), &who.id, &text));
+                }
                 let body = EventBody::ForumThreadFiled { thread, category, from: None };
                 Ok(Append { also, ..Append::event(body) }.into())
             }

@@ -1,7 +1,11 @@
 //! Who is told of a forum event, and why: Discourse's notification levels in
-//! one pure function, [`notifications`]. The feed (`kinds::feed::notify`,
-//! another branch) turns each pair into a feed item; until it is on main this
-//! function is computed and tested but delivered nowhere.
+//! one pure function, [`notifications`]; [`feed_items`] turns its answer into
+//! feed items (`kinds::feed::notify`) that a thread's decision appends in the
+//! same commit as the post or like. New threads are told to the category's
+//! watchers by the forum stream's decision (`category.rs`), which holds the
+//! category levels; a thread's decision sees only the thread, so a category's
+//! `watching` reaches replies only through the thread levels (its author's
+//! and posters' defaults and what users chose for the thread).
 //!
 //! Levels: a user's level for a thread is the one they chose for it; else
 //! `watching` if they started it; else the one they chose for its category
@@ -12,9 +16,13 @@
 //! - `watching`: also every new reply.
 //! - new threads: users watching the category or watching its first posts.
 
-use super::thread::ThreadState;
+use super::thread::{current_text, PostMeta, ThreadState};
+use crate::streams::kind::{Cx, Derived};
+use crate::streams::kinds::feed::notify;
+use crate::streams::StreamState;
+use agora_protocol::feed::{FeedItem, FeedReason};
 use agora_protocol::forum::NotificationLevel;
-use agora_protocol::{Event, EventBody, UserId};
+use agora_protocol::{Event, EventBody, StreamId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Why someone is told.
@@ -31,6 +39,66 @@ pub enum Reason {
     Posted,
     /// Someone liked their post.
     Liked,
+}
+
+impl Reason {
+    /// The feed's name for it.
+    pub fn feed_reason(self) -> FeedReason {
+        match self {
+            Reason::Mentioned => FeedReason::Mention,
+            Reason::Replied => FeedReason::Reply,
+            Reason::NewThread | Reason::Posted => FeedReason::Watched,
+            Reason::Liked => FeedReason::Like,
+        }
+    }
+}
+
+/// A feed item for `user` about `seq` of `thread` (titled `title`) by `actor`.
+pub fn item(
+    user: &UserId,
+    reason: Reason,
+    thread: &StreamId,
+    title: &str,
+    seq: agora_protocol::Seq,
+    actor: &UserId,
+    text: &str,
+) -> Derived {
+    let mut item = FeedItem::new(reason.feed_reason(), thread.clone(), seq, actor.clone(), text);
+    item.title = title.to_owned();
+    notify(user, item)
+}
+
+/// The feed items a thread's new event `body` (by `cx.actor`, about to be
+/// appended at `cx.head + 1`) causes: [`notifications`] over the thread as it
+/// will be, with no category levels (see the module doc). Readability is
+/// checked by the feed when it shows an item.
+pub fn feed_items(st: &StreamState, t: &ThreadState, cx: &Cx<'_>, body: &EventBody) -> Vec<Derived> {
+    let seq = cx.head.next();
+    let ev =
+        Event { stream: st.id.clone(), seq, at: cx.now, author: cx.actor.id.clone(), idem: None, body: body.clone() };
+    let mut after = t.clone();
+    let (about, text) = match body {
+        EventBody::MessagePosted { text, reply_to, .. } => {
+            let meta = PostMeta {
+                author: cx.actor.id.clone(),
+                at: cx.now,
+                text_seq: seq,
+                quote: *reply_to,
+                ..Default::default()
+            };
+            after.posts.insert(seq, meta);
+            (seq, text.clone())
+        }
+        EventBody::ForumPostLiked { target } => {
+            let text = t.posts.get(target).and_then(|p| current_text(cx, p).ok()).unwrap_or_default();
+            (*target, text)
+        }
+        _ => return Vec::new(),
+    };
+    notifications(&after, &st.created_by, &imbl::HashMap::new(), &ev, &|_| true)
+        .into_iter()
+        .map(|(user, reason)| item(&user, reason, &st.id, &st.name, about, &cx.actor.id, &text))
+        .collect()
 }
 
 /// `user`'s effective level for the thread `t` (see the module doc).

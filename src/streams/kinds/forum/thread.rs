@@ -167,7 +167,7 @@ fn require_post_role(t: &ThreadState, who: &Actor) -> AppResult<()> {
 }
 
 /// The text of a post as it is now (its last version), read from the log.
-fn current_text(cx: &Cx<'_>, p: &PostMeta) -> AppResult<String> {
+pub(super) fn current_text(cx: &Cx<'_>, p: &PostMeta) -> AppResult<String> {
     match (cx.lookup)(p.text_seq)?.map(|e| e.body) {
         Some(EventBody::MessagePosted { text, .. }) | Some(EventBody::MessageEdited { text, .. }) => Ok(text),
         Some(EventBody::ForumPostMovedIn { post, .. }) => Ok(post.text),
@@ -214,7 +214,9 @@ impl Kind for ThreadKind {
                 if let Some(q) = reply_to {
                     post_at(st, t, who, q)?;
                 }
-                EventBody::MessagePosted { text, reply_to, mentions }
+                let body = EventBody::MessagePosted { text, reply_to, mentions };
+                let also = super::notify::feed_items(st, t, cx, &body);
+                return Ok(Append { also, ..Append::event(body) }.into());
             }
             Action::Edit { target, text, mentions } => {
                 let p = post_at(st, t, who, target)?;
@@ -439,7 +441,9 @@ fn forum_action(st: &StreamState, t: &ThreadState, cx: &Cx<'_>, action: ForumAct
                 return Ok(Decision::AlreadySo);
             }
             if like {
-                EventBody::ForumPostLiked { target }
+                let body = EventBody::ForumPostLiked { target };
+                let also = super::notify::feed_items(st, t, cx, &body);
+                return Ok(Append { also, ..Append::event(body) }.into());
             } else {
                 EventBody::ForumPostUnliked { target }
             }

@@ -213,6 +213,8 @@ async fn a_restricted_category_is_invisible_to_members_on_every_read_path() {
             assert_eq!(e.code.as_str(), "not_found", "{op}");
         }
     }
+    let listed = m.ok(json!({"op": "list_streams"})).await;
+    assert!(listed["streams"].as_array().unwrap().iter().all(|s| s["kind"] != "forum_thread" && s["kind"] != "forum"));
     let listed = ann.ok(json!({"op": "list_streams"})).await;
     let kinds: Vec<&str> = listed["streams"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
     assert!(!kinds.contains(&secret.as_str()) && !kinds.contains(&agent_t.as_str()), "{kinds:?}");

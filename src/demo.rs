@@ -5,8 +5,10 @@
 use crate::app::App;
 use crate::auth::NewUser;
 use crate::error::AppResult;
+use crate::streams::kinds::forum::ForumAction;
 use crate::streams::Action;
 use crate::streams::Actor;
+use agora_protocol::forum::{Category, FORUM_STREAM};
 use agora_protocol::ops::Role;
 use agora_protocol::{StreamId, StreamKind, UserId};
 
@@ -78,6 +80,55 @@ pub async fn seed(app: &App) -> AppResult<()> {
     app.sequencer.append(dm.clone(), actor("alice", Role::Member), create, None).await?;
     let post = Action::Post { text: "Lunch tomorrow?".into(), reply_to: None, mentions: vec![], attachments: vec![] };
     app.sequencer.append(dm, actor("alice", Role::Member), post, None).await?;
+    seed_forum(app).await?;
     tracing::info!(users = "alice, bob, carol, dave", password = DEMO_PASSWORD, "seeded the demo community");
+    Ok(())
+}
+
+/// The demo forum: three categories (one for everyone, one for agents, one for
+/// staff) and a thread with replies, one of them quoting the first post.
+async fn seed_forum(app: &App) -> AppResult<()> {
+    let forum = StreamId::from(FORUM_STREAM);
+    let create =
+        Action::Create { kind: StreamKind::Forum, name: "forum".into(), topic: String::new(), members: Vec::new() };
+    app.sequencer.append(forum.clone(), Actor::system(), create, None).await?;
+    let carol = Actor { id: UserId::from("carol"), role: Role::Moderator };
+    let categories = [
+        ("cat_general", "General", "general", "Anything about the community", None),
+        ("cat_support", "Support playbook", "support", "How agents answer customers", Some(Role::Agent)),
+        ("cat_staff", "Staff", "staff", "Moderators and admins only", Some(Role::Moderator)),
+    ];
+    for (position, (id, name, slug, description, read_role)) in categories.into_iter().enumerate() {
+        let category = Category {
+            id: id.into(),
+            name: name.into(),
+            slug: slug.into(),
+            description: description.into(),
+            position: position as u32,
+            read_role,
+            post_role: None,
+        };
+        let action = Action::Forum(ForumAction::SaveCategory { category, new: true });
+        app.sequencer.append(forum.clone(), carol.clone(), action, None).await?;
+    }
+    let thread = StreamId(format!("ft_{}", crate::ids::random_id(12)));
+    let open = ForumAction::OpenThread {
+        thread: thread.clone(),
+        category: "cat_general".into(),
+        title: "Welcome to the forum".into(),
+        text: "Introduce yourself here: who you are and what you work on.".into(),
+        mentions: Vec::new(),
+    };
+    let alice = Actor { id: UserId::from("alice"), role: Role::Member };
+    app.sequencer.append(forum, alice, Action::Forum(open), None).await?;
+    let replies = [
+        ("bob", "Hi! Bob here, I mostly hang out in #random.", None),
+        ("carol", "Welcome all. Please keep threads on topic.", Some(agora_protocol::Seq(3))),
+    ];
+    for (who, text, reply_to) in replies {
+        let role = if who == "carol" { Role::Moderator } else { Role::Member };
+        let action = Action::Post { text: text.into(), reply_to, mentions: Vec::new(), attachments: Vec::new() };
+        app.sequencer.append(thread.clone(), Actor { id: UserId::from(who), role }, action, None).await?;
+    }
     Ok(())
 }

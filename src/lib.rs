@@ -31,6 +31,7 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod failpoint;
+pub mod forum_list;
 /// Fuzz entry points (the `fuzz/` crate and `tests/fuzz_corpus.rs`); not used by the server.
 #[doc(hidden)]
 pub mod fuzz;

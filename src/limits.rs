@@ -53,7 +53,17 @@ impl CommandClass {
             | Op::Flag { .. }
             | Op::Review { .. }
             | Op::WatchWord { .. }
-            | Op::UnwatchWord { .. } => CommandClass::Post,
+            | Op::UnwatchWord { .. }
+            | Op::ForumSaveCategory { .. }
+            | Op::ForumCreateThread { .. }
+            | Op::ForumLike { .. }
+            | Op::ForumUnlike { .. }
+            | Op::ForumRecover { .. }
+            | Op::ForumStaff { .. }
+            | Op::ForumMove { .. }
+            | Op::ForumSplit { .. }
+            | Op::ForumMerge { .. }
+            | Op::ForumSetLevel { .. } => CommandClass::Post,
             Op::Typing { .. } | Op::SetPresence { .. } => CommandClass::Ephemeral,
             Op::Subscribe { .. }
             | Op::Unsubscribe { .. }
@@ -65,7 +75,11 @@ impl CommandClass {
             | Op::Feed {}
             | Op::AuditLog { .. }
             | Op::ReviewQueue {}
-            | Op::WatchedWords {} => CommandClass::Read,
+            | Op::WatchedWords {}
+            | Op::ForumCategories {}
+            | Op::ForumThreads { .. }
+            | Op::ForumThread { .. }
+            | Op::ForumPostHistory { .. } => CommandClass::Read,
             Op::Ping {} | Op::Auth { .. } | Op::Unknown => CommandClass::Ping,
         }
     }

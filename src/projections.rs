@@ -27,12 +27,15 @@ pub trait Projection: Send + Sync {
 
 /// Every projection of a running server.
 #[derive(Default)]
-pub struct Projections {}
+pub struct Projections {
+    /// The forum's thread lists (latest and per category).
+    pub forum: Arc<crate::forum_list::ForumList>,
+}
 
 impl Projections {
     /// Every projection, for the sequencer and recovery to feed.
     pub fn all(&self) -> Vec<Arc<dyn Projection>> {
-        Vec::new()
+        vec![self.forum.clone()]
     }
 
     /// Feed one recovered stream to every projection.

@@ -63,9 +63,17 @@ async fn mentions_and_dms_reach_the_feed_which_resumes_without_duplicates_and_sy
     // The other device marks the mention read: the first sees the feed_read event and the count.
     let ok = ann2.ok(json!({"op": "feed_mark_read", "items": [2]})).await;
     assert_eq!(ok["unread"], 1);
-    let read = ann.next_event().await;
+    // The feed_read event and the feed_unread push come in either order.
+    let (mut read, mut unread) = (None, None);
+    while read.is_none() || unread.is_none() {
+        match ann.next_push().await {
+            Push::Event(e) => read = Some(e),
+            p @ Push::FeedUnread { .. } => unread = Some(p),
+            _ => {}
+        }
+    }
+    let (read, push) = (read.unwrap(), unread.unwrap());
     assert!(matches!(&read.body, EventBody::FeedRead { items, .. } if items.len() == 1 && items[0].0 == 2), "{read:?}");
-    let push = ann.push_where(|p| matches!(p, Push::FeedUnread { .. })).await;
     assert!(matches!(push, Push::FeedUnread { unread: 1, .. }), "{push:?}");
 
     // Reconnect and resume from the last seq seen: only what came after, once.

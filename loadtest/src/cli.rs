@@ -30,6 +30,8 @@ pub enum Command {
     Chat(ChatArgs),
     /// A disconnect storm under a steady publish load; reconnect with `since` and verify no loss or duplicate.
     Resume(ResumeArgs),
+    /// Readers browse forum thread lists (cursor pages) and open threads while writers reply.
+    Forum(ForumArgs),
 }
 
 impl Command {
@@ -39,6 +41,7 @@ impl Command {
             Command::Fanout(a) => &a.common,
             Command::Chat(a) => &a.common,
             Command::Resume(a) => &a.pubsub.common,
+            Command::Forum(a) => &a.common,
         }
     }
     pub fn name(&self) -> &'static str {
@@ -47,6 +50,7 @@ impl Command {
             Command::Fanout(_) => "fanout",
             Command::Chat(_) => "chat",
             Command::Resume(_) => "resume",
+            Command::Forum(_) => "forum",
         }
     }
 }
@@ -265,6 +269,39 @@ pub struct ChatArgs {
     #[arg(long, default_value_t = 80)]
     pub size: usize,
     /// Seed of the action mix (runs with one seed choose the same actions).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ForumArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Reader users, one connection each: browse lists, open threads, mark them read.
+    #[arg(long, default_value_t = 50)]
+    pub readers: usize,
+    /// Writer users, one connection each: open a thread and reply.
+    #[arg(long, default_value_t = 5)]
+    pub writers: usize,
+    /// Threads the forum holds before the measured phase (setup opens the missing ones).
+    #[arg(long, default_value_t = 1000)]
+    pub threads: usize,
+    /// Categories the threads are spread over.
+    #[arg(long, default_value_t = 10)]
+    pub categories: usize,
+    /// Threads per list page.
+    #[arg(long, default_value_t = 30)]
+    pub page_size: u32,
+    /// Up to this many further pages a reader follows with the cursor.
+    #[arg(long, default_value_t = 3)]
+    pub pages: usize,
+    /// Mean pause between one user's actions.
+    #[arg(long, value_parser = parse_duration, default_value = "1s")]
+    pub think: Duration,
+    /// Post text size in bytes.
+    #[arg(long, default_value_t = 80)]
+    pub size: usize,
+    /// Seed of the action mix.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }

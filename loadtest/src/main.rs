@@ -2,7 +2,7 @@
 //! throughput, memory and delivery correctness. See loadtest/README.md.
 //!
 //! Module map: `cli` (flags) → `setup` (users, tokens, channels over HTTP/WS) →
-//! `scenarios` (connect, fanout, chat, resume; each split into shards) using
+//! `scenarios` (connect, fanout, chat, resume, forum; each split into shards) using
 //! `client` (the protocol client) → `check` (exactly-once, in-order) and `stats`
 //! (HdrHistogram) → `report` (human summary, `--json`). `procs` runs shards in
 //! child processes; `memory` reads server RSS; `progress` draws bars; `util` has
@@ -119,6 +119,7 @@ async fn setup(cmd: &Command, env: &Env) -> Result<Plan> {
         Command::Fanout(a) => scenarios::fanout::setup(a, env).await,
         Command::Chat(a) => scenarios::chat::setup(a, env).await,
         Command::Resume(a) => scenarios::resume::setup(a, env).await,
+        Command::Forum(a) => scenarios::forum::setup(a, env).await,
     }
 }
 
@@ -134,6 +135,7 @@ async fn run_shard(
         Command::Fanout(a) => scenarios::fanout::run_shard(a, env, plan, shard, barrier).await,
         Command::Chat(a) => scenarios::chat::run_shard(a, env, plan, shard, barrier).await,
         Command::Resume(a) => scenarios::resume::run_shard(a, env, plan, shard, barrier).await,
+        Command::Forum(a) => scenarios::forum::run_shard(a, env, plan, shard, barrier).await,
     }
 }
 
@@ -144,6 +146,7 @@ fn connections(cmd: &Command) -> usize {
         Command::Fanout(a) => a.subscribers + a.publishers,
         Command::Chat(a) => a.users,
         Command::Resume(a) => scenarios::resume::normalized(a).subscribers + a.pubsub.publishers,
+        Command::Forum(a) => a.readers + a.writers,
     }
 }
 

@@ -7,8 +7,10 @@
 
 use crate::attachment::Attachment;
 use crate::feed::FeedItem;
+use crate::forum::{Category, MovedPost, NotificationLevel, StaffAction};
 use crate::ids::{Seq, StreamId, UserId};
 use crate::moderation::{AuditEntry, FlagReason, ReviewDecision};
+use crate::ops::Role;
 use serde::{Deserialize, Serialize};
 
 /// What kind of conversation a stream is. Later kinds (forum threads, tickets,
@@ -29,6 +31,10 @@ pub enum StreamKind {
     Audit,
     /// The review queue (`review`): flagged and held posts; moderators read it.
     ReviewQueue,
+    /// The forum's one stream of categories (id `forum`): its events fold the category list.
+    Forum,
+    /// A forum thread: a title, a first post, replies (PROTOCOL.md §Forum).
+    ForumThread,
     /// A kind this client does not know (added by a newer server): treat as opaque.
     #[serde(other)]
     #[cfg_attr(feature = "ts", ts(skip))]
@@ -189,6 +195,70 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "String::is_empty")]
         reason: String,
     },
+    /// (forum) A category was created or changed (all its fields, as they are now).
+    ForumCategorySet {
+        category: Category,
+    },
+    /// (forum) Thread `thread` was opened in, or moved to, `category` (`from`: where it was).
+    ForumThreadFiled {
+        thread: StreamId,
+        category: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+    },
+    /// (forum, forum_thread) `user` set their notification level: for `category` in the
+    /// forum stream, for the thread in a thread. Only `user` sees it.
+    ForumLevelSet {
+        user: UserId,
+        level: NotificationLevel,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        category: Option<String>,
+    },
+    /// (forum_thread) The thread is in `category`, with its read and post restrictions
+    /// (at the start, after a move from `from`, and when the category's restrictions change).
+    ForumThreadPlaced {
+        category: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        read_role: Option<Role>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        post_role: Option<Role>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+    },
+    /// (forum_thread) The author liked post `target` (once per user).
+    ForumPostLiked {
+        target: Seq,
+    },
+    ForumPostUnliked {
+        target: Seq,
+    },
+    /// (forum_thread) Post `target` was withdrawn by its author (or staff): only they
+    /// and staff see it from now on; `forum_post_recovered` undoes it.
+    ForumPostDeleted {
+        target: Seq,
+    },
+    ForumPostRecovered {
+        target: Seq,
+    },
+    /// (forum_thread) A moderator pinned, locked, closed, archived the thread, or undid it.
+    ForumStaffAction {
+        action: StaffAction,
+    },
+    /// (forum_thread) Posts were split off into thread `to` (they stay here for staff only).
+    ForumPostsSplit {
+        to: StreamId,
+        posts: Vec<Seq>,
+    },
+    /// (forum_thread) A post carried here from thread `from` by a split or a merge.
+    ForumPostMovedIn {
+        from: StreamId,
+        post: MovedPost,
+    },
+    /// (forum_thread) The thread was merged into `into`: its posts were copied there and
+    /// it is closed.
+    ForumThreadMerged {
+        into: StreamId,
+    },
     /// An event type this client does not know (written by a newer server): its
     /// seq counts, its body is ignored.
     #[serde(other)]
@@ -223,6 +293,18 @@ impl EventBody {
             EventBody::Flagged { .. } => "flagged",
             EventBody::Held { .. } => "held",
             EventBody::ReviewResolved { .. } => "review_resolved",
+            EventBody::ForumCategorySet { .. } => "forum_category_set",
+            EventBody::ForumThreadFiled { .. } => "forum_thread_filed",
+            EventBody::ForumLevelSet { .. } => "forum_level_set",
+            EventBody::ForumThreadPlaced { .. } => "forum_thread_placed",
+            EventBody::ForumPostLiked { .. } => "forum_post_liked",
+            EventBody::ForumPostUnliked { .. } => "forum_post_unliked",
+            EventBody::ForumPostDeleted { .. } => "forum_post_deleted",
+            EventBody::ForumPostRecovered { .. } => "forum_post_recovered",
+            EventBody::ForumStaffAction { .. } => "forum_staff_action",
+            EventBody::ForumPostsSplit { .. } => "forum_posts_split",
+            EventBody::ForumPostMovedIn { .. } => "forum_post_moved_in",
+            EventBody::ForumThreadMerged { .. } => "forum_thread_merged",
             EventBody::Unknown => "unknown",
         }
     }

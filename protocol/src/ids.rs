@@ -12,7 +12,7 @@ use std::fmt;
 pub struct StreamId(pub String);
 
 /// A user's id: the account's username, lower-case and immutable.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct UserId(pub String);

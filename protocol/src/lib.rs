@@ -20,6 +20,7 @@ pub mod codec;
 pub mod error;
 pub mod event;
 pub mod feed;
+pub mod forum;
 pub mod ids;
 pub mod moderation;
 pub mod ops;

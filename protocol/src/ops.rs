@@ -4,6 +4,7 @@
 
 use crate::attachment::Attachment;
 use crate::event::{Event, StreamKind};
+use crate::forum::{NotificationLevel, StaffAction};
 use crate::ids::{Seq, StreamId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -211,6 +212,74 @@ pub enum Op {
     WatchWord { pattern: String, action: crate::moderation::WatchAction },
     /// Remove a watched word (moderators). Replies [`AppendOk`].
     UnwatchWord { pattern: String },
+    /// Forum categories I can see, in order. Replies [`ForumCategoriesOk`](crate::forum::ForumCategoriesOk).
+    ForumCategories {},
+    /// Create (no `category`) or change category `category` (moderators and admins).
+    /// Replies [`ForumCategoryOk`](crate::forum::ForumCategoryOk).
+    ForumSaveCategory {
+        /// The id of the category to change (`id` is the request's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        category: Option<String>,
+        name: String,
+        slug: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        description: String,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        position: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        read_role: Option<Role>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        post_role: Option<Role>,
+    },
+    /// Threads by last activity, newest first: of `category`, or "latest" across all.
+    /// Replies [`ForumThreadsOk`](crate::forum::ForumThreadsOk).
+    ForumThreads {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        category: Option<String>,
+        /// `next` of the previous page.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cursor: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
+    /// Start a thread. Replies [`ForumThreadCreatedOk`](crate::forum::ForumThreadCreatedOk).
+    ForumCreateThread { category: String, title: String, text: String },
+    /// A thread's row and a page of its posts and small actions (from my first unread post
+    /// unless `after` is given). Replies [`ForumThreadOk`](crate::forum::ForumThreadOk).
+    ForumThread {
+        thread: StreamId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<Seq>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
+    /// Like a post (once per user). Replies [`AppendOk`].
+    ForumLike { thread: StreamId, post: Seq },
+    /// Take my like back. Replies [`AppendOk`].
+    ForumUnlike { thread: StreamId, post: Seq },
+    /// Undo the soft delete of a post (its author or staff). Replies [`AppendOk`].
+    ForumRecover { thread: StreamId, post: Seq },
+    /// A post's versions: who wrote each, when, and its text. Replies
+    /// [`ForumPostHistoryOk`](crate::forum::ForumPostHistoryOk).
+    ForumPostHistory { thread: StreamId, post: Seq },
+    /// Pin, lock, close, archive or undo it (moderators and admins). Replies [`AppendOk`].
+    ForumStaff { thread: StreamId, action: StaffAction },
+    /// Move a thread to another category (moderators and admins). Replies [`AppendOk`].
+    ForumMove { thread: StreamId, category: String },
+    /// Move replies `posts` into a new thread titled `title` in the same category
+    /// (moderators and admins). Replies [`ForumThreadCreatedOk`](crate::forum::ForumThreadCreatedOk).
+    ForumSplit { thread: StreamId, posts: Vec<Seq>, title: String },
+    /// Merge `thread` into `into`: its posts are copied there, it is closed (moderators
+    /// and admins). Replies [`AppendOk`].
+    ForumMerge { thread: StreamId, into: StreamId },
+    /// Set my notification level for a thread or (with `category`) a category. Replies [`AppendOk`].
+    ForumSetLevel {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread: Option<StreamId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        category: Option<String>,
+        level: NotificationLevel,
+    },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
     #[cfg_attr(feature = "ts", ts(skip))]
@@ -263,9 +332,27 @@ impl Op {
             Op::WatchedWords {} => "watched_words",
             Op::WatchWord { .. } => "watch_word",
             Op::UnwatchWord { .. } => "unwatch_word",
+            Op::ForumCategories {} => "forum_categories",
+            Op::ForumSaveCategory { .. } => "forum_save_category",
+            Op::ForumThreads { .. } => "forum_threads",
+            Op::ForumCreateThread { .. } => "forum_create_thread",
+            Op::ForumThread { .. } => "forum_thread",
+            Op::ForumLike { .. } => "forum_like",
+            Op::ForumUnlike { .. } => "forum_unlike",
+            Op::ForumRecover { .. } => "forum_recover",
+            Op::ForumPostHistory { .. } => "forum_post_history",
+            Op::ForumStaff { .. } => "forum_staff",
+            Op::ForumMove { .. } => "forum_move",
+            Op::ForumSplit { .. } => "forum_split",
+            Op::ForumMerge { .. } => "forum_merge",
+            Op::ForumSetLevel { .. } => "forum_set_level",
             Op::Unknown => "unknown",
         }
     }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A user's role. `moderator` and `admin` may moderate (delete others' messages,

@@ -3,6 +3,9 @@
 
 use crate::error::ErrorBody;
 use crate::event::Event;
+use crate::forum::{
+    ForumCategoriesOk, ForumCategoryOk, ForumPostHistoryOk, ForumThreadCreatedOk, ForumThreadOk, ForumThreadsOk,
+};
 use crate::ids::{Seq, StreamId, UserId};
 use crate::ops::{
     AppendOk, Empty, HistoryOk, ListStreamsOk, PingOk, PresenceStatus, StreamInfoOk, StreamSummary, SubscribeOk,
@@ -56,6 +59,12 @@ pub enum OkBody {
     AuditLog(crate::moderation::AuditLogOk),
     ReviewQueue(crate::moderation::ReviewQueueOk),
     WatchedWords(crate::moderation::WatchedWordsOk),
+    ForumCategories(ForumCategoriesOk),
+    ForumCategory(ForumCategoryOk),
+    ForumThreads(ForumThreadsOk),
+    ForumThreadCreated(ForumThreadCreatedOk),
+    ForumThread(Box<ForumThreadOk>),
+    ForumPostHistory(ForumPostHistoryOk),
 }
 
 /// A reply as the server writes it. `re` is absent only when the request's

@@ -503,6 +503,12 @@ proptest! {
                 OkBody::AuditLog(_) => OkBody::AuditLog(ok_as(frame)),
                 OkBody::ReviewQueue(_) => OkBody::ReviewQueue(ok_as(frame)),
                 OkBody::WatchedWords(_) => OkBody::WatchedWords(ok_as(frame)),
+                OkBody::ForumCategories(_) => OkBody::ForumCategories(ok_as(frame)),
+                OkBody::ForumCategory(_) => OkBody::ForumCategory(ok_as(frame)),
+                OkBody::ForumThreads(_) => OkBody::ForumThreads(ok_as(frame)),
+                OkBody::ForumThreadCreated(_) => OkBody::ForumThreadCreated(ok_as(frame)),
+                OkBody::ForumThread(_) => OkBody::ForumThread(ok_as(frame)),
+                OkBody::ForumPostHistory(_) => OkBody::ForumPostHistory(ok_as(frame)),
             };
             prop_assert_eq!(&back, &body, "{:?}", enc);
         }

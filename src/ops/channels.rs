@@ -53,6 +53,11 @@ pub(super) fn summary(app: &App, entry: &StreamEntry, who: &Actor) -> AppResult<
 pub(super) fn list_streams(app: &Arc<App>, s: &Session) -> AppResult<OkBody> {
     let mut streams = Vec::new();
     for entry in app.registry.all() {
+        // The forum's streams are found through its own lists (`forum_threads`), which
+        // page: a forum of 100k threads would otherwise be in every user's listing.
+        if matches!(entry.read().kind, StreamKind::Forum | StreamKind::ForumThread) {
+            continue;
+        }
         if visible(&entry, &s.actor()) {
             streams.push(summary(app, &entry, &s.actor())?);
         }

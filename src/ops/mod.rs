@@ -9,10 +9,12 @@
 //! `feed` (the notification feed), `moderation`
 //! (mute, slow mode, lock, delete with a reason, the audit log, watched
 //! words), `review` (flags and the review queue).
+//! `forum` (categories, thread lists, threads, staff actions, notification levels).
 
 mod accounts;
 mod channels;
 mod feed;
+mod forum;
 mod messages;
 pub mod moderation;
 mod presence;
@@ -29,6 +31,7 @@ use crate::error::{AppError, AppResult};
 use crate::gateway::frames::Outbound;
 use crate::hub::ConnHandle;
 use crate::sequencer::now_ms;
+use crate::streams::kinds::forum::ForumAction;
 use crate::streams::moderation::Moderation;
 use crate::streams::Actor;
 use agora_protocol::ops::{PingOk, WhoamiOk};
@@ -133,6 +136,25 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::WatchedWords {} => Outcome::from_result(moderation::watched_words(app, s)),
         Op::WatchWord { pattern, action } => moderation::watch_word(app, s, pattern, action),
         Op::UnwatchWord { pattern } => moderation::unwatch_word(app, s, pattern),
+        Op::ForumCategories {} => Outcome::from_result(forum::categories(app, s)),
+        Op::ForumSaveCategory { category: id, name, slug, description, position, read_role, post_role } => {
+            let category = forum::category_from(name, slug, description, position, read_role, post_role);
+            forum::save_category(app, s, category, id)
+        }
+        Op::ForumThreads { category, cursor, limit } => {
+            Outcome::from_result(forum::threads(app, s, category, cursor, limit))
+        }
+        Op::ForumCreateThread { category, title, text } => forum::create_thread(app, s, category, title, text),
+        Op::ForumThread { thread, after, limit } => Outcome::from_result(forum::thread(app, s, &thread, after, limit)),
+        Op::ForumLike { thread, post } => forum::on_thread(app, s, thread, ForumAction::Like { target: post }),
+        Op::ForumUnlike { thread, post } => forum::on_thread(app, s, thread, ForumAction::Unlike { target: post }),
+        Op::ForumRecover { thread, post } => forum::on_thread(app, s, thread, ForumAction::Recover { target: post }),
+        Op::ForumPostHistory { thread, post } => Outcome::from_result(forum::post_history(app, s, &thread, post)),
+        Op::ForumStaff { thread, action } => forum::on_thread(app, s, thread, ForumAction::Staff(action)),
+        Op::ForumMove { thread, category } => forum::move_thread(app, s, thread, category),
+        Op::ForumSplit { thread, posts, title } => forum::split(app, s, thread, posts, title),
+        Op::ForumMerge { thread, into } => forum::merge(app, s, thread, into),
+        Op::ForumSetLevel { thread, category, level } => forum::set_level(app, s, thread, category, level),
         Op::Unknown => Outcome::err(AppError::BadRequest("unknown op".into())),
     }
 }

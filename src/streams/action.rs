@@ -71,6 +71,8 @@ pub enum Action {
     Audit(super::kinds::audit::AuditOp),
     /// The review queue: flag, hold, resolve (`kinds::review`).
     Review(super::kinds::review::ReviewOp),
+    /// The forum's own actions (`kinds/forum`).
+    Forum(super::kinds::forum::ForumAction),
 }
 
 impl Action {

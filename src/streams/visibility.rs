@@ -112,6 +112,21 @@ impl Audience {
         Audience { depends: Some((stream, seq)), ..self }
     }
 
+    /// Only these users (a forum notification level is for the user who set it).
+    pub fn only(users: Vec<UserId>) -> Audience {
+        Audience { everyone: false, roles: 0, users, depends: None }
+    }
+
+    /// Users with `role`, moderators and admins (a restricted forum category).
+    pub fn role_and_staff(role: Role) -> Audience {
+        Audience {
+            everyone: false,
+            roles: role_bit(role) | role_bit(Role::Moderator) | role_bit(Role::Admin),
+            users: Vec::new(),
+            depends: None,
+        }
+    }
+
     pub fn is_everyone(&self) -> bool {
         self.everyone
     }

@@ -104,6 +104,60 @@ export type AuditRecord = {
 seq: Seq, at: number, entry: AuditEntry, };
 
 /**
+ * A forum category as stored in `forum_category_set` events and listed by `forum_categories`.
+ */
+export type Category = { 
+/**
+ * Stable id (`cat_<random>`); the slug may change, the id does not.
+ */
+id: string, name: string, 
+/**
+ * Lower-case, `a-z0-9-`, unique among categories.
+ */
+slug: string, description: string, 
+/**
+ * Lists sort categories by position, then name.
+ */
+position: number, 
+/**
+ * Only users with this role (and moderators and admins) see the category and its threads.
+ */
+read_role?: Role | null, 
+/**
+ * Only users with this role (and moderators and admins) start threads and reply in it.
+ */
+post_role?: Role | null, };
+
+/**
+ * A category as listed for one user.
+ */
+export type CategoryInfo = { thread_count: number, 
+/**
+ * My notification level for the category.
+ */
+level: NotificationLevel, 
+/**
+ * Stable id (`cat_<random>`); the slug may change, the id does not.
+ */
+id: string, name: string, 
+/**
+ * Lower-case, `a-z0-9-`, unique among categories.
+ */
+slug: string, description: string, 
+/**
+ * Lists sort categories by position, then name.
+ */
+position: number, 
+/**
+ * Only users with this role (and moderators and admins) see the category and its threads.
+ */
+read_role?: Role | null, 
+/**
+ * Only users with this role (and moderators and admins) start threads and reply in it.
+ */
+post_role?: Role | null, };
+
+/**
  * An empty `ok` payload: `{}`.
  */
 export type Empty = Record<symbol, never>;
@@ -166,7 +220,7 @@ message_author: UserId, reason?: string, } | { "type": "message_unhidden", targe
 /**
  * This flag reached the configured count: the post is hidden pending review.
  */
-hides?: boolean, } | { "type": "held", source: StreamId, poster: UserId, text: string, reply_to?: Seq | null, } | { "type": "review_resolved", item: Seq, decision: ReviewDecision, reason?: string, });
+hides?: boolean, } | { "type": "held", source: StreamId, poster: UserId, text: string, reply_to?: Seq | null, } | { "type": "review_resolved", item: Seq, decision: ReviewDecision, reason?: string, } | { "type": "forum_category_set", category: Category, } | { "type": "forum_thread_filed", thread: StreamId, category: string, from?: string | null, } | { "type": "forum_level_set", user: UserId, level: NotificationLevel, category?: string | null, } | { "type": "forum_thread_placed", category: string, read_role?: Role | null, post_role?: Role | null, from?: string | null, } | { "type": "forum_post_liked", target: Seq, } | { "type": "forum_post_unliked", target: Seq, } | { "type": "forum_post_deleted", target: Seq, } | { "type": "forum_post_recovered", target: Seq, } | { "type": "forum_staff_action", action: StaffAction, } | { "type": "forum_posts_split", to: StreamId, posts: Array<Seq>, } | { "type": "forum_post_moved_in", from: StreamId, post: MovedPost, } | { "type": "forum_thread_merged", into: StreamId, });
 
 /**
  * What happened. Serialized with a `type` field next to the event's other fields.
@@ -191,7 +245,7 @@ message_author: UserId, reason?: string, } | { "type": "message_unhidden", targe
 /**
  * This flag reached the configured count: the post is hidden pending review.
  */
-hides?: boolean, } | { "type": "held", source: StreamId, poster: UserId, text: string, reply_to?: Seq | null, } | { "type": "review_resolved", item: Seq, decision: ReviewDecision, reason?: string, };
+hides?: boolean, } | { "type": "held", source: StreamId, poster: UserId, text: string, reply_to?: Seq | null, } | { "type": "review_resolved", item: Seq, decision: ReviewDecision, reason?: string, } | { "type": "forum_category_set", category: Category, } | { "type": "forum_thread_filed", thread: StreamId, category: string, from?: string | null, } | { "type": "forum_level_set", user: UserId, level: NotificationLevel, category?: string | null, } | { "type": "forum_thread_placed", category: string, read_role?: Role | null, post_role?: Role | null, from?: string | null, } | { "type": "forum_post_liked", target: Seq, } | { "type": "forum_post_unliked", target: Seq, } | { "type": "forum_post_deleted", target: Seq, } | { "type": "forum_post_recovered", target: Seq, } | { "type": "forum_staff_action", action: StaffAction, } | { "type": "forum_posts_split", to: StreamId, posts: Array<Seq>, } | { "type": "forum_post_moved_in", from: StreamId, post: MovedPost, } | { "type": "forum_thread_merged", into: StreamId, };
 
 /**
  * One notification.
@@ -245,6 +299,56 @@ export type FlagInfo = { by: UserId, reason: FlagReason, text?: string, };
 export type FlagReason = "off_topic" | "inappropriate" | "spam" | "other";
 
 /**
+ * Reply to `forum_categories`.
+ */
+export type ForumCategoriesOk = { categories: Array<CategoryInfo>, };
+
+/**
+ * Reply to `forum_save_category`.
+ */
+export type ForumCategoryOk = { category: Category, };
+
+/**
+ * Reply to `forum_post_history`: oldest version first.
+ */
+export type ForumPostHistoryOk = { versions: Array<PostVersion>, };
+
+/**
+ * Reply to `forum_create_thread` and `forum_split`.
+ */
+export type ForumThreadCreatedOk = { thread: StreamId, };
+
+/**
+ * Reply to `forum_thread`.
+ */
+export type ForumThreadOk = { row: ThreadRow, 
+/**
+ * The posts of this page, ascending.
+ */
+posts: Array<PostView>, 
+/**
+ * Small-action lines of this page, ascending.
+ */
+actions: Array<SmallAction>, 
+/**
+ * The first post after my read marker I may see: where opening the thread lands.
+ */
+first_unread?: Seq | null, 
+/**
+ * The last seq this page covered: continue with `after: to`.
+ */
+to: Seq, head: Seq, more: boolean, };
+
+/**
+ * Reply to `forum_threads`. Pinned threads come first on the first page.
+ */
+export type ForumThreadsOk = { threads: Array<ThreadRow>, 
+/**
+ * Pass as `cursor` for the next page; absent on the last page.
+ */
+next?: string | null, };
+
+/**
  * Reply to `history`: events in ascending seq order.
  */
 export type HistoryOk = { stream: StreamId, 
@@ -269,10 +373,20 @@ from: Seq, to: Seq, };
 export type ListStreamsOk = { streams: Array<StreamSummary>, };
 
 /**
+ * A post carried into another thread by a split or a merge.
+ */
+export type MovedPost = { from_seq: Seq, author: UserId, at: number, text: string, };
+
+/**
+ * How much a user hears about a thread or a category (Discourse's levels).
+ */
+export type NotificationLevel = "muted" | "normal" | "tracking" | "watching" | "watching_first_post";
+
+/**
  * Every `ok` payload, for the server to serialize. Untagged: the client knows
  * which op it sent and decodes `ok` as that op's payload type.
  */
-export type OkBody = Empty | PingOk | WhoamiOk | ListStreamsOk | StreamInfoOk | AppendOk | SubscribeOk | HistoryOk | FeedOk | AuditLogOk | ReviewQueueOk | WatchedWordsOk;
+export type OkBody = Empty | PingOk | WhoamiOk | ListStreamsOk | StreamInfoOk | AppendOk | SubscribeOk | HistoryOk | FeedOk | AuditLogOk | ReviewQueueOk | WatchedWordsOk | ForumCategoriesOk | ForumCategoryOk | ForumThreadsOk | ForumThreadCreatedOk | ForumThreadOk | ForumPostHistoryOk;
 
 /**
  * Every operation a client can ask for, tagged by `op`.
@@ -298,12 +412,55 @@ before?: Seq | null,
 /**
  * Events with seq > after, oldest first. Exclusive with `before`.
  */
-after?: Seq | null, limit?: number | null, } | { "op": "mark_read", stream: StreamId, seq: Seq, } | { "op": "set_presence", status: PresenceStatus, } | { "op": "typing", stream: StreamId, } | { "op": "kick", stream: StreamId, user: UserId, } | { "op": "suspend_user", user: UserId, until?: number | null, } | { "op": "unsuspend_user", user: UserId, } | { "op": "set_role", user: UserId, role: Role, } | { "op": "feed", } | { "op": "feed_mark_read", items?: Array<Seq>, all?: boolean, } | { "op": "mute", user: UserId, minutes: number, reason?: string, } | { "op": "unmute", user: UserId, reason?: string, } | { "op": "slow_mode", stream: StreamId, seconds: number, reason?: string, } | { "op": "lock", stream: StreamId, locked: boolean, reason?: string, } | { "op": "audit_log", actor?: UserId | null, target?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "flag", stream: StreamId, target: Seq, reason: FlagReason, text?: string, } | { "op": "review_queue", } | { "op": "review", item: Seq, decision: ReviewDecision, reason?: string, } | { "op": "watched_words", } | { "op": "watch_word", pattern: string, action: WatchAction, } | { "op": "unwatch_word", pattern: string, };
+after?: Seq | null, limit?: number | null, } | { "op": "mark_read", stream: StreamId, seq: Seq, } | { "op": "set_presence", status: PresenceStatus, } | { "op": "typing", stream: StreamId, } | { "op": "kick", stream: StreamId, user: UserId, } | { "op": "suspend_user", user: UserId, until?: number | null, } | { "op": "unsuspend_user", user: UserId, } | { "op": "set_role", user: UserId, role: Role, } | { "op": "feed", } | { "op": "feed_mark_read", items?: Array<Seq>, all?: boolean, } | { "op": "mute", user: UserId, minutes: number, reason?: string, } | { "op": "unmute", user: UserId, reason?: string, } | { "op": "slow_mode", stream: StreamId, seconds: number, reason?: string, } | { "op": "lock", stream: StreamId, locked: boolean, reason?: string, } | { "op": "audit_log", actor?: UserId | null, target?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "flag", stream: StreamId, target: Seq, reason: FlagReason, text?: string, } | { "op": "review_queue", } | { "op": "review", item: Seq, decision: ReviewDecision, reason?: string, } | { "op": "watched_words", } | { "op": "watch_word", pattern: string, action: WatchAction, } | { "op": "unwatch_word", pattern: string, } | { "op": "forum_categories", } | { "op": "forum_save_category", 
+/**
+ * The id of the category to change (`id` is the request's).
+ */
+category?: string | null, name: string, slug: string, description?: string, position?: number, read_role?: Role | null, post_role?: Role | null, } | { "op": "forum_threads", category?: string | null, 
+/**
+ * `next` of the previous page.
+ */
+cursor?: string | null, limit?: number | null, } | { "op": "forum_create_thread", category: string, title: string, text: string, } | { "op": "forum_thread", thread: StreamId, after?: Seq | null, limit?: number | null, } | { "op": "forum_like", thread: StreamId, post: Seq, } | { "op": "forum_unlike", thread: StreamId, post: Seq, } | { "op": "forum_recover", thread: StreamId, post: Seq, } | { "op": "forum_post_history", thread: StreamId, post: Seq, } | { "op": "forum_staff", thread: StreamId, action: StaffAction, } | { "op": "forum_move", thread: StreamId, category: string, } | { "op": "forum_split", thread: StreamId, posts: Array<Seq>, title: string, } | { "op": "forum_merge", thread: StreamId, into: StreamId, } | { "op": "forum_set_level", thread?: StreamId | null, category?: string | null, level: NotificationLevel, };
 
 /**
  * Reply to `ping`.
  */
 export type PingOk = { time: number, };
+
+/**
+ * How a thread is pinned.
+ */
+export type Pinned = "no" | "category" | "globally";
+
+/**
+ * One version of a post.
+ */
+export type PostVersion = { 
+/**
+ * The seq of the event holding this version (the post, then each edit).
+ */
+seq: Seq, by: UserId, at: number, text: string, };
+
+/**
+ * A post as shown in a thread view.
+ */
+export type PostView = { seq: Seq, author: UserId, at: number, 
+/**
+ * The current text; empty for a deleted post shown to someone other than its author or staff.
+ */
+text: string, 
+/**
+ * The post this one quotes or replies to.
+ */
+quote?: Seq | null, likes: number, liked: boolean, 
+/**
+ * How many times it was edited (its versions: `forum_post_history`).
+ */
+edits: number, deleted: boolean, 
+/**
+ * Moved here from another thread (split or merge).
+ */
+moved_from?: StreamId | null, };
 
 /**
  * A user's aggregated presence.
@@ -348,7 +505,15 @@ before?: Seq | null,
 /**
  * Events with seq > after, oldest first. Exclusive with `before`.
  */
-after?: Seq | null, limit?: number | null, } | { "op": "mark_read", stream: StreamId, seq: Seq, } | { "op": "set_presence", status: PresenceStatus, } | { "op": "typing", stream: StreamId, } | { "op": "kick", stream: StreamId, user: UserId, } | { "op": "suspend_user", user: UserId, until?: number | null, } | { "op": "unsuspend_user", user: UserId, } | { "op": "set_role", user: UserId, role: Role, } | { "op": "feed", } | { "op": "feed_mark_read", items?: Array<Seq>, all?: boolean, } | { "op": "mute", user: UserId, minutes: number, reason?: string, } | { "op": "unmute", user: UserId, reason?: string, } | { "op": "slow_mode", stream: StreamId, seconds: number, reason?: string, } | { "op": "lock", stream: StreamId, locked: boolean, reason?: string, } | { "op": "audit_log", actor?: UserId | null, target?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "flag", stream: StreamId, target: Seq, reason: FlagReason, text?: string, } | { "op": "review_queue", } | { "op": "review", item: Seq, decision: ReviewDecision, reason?: string, } | { "op": "watched_words", } | { "op": "watch_word", pattern: string, action: WatchAction, } | { "op": "unwatch_word", pattern: string, });
+after?: Seq | null, limit?: number | null, } | { "op": "mark_read", stream: StreamId, seq: Seq, } | { "op": "set_presence", status: PresenceStatus, } | { "op": "typing", stream: StreamId, } | { "op": "kick", stream: StreamId, user: UserId, } | { "op": "suspend_user", user: UserId, until?: number | null, } | { "op": "unsuspend_user", user: UserId, } | { "op": "set_role", user: UserId, role: Role, } | { "op": "feed", } | { "op": "feed_mark_read", items?: Array<Seq>, all?: boolean, } | { "op": "mute", user: UserId, minutes: number, reason?: string, } | { "op": "unmute", user: UserId, reason?: string, } | { "op": "slow_mode", stream: StreamId, seconds: number, reason?: string, } | { "op": "lock", stream: StreamId, locked: boolean, reason?: string, } | { "op": "audit_log", actor?: UserId | null, target?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "flag", stream: StreamId, target: Seq, reason: FlagReason, text?: string, } | { "op": "review_queue", } | { "op": "review", item: Seq, decision: ReviewDecision, reason?: string, } | { "op": "watched_words", } | { "op": "watch_word", pattern: string, action: WatchAction, } | { "op": "unwatch_word", pattern: string, } | { "op": "forum_categories", } | { "op": "forum_save_category", 
+/**
+ * The id of the category to change (`id` is the request's).
+ */
+category?: string | null, name: string, slug: string, description?: string, position?: number, read_role?: Role | null, post_role?: Role | null, } | { "op": "forum_threads", category?: string | null, 
+/**
+ * `next` of the previous page.
+ */
+cursor?: string | null, limit?: number | null, } | { "op": "forum_create_thread", category: string, title: string, text: string, } | { "op": "forum_thread", thread: StreamId, after?: Seq | null, limit?: number | null, } | { "op": "forum_like", thread: StreamId, post: Seq, } | { "op": "forum_unlike", thread: StreamId, post: Seq, } | { "op": "forum_recover", thread: StreamId, post: Seq, } | { "op": "forum_post_history", thread: StreamId, post: Seq, } | { "op": "forum_staff", thread: StreamId, action: StaffAction, } | { "op": "forum_move", thread: StreamId, category: string, } | { "op": "forum_split", thread: StreamId, posts: Array<Seq>, title: string, } | { "op": "forum_merge", thread: StreamId, into: StreamId, } | { "op": "forum_set_level", thread?: StreamId | null, category?: string | null, level: NotificationLevel, });
 
 /**
  * A moderator's decision on a flagged (or held) post.
@@ -393,6 +558,24 @@ export type Role = "member" | "agent" | "moderator" | "admin" | "bot";
 export type Seq = number;
 
 /**
+ * A staff action or move shown in a thread as a one-line entry.
+ */
+export type SmallAction = { seq: Seq, by: UserId, at: number, 
+/**
+ * `pin`, `unlock`, `moved`, `split`, `merged`, ... (PROTOCOL.md §Forum).
+ */
+action: string, 
+/**
+ * What it refers to: the category moved from/to, the thread split into or merged into.
+ */
+detail?: string, };
+
+/**
+ * A staff action on a thread; each has an opposite that undoes it.
+ */
+export type StaffAction = "pin" | "pin_globally" | "unpin" | "lock" | "unlock" | "close" | "reopen" | "archive" | "unarchive";
+
+/**
  * A stream's id. Channels are `ch_<random>`, direct messages `dm_<hash of members>`.
  */
 export type StreamId = string;
@@ -406,7 +589,7 @@ export type StreamInfoOk = { id: StreamId, kind: StreamKind, name: string, topic
  * What kind of conversation a stream is. Later kinds (forum threads, tickets,
  * wiki pages) join this enum; clients must treat an unknown kind as opaque.
  */
-export type StreamKind = "channel" | "private_channel" | "dm" | "feed" | "audit" | "review_queue";
+export type StreamKind = "channel" | "private_channel" | "dm" | "feed" | "audit" | "review_queue" | "forum" | "forum_thread";
 
 /**
  * A stream as listed for one user.
@@ -450,6 +633,35 @@ recovered: boolean,
  * Presence of the stream's members who are not offline.
  */
 presence: Array<PresenceEntry>, };
+
+/**
+ * One thread in a list, for one user.
+ */
+export type ThreadRow = { thread: StreamId, category: string, title: string, author: UserId, created_at: number, 
+/**
+ * Time of the last post (the list's sort key).
+ */
+last_activity: number, last_poster: UserId, 
+/**
+ * Posts after the first that are not deleted.
+ */
+replies: number, likes: number, 
+/**
+ * Up to five posters, the author first.
+ */
+participants: Array<UserId>, pinned: Pinned, locked: boolean, closed: boolean, archived: boolean, 
+/**
+ * The thread this one was merged into.
+ */
+merged_into?: StreamId | null, 
+/**
+ * My read marker in the thread (0: never opened).
+ */
+last_read: Seq, 
+/**
+ * Posts by others after my marker ("new replies since you read").
+ */
+unread: number, level: NotificationLevel, };
 
 /**
  * A user's id: the account's username, lower-case and immutable.

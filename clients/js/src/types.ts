@@ -10,6 +10,12 @@ import type {
   AppendOk,
   AuditLogOk,
   Empty,
+  ForumCategoriesOk,
+  ForumCategoryOk,
+  ForumPostHistoryOk,
+  ForumThreadCreatedOk,
+  ForumThreadOk,
+  ForumThreadsOk,
   Event,
   FeedOk,
   HistoryOk,
@@ -81,6 +87,20 @@ interface OkOf {
   watched_words: WatchedWordsOk;
   watch_word: AppendOk;
   unwatch_word: AppendOk;
+  forum_categories: ForumCategoriesOk;
+  forum_save_category: ForumCategoryOk;
+  forum_threads: ForumThreadsOk;
+  forum_create_thread: ForumThreadCreatedOk;
+  forum_thread: ForumThreadOk;
+  forum_like: AppendOk;
+  forum_unlike: AppendOk;
+  forum_recover: AppendOk;
+  forum_post_history: ForumPostHistoryOk;
+  forum_staff: AppendOk;
+  forum_move: AppendOk;
+  forum_split: ForumThreadCreatedOk;
+  forum_merge: AppendOk;
+  forum_set_level: AppendOk;
 }
 // A new op in the protocol crate fails the type check (`npm run check`) here until it is in OkOf.
 type Assert<T extends true> = T;

@@ -226,8 +226,9 @@ export class Store {
     } catch {
       // names fall back to ids
     }
-    const list = (await c.listStreams()).filter((s) => !NOT_CONVERSATIONS.has(s.kind));
-    for (const s of list) this.addStream(s);
+    const list = await c.listStreams();
+    // Chat kinds only: forum threads (and later tickets, pages) have their own screens.
+    for (const s of list) if (s.kind === "channel" || s.kind === "private_channel" || s.kind === "dm") this.addStream(s);
     await Promise.all(list.filter((s) => s.member).map((s) => this.follow(s.id, s.head)));
     await this.startFeed().catch(() => undefined);
     this.ready = true;

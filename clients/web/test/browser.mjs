@@ -368,7 +368,7 @@ test("installable: manifest, icons, and an offline shell from the service worker
   await ctx.close();
 });
 
-test("the shell by role: admin manages users, roles, suspensions and bot tokens; forum, desk and wiki say what is coming; routes reload", async () => {
+test("the shell by role: admin manages users, roles, suspensions and bot tokens; desk and wiki say what is coming; routes reload", async () => {
   const { page, errors, ctx } = await open("admin", { path: "/admin" });
   await page.waitForSelector("table.users");
   assert.deepEqual(await page.locator("nav.sections a").allTextContents(), ["Chat", "Forum", "Desk", "Wiki", "Admin", "Review", "Audit log"]);
@@ -403,9 +403,9 @@ test("the shell by role: admin manages users, roles, suspensions and bot tokens;
 
   await page.click('nav.sections a:has-text("Forum")');
   await page.waitForURL("**/forum");
-  await page.locator("text=Coming with issue #11").waitFor();
+  await page.locator("a.thread-title", { hasText: "Welcome to the forum" }).waitFor();
   await page.reload();
-  await page.locator("text=Coming with issue #11").waitFor();
+  await page.locator("a.thread-title", { hasText: "Welcome to the forum" }).waitFor();
   await page.goto(`${URL_}/desk/queue`);
   await page.locator("text=Coming with issue #12").waitFor();
   await page.goto(`${URL_}/wiki/Home`);
@@ -414,7 +414,7 @@ test("the shell by role: admin manages users, roles, suspensions and bot tokens;
   await ctx.close();
 
   const alice = await open("alice", { path: "/forum" });
-  await alice.page.locator("text=Coming with issue #11").waitFor();
+  await alice.page.locator("a.thread-title", { hasText: "Welcome to the forum" }).waitFor();
   assert.deepEqual(await alice.page.locator("nav.sections a").allTextContents(), ["Chat", "Forum", "Wiki"]);
   await alice.page.click('button[aria-label="Browse and create channels"]');
   await alice.page.locator("dialog .browser-list").waitFor();
@@ -721,6 +721,43 @@ test("the notification bell shows a mention live and marks it read; moderators h
   noErrors(c.errors);
   await a.ctx.close();
   await c.ctx.close();
+});
+
+test("the forum: read a thread, reply quoting a post, like; another reader sees it live; staff lock it in place", async () => {
+  const a = await open("alice", { path: "/forum" });
+  await a.page.locator("a.thread-title", { hasText: "Welcome to the forum" }).waitFor();
+  const cats = (await a.page.locator("nav.categories a").allTextContents()).join(" | ");
+  assert.ok(cats.includes("General") && !cats.includes("Staff") && !cats.includes("Support"), `a member sees only open categories: ${cats}`);
+  await a.page.locator("a.thread-title", { hasText: "Welcome to the forum" }).click();
+  await a.page.waitForURL("**/forum/t/**");
+  await a.page.locator("li.post", { hasText: "Bob here" }).waitFor();
+  assert.equal(await a.page.locator(".staff-tools").count(), 0, "no staff tools for a member");
+  const thread = new URL(a.page.url()).pathname.split("/").pop();
+  const b = await open("bob", { path: `/forum/t/${thread}` });
+  await b.page.locator("li.post").first().locator("text=Introduce yourself").waitFor();
+
+  const text = `Alice here, hello ${Date.now()}`;
+  await a.page.locator("li.post").first().locator('button:has-text("Quote")').click();
+  await a.page.fill(".reply textarea", text);
+  await a.page.click('.reply button[type=submit]');
+  await a.page.locator("li.post", { hasText: text }).waitFor();
+  const live = b.page.locator("li.post", { hasText: text });
+  await live.waitFor();
+  await live.locator(".quote", { hasText: "Introduce yourself" }).waitFor();
+  await live.locator('button[aria-label^="Like"]').click();
+  await a.page.locator("li.post", { hasText: text }).locator('button[aria-label="Like (1)"]').waitFor();
+  await shot(b.page, "forum-thread");
+
+  const c = await open("carol", { path: `/forum/t/${thread}` });
+  await c.page.locator('.staff-tools button:has-text("Lock")').click();
+  await a.page.locator("text=This thread is locked.").waitFor();
+  await c.page.locator("li.small-action", { hasText: "lock" }).waitFor();
+  await c.page.locator('.staff-tools button:has-text("Unlock")').click();
+  await a.page.locator(".reply textarea").waitFor();
+  for (const x of [a, b, c]) {
+    noErrors(x.errors);
+    await x.ctx.close();
+  }
 });
 
 test("log out revokes the session on the server, not only in this browser", async () => {

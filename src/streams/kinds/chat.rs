@@ -178,7 +178,8 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
         | Action::Feed(_)
         | Action::Kick { .. }
         | Action::Audit(_)
-        | Action::Review(_) => return Err(AppError::BadRequest("not an action on messages".into())),
+        | Action::Review(_)
+        | Action::Forum(_) => return Err(AppError::BadRequest("not an action on messages".into())),
     };
     Ok(Append::event(body).into())
 }
@@ -318,6 +319,8 @@ pub fn fold(st: &mut StreamState, ev: &Event) {
             st.hidden.remove(target);
             st.counters.set_audience(*target, Audience::everyone());
         }
+        // Other kinds' events (the forum's) are never decided in a chat stream.
+        _ => {}
     }
 }
 

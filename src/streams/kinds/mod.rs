@@ -10,6 +10,7 @@ pub mod channel;
 pub mod chat;
 pub mod dm;
 pub mod feed;
+pub mod forum;
 pub mod private_channel;
 pub mod review;
 
@@ -26,6 +27,8 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
         StreamKind::Feed => Some(&feed::Feed),
         StreamKind::Audit => Some(&audit::Audit),
         StreamKind::ReviewQueue => Some(&review::Review),
+        StreamKind::Forum => Some(&forum::ForumKind),
+        StreamKind::ForumThread => Some(&forum::ThreadKind),
         StreamKind::Unknown => None,
     }
 }
@@ -44,4 +47,8 @@ pub enum KindState {
     Audit(audit::AuditState),
     /// The review queue (`review::ReviewState`: pending items).
     Review(review::ReviewState),
+    /// The forum stream: categories, which thread is where, category levels.
+    Forum(forum::ForumState),
+    /// A forum thread: its category, posts, likes, edits, staff state, levels.
+    ForumThread(forum::ThreadState),
 }

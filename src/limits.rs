@@ -40,7 +40,10 @@ impl CommandClass {
             | Op::Leave { .. }
             | Op::Invite { .. }
             | Op::Rename { .. }
-            | Op::SetTopic { .. } => CommandClass::Post,
+            | Op::SetTopic { .. }
+            | Op::OpenTicket { .. }
+            | Op::UpdateTicket { .. }
+            | Op::AddNote { .. } => CommandClass::Post,
             Op::Typing { .. } | Op::SetPresence { .. } => CommandClass::Ephemeral,
             Op::Subscribe { .. }
             | Op::Unsubscribe { .. }
@@ -48,6 +51,7 @@ impl CommandClass {
             | Op::ListStreams {}
             | Op::StreamInfo { .. }
             | Op::MarkRead { .. }
+            | Op::TicketInfo { .. }
             | Op::Whoami {} => CommandClass::Read,
             Op::Ping {} | Op::Auth { .. } | Op::Unknown => CommandClass::Ping,
         }

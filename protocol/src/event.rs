@@ -19,6 +19,9 @@ pub enum StreamKind {
     PrivateChannel,
     /// A direct message between two or more users; its member set is fixed.
     Dm,
+    /// A support ticket: a requester (a user or a website visitor) and the agents
+    /// answering them. Agents' internal notes are never shown to the requester.
+    Ticket,
     /// A kind this client does not know (added by a newer server): treat as opaque.
     #[serde(other)]
     Unknown,
@@ -110,6 +113,28 @@ pub enum EventBody {
     MessageUnhidden {
         target: Seq,
     },
+    /// Ticket fields changed by an agent (or the server), decided on ticket
+    /// `version` `based_on`; the ticket's version is `based_on + 1` after it.
+    TicketUpdated {
+        based_on: u64,
+        changes: crate::ticket::TicketChanges,
+    },
+    /// An internal note on a ticket: agents (and moderators, admins) only; the
+    /// requester gets a `skip` for its seq.
+    TicketNote {
+        text: String,
+        /// Agents named as `@username` in the note.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        mentions: Vec<UserId>,
+    },
+    /// The requester wrote to this closed ticket: their message opened `follow_up`.
+    TicketFollowUp {
+        follow_up: StreamId,
+    },
+    /// This ticket follows up the closed ticket `follow_up_of`.
+    TicketLinked {
+        follow_up_of: StreamId,
+    },
     /// An event type this client does not know (written by a newer server): its
     /// seq counts, its body is ignored.
     #[serde(other)]
@@ -134,6 +159,10 @@ impl EventBody {
             EventBody::ReactionRemoved { .. } => "reaction_removed",
             EventBody::MessageHidden { .. } => "message_hidden",
             EventBody::MessageUnhidden { .. } => "message_unhidden",
+            EventBody::TicketUpdated { .. } => "ticket_updated",
+            EventBody::TicketNote { .. } => "ticket_note",
+            EventBody::TicketFollowUp { .. } => "ticket_follow_up",
+            EventBody::TicketLinked { .. } => "ticket_linked",
             EventBody::Unknown => "unknown",
         }
     }

@@ -107,6 +107,22 @@ pub enum Op {
     SetPresence { status: PresenceStatus },
     /// I am typing in `stream` (ephemeral; repeat every few seconds while typing). Replies `{}`.
     Typing { stream: StreamId },
+    /// Open a support ticket as its requester, with its first message. Agents may
+    /// set fields at once (`changes`); a requester's are ignored but `priority`.
+    /// Replies [`crate::ticket::TicketOk`].
+    OpenTicket {
+        subject: String,
+        text: String,
+        #[serde(default)]
+        changes: crate::ticket::TicketChanges,
+    },
+    /// Change a ticket's fields (agents). `version` is the ticket version the change
+    /// was decided on: if the ticket changed since, `conflict` with `current`. Replies [`AppendOk`].
+    UpdateTicket { stream: StreamId, version: u64, changes: crate::ticket::TicketChanges },
+    /// Add an internal note to a ticket (agents): never shown to the requester. Replies [`AppendOk`].
+    AddNote { stream: StreamId, text: String },
+    /// A ticket's fields and version. Replies [`crate::ticket::TicketOk`].
+    TicketInfo { stream: StreamId },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
     Unknown,
@@ -141,6 +157,10 @@ impl Op {
             Op::MarkRead { .. } => "mark_read",
             Op::SetPresence { .. } => "set_presence",
             Op::Typing { .. } => "typing",
+            Op::OpenTicket { .. } => "open_ticket",
+            Op::UpdateTicket { .. } => "update_ticket",
+            Op::AddNote { .. } => "add_note",
+            Op::TicketInfo { .. } => "ticket_info",
             Op::Unknown => "unknown",
         }
     }
@@ -157,12 +177,20 @@ pub enum Role {
     Moderator,
     Admin,
     Bot,
+    /// A website visitor with a short-lived token (no account): opens tickets
+    /// and reads only their own.
+    Visitor,
 }
 
 impl Role {
     /// May delete others' messages and manage any channel.
     pub fn can_moderate(self) -> bool {
         matches!(self, Role::Moderator | Role::Admin)
+    }
+    /// Staff of the ticket desk: agents, moderators and admins (they read every
+    /// ticket and its internal notes).
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Agent | Role::Moderator | Role::Admin)
     }
 }
 

@@ -47,6 +47,7 @@ pub enum OkBody {
     Append(AppendOk),
     Subscribe(SubscribeOk),
     History(HistoryOk),
+    Ticket(Box<crate::ticket::TicketOk>),
 }
 
 /// A reply as the server writes it. `re` is absent only when the request's

@@ -174,8 +174,9 @@ fn error_body() -> impl Strategy<Value = ErrorBody> {
         Just(ErrorCode::Unavailable),
         Just(ErrorCode::Internal),
     ];
-    (code, text(), proptest::option::of(any::<u64>()), proptest::option::of(any::<u64>()))
-        .prop_map(|(code, message, retry_after_ms, head)| ErrorBody { code, message, retry_after_ms, head })
+    (code, text(), proptest::option::of(any::<u64>()), proptest::option::of(any::<u64>())).prop_map(
+        |(code, message, retry_after_ms, head)| ErrorBody { code, message, retry_after_ms, head, current: None },
+    )
 }
 
 fn presence_entry() -> impl Strategy<Value = PresenceEntry> {
@@ -309,6 +310,7 @@ proptest! {
                 OkBody::Append(_) => OkBody::Append(ok_as(frame)),
                 OkBody::Subscribe(_) => OkBody::Subscribe(ok_as(frame)),
                 OkBody::History(_) => OkBody::History(ok_as(frame)),
+                OkBody::Ticket(_) => OkBody::Ticket(ok_as(frame)),
             };
             prop_assert_eq!(&back, &body, "{:?}", enc);
         }

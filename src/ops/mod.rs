@@ -5,13 +5,14 @@
 //! Files: `channels` (create, DMs, membership, names, listings), `messages`
 //! (post, edit, delete, reactions), `subscribe` (subscribe, unsubscribe,
 //! history), `read_state` (read markers and unread counts), `presence`
-//! (presence and typing).
+//! (presence and typing), `tickets` (the ticket desk: open, update, notes, info).
 
 mod channels;
 mod messages;
 mod presence;
 mod read_state;
 mod subscribe;
+mod tickets;
 
 pub use channels::dm_id;
 pub use presence::announce;
@@ -100,6 +101,10 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::MarkRead { stream, seq } => read_state::mark_read(app, s, stream, seq),
         Op::SetPresence { status } => Outcome::from_result(presence::set_presence(app, s, status)),
         Op::Typing { stream } => Outcome::from_result(presence::typing(app, s, &stream)),
+        Op::OpenTicket { subject, text, changes } => tickets::open(app, s, subject, text, changes),
+        Op::UpdateTicket { stream, version, changes } => tickets::update(app, s, stream, version, changes),
+        Op::AddNote { stream, text } => tickets::note(app, s, stream, text),
+        Op::TicketInfo { stream } => Outcome::from_result(tickets::info(app, s, &stream)),
         Op::Unknown => Outcome::err(AppError::BadRequest("unknown op".into())),
     }
 }

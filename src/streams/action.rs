@@ -12,19 +12,53 @@ use agora_protocol::{EventBody, Seq, StreamKind, UserId};
 /// A change someone asks of a stream. Strings are already validated for length.
 #[derive(Clone, Debug)]
 pub enum Action {
-    Create { kind: StreamKind, name: String, topic: String, members: Vec<UserId> },
+    Create {
+        kind: StreamKind,
+        name: String,
+        topic: String,
+        members: Vec<UserId>,
+    },
     Join,
     Leave,
-    Invite { user: UserId },
-    Rename { name: String },
-    SetTopic { topic: String },
-    Post { text: String, reply_to: Option<Seq>, mentions: Vec<UserId> },
-    Edit { target: Seq, text: String, mentions: Vec<UserId> },
-    Delete { target: Seq },
-    React { target: Seq, emoji: String },
-    Unreact { target: Seq, emoji: String },
-    Hide { target: Seq, reason: String },
-    Unhide { target: Seq },
+    Invite {
+        user: UserId,
+    },
+    Rename {
+        name: String,
+    },
+    SetTopic {
+        topic: String,
+    },
+    Post {
+        text: String,
+        reply_to: Option<Seq>,
+        mentions: Vec<UserId>,
+    },
+    Edit {
+        target: Seq,
+        text: String,
+        mentions: Vec<UserId>,
+    },
+    Delete {
+        target: Seq,
+    },
+    React {
+        target: Seq,
+        emoji: String,
+    },
+    Unreact {
+        target: Seq,
+        emoji: String,
+    },
+    Hide {
+        target: Seq,
+        reason: String,
+    },
+    Unhide {
+        target: Seq,
+    },
+    /// A ticket's own actions (boxed: they are larger than the chat ones).
+    Ticket(Box<kinds::ticket::TicketAction>),
 }
 
 impl Action {
@@ -46,6 +80,7 @@ pub fn decide(st: Option<&StreamState>, cx: &Cx<'_>, action: Action) -> AppResul
     let kind = match (st, &action) {
         (Some(st), _) => st.kind,
         (None, Action::Create { kind, .. }) => *kind,
+        (None, Action::Ticket(t)) if matches!(**t, kinds::ticket::TicketAction::Open { .. }) => StreamKind::Ticket,
         (None, _) => return Err(AppError::not_found_stream()),
     };
     let module = kinds::of(kind).ok_or_else(|| AppError::BadRequest(format!("unknown stream kind {kind:?}")))?;

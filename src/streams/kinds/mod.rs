@@ -9,6 +9,7 @@ pub mod channel;
 pub mod chat;
 pub mod dm;
 pub mod private_channel;
+pub mod ticket;
 
 use super::kind::Kind;
 use agora_protocol::StreamKind;
@@ -20,6 +21,7 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
         StreamKind::Channel => Some(&channel::Channel),
         StreamKind::PrivateChannel => Some(&private_channel::PrivateChannel),
         StreamKind::Dm => Some(&dm::Dm),
+        StreamKind::Ticket => Some(&ticket::Ticket),
         StreamKind::Unknown => None,
     }
 }
@@ -32,4 +34,5 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
 pub enum KindState {
     #[default]
     None,
+    Ticket(ticket::TicketState),
 }

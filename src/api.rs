@@ -1,4 +1,5 @@
-//! The HTTP API: health, metrics, login, log out, users and API tokens (and,
+//! The HTTP API: health, metrics, login, log out, users and API tokens, website
+//! visitors' tokens (and,
 //! with `test_clock`, moving the clock). JSON
 //! in, JSON out, errors as `ErrorBody` with the same codes as the WebSocket
 //! protocol, also for unknown paths (404) and methods (405).
@@ -28,6 +29,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/api/v1/users/{id}/tokens", post(create_token))
         .route("/api/v1/me", get(me))
         .route("/api/v1/test/clock", post(advance_clock))
+        .route("/api/v1/visitors", post(create_visitor))
 }
 
 #[derive(Deserialize)]
@@ -154,6 +156,41 @@ async fn logout(State(app): State<Arc<App>>, headers: HeaderMap) -> AppResult<Js
     Ok(Json(serde_json::json!({})))
 }
 
+#[derive(Deserialize, Default)]
+struct VisitorRequest {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+#[derive(Serialize)]
+struct VisitorResponse {
+    token: String,
+    user: UserInfo,
+    /// When the token and the visitor's account end (ms since the Unix epoch).
+    expires_at: u64,
+}
+
+/// `POST /api/v1/visitors`: a website visitor's token (no account; name and
+/// e-mail optional), rate limited per IP like logins. The token reads and
+/// writes only the visitor's own tickets and expires after `visitor_ttl_secs`.
+async fn create_visitor(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Result<Json<VisitorRequest>, JsonRejection>,
+) -> AppResult<(StatusCode, Json<VisitorResponse>)> {
+    if let Err(e) = app.limits.check_visitor(peer.ip()) {
+        app.metrics.count_rate_limited("visitor");
+        return Err(e);
+    }
+    let req = body(req)?;
+    let (rec, token) =
+        app.auth.create_visitor(&app.sequencer, req.name, req.email, app.config.visitor_ttl_secs).await?;
+    let expires_at = rec.expires_at.unwrap_or_default();
+    Ok((StatusCode::CREATED, Json(VisitorResponse { token, user: rec.info(), expires_at })))
+}
+
 #[derive(Serialize)]
 struct UserResponse {
     user: UserInfo,
@@ -175,7 +212,9 @@ struct UsersResponse {
 }
 
 async fn list_users(State(app): State<Arc<App>>, headers: HeaderMap) -> AppResult<Json<UsersResponse>> {
-    caller(&app, &headers)?;
+    if caller(&app, &headers)?.role == Role::Visitor {
+        return Err(AppError::Forbidden("not for website visitors".into()));
+    }
     Ok(Json(UsersResponse { users: app.auth.all_users() }))
 }
 

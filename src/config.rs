@@ -29,6 +29,8 @@ pub struct Config {
     pub log_format: String,
     /// JWT lifetime in seconds.
     pub token_ttl_secs: u64,
+    /// Lifetime of a website visitor's token and account (`POST /api/v1/visitors`), in seconds.
+    pub visitor_ttl_secs: u64,
     /// PEM certificate chain: with `tls_key`, serve HTTPS and `wss://` (`tls`).
     /// Reloaded from the same paths on SIGHUP.
     pub tls_cert: Option<PathBuf>,
@@ -132,6 +134,9 @@ pub struct RateLimits {
     pub handshake_per_ip_burst: u32,
     pub login_per_ip_per_sec: u32,
     pub login_per_ip_burst: u32,
+    /// Visitor tokens (`POST /api/v1/visitors`) per IP.
+    pub visitor_per_ip_per_sec: u32,
+    pub visitor_per_ip_burst: u32,
     /// Failed logins in a row for one username before its attempts must wait
     /// (`login_backoff`); 0 turns the per-account back-off off.
     pub login_backoff_after: u32,
@@ -156,6 +161,7 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             log_format: "human".into(),
             token_ttl_secs: 7 * 24 * 3600,
+            visitor_ttl_secs: 24 * 3600,
             tls_cert: None,
             tls_key: None,
             limits: Limits::default(),
@@ -219,6 +225,8 @@ impl Default for RateLimits {
             handshake_per_ip_burst: 200,
             login_per_ip_per_sec: 5,
             login_per_ip_burst: 20,
+            visitor_per_ip_per_sec: 1,
+            visitor_per_ip_burst: 10,
             login_backoff_after: 5,
             login_backoff_base_ms: 1_000,
             login_backoff_max_ms: 300_000,

@@ -1,4 +1,5 @@
-//! Rate limits: per user per command class, and per IP for handshakes and logins.
+//! Rate limits: per user per command class, and per IP for handshakes, logins
+//! and website visitors' tokens.
 //!
 //! governor's keyed limiters keep every key until `retain_recent` runs, so
 //! [`RateLimits::housekeeping`] is called periodically from a background task.
@@ -73,6 +74,7 @@ pub struct RateLimits {
     ping: DefaultKeyedRateLimiter<UserId>,
     handshake: DefaultKeyedRateLimiter<IpAddr>,
     login: DefaultKeyedRateLimiter<IpAddr>,
+    visitor: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
 }
 
@@ -91,6 +93,7 @@ impl RateLimits {
             ping: RateLimiter::keyed(quota(c.ping_per_sec, c.ping_burst)),
             handshake: RateLimiter::keyed(quota(c.handshake_per_ip_per_sec, c.handshake_per_ip_burst)),
             login: RateLimiter::keyed(quota(c.login_per_ip_per_sec, c.login_per_ip_burst)),
+            visitor: RateLimiter::keyed(quota(c.visitor_per_ip_per_sec, c.visitor_per_ip_burst)),
             clock: DefaultClock::default(),
         }
     }
@@ -117,6 +120,11 @@ impl RateLimits {
         self.check(&self.login, &ip)
     }
 
+    /// A new website visitor token from this address.
+    pub fn check_visitor(&self, ip: IpAddr) -> AppResult<()> {
+        self.check(&self.visitor, &ip)
+    }
+
     /// Forget keys whose buckets are full again (bounded memory).
     pub fn housekeeping(&self) {
         self.post.retain_recent();
@@ -125,6 +133,7 @@ impl RateLimits {
         self.ping.retain_recent();
         self.handshake.retain_recent();
         self.login.retain_recent();
+        self.visitor.retain_recent();
     }
 }
 

@@ -24,7 +24,7 @@ use crate::gateway::frames::Outbound;
 use crate::hub::ConnHandle;
 use crate::sequencer::now_ms;
 use crate::streams::Actor;
-use agora_protocol::ops::{PingOk, WhoamiOk};
+use agora_protocol::ops::{PingOk, Role, WhoamiOk};
 use agora_protocol::push::OkBody;
 use agora_protocol::{Encoding, Op, StreamId};
 use std::collections::HashSet;
@@ -71,6 +71,9 @@ impl Outcome {
 /// Run one decoded op for this session.
 pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
     app.metrics.count_request(op.name());
+    if s.user.role == Role::Visitor && !visitor_may(&op) {
+        return Outcome::err(AppError::Forbidden("website visitors open tickets and chat in them only".into()));
+    }
     match op {
         Op::Auth { .. } => Outcome::err(AppError::Conflict("already authenticated".into())),
         Op::Ping {} => Outcome::ok(OkBody::Ping(PingOk { time: now_ms() })),
@@ -107,6 +110,31 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::TicketInfo { stream } => Outcome::from_result(tickets::info(app, s, &stream)),
         Op::Unknown => Outcome::err(AppError::BadRequest("unknown op".into())),
     }
+}
+
+/// What a website visitor may do: their own tickets (the ticket kind decides
+/// which), reading, presence and typing. No channels, DMs or moderation.
+fn visitor_may(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Ping {}
+            | Op::Whoami {}
+            | Op::ListStreams {}
+            | Op::StreamInfo { .. }
+            | Op::Post { .. }
+            | Op::Edit { .. }
+            | Op::Delete { .. }
+            | Op::React { .. }
+            | Op::Unreact { .. }
+            | Op::Subscribe { .. }
+            | Op::Unsubscribe { .. }
+            | Op::History { .. }
+            | Op::MarkRead { .. }
+            | Op::SetPresence { .. }
+            | Op::Typing { .. }
+            | Op::OpenTicket { .. }
+            | Op::TicketInfo { .. }
+    )
 }
 
 /// Check a string field's length in characters.

@@ -1,0 +1,266 @@
+//! The ticket desk over real sockets: every lifecycle transition allowed and
+//! refused (with the current ticket in the `conflict`), the follow-up a reply
+//! to a closed ticket opens, two agents solving at once (one wins), and website
+//! visitors: their tokens, and that a visitor reads nothing but their own
+//! ticket and never an internal note, by any op (one table).
+
+mod common;
+
+use agora_protocol::{EventBody, Push};
+use common::{Client, TestServer};
+use serde_json::{json, Value};
+
+async fn open(c: &mut Client, subject: &str, text: &str) -> Value {
+    c.ok(json!({"op": "open_ticket", "subject": subject, "text": text})).await["ticket"].clone()
+}
+
+async fn info(c: &mut Client, t: &str) -> Value {
+    c.ok(json!({"op": "ticket_info", "stream": t})).await["ticket"].clone()
+}
+
+async fn update(c: &mut Client, t: &str, version: u64, changes: Value) -> Result<Value, agora_protocol::ErrorBody> {
+    c.request(json!({"op": "update_ticket", "stream": t, "version": version, "changes": changes})).await
+}
+
+/// `update_ticket` at the ticket's current version.
+async fn change(c: &mut Client, t: &str, changes: Value) -> Result<Value, agora_protocol::ErrorBody> {
+    let v = info(c, t).await["version"].as_u64().unwrap();
+    update(c, t, v, changes).await
+}
+
+async fn status(c: &mut Client, t: &str) -> String {
+    info(c, t).await["status"].as_str().unwrap().to_owned()
+}
+
+fn assert_conflict(r: Result<Value, agora_protocol::ErrorBody>, current_status: &str, why: &str) {
+    let e = r.expect_err(why);
+    assert_eq!(e.code, agora_protocol::ErrorCode::Conflict, "{why}: {e:?}");
+    let current = e.current.unwrap_or_else(|| panic!("{why}: no current ticket in {}", e.message));
+    assert_eq!(current["status"], current_status, "{why}");
+}
+
+async fn visitor(srv: &TestServer, name: &str) -> (u16, Value) {
+    srv.http_json(srv.http.post(srv.url("/api/v1/visitors")).json(&json!({"name": name}))).await
+}
+
+#[tokio::test]
+async fn the_lifecycle_is_enforced_and_a_reply_to_a_closed_ticket_opens_a_linked_follow_up() {
+    let srv = TestServer::start().await;
+    let mut ann = srv.connect(&srv.user("ann").await).await;
+    let mut dave = srv.connect(&srv.user_with_role("dave", "agent").await).await;
+    let t = open(&mut ann, "Printer on fire", "help").await;
+    let id = t["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (t["status"].as_str(), t["version"].as_u64(), t["requester"].as_str()),
+        (Some("new"), Some(0), Some("ann"))
+    );
+
+    // Only agents change fields; the requester is refused.
+    let e = update(&mut ann, &id, 0, json!({"status": "pending"})).await.unwrap_err();
+    assert_eq!(e.code, agora_protocol::ErrorCode::Forbidden);
+    // Solving needs an assignee; closing needs solved; new stays new until someone acts.
+    assert_conflict(change(&mut dave, &id, json!({"status": "solved"})).await, "new", "solve unassigned");
+    assert_conflict(change(&mut dave, &id, json!({"status": "closed"})).await, "new", "close a new ticket");
+    // An agent's public reply opens it; it never goes back to new.
+    dave.post(&id, "on it").await;
+    assert_eq!(status(&mut dave, &id).await, "open");
+    assert_conflict(change(&mut dave, &id, json!({"status": "new"})).await, "open", "back to new");
+    // Pending and on-hold; a requester's reply reopens each.
+    for waiting in ["pending", "on_hold"] {
+        change(&mut dave, &id, json!({"status": waiting})).await.unwrap();
+        assert_eq!(status(&mut dave, &id).await, waiting);
+        ann.post(&id, "any news?").await;
+        assert_eq!(status(&mut dave, &id).await, "open", "a reply to {waiting} reopens");
+    }
+    assert_conflict(change(&mut dave, &id, json!({"status": "closed"})).await, "open", "close an open ticket");
+    // Assign and solve in one change; a requester's reply reopens a solved ticket.
+    change(&mut dave, &id, json!({"status": "solved", "assignee": "dave"})).await.unwrap();
+    assert_eq!(info(&mut dave, &id).await["assignee"], "dave");
+    ann.post(&id, "still burning").await;
+    assert_eq!(status(&mut dave, &id).await, "open");
+    assert_conflict(
+        change(&mut dave, &id, json!({"unassign": true, "status": "solved"})).await,
+        "open",
+        "solve while unassigning",
+    );
+    change(&mut dave, &id, json!({"status": "solved"})).await.unwrap();
+    change(&mut dave, &id, json!({"status": "closed"})).await.unwrap();
+    // Closed is final: no field change, note or agent reply.
+    for status_change in ["open", "pending", "solved", "new"] {
+        assert_conflict(change(&mut dave, &id, json!({"status": status_change})).await, "closed", status_change);
+    }
+    assert_conflict(change(&mut dave, &id, json!({"priority": "high"})).await, "closed", "priority of closed");
+    assert_conflict(
+        dave.request(json!({"op": "add_note", "stream": id, "text": "x"})).await,
+        "closed",
+        "note on closed",
+    );
+    assert_conflict(
+        dave.request(json!({"op": "post", "stream": id, "text": "x"})).await,
+        "closed",
+        "agent reply on closed",
+    );
+
+    // The requester's reply opens a follow-up that links back; the closed ticket links forward.
+    ann.post(&id, "it is on fire again").await;
+    let closed = info(&mut ann, &id).await;
+    assert_eq!(closed["status"], "closed");
+    let follow_ups = closed["follow_ups"].as_array().unwrap();
+    assert_eq!(follow_ups.len(), 1, "{closed}");
+    let f = follow_ups[0].as_str().unwrap().to_owned();
+    let fu = info(&mut dave, &f).await;
+    assert_eq!((fu["status"].as_str(), fu["requester"].as_str()), (Some("new"), Some("ann")));
+    assert_eq!(fu["follow_up_of"], id.as_str());
+    assert_eq!(fu["subject"], "Printer on fire");
+    let h = ann.ok(json!({"op": "history", "stream": f})).await;
+    let texts: Vec<&str> = h["events"].as_array().unwrap().iter().filter_map(|e| e["text"].as_str()).collect();
+    assert_eq!(texts, ["it is on fire again"]);
+}
+
+#[tokio::test]
+async fn two_agents_solving_at_once_one_wins_and_the_other_gets_the_current_ticket() {
+    let srv = TestServer::start().await;
+    let mut ann = srv.connect(&srv.user("ann").await).await;
+    let mut dave = srv.connect(&srv.user_with_role("dave", "agent").await).await;
+    let mut erin = srv.connect(&srv.user_with_role("erin", "agent").await).await;
+    let id = open(&mut ann, "Login", "cannot log in").await["id"].as_str().unwrap().to_owned();
+    change(&mut dave, &id, json!({"assignee": "dave"})).await.unwrap();
+    let v = info(&mut dave, &id).await["version"].as_u64().unwrap();
+    let solve = |by: &str| json!({"op": "update_ticket", "stream": id, "version": v, "changes": {"status": "solved", "assignee": by}});
+    let a = dave.send(solve("dave")).await;
+    let b = erin.send(solve("erin")).await;
+    let (ra, rb) = (dave.wait_reply(a).await, erin.wait_reply(b).await);
+    assert!(ra.is_ok() != rb.is_ok(), "exactly one wins: {ra:?} {rb:?}");
+    let (winner, loser) = if ra.is_ok() { ("dave", rb) } else { ("erin", ra) };
+    let e = loser.unwrap_err();
+    assert_eq!(e.code, agora_protocol::ErrorCode::Conflict);
+    let current = e.current.expect("the current ticket");
+    assert_eq!((current["version"].as_u64(), current["status"].as_str()), (Some(v + 1), Some("solved")));
+    assert_eq!(current["assignee"], winner);
+    assert_eq!(info(&mut ann, &id).await["assignee"], winner);
+}
+
+#[tokio::test]
+async fn a_visitor_reads_only_their_own_ticket_and_never_an_internal_note_by_any_op() {
+    let srv = TestServer::start().await;
+    let (status, v1) = visitor(&srv, "Vera").await;
+    assert_eq!(status, 201, "{v1}");
+    assert_eq!(v1["user"]["role"], "visitor");
+    assert!(v1["expires_at"].as_u64().unwrap() > 0);
+    let (_, v2) = visitor(&srv, "Walt").await;
+    let mut vera = srv.connect(v1["token"].as_str().unwrap()).await;
+    let mut walt = srv.connect(v2["token"].as_str().unwrap()).await;
+    let mut dave = srv.connect(&srv.user_with_role("dave", "agent").await).await;
+    let _erin = srv.user_with_role("erin", "agent").await;
+    let mut ann = srv.connect(&srv.user("ann").await).await;
+    let channel = ann.create_channel("general").await;
+
+    let t = open(&mut vera, "Order 42", "where is it?").await["id"].as_str().unwrap().to_owned();
+    let walts = open(&mut walt, "Refund", "please").await["id"].as_str().unwrap().to_owned();
+    dave.post(&t, "looking").await;
+    let note = dave.ok(json!({"op": "add_note", "stream": t, "text": "@erin customer is VIP, secret code 1234"})).await;
+    let note_seq = note["seq"].as_u64().unwrap();
+    // Staff see the note, with its mention.
+    let h = dave.ok(json!({"op": "history", "stream": t})).await;
+    let ev = h["events"].as_array().unwrap().iter().find(|e| e["seq"] == note_seq).cloned().expect("note in history");
+    assert_eq!((ev["type"].as_str(), ev["mentions"][0].as_str()), (Some("ticket_note"), Some("erin")));
+
+    // Vera: her ticket, minus the note, on every read path.
+    let sub = vera.subscribe(&t, Some(0), None).await.unwrap();
+    let head = sub["head"].as_u64().unwrap();
+    let mut seen = Vec::new();
+    let mut skipped = Vec::new();
+    let mut cursor = 0;
+    while cursor < head {
+        match vera.next_push().await {
+            Push::Event(e) if e.stream.0 == t => {
+                assert!(!matches!(e.body, EventBody::TicketNote { .. }), "a note reached the visitor: {e:?}");
+                cursor = e.seq.0;
+                seen.push(e.seq.0);
+            }
+            Push::Skip { stream, from, to } if stream.0 == t => {
+                skipped.extend(from.0..=to.0);
+                cursor = to.0;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(skipped, [note_seq], "replay skips the note, nothing else: {seen:?}");
+    // Live: another note is a skip, the reply after it an event.
+    dave.ok(json!({"op": "add_note", "stream": t, "text": "second secret"})).await;
+    let reply = dave.post(&t, "shipped today").await;
+    loop {
+        match vera.next_push().await {
+            Push::Event(e) if e.stream.0 == t => {
+                assert!(matches!(e.body, EventBody::MessagePosted { .. }), "{e:?}");
+                assert_eq!(e.seq.0, reply);
+                break;
+            }
+            Push::Skip { stream, from, to } if stream.0 == t => assert_eq!((from.0, to.0), (reply - 1, reply - 1)),
+            _ => {}
+        }
+    }
+    let h = vera.ok(json!({"op": "history", "stream": t})).await;
+    let text = h.to_string();
+    assert!(!text.contains("secret") && !text.contains("ticket_note"), "{text}");
+    let listed = vera.ok(json!({"op": "list_streams"})).await;
+    let ids: Vec<&str> = listed["streams"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [t.as_str()], "a visitor lists their ticket only");
+    let unread = listed["streams"][0]["unread"].as_u64().unwrap();
+    assert_eq!(unread, 2, "the agent's two public replies, never the notes");
+
+    // The table: every op naming someone else's ticket or a channel, refused like a stream that does not exist.
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("subscribe", json!({"op": "subscribe", "stream": walts, "since": 0}), "not_found"),
+        ("history", json!({"op": "history", "stream": walts}), "not_found"),
+        ("history after", json!({"op": "history", "stream": walts, "after": 0}), "not_found"),
+        ("stream_info", json!({"op": "stream_info", "stream": walts}), "not_found"),
+        ("ticket_info", json!({"op": "ticket_info", "stream": walts}), "not_found"),
+        ("post", json!({"op": "post", "stream": walts, "text": "hi"}), "not_found"),
+        ("react", json!({"op": "react", "stream": walts, "target": 2, "emoji": "x"}), "not_found"),
+        ("typing", json!({"op": "typing", "stream": walts}), "not_found"),
+        ("mark_read", json!({"op": "mark_read", "stream": walts, "seq": 1}), "not_found"),
+        ("subscribe channel", json!({"op": "subscribe", "stream": channel}), "not_found"),
+        ("history channel", json!({"op": "history", "stream": channel}), "not_found"),
+        ("join channel", json!({"op": "join", "stream": channel}), "forbidden"),
+        ("create channel", json!({"op": "create_channel", "name": "mine"}), "forbidden"),
+        ("open dm", json!({"op": "open_dm", "users": ["dave"]}), "forbidden"),
+        ("note on own ticket", json!({"op": "add_note", "stream": t, "text": "x"}), "forbidden"),
+        (
+            "update own ticket",
+            json!({"op": "update_ticket", "stream": t, "version": 0, "changes": {"status": "solved"}}),
+            "forbidden",
+        ),
+        ("edit the note", json!({"op": "edit", "stream": t, "target": note_seq, "text": "x"}), "not_found"),
+        ("react to the note", json!({"op": "react", "stream": t, "target": note_seq, "emoji": "x"}), "not_found"),
+    ];
+    for (what, op, code) in cases {
+        let e = vera.request(op).await.expect_err(what);
+        assert_eq!(e.code.as_str(), code, "{what}: {e:?}");
+    }
+    // Nor over HTTP.
+    let (status, _) =
+        srv.http_json(srv.http.get(srv.url("/api/v1/users")).bearer_auth(v1["token"].as_str().unwrap())).await;
+    assert_eq!(status, 403);
+    // Nobody can name a visitor in a DM.
+    let e = ann.request(json!({"op": "open_dm", "users": [v1["user"]["id"]]})).await.unwrap_err();
+    assert_eq!(e.code.as_str(), "not_found");
+}
+
+#[tokio::test]
+async fn visitor_tokens_are_rate_limited_per_address_and_expire() {
+    let srv = TestServer::start_with(|c| {
+        c.limits.rate.visitor_per_ip_burst = 2;
+        c.visitor_ttl_secs = 0;
+    })
+    .await;
+    let (s1, v) = visitor(&srv, "a").await;
+    assert_eq!(s1, 201);
+    assert_eq!(visitor(&srv, "b").await.0, 201);
+    let (s3, body) = visitor(&srv, "c").await;
+    assert_eq!(s3, 429, "{body}");
+    // A zero lifetime: the token is refused at once.
+    let (status, _) =
+        srv.http_json(srv.http.get(srv.url("/api/v1/me")).bearer_auth(v["token"].as_str().unwrap())).await;
+    assert_eq!(status, 401);
+}

@@ -24,6 +24,7 @@ pub mod config;
 pub mod credentials;
 pub mod datadir;
 pub mod demo;
+pub mod desk;
 pub mod engine;
 pub mod error;
 /// Fuzz entry points (the `fuzz/` crate and `tests/fuzz_corpus.rs`); not used by the server.

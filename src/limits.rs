@@ -45,7 +45,7 @@ impl CommandClass {
             | Op::OpenTicket { .. }
             | Op::UpdateTicket { .. }
             | Op::AddNote { .. } => CommandClass::Post,
-            Op::Typing { .. } | Op::SetPresence { .. } => CommandClass::Ephemeral,
+            Op::Typing { .. } | Op::SetPresence { .. } | Op::SetAgentStatus { .. } => CommandClass::Ephemeral,
             Op::Subscribe { .. }
             | Op::Unsubscribe { .. }
             | Op::History { .. }
@@ -53,6 +53,8 @@ impl CommandClass {
             | Op::StreamInfo { .. }
             | Op::MarkRead { .. }
             | Op::TicketInfo { .. }
+            | Op::TicketQueue { .. }
+            | Op::DeskStatus { .. }
             | Op::Whoami {} => CommandClass::Read,
             Op::Ping {} | Op::Auth { .. } | Op::Unknown => CommandClass::Ping,
         }

@@ -27,12 +27,15 @@ pub trait Projection: Send + Sync {
 
 /// Every projection of a running server.
 #[derive(Default)]
-pub struct Projections {}
+pub struct Projections {
+    /// Every ticket's fields: the agents' queue and routing's load per agent.
+    pub tickets: Arc<crate::desk::TicketQueue>,
+}
 
 impl Projections {
     /// Every projection, for the sequencer and recovery to feed.
     pub fn all(&self) -> Vec<Arc<dyn Projection>> {
-        Vec::new()
+        vec![self.tickets.clone()]
     }
 
     /// Feed one recovered stream to every projection.

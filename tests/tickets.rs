@@ -264,3 +264,57 @@ async fn visitor_tokens_are_rate_limited_per_address_and_expire() {
         srv.http_json(srv.http.get(srv.url("/api/v1/me")).bearer_auth(v["token"].as_str().unwrap())).await;
     assert_eq!(status, 401);
 }
+
+#[tokio::test]
+async fn routing_goes_round_robin_to_connected_available_agents_under_their_maximum() {
+    let srv = TestServer::start().await;
+    let mut ann = srv.connect(&srv.user("ann").await).await;
+    let mut amy = srv.connect(&srv.user_with_role("amy", "agent").await).await;
+    let mut bob = srv.connect(&srv.user_with_role("bob", "agent").await).await;
+    let mut cid = srv.connect(&srv.user_with_role("cid", "agent").await).await;
+    let mut dan = srv.connect(&srv.user_with_role("dan", "agent").await).await;
+    let set = |status: &str, max: u32| json!({"op": "set_agent_status", "status": status, "max_chats": max});
+    amy.ok(set("available", 1)).await;
+    bob.ok(set("available", 2)).await;
+    dan.ok(set("busy", 5)).await;
+    let ok = cid.ok(set("available", 5)).await;
+    assert_eq!((ok["status"].as_str(), ok["assigned"].as_u64()), (Some("available"), Some(0)));
+    // cid goes offline: ann, in a channel with cid, sees it happen.
+    let ch = srv.channel(&mut ann, "ops", &mut [&mut cid]).await;
+    ann.subscribe(&ch, None, None).await.unwrap();
+    drop(cid);
+    ann.push_where(|p| matches!(p, Push::Presence { user, status: agora_protocol::ops::PresenceStatus::Offline, .. } if user.0 == "cid"))
+        .await;
+    let desk = ann.ok(json!({"op": "desk_status"})).await;
+    assert_eq!((desk["agents_available"].as_u64(), desk["answering"].as_bool()), (Some(2), Some(true)));
+
+    let mut assignees = Vec::new();
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let t = open(&mut ann, &format!("t{i}"), "hello").await;
+        ids.push(t["id"].as_str().unwrap().to_owned());
+        assignees.push(t["assignee"].as_str().map(str::to_owned));
+        if let Some(a) = t["assignee"].as_str() {
+            assert_eq!(t["status"], "open", "assigning opens: {a}");
+        }
+    }
+    let names: Vec<Option<&str>> = assignees.iter().map(|a| a.as_deref()).collect();
+    assert_eq!(
+        names,
+        [Some("amy"), Some("bob"), Some("bob"), None],
+        "offline cid, busy dan and full agents are skipped"
+    );
+    // The waiting ticket is in the team queue.
+    let q = bob.ok(json!({"op": "ticket_queue", "filter": {"assignee": "unassigned"}})).await;
+    let waiting: Vec<&str> = q["tickets"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert_eq!(waiting, [ids[3].as_str()]);
+    assert_eq!(q["by_status"]["new"], 1, "{q}");
+    let mine = bob.ok(json!({"op": "ticket_queue", "filter": {"assignee": "me"}})).await;
+    assert_eq!(mine["total"], 2);
+    // amy solves hers: the waiting ticket is offered to her at once.
+    change(&mut amy, &ids[0], json!({"status": "solved"})).await.unwrap();
+    assert_eq!(info(&mut amy, &ids[3]).await["assignee"], "amy");
+    // Visitors and members may not see the queue.
+    let e = ann.request(json!({"op": "ticket_queue"})).await.unwrap_err();
+    assert_eq!(e.code.as_str(), "forbidden");
+}

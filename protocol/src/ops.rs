@@ -123,6 +123,27 @@ pub enum Op {
     AddNote { stream: StreamId, text: String },
     /// A ticket's fields and version. Replies [`crate::ticket::TicketOk`].
     TicketInfo { stream: StreamId },
+    /// Agents: my availability for new conversations, the most I take at once
+    /// (`max_chats`) and my teams. Replies [`crate::ticket::AgentStatusOk`].
+    SetAgentStatus {
+        status: crate::ticket::AgentStatus,
+        #[serde(default)]
+        max_chats: Option<u32>,
+        #[serde(default)]
+        teams: Option<Vec<String>>,
+    },
+    /// Is an agent of `team` available now? Replies [`crate::ticket::DeskStatusOk`].
+    DeskStatus {
+        #[serde(default)]
+        team: Option<String>,
+    },
+    /// Agents: tickets matching `filter`, with counts per status. Replies [`crate::ticket::TicketQueueOk`].
+    TicketQueue {
+        #[serde(default)]
+        filter: crate::ticket::QueueFilter,
+        #[serde(default)]
+        limit: Option<u32>,
+    },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
     Unknown,
@@ -161,6 +182,9 @@ impl Op {
             Op::UpdateTicket { .. } => "update_ticket",
             Op::AddNote { .. } => "add_note",
             Op::TicketInfo { .. } => "ticket_info",
+            Op::SetAgentStatus { .. } => "set_agent_status",
+            Op::DeskStatus { .. } => "desk_status",
+            Op::TicketQueue { .. } => "ticket_queue",
             Op::Unknown => "unknown",
         }
     }

@@ -48,6 +48,9 @@ pub enum OkBody {
     Subscribe(SubscribeOk),
     History(HistoryOk),
     Ticket(Box<crate::ticket::TicketOk>),
+    AgentStatus(crate::ticket::AgentStatusOk),
+    DeskStatus(crate::ticket::DeskStatusOk),
+    TicketQueue(crate::ticket::TicketQueueOk),
 }
 
 /// A reply as the server writes it. `re` is absent only when the request's

@@ -127,3 +127,64 @@ pub struct TicketView {
 pub struct TicketOk {
     pub ticket: TicketView,
 }
+
+/// An agent's availability for new conversations (set with `set_agent_status`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentStatus {
+    /// Takes new conversations (while connected and under their maximum).
+    Available,
+    /// Connected, keeps their tickets, takes no new ones.
+    Busy,
+    /// Takes nothing new.
+    #[default]
+    Away,
+}
+
+/// Reply to `set_agent_status`: the agent's routing settings and load.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgentStatusOk {
+    pub status: AgentStatus,
+    /// Most tickets (new or open) assigned to the agent at once by routing.
+    pub max_chats: u32,
+    /// Teams whose tickets the agent takes (empty: every team).
+    pub teams: Vec<String>,
+    /// Tickets (new or open) assigned to the agent now.
+    pub assigned: u32,
+}
+
+/// Reply to `desk_status`: whether someone will answer soon.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeskStatusOk {
+    /// Agents of the team who are connected and available.
+    pub agents_available: u32,
+    /// "An agent will answer shortly" (true) or "we're away, we'll reply by e-mail".
+    pub answering: bool,
+}
+
+/// Which tickets `ticket_queue` lists (every filter optional).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct QueueFilter {
+    /// Any of these statuses (empty: all but closed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub status: Vec<TicketStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    /// "me", "unassigned", "any" (the default) or an agent's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+}
+
+/// Reply to `ticket_queue`: the matching tickets, most urgent first, then oldest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TicketQueueOk {
+    pub tickets: Vec<TicketView>,
+    /// How many tickets match (before `limit`).
+    pub total: u32,
+    /// Of the tickets matching every filter but `status`, how many are in each status.
+    pub by_status: BTreeMap<TicketStatus, u32>,
+}

@@ -311,6 +311,9 @@ proptest! {
                 OkBody::Subscribe(_) => OkBody::Subscribe(ok_as(frame)),
                 OkBody::History(_) => OkBody::History(ok_as(frame)),
                 OkBody::Ticket(_) => OkBody::Ticket(ok_as(frame)),
+                OkBody::AgentStatus(_) => OkBody::AgentStatus(ok_as(frame)),
+                OkBody::DeskStatus(_) => OkBody::DeskStatus(ok_as(frame)),
+                OkBody::TicketQueue(_) => OkBody::TicketQueue(ok_as(frame)),
             };
             prop_assert_eq!(&back, &body, "{:?}", enc);
         }

@@ -108,6 +108,9 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::UpdateTicket { stream, version, changes } => tickets::update(app, s, stream, version, changes),
         Op::AddNote { stream, text } => tickets::note(app, s, stream, text),
         Op::TicketInfo { stream } => Outcome::from_result(tickets::info(app, s, &stream)),
+        Op::SetAgentStatus { status, max_chats, teams } => tickets::set_agent_status(app, s, status, max_chats, teams),
+        Op::DeskStatus { team } => Outcome::from_result(tickets::desk_status(app, team)),
+        Op::TicketQueue { filter, limit } => Outcome::from_result(tickets::queue(app, s, filter, limit)),
         Op::Unknown => Outcome::err(AppError::BadRequest("unknown op".into())),
     }
 }
@@ -134,6 +137,7 @@ fn visitor_may(op: &Op) -> bool {
             | Op::Typing { .. }
             | Op::OpenTicket { .. }
             | Op::TicketInfo { .. }
+            | Op::DeskStatus { .. }
     )
 }
 

@@ -1,15 +1,19 @@
 //! The ticket desk's ops: open a ticket, change its fields, add an internal
-//! note, read its fields. Public replies are `post` (the ticket kind decides
+//! note, read its fields; agents' availability, the desk's status for a
+//! visitor, and the agents' queue. Public replies are `post` (the ticket kind decides
 //! what a reply does to the status). Input is checked here (lengths, that an
 //! assignee is an agent); the lifecycle is the kind's (`streams/kinds/ticket`).
 
 use super::messages::{check_text, mentions, submit};
 use super::{check_len, Outcome, Session};
 use crate::app::App;
+use crate::desk::routing;
 use crate::error::{AppError, AppResult};
 use crate::streams::kinds::ticket::{self, TicketAction};
 use crate::streams::Action;
+use agora_protocol::ops::AppendOk;
 use agora_protocol::push::OkBody;
+use agora_protocol::ticket::{AgentStatus, AgentStatusOk, DeskStatusOk, QueueFilter, TicketQueueOk};
 use agora_protocol::ticket::{FieldValue, TicketChanges, TicketOk};
 use agora_protocol::{StreamId, StreamKind};
 use std::sync::Arc;
@@ -70,17 +74,79 @@ pub(super) fn open(app: &Arc<App>, s: &Session, subject: String, text: String, c
     let app = app.clone();
     Outcome::Later(Box::pin(async move {
         fut.await?;
+        routing::route(&app, &id).await;
         let entry = app.registry.get(&id).ok_or_else(AppError::not_found_stream)?;
         let ticket = ticket::view(&entry.read());
         Ok(OkBody::Ticket(Box::new(TicketOk { ticket })))
     }))
 }
 
+/// Change fields; then let routing react: the previous assignee may have room
+/// for a waiting ticket, and an unassigned active ticket goes to the next agent.
 pub(super) fn update(app: &Arc<App>, s: &Session, stream: StreamId, version: u64, changes: TicketChanges) -> Outcome {
-    match checked(app, changes) {
-        Ok(changes) => submit(app, s, stream, Action::ticket(TicketAction::Update { version, changes }), None),
-        Err(e) => Outcome::err(e),
+    let changes = match checked(app, changes) {
+        Ok(c) => c,
+        Err(e) => return Outcome::err(e),
+    };
+    let before = app.projections.tickets.get(&stream).and_then(|t| t.assignee);
+    let fut = match app.sequencer.submit(
+        stream.clone(),
+        s.actor(),
+        Action::ticket(TicketAction::Update { version, changes }),
+        None,
+    ) {
+        Ok(f) => f,
+        Err(e) => return Outcome::err(e),
+    };
+    let app = app.clone();
+    Outcome::Later(Box::pin(async move {
+        let a = fut.await?;
+        if let Some(prev) = before {
+            routing::offer(&app, &prev).await;
+        }
+        routing::route(&app, &stream).await;
+        Ok(OkBody::Append(AppendOk { stream: a.stream, seq: a.seq, at: a.at, duplicate: a.duplicate }))
+    }))
+}
+
+/// An agent's availability; becoming available takes waiting tickets at once.
+pub(super) fn set_agent_status(
+    app: &Arc<App>,
+    s: &Session,
+    status: AgentStatus,
+    max_chats: Option<u32>,
+    teams: Option<Vec<String>>,
+) -> Outcome {
+    if !s.user.role.is_staff() {
+        return Outcome::err(AppError::Forbidden("agents only".into()));
     }
+    if max_chats.is_some_and(|m| m > 1000) || teams.as_ref().is_some_and(|t| t.len() > MAX_TAGS) {
+        return Outcome::err(AppError::TooLarge("at most 1000 chats and 50 teams".into()));
+    }
+    let a = app.routing.set(&s.user.id, status, max_chats, teams);
+    let (app, me) = (app.clone(), s.user.id.clone());
+    Outcome::Later(Box::pin(async move {
+        routing::offer(&app, &me).await;
+        let assigned = app.projections.tickets.load_of(&me);
+        Ok(OkBody::AgentStatus(AgentStatusOk { status: a.status, max_chats: a.max_chats, teams: a.teams, assigned }))
+    }))
+}
+
+pub(super) fn desk_status(app: &Arc<App>, team: Option<String>) -> AppResult<OkBody> {
+    let agents_available = app.routing.answering(app, team.as_deref().unwrap_or(""));
+    Ok(OkBody::DeskStatus(DeskStatusOk { agents_available, answering: agents_available > 0 }))
+}
+
+/// Most tickets one `ticket_queue` reply lists.
+const MAX_QUEUE_PAGE: u32 = 500;
+
+pub(super) fn queue(app: &Arc<App>, s: &Session, filter: QueueFilter, limit: Option<u32>) -> AppResult<OkBody> {
+    if !s.user.role.is_staff() {
+        return Err(AppError::Forbidden("agents only".into()));
+    }
+    let limit = limit.unwrap_or(100).min(MAX_QUEUE_PAGE) as usize;
+    let (tickets, total, by_status) = app.projections.tickets.view(&filter, &s.user.id, limit);
+    Ok(OkBody::TicketQueue(TicketQueueOk { tickets, total, by_status }))
 }
 
 pub(super) fn note(app: &Arc<App>, s: &Session, stream: StreamId, text: String) -> Outcome {

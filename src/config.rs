@@ -40,7 +40,51 @@ pub struct Config {
     /// (`POST /api/v1/test/clock`), so timers (SLAs, auto-close, mute expiry) are
     /// tested without sleeping. Never set in production.
     pub test_clock: bool,
+    /// Tests only, with `test_clock`: start the clock this far ahead of the wall
+    /// clock (a restart "after" a time that passed while the server was down).
+    pub test_clock_offset_ms: u64,
     pub limits: Limits,
+    /// The ticket desk: SLA targets per priority and auto-close.
+    pub desk: Desk,
+}
+
+/// The ticket desk's policies. Targets are per priority, in the order low,
+/// normal, high, urgent, in seconds of calendar time (0: no target); a ticket
+/// takes the policy of its priority when it opens and when its priority changes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Desk {
+    pub first_response_secs: [u64; 4],
+    pub next_reply_secs: [u64; 4],
+    pub resolution_secs: [u64; 4],
+    /// A solved ticket closes by itself after this long (0: never).
+    pub close_after_secs: u64,
+}
+
+impl Default for Desk {
+    fn default() -> Self {
+        const H: u64 = 3600;
+        Desk {
+            first_response_secs: [24 * H, 8 * H, 2 * H, H / 2],
+            next_reply_secs: [24 * H, 8 * H, 4 * H, H],
+            resolution_secs: [7 * 24 * H, 3 * 24 * H, 24 * H, 8 * H],
+            close_after_secs: 4 * 24 * H,
+        }
+    }
+}
+
+impl Desk {
+    /// The SLA policy of a ticket of this priority.
+    pub fn policy(&self, p: agora_protocol::ticket::Priority) -> agora_protocol::ticket::SlaPolicy {
+        let i = p as usize;
+        let ms = |secs: u64| (secs > 0).then_some(secs * 1000);
+        agora_protocol::ticket::SlaPolicy {
+            first_response_ms: ms(self.first_response_secs[i]),
+            next_reply_ms: ms(self.next_reply_secs[i]),
+            resolution_ms: ms(self.resolution_secs[i]),
+            close_after_ms: ms(self.close_after_secs),
+        }
+    }
 }
 
 /// Sizes, timeouts and rate limits. Every bound the server enforces is here.
@@ -158,6 +202,7 @@ impl Default for Config {
             demo: false,
             admin_password: None,
             test_clock: false,
+            test_clock_offset_ms: 0,
             allowed_origins: Vec::new(),
             log_format: "human".into(),
             token_ttl_secs: 7 * 24 * 3600,
@@ -165,6 +210,7 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             limits: Limits::default(),
+            desk: Desk::default(),
         }
     }
 }

@@ -44,7 +44,8 @@ impl CommandClass {
             | Op::SetTopic { .. }
             | Op::OpenTicket { .. }
             | Op::UpdateTicket { .. }
-            | Op::AddNote { .. } => CommandClass::Post,
+            | Op::AddNote { .. }
+            | Op::RateTicket { .. } => CommandClass::Post,
             Op::Typing { .. } | Op::SetPresence { .. } | Op::SetAgentStatus { .. } => CommandClass::Ephemeral,
             Op::Subscribe { .. }
             | Op::Unsubscribe { .. }

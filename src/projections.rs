@@ -30,12 +30,14 @@ pub trait Projection: Send + Sync {
 pub struct Projections {
     /// Every ticket's fields: the agents' queue and routing's load per agent.
     pub tickets: Arc<crate::desk::TicketQueue>,
+    /// Every stream's next due time (the kinds' `due`), for the timer task.
+    pub timers: Arc<crate::timers::Timers>,
 }
 
 impl Projections {
     /// Every projection, for the sequencer and recovery to feed.
     pub fn all(&self) -> Vec<Arc<dyn Projection>> {
-        vec![self.tickets.clone()]
+        vec![self.tickets.clone(), self.timers.clone()]
     }
 
     /// Feed one recovered stream to every projection.

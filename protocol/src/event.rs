@@ -135,6 +135,19 @@ pub enum EventBody {
     TicketLinked {
         follow_up_of: StreamId,
     },
+    /// A ticket's SLA target passed without being met (appended once per target
+    /// and cycle by the server, also when it was down at `due`).
+    TicketSlaBreached {
+        target: crate::ticket::SlaTarget,
+        /// When the target fell due (ms since the Unix epoch).
+        due: u64,
+    },
+    /// The requester rated the solved ticket (once): 1–5 and an optional comment.
+    TicketRated {
+        score: u8,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        comment: String,
+    },
     /// An event type this client does not know (written by a newer server): its
     /// seq counts, its body is ignored.
     #[serde(other)]
@@ -163,6 +176,8 @@ impl EventBody {
             EventBody::TicketNote { .. } => "ticket_note",
             EventBody::TicketFollowUp { .. } => "ticket_follow_up",
             EventBody::TicketLinked { .. } => "ticket_linked",
+            EventBody::TicketSlaBreached { .. } => "ticket_sla_breached",
+            EventBody::TicketRated { .. } => "ticket_rated",
             EventBody::Unknown => "unknown",
         }
     }

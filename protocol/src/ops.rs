@@ -114,11 +114,11 @@ pub enum Op {
         subject: String,
         text: String,
         #[serde(default)]
-        changes: crate::ticket::TicketChanges,
+        changes: Box<crate::ticket::TicketChanges>,
     },
     /// Change a ticket's fields (agents). `version` is the ticket version the change
     /// was decided on: if the ticket changed since, `conflict` with `current`. Replies [`AppendOk`].
-    UpdateTicket { stream: StreamId, version: u64, changes: crate::ticket::TicketChanges },
+    UpdateTicket { stream: StreamId, version: u64, changes: Box<crate::ticket::TicketChanges> },
     /// Add an internal note to a ticket (agents): never shown to the requester. Replies [`AppendOk`].
     AddNote { stream: StreamId, text: String },
     /// A ticket's fields and version. Replies [`crate::ticket::TicketOk`].
@@ -140,9 +140,16 @@ pub enum Op {
     /// Agents: tickets matching `filter`, with counts per status. Replies [`crate::ticket::TicketQueueOk`].
     TicketQueue {
         #[serde(default)]
-        filter: crate::ticket::QueueFilter,
+        filter: Box<crate::ticket::QueueFilter>,
         #[serde(default)]
         limit: Option<u32>,
+    },
+    /// The requester rates a ticket that was solved (once; also after it closed). Replies [`AppendOk`].
+    RateTicket {
+        stream: StreamId,
+        score: u8,
+        #[serde(default)]
+        comment: String,
     },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
@@ -185,6 +192,7 @@ impl Op {
             Op::SetAgentStatus { .. } => "set_agent_status",
             Op::DeskStatus { .. } => "desk_status",
             Op::TicketQueue { .. } => "ticket_queue",
+            Op::RateTicket { .. } => "rate_ticket",
             Op::Unknown => "unknown",
         }
     }

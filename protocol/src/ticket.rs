@@ -84,6 +84,38 @@ pub struct TicketChanges {
     /// Custom fields to set (by name).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, FieldValue>,
+    /// The SLA policy that applies from now on. Set by the server (from its
+    /// configuration, by priority) when a ticket opens or its priority changes;
+    /// ignored in requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<SlaPolicy>,
+}
+
+/// A ticket's service targets, in milliseconds of calendar time not spent in
+/// pending or on-hold (absent: no target).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaPolicy {
+    /// From creation to the first public reply by an agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response_ms: Option<u64>,
+    /// From a requester's message (after the first response) to the next agent reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_reply_ms: Option<u64>,
+    /// From creation to solved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution_ms: Option<u64>,
+    /// A solved ticket closes by itself after this long (calendar time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close_after_ms: Option<u64>,
+}
+
+/// One of a ticket's service targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaTarget {
+    FirstResponse,
+    NextReply,
+    Resolution,
 }
 
 impl TicketChanges {
@@ -120,6 +152,18 @@ pub struct TicketView {
     pub created_at: u64,
     /// The stream's head (its last seq).
     pub head: Seq,
+    /// When the earliest running SLA target falls due (ms since the Unix epoch); none while paused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla_due: Option<u64>,
+    /// Targets this ticket has breached (`next_reply` once per reply cycle).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breaches: Vec<SlaTarget>,
+    /// The requester was asked to rate the ticket (once, when first solved).
+    #[serde(default)]
+    pub survey_offered: bool,
+    /// The requester's rating, 1–5, once given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<u8>,
 }
 
 /// Reply to `open_ticket` and `ticket_info`.

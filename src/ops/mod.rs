@@ -104,13 +104,14 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::MarkRead { stream, seq } => read_state::mark_read(app, s, stream, seq),
         Op::SetPresence { status } => Outcome::from_result(presence::set_presence(app, s, status)),
         Op::Typing { stream } => Outcome::from_result(presence::typing(app, s, &stream)),
-        Op::OpenTicket { subject, text, changes } => tickets::open(app, s, subject, text, changes),
-        Op::UpdateTicket { stream, version, changes } => tickets::update(app, s, stream, version, changes),
+        Op::OpenTicket { subject, text, changes } => tickets::open(app, s, subject, text, *changes),
+        Op::UpdateTicket { stream, version, changes } => tickets::update(app, s, stream, version, *changes),
         Op::AddNote { stream, text } => tickets::note(app, s, stream, text),
         Op::TicketInfo { stream } => Outcome::from_result(tickets::info(app, s, &stream)),
         Op::SetAgentStatus { status, max_chats, teams } => tickets::set_agent_status(app, s, status, max_chats, teams),
         Op::DeskStatus { team } => Outcome::from_result(tickets::desk_status(app, team)),
-        Op::TicketQueue { filter, limit } => Outcome::from_result(tickets::queue(app, s, filter, limit)),
+        Op::TicketQueue { filter, limit } => Outcome::from_result(tickets::queue(app, s, *filter, limit)),
+        Op::RateTicket { stream, score, comment } => tickets::rate(app, s, stream, score, comment),
         Op::Unknown => Outcome::err(AppError::BadRequest("unknown op".into())),
     }
 }
@@ -138,6 +139,7 @@ fn visitor_may(op: &Op) -> bool {
             | Op::OpenTicket { .. }
             | Op::TicketInfo { .. }
             | Op::DeskStatus { .. }
+            | Op::RateTicket { .. }
     )
 }
 

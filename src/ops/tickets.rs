@@ -43,6 +43,8 @@ fn checked(app: &App, mut c: TicketChanges) -> AppResult<TicketChanges> {
             FieldValue::Number(_) => {}
         }
     }
+    // The SLA policy is the server's to set (from its configuration, by priority).
+    c.policy = c.priority.map(|p| app.config.desk.policy(p));
     if let Some(a) = &c.assignee {
         if !app.auth.user(a).is_some_and(|u| !u.disabled && u.role.is_staff()) {
             return Err(AppError::NotFound(format!("no agent {a}")));
@@ -65,6 +67,7 @@ pub(super) fn open(app: &Arc<App>, s: &Session, subject: String, text: String, c
         // A requester says how urgent it is; agents set the rest.
         changes = TicketChanges { priority: changes.priority, ..TicketChanges::default() };
     }
+    changes.policy = Some(app.config.desk.policy(changes.priority.unwrap_or_default()));
     let id = StreamId(format!("tk_{}", crate::ids::random_id(12)));
     let action = TicketAction::Open { id: id.clone(), subject, text, changes, follow_up_of: None };
     let fut = match app.sequencer.submit(id.clone(), s.actor(), Action::ticket(action), None) {
@@ -170,4 +173,11 @@ pub(super) fn info(app: &Arc<App>, s: &Session, stream: &StreamId) -> AppResult<
     let mut ticket = ticket::view(&st);
     ticket.head = entry.committed_head();
     Ok(OkBody::Ticket(Box::new(TicketOk { ticket })))
+}
+
+pub(super) fn rate(app: &Arc<App>, s: &Session, stream: StreamId, score: u8, comment: String) -> Outcome {
+    if let Err(e) = check_len("comment", &comment, 0, app.config.limits.max_text_chars) {
+        return Outcome::err(e);
+    }
+    submit(app, s, stream, Action::ticket(TicketAction::Rate { score, comment }), None)
 }

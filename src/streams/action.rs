@@ -57,6 +57,8 @@ pub enum Action {
     Unhide {
         target: Seq,
     },
+    /// The server's timer: the stream's `Kind::due` time has come (decided with `cx.now`).
+    Tick,
     /// A ticket's own actions (boxed: they are larger than the chat ones).
     Ticket(Box<kinds::ticket::TicketAction>),
 }

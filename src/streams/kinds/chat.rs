@@ -129,6 +129,7 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
         | Action::Leave
         | Action::Invite { .. }
         | Action::Rename { .. }
+        | Action::Tick
         | Action::Ticket(_) => return Err(AppError::BadRequest("not an action on messages".into())),
     };
     Ok(Append::event(body).into())
@@ -180,6 +181,8 @@ pub fn fold(st: &mut StreamState, ev: &Event) {
         | EventBody::TicketNote { .. }
         | EventBody::TicketFollowUp { .. }
         | EventBody::TicketLinked { .. }
+        | EventBody::TicketSlaBreached { .. }
+        | EventBody::TicketRated { .. }
         | EventBody::Unknown => {}
         EventBody::MessagePosted { mentions, .. } => {
             st.counters.add(ev.seq, &ev.author, mentions, Audience::everyone());

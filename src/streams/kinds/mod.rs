@@ -34,5 +34,6 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
 pub enum KindState {
     #[default]
     None,
-    Ticket(ticket::TicketState),
+    /// Boxed: much larger than the chat kinds' nothing.
+    Ticket(Box<ticket::TicketState>),
 }

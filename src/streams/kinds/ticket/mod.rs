@@ -10,6 +10,7 @@
 //! assignee (ops), the agents' queue (a projection).
 
 pub mod rules;
+pub mod sla;
 pub mod state;
 
 use super::chat;
@@ -37,7 +38,12 @@ pub enum TicketAction {
     Link { follow_up_of: StreamId },
     /// An internal note (staff only).
     Note { text: String, mentions: Vec<UserId> },
+    /// The requester's rating of a solved ticket (once).
+    Rate { score: u8, comment: String },
 }
+
+/// The public channel where SLA breaches are announced (created when first needed).
+pub const ESCALATIONS: &str = "ch_escalations";
 
 /// Who sees internal notes: staff.
 pub fn staff() -> Audience {
@@ -153,6 +159,21 @@ impl Ticket {
                 }
                 EventBody::TicketLinked { follow_up_of }
             }
+            TicketAction::Rate { score, comment } => {
+                if !is_requester(st, who) {
+                    return Err(AppError::Forbidden("only the requester rates a ticket".into()));
+                }
+                if !t.survey_offered {
+                    return Err(conflict(st, "the ticket was not solved yet"));
+                }
+                if t.rating.is_some() {
+                    return Err(conflict(st, "the ticket was rated already"));
+                }
+                if !(1..=5).contains(&score) {
+                    return Err(AppError::BadRequest("score is 1 to 5".into()));
+                }
+                EventBody::TicketRated { score, comment }
+            }
             TicketAction::Note { text, mentions } => {
                 if !who.role.is_staff() {
                     return Err(AppError::Forbidden("only agents write internal notes".into()));
@@ -167,6 +188,46 @@ impl Ticket {
     }
 }
 
+impl Ticket {
+    /// The timer: record the earliest passed SLA target (announced on the
+    /// escalation channel), else close a solved ticket whose idle time is up.
+    fn tick(&self, st: &StreamState, cx: &Cx<'_>) -> AppResult<Decision> {
+        if !cx.actor.role.is_staff() || cx.actor.id.as_str() != "system" {
+            return Err(AppError::Forbidden("the server's timer only".into()));
+        }
+        let t = state::of(st);
+        if let Some((target, due)) = sla::breached(&t, cx.now) {
+            let name = match target {
+                agora_protocol::ticket::SlaTarget::FirstResponse => "first response",
+                agora_protocol::ticket::SlaTarget::NextReply => "next reply",
+                agora_protocol::ticket::SlaTarget::Resolution => "resolution",
+            };
+            let text = format!(
+                "SLA breach: {name} target of ticket {} ({:?}, {:?} priority) passed",
+                st.id, st.name, t.priority
+            );
+            let announce = Derived {
+                stream: StreamId::from(ESCALATIONS),
+                actor: cx.actor.clone(),
+                ensure: Some(Action::Create {
+                    kind: StreamKind::Channel,
+                    name: "escalations".into(),
+                    topic: "SLA breaches, announced by the server".into(),
+                    members: vec![cx.actor.id.clone()],
+                }),
+                action: Action::Post { text, reply_to: None, mentions: Vec::new() },
+            };
+            let body = EventBody::TicketSlaBreached { target, due };
+            return Ok(Append { also: vec![announce], ..Append::event(body) }.into());
+        }
+        if sla::close_at(&t).is_some_and(|at| at <= cx.now) {
+            let changes = TicketChanges { status: Some(TicketStatus::Closed), ..TicketChanges::default() };
+            return Ok(Append::event(EventBody::TicketUpdated { based_on: t.version, changes }).into());
+        }
+        Ok(Decision::AlreadySo)
+    }
+}
+
 impl Kind for Ticket {
     fn decide(&self, st: Option<&StreamState>, cx: &Cx<'_>, action: Action) -> AppResult<Decision> {
         let Some(st) = st else {
@@ -177,6 +238,7 @@ impl Kind for Ticket {
         };
         match action {
             Action::Ticket(a) => self.ticket_action(st, cx, *a),
+            Action::Tick => self.tick(st, cx),
             post @ Action::Post { .. } => self.reply(st, cx, post),
             a @ (Action::Edit { .. }
             | Action::Delete { .. }
@@ -202,13 +264,7 @@ impl Kind for Ticket {
             EventBody::StreamCreated { .. } => state::update(st, |t| t.created_at = ev.at),
             EventBody::MessagePosted { mentions, .. } => {
                 st.counters.add(ev.seq, &ev.author, mentions, Audience::everyone());
-                state::update(st, |t| {
-                    let next = rules::after_reply(t.status, by_requester);
-                    t.set_status(next, ev.at);
-                    if !by_requester && t.first_response_at.is_none() {
-                        t.first_response_at = Some(ev.at);
-                    }
-                });
+                state::update(st, |t| t.replied(by_requester, ev.at));
             }
             EventBody::TicketNote { mentions, .. } => st.counters.add(ev.seq, &ev.author, mentions, staff()),
             EventBody::TicketUpdated { changes, .. } => state::update(st, |t| t.apply(changes, ev.at)),
@@ -216,8 +272,15 @@ impl Kind for Ticket {
             EventBody::TicketLinked { follow_up_of } => {
                 state::update(st, |t| t.follow_up_of = Some(follow_up_of.clone()))
             }
+            EventBody::TicketSlaBreached { target, .. } => state::update(st, |t| t.breach(*target)),
+            EventBody::TicketRated { score, .. } => state::update(st, |t| t.rating = Some(*score)),
             _ => chat::fold(st, ev),
         }
+    }
+
+    fn due(&self, st: &StreamState) -> Option<u64> {
+        let t = state::of(st);
+        [sla::next_due(&t), sla::close_at(&t)].into_iter().flatten().min()
     }
 
     fn can_read(&self, st: &StreamState, who: &Actor) -> bool {

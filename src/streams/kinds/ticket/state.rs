@@ -4,7 +4,7 @@
 
 use crate::streams::kinds::KindState;
 use crate::streams::StreamState;
-use agora_protocol::ticket::{FieldValue, Priority, TicketChanges, TicketStatus, TicketView};
+use agora_protocol::ticket::{FieldValue, Priority, SlaPolicy, SlaTarget, TicketChanges, TicketStatus, TicketView};
 use agora_protocol::{StreamId, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,6 +39,31 @@ pub struct TicketState {
     pub first_response_at: Option<u64>,
     #[serde(default)]
     pub solved_at: Option<u64>,
+    /// The SLA policy in force (set by the server with `ticket_updated`).
+    #[serde(default)]
+    pub policy: SlaPolicy,
+    /// Time spent in pending or on-hold so far (SLA clocks pause there), and since when it is paused now.
+    #[serde(default)]
+    pub paused_ms: u64,
+    #[serde(default)]
+    pub paused_since: Option<u64>,
+    /// The requester wrote after the last agent reply (and after the first response): since then.
+    #[serde(default)]
+    pub awaiting_since: Option<u64>,
+    /// `paused_ms` when `awaiting_since` began.
+    #[serde(default)]
+    pub paused_at_awaiting: u64,
+    #[serde(default)]
+    pub breached_first_response: bool,
+    #[serde(default)]
+    pub breached_resolution: bool,
+    /// The `awaiting_since` of the reply cycle whose next-reply target was breached.
+    #[serde(default)]
+    pub breached_next_reply: Option<u64>,
+    #[serde(default)]
+    pub survey_offered: bool,
+    #[serde(default)]
+    pub rating: Option<u8>,
 }
 
 impl TicketState {
@@ -65,6 +90,9 @@ impl TicketState {
         for (k, v) in &changes.fields {
             self.fields.insert(k.clone(), v.clone());
         }
+        if let Some(p) = &changes.policy {
+            self.policy = p.clone();
+        }
         match changes.status {
             Some(s) => self.set_status(s, at),
             // Assigning a new ticket opens it.
@@ -79,15 +107,50 @@ impl TicketState {
     pub fn set_status(&mut self, s: TicketStatus, at: u64) {
         if s == TicketStatus::Solved && self.status != TicketStatus::Solved {
             self.solved_at = Some(at);
+            self.survey_offered = true;
+        }
+        let pauses = |s: TicketStatus| matches!(s, TicketStatus::Pending | TicketStatus::OnHold);
+        match (pauses(self.status), pauses(s), self.paused_since) {
+            (false, true, None) => self.paused_since = Some(at),
+            (true, false, Some(since)) => {
+                self.paused_ms += at.saturating_sub(since);
+                self.paused_since = None;
+            }
+            _ => {}
         }
         self.status = s;
+    }
+
+    /// A public message: the requester's starts a reply cycle (after the first
+    /// response), an agent's ends it; either may move the status.
+    pub fn replied(&mut self, by_requester: bool, at: u64) {
+        let next = super::rules::after_reply(self.status, by_requester);
+        self.set_status(next, at);
+        if by_requester {
+            if self.first_response_at.is_some() && self.awaiting_since.is_none() {
+                self.awaiting_since = Some(at);
+                self.paused_at_awaiting = self.paused_ms;
+            }
+        } else {
+            self.first_response_at.get_or_insert(at);
+            self.awaiting_since = None;
+        }
+    }
+
+    /// Record a breach, so the target is not due again.
+    pub fn breach(&mut self, target: SlaTarget) {
+        match target {
+            SlaTarget::FirstResponse => self.breached_first_response = true,
+            SlaTarget::Resolution => self.breached_resolution = true,
+            SlaTarget::NextReply => self.breached_next_reply = self.awaiting_since,
+        }
     }
 }
 
 /// The ticket state of a ticket stream (the default for a stream without one).
 pub fn of(st: &StreamState) -> TicketState {
     match &st.ext {
-        KindState::Ticket(t) => t.clone(),
+        KindState::Ticket(t) => (**t).clone(),
         _ => TicketState::default(),
     }
 }
@@ -95,7 +158,7 @@ pub fn of(st: &StreamState) -> TicketState {
 /// Change a ticket stream's ticket state in place.
 pub fn update(st: &mut StreamState, f: impl FnOnce(&mut TicketState)) {
     if !matches!(st.ext, KindState::Ticket(_)) {
-        st.ext = KindState::Ticket(TicketState::default());
+        st.ext = KindState::Ticket(Box::default());
     }
     if let KindState::Ticket(t) = &mut st.ext {
         f(t)
@@ -105,7 +168,21 @@ pub fn update(st: &mut StreamState, f: impl FnOnce(&mut TicketState)) {
 /// The ticket as clients see it.
 pub fn view(st: &StreamState) -> TicketView {
     let t = of(st);
+    let mut breaches = Vec::new();
+    if t.breached_first_response {
+        breaches.push(SlaTarget::FirstResponse);
+    }
+    if t.breached_next_reply.is_some() {
+        breaches.push(SlaTarget::NextReply);
+    }
+    if t.breached_resolution {
+        breaches.push(SlaTarget::Resolution);
+    }
     TicketView {
+        sla_due: super::sla::next_due(&t),
+        breaches,
+        survey_offered: t.survey_offered,
+        rating: t.rating,
         id: st.id.clone(),
         subject: st.name.clone(),
         requester: st.created_by.clone(),

@@ -50,13 +50,14 @@ async fn the_lifecycle_is_enforced_and_a_reply_to_a_closed_ticket_opens_a_linked
     let mut dave = srv.connect(&srv.user_with_role("dave", "agent").await).await;
     let t = open(&mut ann, "Printer on fire", "help").await;
     let id = t["id"].as_str().unwrap().to_owned();
+    // Opened with its fields (the SLA policy of its priority) in one ticket_updated: version 1.
     assert_eq!(
         (t["status"].as_str(), t["version"].as_u64(), t["requester"].as_str()),
-        (Some("new"), Some(0), Some("ann"))
+        (Some("new"), Some(1), Some("ann"))
     );
 
     // Only agents change fields; the requester is refused.
-    let e = update(&mut ann, &id, 0, json!({"status": "pending"})).await.unwrap_err();
+    let e = update(&mut ann, &id, 1, json!({"status": "pending"})).await.unwrap_err();
     assert_eq!(e.code, agora_protocol::ErrorCode::Forbidden);
     // Solving needs an assignee; closing needs solved; new stays new until someone acts.
     assert_conflict(change(&mut dave, &id, json!({"status": "solved"})).await, "new", "solve unassigned");

@@ -45,7 +45,9 @@ impl CommandClass {
             | Op::OpenTicket { .. }
             | Op::UpdateTicket { .. }
             | Op::AddNote { .. }
-            | Op::RateTicket { .. } => CommandClass::Post,
+            | Op::RateTicket { .. }
+            | Op::MergeTicket { .. }
+            | Op::SplitTicket { .. } => CommandClass::Post,
             Op::Typing { .. } | Op::SetPresence { .. } | Op::SetAgentStatus { .. } => CommandClass::Ephemeral,
             Op::Subscribe { .. }
             | Op::Unsubscribe { .. }

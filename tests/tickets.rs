@@ -319,3 +319,49 @@ async fn routing_goes_round_robin_to_connected_available_agents_under_their_maxi
     let e = ann.request(json!({"op": "ticket_queue"})).await.unwrap_err();
     assert_eq!(e.code.as_str(), "forbidden");
 }
+
+/// A ticket's view without what every change moves (its version and head).
+fn fields(mut t: Value) -> Value {
+    let o = t.as_object_mut().unwrap();
+    o.remove("version");
+    o.remove("head");
+    t
+}
+
+#[tokio::test]
+async fn merge_then_split_restores_both_tickets() {
+    let srv = TestServer::start().await;
+    let mut ann = srv.connect(&srv.user("ann").await).await;
+    let mut bob = srv.connect(&srv.user("bob").await).await;
+    let mut dave = srv.connect(&srv.user_with_role("dave", "agent").await).await;
+    let a = open(&mut ann, "Invoice wrong", "amount is off").await["id"].as_str().unwrap().to_owned();
+    let b = open(&mut ann, "Invoice again", "still off").await["id"].as_str().unwrap().to_owned();
+    let bobs = open(&mut bob, "Other", "x").await["id"].as_str().unwrap().to_owned();
+    change(&mut dave, &a, json!({"assignee": "dave", "add_tags": ["billing"]})).await.unwrap();
+    change(&mut dave, &b, json!({"status": "pending", "priority": "high"})).await.unwrap();
+    let (before_a, before_b) = (info(&mut dave, &a).await, info(&mut dave, &b).await);
+
+    let va = before_a["version"].as_u64().unwrap();
+    let stale = dave.request(json!({"op": "merge_ticket", "stream": a, "version": va - 1, "into": b})).await;
+    assert_conflict(stale, "open", "stale merge");
+    let e = dave.request(json!({"op": "merge_ticket", "stream": a, "version": va, "into": bobs})).await.unwrap_err();
+    assert_eq!(e.code.as_str(), "conflict", "another requester's ticket: {e:?}");
+    dave.ok(json!({"op": "merge_ticket", "stream": a, "version": va, "into": b})).await;
+    let (merged_a, merged_b) = (info(&mut dave, &a).await, info(&mut dave, &b).await);
+    assert_eq!((merged_a["status"].as_str(), merged_a["merged_into"].as_str()), (Some("closed"), Some(b.as_str())));
+    assert_eq!(merged_b["merged"], json!([a]));
+    // The merged ticket takes no replies: the conversation goes on in the other.
+    assert_conflict(
+        ann.request(json!({"op": "post", "stream": a, "text": "hello?"})).await,
+        "closed",
+        "reply to merged",
+    );
+
+    let va = merged_a["version"].as_u64().unwrap();
+    dave.ok(json!({"op": "split_ticket", "stream": a, "version": va})).await;
+    let (after_a, after_b) = (info(&mut dave, &a).await, info(&mut dave, &b).await);
+    assert_eq!(fields(after_a), fields(before_a), "split restores the merged ticket");
+    assert_eq!(fields(after_b), fields(before_b), "split restores the ticket it was merged into");
+    let e = dave.request(json!({"op": "split_ticket", "stream": a, "version": va + 1})).await.unwrap_err();
+    assert_eq!(e.code.as_str(), "conflict", "not merged any more");
+}

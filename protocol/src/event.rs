@@ -148,6 +148,23 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "String::is_empty")]
         comment: String,
     },
+    /// This ticket was merged into `into` (it closes; its conversation shows inside `into`).
+    TicketMerged {
+        into: StreamId,
+    },
+    /// Ticket `from` was merged into this one.
+    TicketAbsorbed {
+        from: StreamId,
+    },
+    /// Undo of a merge: this ticket is out of `from` again, with the status it had before.
+    TicketUnmerged {
+        from: StreamId,
+        status: crate::ticket::TicketStatus,
+    },
+    /// Undo of a merge: ticket `ticket` is no longer part of this one.
+    TicketReleased {
+        ticket: StreamId,
+    },
     /// An event type this client does not know (written by a newer server): its
     /// seq counts, its body is ignored.
     #[serde(other)]
@@ -178,6 +195,10 @@ impl EventBody {
             EventBody::TicketLinked { .. } => "ticket_linked",
             EventBody::TicketSlaBreached { .. } => "ticket_sla_breached",
             EventBody::TicketRated { .. } => "ticket_rated",
+            EventBody::TicketMerged { .. } => "ticket_merged",
+            EventBody::TicketAbsorbed { .. } => "ticket_absorbed",
+            EventBody::TicketUnmerged { .. } => "ticket_unmerged",
+            EventBody::TicketReleased { .. } => "ticket_released",
             EventBody::Unknown => "unknown",
         }
     }

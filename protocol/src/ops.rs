@@ -151,6 +151,10 @@ pub enum Op {
         #[serde(default)]
         comment: String,
     },
+    /// Staff: merge ticket `stream` (at `version`) into `into` (same requester). Replies [`AppendOk`].
+    MergeTicket { stream: StreamId, version: u64, into: StreamId },
+    /// Staff: undo the merge of `stream` (at `version`), restoring both tickets. Replies [`AppendOk`].
+    SplitTicket { stream: StreamId, version: u64 },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
     Unknown,
@@ -193,6 +197,8 @@ impl Op {
             Op::DeskStatus { .. } => "desk_status",
             Op::TicketQueue { .. } => "ticket_queue",
             Op::RateTicket { .. } => "rate_ticket",
+            Op::MergeTicket { .. } => "merge_ticket",
+            Op::SplitTicket { .. } => "split_ticket",
             Op::Unknown => "unknown",
         }
     }

@@ -164,6 +164,12 @@ pub struct TicketView {
     /// The requester's rating, 1–5, once given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<u8>,
+    /// The ticket this one was merged into (it is closed while merged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<StreamId>,
+    /// Tickets merged into this one: their conversations belong here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged: Vec<StreamId>,
 }
 
 /// Reply to `open_ticket` and `ticket_info`.

@@ -23,7 +23,8 @@ use crate::error::{AppError, AppResult};
 use crate::gateway::frames::Outbound;
 use crate::hub::ConnHandle;
 use crate::sequencer::now_ms;
-use crate::streams::Actor;
+use crate::streams::kinds::ticket::TicketAction;
+use crate::streams::{Action, Actor};
 use agora_protocol::ops::{PingOk, Role, WhoamiOk};
 use agora_protocol::push::OkBody;
 use agora_protocol::{Encoding, Op, StreamId};
@@ -112,6 +113,10 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::DeskStatus { team } => Outcome::from_result(tickets::desk_status(app, team)),
         Op::TicketQueue { filter, limit } => Outcome::from_result(tickets::queue(app, s, *filter, limit)),
         Op::RateTicket { stream, score, comment } => tickets::rate(app, s, stream, score, comment),
+        Op::MergeTicket { stream, version, into } => tickets::merge(app, s, stream, version, into),
+        Op::SplitTicket { stream, version } => {
+            messages::append(app, s, stream, Action::ticket(TicketAction::Split { version }))
+        }
         Op::Unknown => Outcome::err(AppError::BadRequest("unknown op".into())),
     }
 }

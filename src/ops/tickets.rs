@@ -181,3 +181,22 @@ pub(super) fn rate(app: &Arc<App>, s: &Session, stream: StreamId, score: u8, com
     }
     submit(app, s, stream, Action::ticket(TicketAction::Rate { score, comment }), None)
 }
+
+/// Merge `stream` into `into`: both must be tickets the agent reads, with the
+/// same requester (so nobody gains sight of another's conversation).
+pub(super) fn merge(app: &Arc<App>, s: &Session, stream: StreamId, version: u64, into: StreamId) -> Outcome {
+    let requester = |id: &StreamId| -> AppResult<(StreamKind, agora_protocol::UserId)> {
+        let e = app.readable(id, &s.user.id, s.user.role)?;
+        let st = e.read();
+        Ok((st.kind, st.created_by.clone()))
+    };
+    match (requester(&stream), requester(&into)) {
+        (Ok((StreamKind::Ticket, a)), Ok((StreamKind::Ticket, b))) if a == b => {}
+        (Ok((StreamKind::Ticket, _)), Ok((StreamKind::Ticket, _))) => {
+            return Outcome::err(AppError::Conflict("only tickets of the same requester are merged".into()))
+        }
+        (Err(e), _) | (_, Err(e)) => return Outcome::err(e),
+        _ => return Outcome::err(AppError::BadRequest("not a ticket".into())),
+    }
+    submit(app, s, stream, Action::ticket(TicketAction::Merge { version, into }), None)
+}

@@ -183,6 +183,10 @@ pub fn fold(st: &mut StreamState, ev: &Event) {
         | EventBody::TicketLinked { .. }
         | EventBody::TicketSlaBreached { .. }
         | EventBody::TicketRated { .. }
+        | EventBody::TicketMerged { .. }
+        | EventBody::TicketAbsorbed { .. }
+        | EventBody::TicketUnmerged { .. }
+        | EventBody::TicketReleased { .. }
         | EventBody::Unknown => {}
         EventBody::MessagePosted { mentions, .. } => {
             st.counters.add(ev.seq, &ev.author, mentions, Audience::everyone());

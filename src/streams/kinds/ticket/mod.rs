@@ -29,17 +29,52 @@ pub use state::{view, TicketState};
 pub enum TicketAction {
     /// Create ticket `id` (the stream this is submitted to) with its first public
     /// message; `changes` are set at once (the op keeps only what the actor may set).
-    Open { id: StreamId, subject: String, text: String, changes: TicketChanges, follow_up_of: Option<StreamId> },
+    Open {
+        id: StreamId,
+        subject: String,
+        text: String,
+        changes: TicketChanges,
+        follow_up_of: Option<StreamId>,
+    },
     /// Change fields, decided on ticket version `version`.
-    Update { version: u64, changes: TicketChanges },
+    Update {
+        version: u64,
+        changes: TicketChanges,
+    },
     /// The fields given when opening (only right after the creation, by the requester).
-    Init { changes: TicketChanges },
+    Init {
+        changes: TicketChanges,
+    },
     /// Link a just-opened follow-up to the closed ticket it follows.
-    Link { follow_up_of: StreamId },
+    Link {
+        follow_up_of: StreamId,
+    },
     /// An internal note (staff only).
-    Note { text: String, mentions: Vec<UserId> },
+    Note {
+        text: String,
+        mentions: Vec<UserId>,
+    },
     /// The requester's rating of a solved ticket (once).
-    Rate { score: u8, comment: String },
+    Rate {
+        score: u8,
+        comment: String,
+    },
+    /// Merge this ticket (at `version`) into `into`; `into` learns it in the same commit.
+    Merge {
+        version: u64,
+        into: StreamId,
+    },
+    /// Undo this ticket's merge (at `version`).
+    Split {
+        version: u64,
+    },
+    /// The other side of a merge or split (derived; the server only).
+    Absorb {
+        from: StreamId,
+    },
+    Release {
+        ticket: StreamId,
+    },
 }
 
 /// The public channel where SLA breaches are announced (created when first needed).
@@ -102,6 +137,9 @@ impl Ticket {
         let t = state::of(st);
         if t.status != TicketStatus::Closed {
             return chat::message_action(st, cx, action);
+        }
+        if let Some((into, _)) = &t.merged_into {
+            return Err(conflict(st, format!("the ticket was merged into {into}: write there")));
         }
         let Action::Post { text, .. } = action else { return Err(conflict(st, "the ticket is closed")) };
         if !is_requester(st, cx.actor) {
@@ -174,6 +212,52 @@ impl Ticket {
                 }
                 EventBody::TicketRated { score, comment }
             }
+            TicketAction::Merge { version, into } => {
+                self.staff_at(st, &t, who, version)?;
+                if t.merged_into.is_some() || t.status == TicketStatus::Closed {
+                    return Err(conflict(st, "the ticket is closed or merged already"));
+                }
+                if into == st.id {
+                    return Err(AppError::BadRequest("a ticket cannot be merged into itself".into()));
+                }
+                let absorb = Derived {
+                    stream: into.clone(),
+                    actor: who.clone(),
+                    ensure: None,
+                    action: Action::ticket(TicketAction::Absorb { from: st.id.clone() }),
+                };
+                let body = EventBody::TicketMerged { into };
+                return Ok(Append { also: vec![absorb], ..Append::event(body) }.into());
+            }
+            TicketAction::Split { version } => {
+                self.staff_at(st, &t, who, version)?;
+                let Some((from, status)) = t.merged_into.clone() else {
+                    return Err(conflict(st, "the ticket is not merged"));
+                };
+                let release = Derived {
+                    stream: from.clone(),
+                    actor: who.clone(),
+                    ensure: None,
+                    action: Action::ticket(TicketAction::Release { ticket: st.id.clone() }),
+                };
+                let body = EventBody::TicketUnmerged { from, status };
+                return Ok(Append { also: vec![release], ..Append::event(body) }.into());
+            }
+            TicketAction::Absorb { from } => {
+                if !who.role.is_staff() {
+                    return Err(AppError::Forbidden("only agents merge tickets".into()));
+                }
+                if t.status == TicketStatus::Closed || t.merged_into.is_some() {
+                    return Err(conflict(st, "cannot merge into a closed ticket"));
+                }
+                EventBody::TicketAbsorbed { from }
+            }
+            TicketAction::Release { ticket } => {
+                if !t.merged.contains(&ticket) {
+                    return Err(conflict(st, format!("{ticket} is not merged into this ticket")));
+                }
+                EventBody::TicketReleased { ticket }
+            }
             TicketAction::Note { text, mentions } => {
                 if !who.role.is_staff() {
                     return Err(AppError::Forbidden("only agents write internal notes".into()));
@@ -189,6 +273,17 @@ impl Ticket {
 }
 
 impl Ticket {
+    /// Staff acting on the ticket as of `version`.
+    fn staff_at(&self, st: &StreamState, t: &TicketState, who: &Actor, version: u64) -> AppResult<()> {
+        if !who.role.is_staff() {
+            return Err(AppError::Forbidden("only agents merge and split tickets".into()));
+        }
+        if version != t.version {
+            return Err(conflict(st, format!("the ticket changed since version {version} (it is at {})", t.version)));
+        }
+        Ok(())
+    }
+
     /// The timer: record the earliest passed SLA target (announced on the
     /// escalation channel), else close a solved ticket whose idle time is up.
     fn tick(&self, st: &StreamState, cx: &Cx<'_>) -> AppResult<Decision> {
@@ -274,6 +369,24 @@ impl Kind for Ticket {
             }
             EventBody::TicketSlaBreached { target, .. } => state::update(st, |t| t.breach(*target)),
             EventBody::TicketRated { score, .. } => state::update(st, |t| t.rating = Some(*score)),
+            EventBody::TicketMerged { into } => state::update(st, |t| {
+                t.merged_into = Some((into.clone(), t.status));
+                t.set_status(TicketStatus::Closed, ev.at);
+                t.version += 1;
+            }),
+            EventBody::TicketUnmerged { status, .. } => state::update(st, |t| {
+                t.merged_into = None;
+                t.set_status(*status, ev.at);
+                t.version += 1;
+            }),
+            EventBody::TicketAbsorbed { from } => state::update(st, |t| {
+                t.merged.push(from.clone());
+                t.version += 1;
+            }),
+            EventBody::TicketReleased { ticket } => state::update(st, |t| {
+                t.merged.retain(|m| m != ticket);
+                t.version += 1;
+            }),
             _ => chat::fold(st, ev),
         }
     }

@@ -64,6 +64,11 @@ pub struct TicketState {
     pub survey_offered: bool,
     #[serde(default)]
     pub rating: Option<u8>,
+    /// Merged into this ticket, and the status it had before (restored by a split).
+    #[serde(default)]
+    pub merged_into: Option<(StreamId, TicketStatus)>,
+    #[serde(default)]
+    pub merged: Vec<StreamId>,
 }
 
 impl TicketState {
@@ -183,6 +188,8 @@ pub fn view(st: &StreamState) -> TicketView {
         breaches,
         survey_offered: t.survey_offered,
         rating: t.rating,
+        merged_into: t.merged_into.map(|(b, _)| b),
+        merged: t.merged,
         id: st.id.clone(),
         subject: st.name.clone(),
         requester: st.created_by.clone(),

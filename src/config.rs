@@ -59,6 +59,65 @@ pub struct Desk {
     pub resolution_secs: [u64; 4],
     /// A solved ticket closes by itself after this long (0: never).
     pub close_after_secs: u64,
+    /// Custom ticket fields agents may set (no others are accepted).
+    pub fields: Vec<FieldDef>,
+    /// Custom statuses, each shown under its own name and behaving as its category.
+    pub statuses: Vec<StatusDef>,
+    /// Saved replies, with placeholders `{{requester.name}}`, `{{agent.name}}`,
+    /// `{{ticket.id}}`, `{{ticket.subject}}`.
+    pub canned: Vec<CannedDef>,
+    /// Several field changes and a reply (or note) in one action.
+    pub macros: Vec<MacroDef>,
+}
+
+/// A custom ticket field: its name, its type (`text`, `number`, `choice`) and, for a choice, the choices.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDef {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: FieldKind,
+    #[serde(default)]
+    pub choices: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    Text,
+    Number,
+    Choice,
+}
+
+/// A custom status: its name and the status category it behaves as.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StatusDef {
+    pub name: String,
+    pub category: agora_protocol::ticket::TicketStatus,
+}
+
+/// A saved reply of a team (`""`: every team).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CannedDef {
+    pub name: String,
+    #[serde(default)]
+    pub team: String,
+    pub text: String,
+}
+
+/// A macro: field changes plus an optional public reply and internal note (placeholders as in canned replies).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MacroDef {
+    pub name: String,
+    #[serde(default)]
+    pub changes: agora_protocol::ticket::TicketChanges,
+    #[serde(default)]
+    pub reply: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 impl Default for Desk {
@@ -69,6 +128,10 @@ impl Default for Desk {
             next_reply_secs: [24 * H, 8 * H, 4 * H, H],
             resolution_secs: [7 * 24 * H, 3 * 24 * H, 24 * H, 8 * H],
             close_after_secs: 4 * 24 * H,
+            fields: Vec::new(),
+            statuses: Vec::new(),
+            canned: Vec::new(),
+            macros: Vec::new(),
         }
     }
 }

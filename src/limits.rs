@@ -47,7 +47,9 @@ impl CommandClass {
             | Op::AddNote { .. }
             | Op::RateTicket { .. }
             | Op::MergeTicket { .. }
-            | Op::SplitTicket { .. } => CommandClass::Post,
+            | Op::SplitTicket { .. }
+            | Op::CannedReply { .. }
+            | Op::ApplyMacro { .. } => CommandClass::Post,
             Op::Typing { .. } | Op::SetPresence { .. } | Op::SetAgentStatus { .. } => CommandClass::Ephemeral,
             Op::Subscribe { .. }
             | Op::Unsubscribe { .. }
@@ -58,6 +60,7 @@ impl CommandClass {
             | Op::TicketInfo { .. }
             | Op::TicketQueue { .. }
             | Op::DeskStatus { .. }
+            | Op::ListCanned { .. }
             | Op::Whoami {} => CommandClass::Read,
             Op::Ping {} | Op::Auth { .. } | Op::Unknown => CommandClass::Ping,
         }

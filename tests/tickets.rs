@@ -365,3 +365,85 @@ async fn merge_then_split_restores_both_tickets() {
     let e = dave.request(json!({"op": "split_ticket", "stream": a, "version": va + 1})).await.unwrap_err();
     assert_eq!(e.code.as_str(), "conflict", "not merged any more");
 }
+
+#[tokio::test]
+async fn macros_canned_replies_custom_fields_and_statuses_come_from_the_desk_configuration() {
+    use agora::config::{CannedDef, FieldDef, FieldKind, MacroDef, StatusDef};
+    let srv = TestServer::start_with(|c| {
+        c.desk.fields = vec![
+            FieldDef { name: "plan".into(), kind: FieldKind::Choice, choices: vec!["gold".into(), "free".into()] },
+            FieldDef { name: "seats".into(), kind: FieldKind::Number, choices: vec![] },
+        ];
+        c.desk.statuses = vec![StatusDef {
+            name: "waiting_on_vendor".into(),
+            category: agora_protocol::ticket::TicketStatus::OnHold,
+        }];
+        c.desk.canned = vec![CannedDef {
+            name: "hello".into(),
+            team: String::new(),
+            text: "Hi {{requester.name}}, {{agent.name}} here about {{ticket.subject}}.".into(),
+        }];
+        c.desk.macros = vec![MacroDef {
+            name: "refund".into(),
+            changes: agora_protocol::ticket::TicketChanges {
+                status: Some(agora_protocol::ticket::TicketStatus::Solved),
+                assignee: Some("dave".into()),
+                add_tags: vec!["refund".into()],
+                ..Default::default()
+            },
+            reply: Some("Refunded, {{requester.name}}.".into()),
+            note: Some("refund issued by macro".into()),
+        }];
+    })
+    .await;
+    let mut ann = srv.connect(&srv.user("ann").await).await;
+    let mut dave = srv.connect(&srv.user_with_role("dave", "agent").await).await;
+    let id = open(&mut ann, "Broken", "help").await["id"].as_str().unwrap().to_owned();
+
+    // Custom fields: defined ones with valid values only.
+    change(&mut dave, &id, json!({"fields": {"plan": {"choice": "gold"}, "seats": {"number": 12}}})).await.unwrap();
+    for bad in
+        [json!({"plan": {"choice": "platinum"}}), json!({"seats": {"text": "x"}}), json!({"color": {"text": "red"}})]
+    {
+        let e = change(&mut dave, &id, json!({"fields": bad})).await.unwrap_err();
+        assert_eq!(e.code.as_str(), "bad_request", "{bad}");
+    }
+    assert_eq!(info(&mut dave, &id).await["fields"], json!({"plan": {"choice": "gold"}, "seats": {"number": 12.0}}));
+    // A custom status behaves as its category and shows under its name until the status moves on.
+    change(&mut dave, &id, json!({"custom_status": "waiting_on_vendor"})).await.unwrap();
+    let t = info(&mut dave, &id).await;
+    assert_eq!((t["status"].as_str(), t["custom_status"].as_str()), (Some("on_hold"), Some("waiting_on_vendor")));
+    ann.post(&id, "any news?").await;
+    let t = info(&mut dave, &id).await;
+    assert_eq!((t["status"].as_str(), t["custom_status"].as_str()), (Some("open"), None));
+
+    // A canned reply, placeholders filled.
+    let listed = dave.ok(json!({"op": "list_canned"})).await;
+    assert_eq!((listed["canned"][0]["name"].as_str(), listed["macros"][0].as_str()), (Some("hello"), Some("refund")));
+    let seq = dave.ok(json!({"op": "canned_reply", "stream": id, "name": "hello"})).await["seq"].as_u64().unwrap();
+    let h = ann.ok(json!({"op": "history", "stream": id, "after": seq - 1})).await;
+    assert_eq!(h["events"][0]["text"], "Hi ann, dave here about Broken.");
+
+    // A macro: fields, reply and note in one action; the requester sees the reply, not the note.
+    let v = info(&mut dave, &id).await["version"].as_u64().unwrap();
+    let first = dave.ok(json!({"op": "apply_macro", "stream": id, "version": v, "name": "refund"})).await["seq"]
+        .as_u64()
+        .unwrap();
+    let t = info(&mut dave, &id).await;
+    assert_eq!(
+        (t["status"].as_str(), t["assignee"].as_str(), t["tags"].clone()),
+        (Some("solved"), Some("dave"), json!(["refund"]))
+    );
+    let staff: Vec<String> = dave.ok(json!({"op": "history", "stream": id, "after": first - 1})).await["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(staff, ["ticket_updated", "message_posted", "ticket_note"]);
+    let mine = ann.ok(json!({"op": "history", "stream": id, "after": first - 1})).await;
+    let texts: Vec<&str> = mine["events"].as_array().unwrap().iter().filter_map(|e| e["text"].as_str()).collect();
+    assert_eq!(texts, ["Refunded, ann."]);
+    let stale = dave.request(json!({"op": "apply_macro", "stream": id, "version": v, "name": "refund"})).await;
+    assert_conflict(stale, "solved", "a macro at a stale version");
+}

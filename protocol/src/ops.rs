@@ -155,6 +155,16 @@ pub enum Op {
     MergeTicket { stream: StreamId, version: u64, into: StreamId },
     /// Staff: undo the merge of `stream` (at `version`), restoring both tickets. Replies [`AppendOk`].
     SplitTicket { stream: StreamId, version: u64 },
+    /// Staff: the saved replies (of `team` and every team) and macros. Replies [`crate::ticket::CannedOk`].
+    ListCanned {
+        #[serde(default)]
+        team: Option<String>,
+    },
+    /// Staff: post saved reply `name` in `stream`, placeholders filled. Replies [`AppendOk`].
+    CannedReply { stream: StreamId, name: String },
+    /// Staff: apply macro `name` to `stream` at `version`: its field changes, reply
+    /// and note in one commit. Replies [`AppendOk`] (the field change's seq).
+    ApplyMacro { stream: StreamId, version: u64, name: String },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
     Unknown,
@@ -199,6 +209,9 @@ impl Op {
             Op::RateTicket { .. } => "rate_ticket",
             Op::MergeTicket { .. } => "merge_ticket",
             Op::SplitTicket { .. } => "split_ticket",
+            Op::ListCanned { .. } => "list_canned",
+            Op::CannedReply { .. } => "canned_reply",
+            Op::ApplyMacro { .. } => "apply_macro",
             Op::Unknown => "unknown",
         }
     }

@@ -51,6 +51,7 @@ pub enum OkBody {
     AgentStatus(crate::ticket::AgentStatusOk),
     DeskStatus(crate::ticket::DeskStatusOk),
     TicketQueue(crate::ticket::TicketQueueOk),
+    Canned(crate::ticket::CannedOk),
 }
 
 /// A reply as the server writes it. `re` is absent only when the request's

@@ -84,6 +84,10 @@ pub struct TicketChanges {
     /// Custom fields to set (by name).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, FieldValue>,
+    /// A custom status (defined by the admins, each behaving as one status
+    /// category): sets `status` to its category and shows under its own name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_status: Option<String>,
     /// The SLA policy that applies from now on. Set by the server (from its
     /// configuration, by priority) when a ticket opens or its priority changes;
     /// ignored in requests.
@@ -132,6 +136,9 @@ pub struct TicketView {
     pub subject: String,
     pub requester: UserId,
     pub status: TicketStatus,
+    /// The custom status the ticket is in, if any (its category is `status`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_status: Option<String>,
     pub priority: Priority,
     #[serde(default)]
     pub assignee: Option<UserId>,
@@ -237,4 +244,20 @@ pub struct TicketQueueOk {
     pub total: u32,
     /// Of the tickets matching every filter but `status`, how many are in each status.
     pub by_status: BTreeMap<TicketStatus, u32>,
+}
+
+/// A saved reply, as `list_canned` lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Canned {
+    pub name: String,
+    #[serde(default)]
+    pub team: String,
+    pub text: String,
+}
+
+/// Reply to `list_canned`: saved replies and macros agents may apply.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CannedOk {
+    pub canned: Vec<Canned>,
+    pub macros: Vec<String>,
 }

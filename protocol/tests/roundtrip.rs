@@ -314,6 +314,7 @@ proptest! {
                 OkBody::AgentStatus(_) => OkBody::AgentStatus(ok_as(frame)),
                 OkBody::DeskStatus(_) => OkBody::DeskStatus(ok_as(frame)),
                 OkBody::TicketQueue(_) => OkBody::TicketQueue(ok_as(frame)),
+                OkBody::Canned(_) => OkBody::Canned(ok_as(frame)),
             };
             prop_assert_eq!(&back, &body, "{:?}", enc);
         }

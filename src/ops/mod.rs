@@ -117,6 +117,9 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::SplitTicket { stream, version } => {
             messages::append(app, s, stream, Action::ticket(TicketAction::Split { version }))
         }
+        Op::ListCanned { team } => Outcome::from_result(tickets::list_canned(app, s, team)),
+        Op::CannedReply { stream, name } => tickets::canned_reply(app, s, stream, name),
+        Op::ApplyMacro { stream, version, name } => tickets::apply_macro(app, s, stream, version, name),
         Op::Unknown => Outcome::err(AppError::BadRequest("unknown op".into())),
     }
 }

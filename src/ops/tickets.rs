@@ -7,6 +7,7 @@
 use super::messages::{check_text, mentions, submit};
 use super::{check_len, Outcome, Session};
 use crate::app::App;
+use crate::config::FieldKind;
 use crate::desk::routing;
 use crate::error::{AppError, AppResult};
 use crate::streams::kinds::ticket::{self, TicketAction};
@@ -14,7 +15,7 @@ use crate::streams::Action;
 use agora_protocol::ops::AppendOk;
 use agora_protocol::push::OkBody;
 use agora_protocol::ticket::{AgentStatus, AgentStatusOk, DeskStatusOk, QueueFilter, TicketQueueOk};
-use agora_protocol::ticket::{FieldValue, TicketChanges, TicketOk};
+use agora_protocol::ticket::{Canned, CannedOk, FieldValue, TicketChanges, TicketOk};
 use agora_protocol::{StreamId, StreamKind};
 use std::sync::Arc;
 
@@ -33,15 +34,27 @@ fn checked(app: &App, mut c: TicketChanges) -> AppResult<TicketChanges> {
     if let Some(team) = &c.team {
         check_len("team", team, 0, app.config.limits.max_name_chars)?;
     }
+    let desk = &app.config.desk;
     for (name, value) in &c.fields {
-        check_len("field name", name, 1, 64)?;
-        match value {
-            FieldValue::Text(t) | FieldValue::Choice(t) => check_len("field value", t, 0, 1000)?,
-            FieldValue::Number(n) if !n.is_finite() => {
-                return Err(AppError::BadRequest(format!("field {name} must be a finite number")))
-            }
-            FieldValue::Number(_) => {}
+        let def = desk
+            .fields
+            .iter()
+            .find(|d| &d.name == name)
+            .ok_or_else(|| AppError::BadRequest(format!("no custom field {name:?}")))?;
+        match (def.kind, value) {
+            (FieldKind::Text, FieldValue::Text(t)) => check_len("field value", t, 0, 1000)?,
+            (FieldKind::Number, FieldValue::Number(n)) if n.is_finite() => {}
+            (FieldKind::Choice, FieldValue::Choice(t)) if def.choices.contains(t) => {}
+            _ => return Err(AppError::BadRequest(format!("not a valid value for field {name:?}"))),
         }
+    }
+    if let Some(name) = &c.custom_status {
+        let def = desk
+            .statuses
+            .iter()
+            .find(|d| &d.name == name)
+            .ok_or_else(|| AppError::BadRequest(format!("no custom status {name:?}")))?;
+        c.status = Some(def.category);
     }
     // The SLA policy is the server's to set (from its configuration, by priority).
     c.policy = c.priority.map(|p| app.config.desk.policy(p));
@@ -199,4 +212,67 @@ pub(super) fn merge(app: &Arc<App>, s: &Session, stream: StreamId, version: u64,
         _ => return Outcome::err(AppError::BadRequest("not a ticket".into())),
     }
     submit(app, s, stream, Action::ticket(TicketAction::Merge { version, into }), None)
+}
+
+pub(super) fn list_canned(app: &Arc<App>, s: &Session, team: Option<String>) -> AppResult<OkBody> {
+    if !s.user.role.is_staff() {
+        return Err(AppError::Forbidden("agents only".into()));
+    }
+    let desk = &app.config.desk;
+    let canned = desk
+        .canned
+        .iter()
+        .filter(|c| c.team.is_empty() || team.as_ref().is_none_or(|t| &c.team == t))
+        .map(|c| Canned { name: c.name.clone(), team: c.team.clone(), text: c.text.clone() })
+        .collect();
+    let macros = desk.macros.iter().map(|m| m.name.clone()).collect();
+    Ok(OkBody::Canned(CannedOk { canned, macros }))
+}
+
+/// Fill a saved text's placeholders for this ticket and agent.
+fn fill(app: &App, s: &Session, stream: &StreamId, text: &str) -> AppResult<String> {
+    let entry = app.readable(stream, &s.user.id, s.user.role)?;
+    let (requester, subject) = {
+        let st = entry.read();
+        if st.kind != StreamKind::Ticket {
+            return Err(AppError::BadRequest("not a ticket".into()));
+        }
+        (st.created_by.clone(), st.name.clone())
+    };
+    let name = app.auth.user(&requester).map_or_else(|| requester.0.clone(), |u| u.display_name);
+    Ok(text
+        .replace("{{requester.name}}", &name)
+        .replace("{{agent.name}}", &s.user.display_name)
+        .replace("{{ticket.id}}", stream.as_str())
+        .replace("{{ticket.subject}}", &subject))
+}
+
+pub(super) fn canned_reply(app: &Arc<App>, s: &Session, stream: StreamId, name: String) -> Outcome {
+    if !s.user.role.is_staff() {
+        return Outcome::err(AppError::Forbidden("agents only".into()));
+    }
+    let Some(c) = app.config.desk.canned.iter().find(|c| c.name == name) else {
+        return Outcome::err(AppError::NotFound(format!("no saved reply {name:?}")));
+    };
+    match fill(app, s, &stream, &c.text).and_then(|t| check_text(app, &t).map(|_| t)) {
+        Ok(text) => submit(app, s, stream, Action::Post { text, reply_to: None, mentions: Vec::new() }, None),
+        Err(e) => Outcome::err(e),
+    }
+}
+
+pub(super) fn apply_macro(app: &Arc<App>, s: &Session, stream: StreamId, version: u64, name: String) -> Outcome {
+    if !s.user.role.is_staff() {
+        return Outcome::err(AppError::Forbidden("agents only".into()));
+    }
+    let Some(m) = app.config.desk.macros.iter().find(|m| m.name == name).cloned() else {
+        return Outcome::err(AppError::NotFound(format!("no macro {name:?}")));
+    };
+    let filled = |t: Option<String>| t.map(|t| fill(app, s, &stream, &t)).transpose();
+    let action = checked(app, m.changes).and_then(|changes| {
+        Ok(TicketAction::Macro { version, changes, reply: filled(m.reply)?, note: filled(m.note)? })
+    });
+    match action {
+        Ok(a) => submit(app, s, stream, Action::ticket(a), None),
+        Err(e) => Outcome::err(e),
+    }
 }

@@ -59,6 +59,13 @@ pub enum TicketAction {
         score: u8,
         comment: String,
     },
+    /// A macro: field changes (if any) and then a public reply and an internal note, in one commit.
+    Macro {
+        version: u64,
+        changes: TicketChanges,
+        reply: Option<String>,
+        note: Option<String>,
+    },
     /// Merge this ticket (at `version`) into `into`; `into` learns it in the same commit.
     Merge {
         version: u64,
@@ -211,6 +218,23 @@ impl Ticket {
                     return Err(AppError::BadRequest("score is 1 to 5".into()));
                 }
                 EventBody::TicketRated { score, comment }
+            }
+            TicketAction::Macro { version, changes, reply, note } => {
+                let same = |action| Derived { stream: st.id.clone(), actor: who.clone(), ensure: None, action };
+                let mut also = Vec::new();
+                if let Some(text) = reply {
+                    also.push(same(Action::Post { text, reply_to: None, mentions: Vec::new() }));
+                }
+                if let Some(text) = note {
+                    also.push(same(Action::ticket(TicketAction::Note { text, mentions: Vec::new() })));
+                }
+                if changes.is_empty() {
+                    return Err(AppError::BadRequest("a macro changes fields".into()));
+                }
+                let Decision::Append(a) = self.ticket_action(st, cx, TicketAction::Update { version, changes })? else {
+                    return Ok(Decision::AlreadySo);
+                };
+                return Ok(Append { also, ..a }.into());
             }
             TicketAction::Merge { version, into } => {
                 self.staff_at(st, &t, who, version)?;

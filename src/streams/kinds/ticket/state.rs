@@ -69,6 +69,8 @@ pub struct TicketState {
     pub merged_into: Option<(StreamId, TicketStatus)>,
     #[serde(default)]
     pub merged: Vec<StreamId>,
+    #[serde(default)]
+    pub custom_status: Option<String>,
 }
 
 impl TicketState {
@@ -106,6 +108,9 @@ impl TicketState {
             }
             None => {}
         }
+        if changes.status.is_some() || changes.custom_status.is_some() {
+            self.custom_status = changes.custom_status.clone();
+        }
         self.version += 1;
     }
 
@@ -113,6 +118,10 @@ impl TicketState {
         if s == TicketStatus::Solved && self.status != TicketStatus::Solved {
             self.solved_at = Some(at);
             self.survey_offered = true;
+        }
+        if s != self.status {
+            // A custom status is a name for one category: leaving it ends it.
+            self.custom_status = None;
         }
         let pauses = |s: TicketStatus| matches!(s, TicketStatus::Pending | TicketStatus::OnHold);
         match (pauses(self.status), pauses(s), self.paused_since) {
@@ -194,6 +203,7 @@ pub fn view(st: &StreamState) -> TicketView {
         subject: st.name.clone(),
         requester: st.created_by.clone(),
         status: t.status,
+        custom_status: t.custom_status,
         priority: t.priority,
         assignee: t.assignee,
         team: t.team,

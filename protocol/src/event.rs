@@ -117,7 +117,7 @@ pub enum EventBody {
     /// `version` `based_on`; the ticket's version is `based_on + 1` after it.
     TicketUpdated {
         based_on: u64,
-        changes: crate::ticket::TicketChanges,
+        changes: Box<crate::ticket::TicketChanges>,
     },
     /// An internal note on a ticket: agents (and moderators, admins) only; the
     /// requester gets a `skip` for its seq.

@@ -189,14 +189,14 @@ impl Ticket {
                     return Err(AppError::BadRequest("no changes".into()));
                 }
                 rules::check_update(&t, &changes).map_err(|m| conflict(st, m))?;
-                EventBody::TicketUpdated { based_on: t.version, changes }
+                EventBody::TicketUpdated { based_on: t.version, changes: Box::new(changes) }
             }
             TicketAction::Init { changes } => {
                 if !just_created || t.version != 0 {
                     return Err(AppError::Forbidden("fields are set when opening only".into()));
                 }
                 rules::check_update(&t, &changes).map_err(|m| conflict(st, m))?;
-                EventBody::TicketUpdated { based_on: 0, changes }
+                EventBody::TicketUpdated { based_on: 0, changes: Box::new(changes) }
             }
             TicketAction::Link { follow_up_of } => {
                 if !just_created || t.follow_up_of.is_some() {
@@ -341,7 +341,9 @@ impl Ticket {
         }
         if sla::close_at(&t).is_some_and(|at| at <= cx.now) {
             let changes = TicketChanges { status: Some(TicketStatus::Closed), ..TicketChanges::default() };
-            return Ok(Append::event(EventBody::TicketUpdated { based_on: t.version, changes }).into());
+            return Ok(
+                Append::event(EventBody::TicketUpdated { based_on: t.version, changes: Box::new(changes) }).into()
+            );
         }
         Ok(Decision::AlreadySo)
     }

@@ -11,9 +11,9 @@ export type Seq = number;
 /** Milliseconds since the Unix epoch. */
 export type Millis = number;
 
-export type Role = "member" | "agent" | "moderator" | "admin" | "bot";
+export type Role = "member" | "agent" | "moderator" | "admin" | "bot" | "visitor";
 /** Known kinds; future kinds arrive as other strings and must be ignored or shown as opaque. */
-export type StreamKind = "channel" | "private_channel" | "dm";
+export type StreamKind = "channel" | "private_channel" | "dm" | "ticket";
 export type PresenceStatus = "online" | "away" | "dnd" | "offline";
 
 export interface UserInfo {
@@ -133,6 +133,71 @@ export interface Ops {
   mark_read: [{ stream: StreamId; seq: Seq }, Record<string, never>];
   set_presence: [{ status: Exclude<PresenceStatus, "offline"> }, Record<string, never>];
   typing: [{ stream: StreamId }, Record<string, never>];
+  // The ticket desk (PROTOCOL.md §18).
+  open_ticket: [{ subject: string; text: string; changes?: TicketChanges }, { ticket: TicketView }];
+  update_ticket: [{ stream: StreamId; version: number; changes: TicketChanges }, AppendOk];
+  add_note: [{ stream: StreamId; text: string }, AppendOk];
+  ticket_info: [{ stream: StreamId }, { ticket: TicketView }];
+  rate_ticket: [{ stream: StreamId; score: number; comment?: string }, AppendOk];
+  set_agent_status: [{ status: AgentStatus; max_chats?: number; teams?: string[] }, { status: AgentStatus; max_chats: number; teams: string[]; assigned: number }];
+  desk_status: [{ team?: string }, { agents_available: number; answering: boolean }];
+  ticket_queue: [{ filter?: QueueFilter; limit?: number }, { tickets: TicketView[]; total: number; by_status: Partial<Record<TicketStatus, number>> }];
+  merge_ticket: [{ stream: StreamId; version: number; into: StreamId }, AppendOk];
+  split_ticket: [{ stream: StreamId; version: number }, AppendOk];
+  list_canned: [{ team?: string }, { canned: { name: string; team: string; text: string }[]; macros: string[] }];
+  canned_reply: [{ stream: StreamId; name: string }, AppendOk];
+  apply_macro: [{ stream: StreamId; version: number; name: string }, AppendOk];
+}
+
+// ---- the ticket desk (PROTOCOL.md §18) -------------------------------------------------
+
+export type TicketStatus = "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+export type Priority = "low" | "normal" | "high" | "urgent";
+export type AgentStatus = "available" | "busy" | "away";
+export type FieldValue = { text: string } | { number: number } | { choice: string };
+
+export interface TicketChanges {
+  status?: TicketStatus;
+  custom_status?: string;
+  priority?: Priority;
+  assignee?: UserId;
+  unassign?: boolean;
+  team?: string;
+  add_tags?: string[];
+  remove_tags?: string[];
+  fields?: Record<string, FieldValue>;
+}
+
+export interface TicketView {
+  id: StreamId;
+  subject: string;
+  requester: UserId;
+  status: TicketStatus;
+  custom_status?: string;
+  priority: Priority;
+  assignee?: UserId | null;
+  team: string;
+  tags: string[];
+  fields: Record<string, FieldValue>;
+  version: number;
+  follow_up_of?: StreamId | null;
+  follow_ups: StreamId[];
+  created_at: Millis;
+  head: Seq;
+  sla_due?: Millis;
+  breaches?: ("first_response" | "next_reply" | "resolution")[];
+  survey_offered: boolean;
+  rating?: number;
+  merged_into?: StreamId;
+  merged?: StreamId[];
+}
+
+export interface QueueFilter {
+  status?: TicketStatus[];
+  priority?: Priority;
+  assignee?: string;
+  team?: string;
+  tag?: string;
 }
 export type OpName = keyof Ops;
 export type OpFields<O extends OpName> = Ops[O][0];
@@ -217,6 +282,19 @@ export interface MessageUnhidden extends EventBase {
   target: Seq;
 }
 
+/** An internal note on a ticket: staff only (a requester gets a `skip`). */
+export interface TicketNote extends EventBase {
+  type: "ticket_note";
+  text: string;
+  mentions?: UserId[];
+}
+/** A ticket's fields changed (decided on version `based_on`). */
+export interface TicketUpdated extends EventBase {
+  type: "ticket_updated";
+  based_on: number;
+  changes: TicketChanges;
+}
+
 /**
  * Every event type this SDK knows. The server may send others (future kinds):
  * they arrive with their own `type` string and must be skipped, but their seq counts.
@@ -235,7 +313,9 @@ export type Event =
   | ReactionAdded
   | ReactionRemoved
   | MessageHidden
-  | MessageUnhidden;
+  | MessageUnhidden
+  | TicketNote
+  | TicketUpdated;
 export type EventType = Event["type"];
 
 // ---- pushes (PROTOCOL.md §4, §10) ------------------------------------------------------

@@ -30,6 +30,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/api/v1/me", get(me))
         .route("/api/v1/test/clock", post(advance_clock))
         .route("/api/v1/visitors", post(create_visitor))
+        .route("/api/v1/kpis", get(kpis))
 }
 
 #[derive(Deserialize)]
@@ -191,6 +192,54 @@ async fn create_visitor(
         app.auth.create_visitor(&app.sequencer, req.name, req.email, app.config.visitor_ttl_secs).await?;
     let expires_at = rec.expires_at.unwrap_or_default();
     Ok((StatusCode::CREATED, Json(VisitorResponse { token, user: rec.info(), expires_at })))
+}
+
+/// `GET /api/v1/kpis?from=&to=&team=&bucket=day|week` (staff): the ticket figures
+/// of `[from, to)` (default: the last 30 days), computed from every ticket's
+/// state. With `replay=true` (admins) every ticket is folded again from its
+/// first event in the log first: the answer must equal the live one.
+async fn kpis(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<crate::desk::kpis::KpiQuery>, axum::extract::rejection::QueryRejection>,
+) -> AppResult<Json<crate::desk::kpis::Kpis>> {
+    let who = caller(&app, &headers)?;
+    if !who.role.is_staff() {
+        return Err(AppError::Forbidden("agents, moderators and admins only".into()));
+    }
+    let axum::extract::Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    if q.replay && who.role != Role::Admin {
+        return Err(AppError::Forbidden("replay is for admins".into()));
+    }
+    let to = q.to.unwrap_or_else(|| app.clock.now_ms().saturating_add(1));
+    let from = q.from.unwrap_or(to.saturating_sub(30 * crate::desk::kpis::DAY_MS));
+    let tickets: Vec<crate::streams::StreamState> = app
+        .registry
+        .all()
+        .into_iter()
+        .filter(|e| e.read().kind == agora_protocol::StreamKind::Ticket)
+        .map(|e| if q.replay { refold(&app, &e.read().id) } else { Ok(e.read().clone()) })
+        .collect::<AppResult<_>>()?;
+    Ok(Json(crate::desk::kpis::compute(tickets.iter(), from, to, &q)))
+}
+
+/// A stream's state folded again from its first event in the log.
+fn refold(app: &App, stream: &agora_protocol::StreamId) -> AppResult<crate::streams::StreamState> {
+    let head = app.log.head(stream)?;
+    let mut st: Option<crate::streams::StreamState> = None;
+    let mut after = agora_protocol::Seq(0);
+    while after < head {
+        let page = app.log.read_range(stream, after, head, 1000)?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for ev in &page {
+            match &mut st {
+                None => st = crate::streams::StreamState::from_created(ev),
+                Some(s) => s.apply(ev),
+            }
+        }
+    }
+    st.ok_or_else(AppError::not_found_stream)
 }
 
 #[derive(Serialize)]

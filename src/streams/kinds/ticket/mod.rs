@@ -393,8 +393,11 @@ impl Kind for Ticket {
             EventBody::TicketLinked { follow_up_of } => {
                 state::update(st, |t| t.follow_up_of = Some(follow_up_of.clone()))
             }
-            EventBody::TicketSlaBreached { target, .. } => state::update(st, |t| t.breach(*target)),
-            EventBody::TicketRated { score, .. } => state::update(st, |t| t.rating = Some(*score)),
+            EventBody::TicketSlaBreached { target, due } => state::update(st, |t| t.breach(*target, *due)),
+            EventBody::TicketRated { score, .. } => state::update(st, |t| {
+                t.rating = Some(*score);
+                t.rated_at = Some(ev.at);
+            }),
             EventBody::TicketMerged { into } => state::update(st, |t| {
                 t.merged_into = Some((into.clone(), t.status));
                 t.set_status(TicketStatus::Closed, ev.at);

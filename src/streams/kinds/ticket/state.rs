@@ -71,6 +71,18 @@ pub struct TicketState {
     pub merged: Vec<StreamId>,
     #[serde(default)]
     pub custom_status: Option<String>,
+    /// For the KPIs: when it was solved (each time), reopened from solved, rated,
+    /// how many public agent replies it got, and its breaches with their due times.
+    #[serde(default)]
+    pub solves: Vec<u64>,
+    #[serde(default)]
+    pub reopens: Vec<u64>,
+    #[serde(default)]
+    pub agent_replies: u32,
+    #[serde(default)]
+    pub rated_at: Option<u64>,
+    #[serde(default)]
+    pub breach_log: Vec<(SlaTarget, u64)>,
 }
 
 impl TicketState {
@@ -118,6 +130,10 @@ impl TicketState {
         if s == TicketStatus::Solved && self.status != TicketStatus::Solved {
             self.solved_at = Some(at);
             self.survey_offered = true;
+            self.solves.push(at);
+        }
+        if self.status == TicketStatus::Solved && !matches!(s, TicketStatus::Solved | TicketStatus::Closed) {
+            self.reopens.push(at);
         }
         if s != self.status {
             // A custom status is a name for one category: leaving it ends it.
@@ -148,11 +164,13 @@ impl TicketState {
         } else {
             self.first_response_at.get_or_insert(at);
             self.awaiting_since = None;
+            self.agent_replies += 1;
         }
     }
 
     /// Record a breach, so the target is not due again.
-    pub fn breach(&mut self, target: SlaTarget) {
+    pub fn breach(&mut self, target: SlaTarget, due: u64) {
+        self.breach_log.push((target, due));
         match target {
             SlaTarget::FirstResponse => self.breached_first_response = true,
             SlaTarget::Resolution => self.breached_resolution = true,

@@ -134,6 +134,12 @@ var AgoraHttp = class {
   logout() {
     return call(this.base, "POST", "/api/v1/auth/logout", this.token).then(() => void 0);
   }
+  /** Staff: the ticket desk's figures (`GET /api/v1/kpis`; README: HTTP API). */
+  kpis(q = {}) {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v !== void 0 && v !== "") params.set(k, String(v));
+    return call(this.base, "GET", `/api/v1/kpis?${params}`, this.token);
+  }
   /** Admins only: a long-lived `agb_` API token for `user`, shown once. */
   createToken(user) {
     return call(this.base, "POST", `/api/v1/users/${encodeURIComponent(user)}/tokens`, this.token).then((r) => r.token);

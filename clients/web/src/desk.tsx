@@ -3,11 +3,13 @@
  * (views by status, priority, assignee, tag; counts per status; refreshed as
  * tickets change) and one ticket (its conversation with internal notes marked,
  * a reply box with a public reply / internal note toggle, and its status,
- * priority, assignee and tags). Routes: `/desk` (the queue), `/desk/t/<id>`.
+ * priority, assignee and tags). Routes: `/desk` (the queue), `/desk/t/<id>`,
+ * `/desk/kpis` (the manager's dashboard, dashboard.tsx).
  * Not here: the visitor's chat window (widget.ts).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { AgentStatus, Event, Priority, TicketChanges, TicketStatus, TicketView } from "../../js/src/index";
+import { Dashboard } from "./dashboard";
 import { navigate } from "./router";
 import type { Store } from "./store";
 
@@ -23,7 +25,15 @@ export function Desk({ store, rest }: { store: Store; rest: string }) {
         <h1 id="desk-title">Desk</h1>
         <Availability store={store} />
       </header>
-      {parts[0] === "t" && parts[1] ? <Ticket store={store} id={parts[1]} /> : <Queue store={store} />}
+      <nav class="desk-tabs" aria-label="Desk views">
+        <a href="/desk" aria-current={parts[0] !== "kpis" ? "page" : undefined}>
+          Queue
+        </a>{" "}
+        <a href="/desk/kpis" aria-current={parts[0] === "kpis" ? "page" : undefined}>
+          Dashboard
+        </a>
+      </nav>
+      {parts[0] === "t" && parts[1] ? <Ticket store={store} id={parts[1]} /> : parts[0] === "kpis" ? <Dashboard store={store} /> : <Queue store={store} />}
     </section>
   );
 }

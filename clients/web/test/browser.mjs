@@ -655,6 +655,12 @@ test("the visitor widget: a visitor chats with an agent live, typing shows, an i
   // The queue lists it with its status.
   await agent.page.goto(`${URL_}/desk`);
   await agent.page.locator(`tr[data-ticket="${ticket.id}"]:has-text("open")`).waitFor();
+  // The manager's dashboard charts the real figures of today.
+  await agent.page.click('nav.desk-tabs a:has-text("Dashboard")');
+  await agent.page.locator(".chart svg rect.created").first().waitFor();
+  const created = Number(await agent.page.locator('.kpis div:has(dt:text-is("Created")) dd').innerText());
+  assert.ok(created >= 1, `tickets created today: ${created}`);
+  await shot(agent.page, "desk-dashboard");
   noErrors(errors);
   noErrors(agent.errors);
   await agent.ctx.close();

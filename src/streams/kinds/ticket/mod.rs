@@ -9,6 +9,7 @@
 //! What does not live here: validation of op input and the choice of an
 //! assignee (ops), the agents' queue (a projection).
 
+pub mod notify;
 pub mod rules;
 pub mod sla;
 pub mod state;

@@ -12,6 +12,7 @@ use agora_protocol::event::{Event, EventBody, StreamKind};
 use agora_protocol::ids::{Seq, StreamId, UserId};
 use agora_protocol::ops::*;
 use agora_protocol::push::{OkBody, Push, Reply, ServerFrame};
+use agora_protocol::ticket::{FieldValue, Priority, TicketChanges, TicketStatus};
 use agora_protocol::Encoding;
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -35,7 +36,54 @@ fn users() -> impl Strategy<Value = Vec<UserId>> {
     vec(uid(), 0..3)
 }
 fn kind() -> impl Strategy<Value = StreamKind> {
-    prop_oneof![Just(StreamKind::Channel), Just(StreamKind::PrivateChannel), Just(StreamKind::Dm)]
+    prop_oneof![
+        Just(StreamKind::Channel),
+        Just(StreamKind::PrivateChannel),
+        Just(StreamKind::Dm),
+        Just(StreamKind::Ticket)
+    ]
+}
+fn ticket_status() -> impl Strategy<Value = TicketStatus> {
+    prop_oneof![
+        Just(TicketStatus::New),
+        Just(TicketStatus::Open),
+        Just(TicketStatus::Pending),
+        Just(TicketStatus::OnHold),
+        Just(TicketStatus::Solved),
+        Just(TicketStatus::Closed)
+    ]
+}
+fn priority() -> impl Strategy<Value = Priority> {
+    prop_oneof![Just(Priority::Low), Just(Priority::Normal), Just(Priority::High), Just(Priority::Urgent)]
+}
+/// Ticket field changes; numbers are whole (they go through JSON as written).
+fn changes() -> impl Strategy<Value = Box<TicketChanges>> {
+    let value = prop_oneof![
+        text().prop_map(FieldValue::Text),
+        any::<i32>().prop_map(|n| FieldValue::Number(f64::from(n))),
+        text().prop_map(FieldValue::Choice),
+    ];
+    (
+        proptest::option::of(ticket_status()),
+        proptest::option::of(priority()),
+        proptest::option::of(uid()),
+        any::<bool>(),
+        vec(text(), 0..3),
+        proptest::collection::btree_map(text(), value, 0..3),
+        proptest::option::of(text()),
+    )
+        .prop_map(|(status, priority, assignee, unassign, add_tags, fields, custom_status)| {
+            Box::new(TicketChanges {
+                status,
+                priority,
+                assignee,
+                unassign,
+                add_tags,
+                fields,
+                custom_status,
+                ..TicketChanges::default()
+            })
+        })
 }
 fn status() -> impl Strategy<Value = PresenceStatus> {
     prop_oneof![
@@ -46,7 +94,14 @@ fn status() -> impl Strategy<Value = PresenceStatus> {
     ]
 }
 fn role() -> impl Strategy<Value = Role> {
-    prop_oneof![Just(Role::Member), Just(Role::Agent), Just(Role::Moderator), Just(Role::Admin), Just(Role::Bot)]
+    prop_oneof![
+        Just(Role::Member),
+        Just(Role::Agent),
+        Just(Role::Moderator),
+        Just(Role::Admin),
+        Just(Role::Bot),
+        Just(Role::Visitor)
+    ]
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -84,6 +139,16 @@ fn op() -> impl Strategy<Value = Op> {
         (sid(), seq()).prop_map(|(stream, seq)| Op::MarkRead { stream, seq }),
         status().prop_map(|status| Op::SetPresence { status }),
         sid().prop_map(|stream| Op::Typing { stream }),
+        (text(), text(), changes()).prop_map(|(subject, text, changes)| Op::OpenTicket { subject, text, changes }),
+        (sid(), any::<u64>(), changes()).prop_map(|(stream, version, changes)| Op::UpdateTicket {
+            stream,
+            version,
+            changes
+        }),
+        (sid(), text()).prop_map(|(stream, text)| Op::AddNote { stream, text }),
+        sid().prop_map(|stream| Op::TicketInfo { stream }),
+        (sid(), any::<u8>(), text()).prop_map(|(stream, score, comment)| Op::RateTicket { stream, score, comment }),
+        (sid(), any::<u64>(), sid()).prop_map(|(stream, version, into)| Op::MergeTicket { stream, version, into }),
     ]
 }
 
@@ -117,6 +182,11 @@ fn body() -> impl Strategy<Value = EventBody> {
             reason
         }),
         seq().prop_map(|target| EventBody::MessageUnhidden { target }),
+        (any::<u64>(), changes()).prop_map(|(based_on, changes)| EventBody::TicketUpdated { based_on, changes }),
+        (text(), users()).prop_map(|(text, mentions)| EventBody::TicketNote { text, mentions }),
+        sid().prop_map(|follow_up| EventBody::TicketFollowUp { follow_up }),
+        (any::<u8>(), text()).prop_map(|(score, comment)| EventBody::TicketRated { score, comment }),
+        (sid(), ticket_status()).prop_map(|(from, status)| EventBody::TicketUnmerged { from, status }),
         Just(EventBody::Unknown),
     ]
 }

@@ -29,6 +29,16 @@ const app = {
   loader: { ".css": "css" },
 };
 
+// The visitor chat widget: a classic script (an IIFE) for other sites' pages, with its stylesheet.
+const widget = {
+  ...common,
+  format: "iife",
+  entryPoints: { widget: join(root, "web/src/widget.ts") },
+  outdir: join(root, "web/dist"),
+  minify: true,
+  loader: { ".css": "css" },
+};
+
 // Static files (index.html, manifest, icons) are copied as they are.
 function copyStatic() {
   const from = join(root, "web/public");
@@ -39,8 +49,8 @@ function copyStatic() {
 rmSync(join(root, "web/dist"), { recursive: true, force: true });
 copyStatic();
 if (watch) {
-  for (const opts of [sdk, app]) await (await esbuild.context(opts)).watch();
+  for (const opts of [sdk, app, widget]) await (await esbuild.context(opts)).watch();
   console.log("watching clients/js/src and clients/web/src");
 } else {
-  await Promise.all([esbuild.build(sdk), esbuild.build(app)]);
+  await Promise.all([esbuild.build(sdk), esbuild.build(app), esbuild.build(widget)]);
 }

@@ -1,4 +1,5 @@
-//! The HTTP API: health, metrics, login, log out, users and API tokens (and,
+//! The HTTP API: health, metrics, login, log out, users and API tokens, website
+//! visitors' tokens (and,
 //! with `test_clock`, moving the clock). JSON
 //! in, JSON out, errors as `ErrorBody` with the same codes as the WebSocket
 //! protocol, also for unknown paths (404) and methods (405).
@@ -31,6 +32,8 @@ pub fn router() -> Router<Arc<App>> {
         .route("/api/v1/users/{id}/role", post(set_role))
         .route("/api/v1/me", get(me))
         .route("/api/v1/test/clock", post(advance_clock))
+        .route("/api/v1/visitors", post(create_visitor))
+        .route("/api/v1/kpis", get(kpis))
 }
 
 #[derive(Deserialize)]
@@ -56,6 +59,8 @@ async fn advance_clock(
     admin(&app, &headers)?;
     let req = body(req)?;
     app.clock.advance(req.advance_ms);
+    // Run what came due before answering, so a test sees its effects without waiting.
+    crate::timers::run_due(&app).await;
     Ok(Json(ClockResponse { now: app.clock.now_ms() }))
 }
 
@@ -158,6 +163,89 @@ async fn logout(State(app): State<Arc<App>>, headers: HeaderMap) -> AppResult<Js
     Ok(Json(serde_json::json!({})))
 }
 
+#[derive(Deserialize, Default)]
+struct VisitorRequest {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+#[derive(Serialize)]
+struct VisitorResponse {
+    token: String,
+    user: UserInfo,
+    /// When the token and the visitor's account end (ms since the Unix epoch).
+    expires_at: u64,
+}
+
+/// `POST /api/v1/visitors`: a website visitor's token (no account; name and
+/// e-mail optional), rate limited per IP like logins. The token reads and
+/// writes only the visitor's own tickets and expires after `visitor_ttl_secs`.
+async fn create_visitor(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Result<Json<VisitorRequest>, JsonRejection>,
+) -> AppResult<(StatusCode, Json<VisitorResponse>)> {
+    if let Err(e) = app.limits.check_visitor(peer.ip()) {
+        app.metrics.count_rate_limited("visitor");
+        return Err(e);
+    }
+    let req = body(req)?;
+    let (rec, token) =
+        app.auth.create_visitor(&app.sequencer, req.name, req.email, app.config.visitor_ttl_secs).await?;
+    let expires_at = rec.expires_at.unwrap_or_default();
+    Ok((StatusCode::CREATED, Json(VisitorResponse { token, user: rec.info(), expires_at })))
+}
+
+/// `GET /api/v1/kpis?from=&to=&team=&bucket=day|week` (staff): the ticket figures
+/// of `[from, to)` (default: the last 30 days), computed from every ticket's
+/// state. With `replay=true` (admins) every ticket is folded again from its
+/// first event in the log first: the answer must equal the live one.
+async fn kpis(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<crate::desk::kpis::KpiQuery>, axum::extract::rejection::QueryRejection>,
+) -> AppResult<Json<crate::desk::kpis::Kpis>> {
+    let who = caller(&app, &headers)?;
+    if !who.role.is_staff() {
+        return Err(AppError::Forbidden("agents, moderators and admins only".into()));
+    }
+    let axum::extract::Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    if q.replay && who.role != Role::Admin {
+        return Err(AppError::Forbidden("replay is for admins".into()));
+    }
+    let to = q.to.unwrap_or_else(|| app.clock.now_ms().saturating_add(1));
+    let from = q.from.unwrap_or(to.saturating_sub(30 * crate::desk::kpis::DAY_MS));
+    let tickets: Vec<crate::streams::StreamState> = app
+        .registry
+        .all()
+        .into_iter()
+        .filter(|e| e.read().kind == agora_protocol::StreamKind::Ticket)
+        .map(|e| if q.replay { refold(&app, &e.read().id) } else { Ok(e.read().clone()) })
+        .collect::<AppResult<_>>()?;
+    Ok(Json(crate::desk::kpis::compute(tickets.iter(), from, to, &q)))
+}
+
+/// A stream's state folded again from its first event in the log.
+fn refold(app: &App, stream: &agora_protocol::StreamId) -> AppResult<crate::streams::StreamState> {
+    let head = app.log.head(stream)?;
+    let mut st: Option<crate::streams::StreamState> = None;
+    let mut after = agora_protocol::Seq(0);
+    while after < head {
+        let page = app.log.read_range(stream, after, head, 1000)?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for ev in &page {
+            match &mut st {
+                None => st = crate::streams::StreamState::from_created(ev),
+                Some(s) => s.apply(ev),
+            }
+        }
+    }
+    st.ok_or_else(AppError::not_found_stream)
+}
+
 #[derive(Serialize)]
 struct UserResponse {
     user: UserInfo,
@@ -179,7 +267,9 @@ struct UsersResponse {
 }
 
 async fn list_users(State(app): State<Arc<App>>, headers: HeaderMap) -> AppResult<Json<UsersResponse>> {
-    caller(&app, &headers)?;
+    if caller(&app, &headers)?.role == Role::Visitor {
+        return Err(AppError::Forbidden("not for website visitors".into()));
+    }
     Ok(Json(UsersResponse { users: app.auth.all_users() }))
 }
 

@@ -38,6 +38,8 @@ pub struct App {
     pub clock: Arc<Clock>,
     /// Read models over many streams (thread lists, queues, links, KPIs).
     pub projections: Arc<Projections>,
+    /// Agents' availability and round-robin state for the ticket desk.
+    pub routing: crate::desk::Routing,
     pub limits: RateLimits,
     /// Per-account waits after failed logins.
     pub login_backoff: LoginBackoff,
@@ -95,6 +97,7 @@ impl App {
             presence: Presence::default(),
             clock,
             projections,
+            routing: Default::default(),
             limits,
             login_backoff,
             auth,

@@ -44,6 +44,12 @@ pub struct UserRecord {
     /// unsuspended). Logins and tokens are refused meanwhile (`moderation`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suspended_until: Option<u64>,
+    /// A website visitor's account ends then (ms since the Unix epoch); its token is refused after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+    /// A visitor's e-mail, if they gave one (for replies while they are away).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 impl UserRecord {
@@ -184,12 +190,14 @@ impl Auth {
         self.users.get(id).map(|u| u.clone())
     }
 
+    /// An enabled account (website visitors are not accounts others can add or name).
     pub fn exists(&self, id: &UserId) -> bool {
-        self.users.get(id).is_some_and(|u| !u.disabled)
+        self.users.get(id).is_some_and(|u| !u.disabled && u.role != Role::Visitor)
     }
 
     pub fn all_users(&self) -> Vec<UserInfo> {
-        let mut v: Vec<UserInfo> = self.users.iter().filter(|u| !u.disabled).map(|u| u.info()).collect();
+        let mut v: Vec<UserInfo> =
+            self.users.iter().filter(|u| !u.disabled && u.role != Role::Visitor).map(|u| u.info()).collect();
         v.sort_by(|a, b| a.id.cmp(&b.id));
         v
     }
@@ -205,6 +213,9 @@ impl Auth {
             return Err(AppError::BadRequest(
                 "username must be 2–32 characters of a-z, 0-9, '_', '.', '-', starting with a letter or digit".into(),
             ));
+        }
+        if new.role == Role::Visitor {
+            return Err(AppError::BadRequest("visitors get their accounts from POST /api/v1/visitors".into()));
         }
         if username == "system" {
             return Err(AppError::Conflict("user system is reserved for the server".into()));
@@ -243,6 +254,8 @@ impl Auth {
             disabled: false,
             created_at: now_ms(),
             suspended_until: None,
+            expires_at: None,
+            email: None,
         };
         // Reserve the name before the await so two concurrent creates cannot both win.
         match self.users.entry(id.clone()) {
@@ -257,6 +270,47 @@ impl Auth {
             return Err(e);
         }
         Ok(rec)
+    }
+
+    /// A website visitor: an account with role `visitor`, no password, that ends
+    /// after `ttl_secs`, and a session token that expires with it. `name` and
+    /// `email` are optional (checked for length only).
+    pub async fn create_visitor(
+        &self,
+        seq: &Sequencer,
+        name: Option<String>,
+        email: Option<String>,
+        ttl_secs: u64,
+    ) -> AppResult<(UserRecord, String)> {
+        let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let (name, email) = (clean(name), clean(email));
+        if name.as_ref().is_some_and(|n| n.chars().count() > 80) || email.as_ref().is_some_and(|e| e.len() > 254) {
+            return Err(AppError::TooLarge("name or e-mail too long".into()));
+        }
+        if email.as_ref().is_some_and(|e| !e.contains('@')) {
+            return Err(AppError::BadRequest("that is not an e-mail address".into()));
+        }
+        let id = UserId(format!("v-{}", random_string(14).to_lowercase()));
+        let now = now_ms();
+        let rec = UserRecord {
+            id: id.clone(),
+            display_name: name.unwrap_or_else(|| "Visitor".into()),
+            role: Role::Visitor,
+            password_hash: None,
+            disabled: false,
+            suspended_until: None,
+            created_at: now,
+            expires_at: Some(now + ttl_secs * 1000),
+            email,
+        };
+        if self.users.contains_key(&id) {
+            return Err(AppError::Unavailable("try again".into()));
+        }
+        let bytes = rmp_serde::to_vec_named(&rec).map_err(|e| AppError::Internal(e.to_string()))?;
+        seq.put(vec![StateWrite::User { id: id.clone(), record: bytes }]).await?;
+        self.users.insert(id.clone(), rec.clone());
+        let token = self.token_for(&id, ttl_secs)?;
+        Ok((rec, token))
     }
 
     /// Check a username and password; returns the user. Wrong either way: `unauthorized`.
@@ -285,9 +339,12 @@ impl Auth {
 
     /// A session token (JWT) for `user`.
     pub fn issue_token(&self, user: &UserId) -> AppResult<String> {
+        self.token_for(user, self.token_ttl_secs)
+    }
+
+    fn token_for(&self, user: &UserId, ttl_secs: u64) -> AppResult<String> {
         let now = now_ms() / 1000;
-        let claims =
-            Claims { sub: user.0.clone(), iat: now, exp: now + self.token_ttl_secs, jti: Some(random_string(16)) };
+        let claims = Claims { sub: user.0.clone(), iat: now, exp: now + ttl_secs, jti: Some(random_string(16)) };
         jsonwebtoken::encode(&Header::default(), &claims, &self.encoding).map_err(|e| AppError::Internal(e.to_string()))
     }
 
@@ -322,6 +379,9 @@ impl Auth {
         }
         if self.is_suspended(&user) {
             return Err(suspended());
+        }
+        if user.expires_at.is_some_and(|t| t <= now_ms()) {
+            return Err(AppError::Unauthorized("visitor token expired".into()));
         }
         Ok(user)
     }

@@ -29,6 +29,8 @@ pub struct Config {
     pub log_format: String,
     /// JWT lifetime in seconds.
     pub token_ttl_secs: u64,
+    /// Lifetime of a website visitor's token and account (`POST /api/v1/visitors`), in seconds.
+    pub visitor_ttl_secs: u64,
     /// PEM certificate chain: with `tls_key`, serve HTTPS and `wss://` (`tls`).
     /// Reloaded from the same paths on SIGHUP.
     pub tls_cert: Option<PathBuf>,
@@ -38,8 +40,115 @@ pub struct Config {
     /// (`POST /api/v1/test/clock`), so timers (SLAs, auto-close, mute expiry) are
     /// tested without sleeping. Never set in production.
     pub test_clock: bool,
+    /// Tests only, with `test_clock`: start the clock this far ahead of the wall
+    /// clock (a restart "after" a time that passed while the server was down).
+    pub test_clock_offset_ms: u64,
     pub limits: Limits,
     pub moderation: ModerationConfig,
+    /// The ticket desk: SLA targets per priority and auto-close.
+    pub desk: Desk,
+}
+
+/// The ticket desk's policies. Targets are per priority, in the order low,
+/// normal, high, urgent, in seconds of calendar time (0: no target); a ticket
+/// takes the policy of its priority when it opens and when its priority changes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Desk {
+    pub first_response_secs: [u64; 4],
+    pub next_reply_secs: [u64; 4],
+    pub resolution_secs: [u64; 4],
+    /// A solved ticket closes by itself after this long (0: never).
+    pub close_after_secs: u64,
+    /// Custom ticket fields agents may set (no others are accepted).
+    pub fields: Vec<FieldDef>,
+    /// Custom statuses, each shown under its own name and behaving as its category.
+    pub statuses: Vec<StatusDef>,
+    /// Saved replies, with placeholders `{{requester.name}}`, `{{agent.name}}`,
+    /// `{{ticket.id}}`, `{{ticket.subject}}`.
+    pub canned: Vec<CannedDef>,
+    /// Several field changes and a reply (or note) in one action.
+    pub macros: Vec<MacroDef>,
+}
+
+/// A custom ticket field: its name, its type (`text`, `number`, `choice`) and, for a choice, the choices.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDef {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: FieldKind,
+    #[serde(default)]
+    pub choices: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    Text,
+    Number,
+    Choice,
+}
+
+/// A custom status: its name and the status category it behaves as.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StatusDef {
+    pub name: String,
+    pub category: agora_protocol::ticket::TicketStatus,
+}
+
+/// A saved reply of a team (`""`: every team).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CannedDef {
+    pub name: String,
+    #[serde(default)]
+    pub team: String,
+    pub text: String,
+}
+
+/// A macro: field changes plus an optional public reply and internal note (placeholders as in canned replies).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MacroDef {
+    pub name: String,
+    #[serde(default)]
+    pub changes: agora_protocol::ticket::TicketChanges,
+    #[serde(default)]
+    pub reply: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl Default for Desk {
+    fn default() -> Self {
+        const H: u64 = 3600;
+        Desk {
+            first_response_secs: [24 * H, 8 * H, 2 * H, H / 2],
+            next_reply_secs: [24 * H, 8 * H, 4 * H, H],
+            resolution_secs: [7 * 24 * H, 3 * 24 * H, 24 * H, 8 * H],
+            close_after_secs: 4 * 24 * H,
+            fields: Vec::new(),
+            statuses: Vec::new(),
+            canned: Vec::new(),
+            macros: Vec::new(),
+        }
+    }
+}
+
+impl Desk {
+    /// The SLA policy of a ticket of this priority.
+    pub fn policy(&self, p: agora_protocol::ticket::Priority) -> agora_protocol::ticket::SlaPolicy {
+        let i = p as usize;
+        let ms = |secs: u64| (secs > 0).then_some(secs * 1000);
+        agora_protocol::ticket::SlaPolicy {
+            first_response_ms: ms(self.first_response_secs[i]),
+            next_reply_ms: ms(self.next_reply_secs[i]),
+            resolution_ms: ms(self.resolution_secs[i]),
+            close_after_ms: ms(self.close_after_secs),
+        }
+    }
 }
 
 /// Moderation thresholds.
@@ -167,6 +276,9 @@ pub struct RateLimits {
     pub handshake_per_ip_burst: u32,
     pub login_per_ip_per_sec: u32,
     pub login_per_ip_burst: u32,
+    /// Visitor tokens (`POST /api/v1/visitors`) per IP.
+    pub visitor_per_ip_per_sec: u32,
+    pub visitor_per_ip_burst: u32,
     /// Failed logins in a row for one username before its attempts must wait
     /// (`login_backoff`); 0 turns the per-account back-off off.
     pub login_backoff_after: u32,
@@ -188,13 +300,16 @@ impl Default for Config {
             demo: false,
             admin_password: None,
             test_clock: false,
+            test_clock_offset_ms: 0,
             allowed_origins: Vec::new(),
             log_format: "human".into(),
             token_ttl_secs: 7 * 24 * 3600,
+            visitor_ttl_secs: 24 * 3600,
             tls_cert: None,
             tls_key: None,
             limits: Limits::default(),
             moderation: ModerationConfig::default(),
+            desk: Desk::default(),
         }
     }
 }
@@ -257,6 +372,8 @@ impl Default for RateLimits {
             handshake_per_ip_burst: 200,
             login_per_ip_per_sec: 5,
             login_per_ip_burst: 20,
+            visitor_per_ip_per_sec: 1,
+            visitor_per_ip_burst: 10,
             login_backoff_after: 5,
             login_backoff_base_ms: 1_000,
             login_backoff_max_ms: 300_000,

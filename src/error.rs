@@ -20,6 +20,10 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A `conflict` that carries the current state of what it conflicted with
+    /// (a ticket's fields and version), for the error body's `current`.
+    #[error("{message}")]
+    ConflictWith { message: String, current: serde_json::Value },
     #[error("{0}")]
     TooLarge(String),
     #[error("rate limited: retry after {}ms", .0.as_millis())]
@@ -47,7 +51,7 @@ impl AppError {
             AppError::Unauthorized(_) => ErrorCode::Unauthorized,
             AppError::Forbidden(_) => ErrorCode::Forbidden,
             AppError::NotFound(_) => ErrorCode::NotFound,
-            AppError::Conflict(_) => ErrorCode::Conflict,
+            AppError::Conflict(_) | AppError::ConflictWith { .. } => ErrorCode::Conflict,
             AppError::TooLarge(_) => ErrorCode::TooLarge,
             AppError::RateLimited(_) => ErrorCode::RateLimited,
             AppError::TooFarBehind { .. } => ErrorCode::TooFarBehind,
@@ -70,6 +74,7 @@ impl AppError {
                 body.until = Some(*next_at);
                 body.retry_after_ms = Some((*wait_ms).max(1));
             }
+            AppError::ConflictWith { current, .. } => body.current = Some(current.clone()),
             _ => {}
         }
         body

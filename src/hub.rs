@@ -38,17 +38,58 @@ pub struct ConnHandle {
 #[derive(Debug)]
 pub struct RoleCell(AtomicU8);
 
-const ROLES: [Role; 5] = [Role::Member, Role::Agent, Role::Moderator, Role::Admin, Role::Bot];
-
 impl RoleCell {
     pub fn new(role: Role) -> RoleCell {
-        RoleCell(AtomicU8::new(ROLES.iter().position(|r| *r == role).unwrap_or(0) as u8))
+        RoleCell(AtomicU8::new(code(role)))
     }
     pub fn get(&self) -> Role {
-        ROLES.get(self.0.load(Ordering::Acquire) as usize).copied().unwrap_or(Role::Member)
+        // Only `code` stores here, so every value decodes; the least privileged
+        // role is the fallback all the same.
+        role(self.0.load(Ordering::Acquire)).unwrap_or(Role::Visitor)
     }
     pub fn set(&self, role: Role) {
-        self.0.store(ROLES.iter().position(|r| *r == role).unwrap_or(0) as u8, Ordering::Release);
+        self.0.store(code(role), Ordering::Release);
+    }
+}
+
+/// Exhaustive both ways, so a new role cannot silently become another one
+/// (a table once lacked `visitor`, which then read as `member`).
+fn code(role: Role) -> u8 {
+    match role {
+        Role::Member => 0,
+        Role::Agent => 1,
+        Role::Moderator => 2,
+        Role::Admin => 3,
+        Role::Bot => 4,
+        Role::Visitor => 5,
+    }
+}
+
+fn role(code: u8) -> Option<Role> {
+    Some(match code {
+        0 => Role::Member,
+        1 => Role::Agent,
+        2 => Role::Moderator,
+        3 => Role::Admin,
+        4 => Role::Bot,
+        5 => Role::Visitor,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod role_cell_tests {
+    use super::*;
+
+    #[test]
+    fn every_role_survives_the_cell() {
+        for r in [Role::Member, Role::Agent, Role::Moderator, Role::Admin, Role::Bot, Role::Visitor] {
+            let cell = RoleCell::new(r);
+            assert_eq!(cell.get(), r);
+            cell.set(Role::Member);
+            cell.set(r);
+            assert_eq!(cell.get(), r);
+        }
     }
 }
 

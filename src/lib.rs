@@ -28,6 +28,7 @@ pub mod config;
 pub mod credentials;
 pub mod datadir;
 pub mod demo;
+pub mod desk;
 pub mod engine;
 pub mod error;
 pub mod failpoint;
@@ -52,6 +53,7 @@ pub mod registry;
 pub mod sequencer;
 pub mod server;
 pub mod streams;
+pub mod timers;
 pub mod tls;
 pub mod watched;
 pub mod web;
@@ -147,6 +149,9 @@ pub async fn run_controlled(config: Config, listener: TcpListener, control: Cont
         projections.load(&entry.read());
     }
     let clock = Arc::new(if config.test_clock { Clock::adjustable() } else { Clock::system() });
+    if config.test_clock {
+        clock.advance(config.test_clock_offset_ms);
+    }
     let metrics = Arc::new(Metrics::new());
     let hub = Arc::new(Hub::new(metrics.clone()));
     let (sequencer, writer_thread) = Sequencer::start(
@@ -182,6 +187,8 @@ pub async fn run_controlled(config: Config, listener: TcpListener, control: Cont
             }
         })
     };
+
+    let timer_task = tokio::spawn(timers::run(app.clone()));
 
     let router = api::router()
         .merge(attachments::http::router())
@@ -248,6 +255,7 @@ pub async fn run_controlled(config: Config, listener: TcpListener, control: Cont
         tracing::warn!("some sessions did not finish within 10s");
     }
     housekeeping.abort();
+    timer_task.abort();
     app.sequencer.stop().await;
     let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
     // Clean shutdown: checkpoint the index, so the next start reads only what follows.

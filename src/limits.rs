@@ -1,4 +1,5 @@
-//! Rate limits: per user per command class, and per IP for handshakes and logins.
+//! Rate limits: per user per command class, and per IP for handshakes, logins
+//! and website visitors' tokens.
 //!
 //! governor's keyed limiters keep every key until `retain_recent` runs, so
 //! [`RateLimits::housekeeping`] is called periodically from a background task.
@@ -63,8 +64,16 @@ impl CommandClass {
             | Op::ForumMove { .. }
             | Op::ForumSplit { .. }
             | Op::ForumMerge { .. }
-            | Op::ForumSetLevel { .. } => CommandClass::Post,
-            Op::Typing { .. } | Op::SetPresence { .. } => CommandClass::Ephemeral,
+            | Op::ForumSetLevel { .. }
+            | Op::OpenTicket { .. }
+            | Op::UpdateTicket { .. }
+            | Op::AddNote { .. }
+            | Op::RateTicket { .. }
+            | Op::MergeTicket { .. }
+            | Op::SplitTicket { .. }
+            | Op::CannedReply { .. }
+            | Op::ApplyMacro { .. } => CommandClass::Post,
+            Op::Typing { .. } | Op::SetPresence { .. } | Op::SetAgentStatus { .. } => CommandClass::Ephemeral,
             Op::Subscribe { .. }
             | Op::Unsubscribe { .. }
             | Op::History { .. }
@@ -79,7 +88,11 @@ impl CommandClass {
             | Op::ForumCategories {}
             | Op::ForumThreads { .. }
             | Op::ForumThread { .. }
-            | Op::ForumPostHistory { .. } => CommandClass::Read,
+            | Op::ForumPostHistory { .. }
+            | Op::TicketInfo { .. }
+            | Op::TicketQueue { .. }
+            | Op::DeskStatus { .. }
+            | Op::ListCanned { .. } => CommandClass::Read,
             Op::Ping {} | Op::Auth { .. } | Op::Unknown => CommandClass::Ping,
         }
     }
@@ -102,6 +115,7 @@ pub struct RateLimits {
     login: DefaultKeyedRateLimiter<IpAddr>,
     /// Posts by accounts younger than `moderation.new_user_age_secs` (staff exempt).
     new_user: DefaultKeyedRateLimiter<UserId>,
+    visitor: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
 }
 
@@ -128,6 +142,7 @@ impl RateLimits {
             ping: RateLimiter::keyed(quota(c.ping_per_sec, c.ping_burst)),
             handshake: RateLimiter::keyed(quota(c.handshake_per_ip_per_sec, c.handshake_per_ip_burst)),
             login: RateLimiter::keyed(quota(c.login_per_ip_per_sec, c.login_per_ip_burst)),
+            visitor: RateLimiter::keyed(quota(c.visitor_per_ip_per_sec, c.visitor_per_ip_burst)),
             clock: DefaultClock::default(),
         }
     }
@@ -159,6 +174,11 @@ impl RateLimits {
         self.check(&self.login, &ip)
     }
 
+    /// A new website visitor token from this address.
+    pub fn check_visitor(&self, ip: IpAddr) -> AppResult<()> {
+        self.check(&self.visitor, &ip)
+    }
+
     /// Forget keys whose buckets are full again (bounded memory).
     pub fn housekeeping(&self) {
         self.post.retain_recent();
@@ -168,6 +188,7 @@ impl RateLimits {
         self.handshake.retain_recent();
         self.login.retain_recent();
         self.new_user.retain_recent();
+        self.visitor.retain_recent();
     }
 }
 

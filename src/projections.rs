@@ -30,12 +30,16 @@ pub trait Projection: Send + Sync {
 pub struct Projections {
     /// The forum's thread lists (latest and per category).
     pub forum: Arc<crate::forum_list::ForumList>,
+    /// Every ticket's fields: the agents' queue and routing's load per agent.
+    pub tickets: Arc<crate::desk::TicketQueue>,
+    /// Every stream's next due time (the kinds' `due`), for the timer task.
+    pub timers: Arc<crate::timers::Timers>,
 }
 
 impl Projections {
     /// Every projection, for the sequencer and recovery to feed.
     pub fn all(&self) -> Vec<Arc<dyn Projection>> {
-        vec![self.forum.clone()]
+        vec![self.forum.clone(), self.tickets.clone(), self.timers.clone()]
     }
 
     /// Feed one recovered stream to every projection.

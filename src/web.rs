@@ -1,7 +1,8 @@
 //! The bundled web app: `clients/web/dist/` (built from `clients/web/src` by
 //! `clients/build.mjs` and committed, so building the server needs no Node)
 //! compiled into the binary with `include_bytes!` and served at `/`, plus the
-//! JS SDK at `/agora.js`. The app routes with real URLs, so every app path
+//! JS SDK at `/agora.js` and the visitor chat widget at `/widget.js` (with
+//! `/widget.css`, and a page showing it embedded, `/widget-demo.html`). The app routes with real URLs, so every app path
 //! (`/c/<stream>`, `/forum/...`, `/desk/...`, `/wiki/...`, `/admin`, `/review`, `/audit`, `/login`)
 //! answers index.html and the app picks the page. Files are served with
 //! `cache-control: no-cache` so a rebuilt server is picked up on reload. The page
@@ -58,6 +59,9 @@ pub fn router() -> Router<Arc<App>> {
         .route("/icon.svg", get(|| async { asset("image/svg+xml", dist!("icon.svg")) }))
         .route("/icon-192.png", get(|| async { asset("image/png", dist!("icon-192.png")) }))
         .route("/icon-512.png", get(|| async { asset("image/png", dist!("icon-512.png")) }))
+        .route("/widget.js", get(|| async { asset(JS, dist!("widget.js")) }))
+        .route("/widget.css", get(|| async { asset("text/css; charset=utf-8", dist!("widget.css")) }))
+        .route("/widget-demo.html", get(|| async { asset(HTML, dist!("widget-demo.html")) }))
         .route("/agora.js", get(|| async { asset(JS, include_bytes!("../clients/js/dist/agora.js")) }))
 }
 

@@ -77,11 +77,16 @@ pub struct ErrorBody {
     /// next allowed post), ms since the Unix epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<u64>,
+    /// With `conflict`, when the server says so: the current state of what the
+    /// request conflicted with (a ticket's fields and version, say), so the client
+    /// can decide again without another round trip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<serde_json::Value>,
 }
 
 impl ErrorBody {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ErrorBody { code, message: message.into(), retry_after_ms: None, head: None, until: None }
+        ErrorBody { code, message: message.into(), retry_after_ms: None, head: None, until: None, current: None }
     }
 }
 

@@ -35,6 +35,9 @@ pub enum StreamKind {
     Forum,
     /// A forum thread: a title, a first post, replies (PROTOCOL.md §Forum).
     ForumThread,
+    /// A support ticket: a requester (a user or a website visitor) and the agents
+    /// answering them. Agents' internal notes are never shown to the requester.
+    Ticket,
     /// A kind this client does not know (added by a newer server): treat as opaque.
     #[serde(other)]
     #[cfg_attr(feature = "ts", ts(skip))]
@@ -259,6 +262,58 @@ pub enum EventBody {
     ForumThreadMerged {
         into: StreamId,
     },
+    /// Ticket fields changed by an agent (or the server), decided on ticket
+    /// `version` `based_on`; the ticket's version is `based_on + 1` after it.
+    TicketUpdated {
+        based_on: u64,
+        changes: Box<crate::ticket::TicketChanges>,
+    },
+    /// An internal note on a ticket: agents (and moderators, admins) only; the
+    /// requester gets a `skip` for its seq.
+    TicketNote {
+        text: String,
+        /// Agents named as `@username` in the note.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        mentions: Vec<UserId>,
+    },
+    /// The requester wrote to this closed ticket: their message opened `follow_up`.
+    TicketFollowUp {
+        follow_up: StreamId,
+    },
+    /// This ticket follows up the closed ticket `follow_up_of`.
+    TicketLinked {
+        follow_up_of: StreamId,
+    },
+    /// A ticket's SLA target passed without being met (appended once per target
+    /// and cycle by the server, also when it was down at `due`).
+    TicketSlaBreached {
+        target: crate::ticket::SlaTarget,
+        /// When the target fell due (ms since the Unix epoch).
+        due: u64,
+    },
+    /// The requester rated the solved ticket (once): 1–5 and an optional comment.
+    TicketRated {
+        score: u8,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        comment: String,
+    },
+    /// This ticket was merged into `into` (it closes; its conversation shows inside `into`).
+    TicketMerged {
+        into: StreamId,
+    },
+    /// Ticket `from` was merged into this one.
+    TicketAbsorbed {
+        from: StreamId,
+    },
+    /// Undo of a merge: this ticket is out of `from` again, with the status it had before.
+    TicketUnmerged {
+        from: StreamId,
+        status: crate::ticket::TicketStatus,
+    },
+    /// Undo of a merge: ticket `ticket` is no longer part of this one.
+    TicketReleased {
+        ticket: StreamId,
+    },
     /// An event type this client does not know (written by a newer server): its
     /// seq counts, its body is ignored.
     #[serde(other)]
@@ -305,6 +360,16 @@ impl EventBody {
             EventBody::ForumPostsSplit { .. } => "forum_posts_split",
             EventBody::ForumPostMovedIn { .. } => "forum_post_moved_in",
             EventBody::ForumThreadMerged { .. } => "forum_thread_merged",
+            EventBody::TicketUpdated { .. } => "ticket_updated",
+            EventBody::TicketNote { .. } => "ticket_note",
+            EventBody::TicketFollowUp { .. } => "ticket_follow_up",
+            EventBody::TicketLinked { .. } => "ticket_linked",
+            EventBody::TicketSlaBreached { .. } => "ticket_sla_breached",
+            EventBody::TicketRated { .. } => "ticket_rated",
+            EventBody::TicketMerged { .. } => "ticket_merged",
+            EventBody::TicketAbsorbed { .. } => "ticket_absorbed",
+            EventBody::TicketUnmerged { .. } => "ticket_unmerged",
+            EventBody::TicketReleased { .. } => "ticket_released",
             EventBody::Unknown => "unknown",
         }
     }

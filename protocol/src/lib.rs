@@ -25,6 +25,7 @@ pub mod ids;
 pub mod moderation;
 pub mod ops;
 pub mod push;
+pub mod ticket;
 #[cfg(feature = "ts")]
 pub mod ts;
 

@@ -280,10 +280,74 @@ pub enum Op {
         category: Option<String>,
         level: NotificationLevel,
     },
+    /// Open a support ticket as its requester, with its first message. Agents may
+    /// set fields at once (`changes`); a requester's are ignored but `priority`.
+    /// Replies [`crate::ticket::TicketOk`].
+    OpenTicket {
+        subject: String,
+        text: String,
+        #[serde(default, skip_serializing_if = "is_default")]
+        changes: Box<crate::ticket::TicketChanges>,
+    },
+    /// Change a ticket's fields (agents). `version` is the ticket version the change
+    /// was decided on: if the ticket changed since, `conflict` with `current`. Replies [`AppendOk`].
+    UpdateTicket { stream: StreamId, version: u64, changes: Box<crate::ticket::TicketChanges> },
+    /// Add an internal note to a ticket (agents): never shown to the requester. Replies [`AppendOk`].
+    AddNote { stream: StreamId, text: String },
+    /// A ticket's fields and version. Replies [`crate::ticket::TicketOk`].
+    TicketInfo { stream: StreamId },
+    /// Agents: my availability for new conversations, the most I take at once
+    /// (`max_chats`) and my teams. Replies [`crate::ticket::AgentStatusOk`].
+    SetAgentStatus {
+        status: crate::ticket::AgentStatus,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_chats: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        teams: Option<Vec<String>>,
+    },
+    /// Is an agent of `team` available now? Replies [`crate::ticket::DeskStatusOk`].
+    DeskStatus {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        team: Option<String>,
+    },
+    /// Agents: tickets matching `filter`, with counts per status. Replies [`crate::ticket::TicketQueueOk`].
+    TicketQueue {
+        #[serde(default, skip_serializing_if = "is_default")]
+        filter: Box<crate::ticket::QueueFilter>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
+    /// The requester rates a ticket that was solved (once; also after it closed). Replies [`AppendOk`].
+    RateTicket {
+        stream: StreamId,
+        score: u8,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        comment: String,
+    },
+    /// Staff: merge ticket `stream` (at `version`) into `into` (same requester). Replies [`AppendOk`].
+    MergeTicket { stream: StreamId, version: u64, into: StreamId },
+    /// Staff: undo the merge of `stream` (at `version`), restoring both tickets. Replies [`AppendOk`].
+    SplitTicket { stream: StreamId, version: u64 },
+    /// Staff: the saved replies (of `team` and every team) and macros. Replies [`crate::ticket::CannedOk`].
+    ListCanned {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        team: Option<String>,
+    },
+    /// Staff: post saved reply `name` in `stream`, placeholders filled. Replies [`AppendOk`].
+    CannedReply { stream: StreamId, name: String },
+    /// Staff: apply macro `name` to `stream` at `version`: its field changes, reply
+    /// and note in one commit. Replies [`AppendOk`] (the field change's seq).
+    ApplyMacro { stream: StreamId, version: u64, name: String },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
     #[cfg_attr(feature = "ts", ts(skip))]
     Unknown,
+}
+
+/// For `skip_serializing_if`: an optional field left at its default is omitted
+/// (and the generated TypeScript marks it optional).
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 impl Op {
@@ -346,6 +410,19 @@ impl Op {
             Op::ForumSplit { .. } => "forum_split",
             Op::ForumMerge { .. } => "forum_merge",
             Op::ForumSetLevel { .. } => "forum_set_level",
+            Op::OpenTicket { .. } => "open_ticket",
+            Op::UpdateTicket { .. } => "update_ticket",
+            Op::AddNote { .. } => "add_note",
+            Op::TicketInfo { .. } => "ticket_info",
+            Op::SetAgentStatus { .. } => "set_agent_status",
+            Op::DeskStatus { .. } => "desk_status",
+            Op::TicketQueue { .. } => "ticket_queue",
+            Op::RateTicket { .. } => "rate_ticket",
+            Op::MergeTicket { .. } => "merge_ticket",
+            Op::SplitTicket { .. } => "split_ticket",
+            Op::ListCanned { .. } => "list_canned",
+            Op::CannedReply { .. } => "canned_reply",
+            Op::ApplyMacro { .. } => "apply_macro",
             Op::Unknown => "unknown",
         }
     }
@@ -367,12 +444,20 @@ pub enum Role {
     Moderator,
     Admin,
     Bot,
+    /// A website visitor with a short-lived token (no account): opens tickets
+    /// and reads only their own.
+    Visitor,
 }
 
 impl Role {
     /// May delete others' messages and manage any channel.
     pub fn can_moderate(self) -> bool {
         matches!(self, Role::Moderator | Role::Admin)
+    }
+    /// Staff of the ticket desk: agents, moderators and admins (they read every
+    /// ticket and its internal notes).
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Agent | Role::Moderator | Role::Admin)
     }
 }
 

@@ -65,6 +65,11 @@ pub enum OkBody {
     ForumThreadCreated(ForumThreadCreatedOk),
     ForumThread(Box<ForumThreadOk>),
     ForumPostHistory(ForumPostHistoryOk),
+    Ticket(Box<crate::ticket::TicketOk>),
+    AgentStatus(crate::ticket::AgentStatusOk),
+    DeskStatus(crate::ticket::DeskStatusOk),
+    TicketQueue(crate::ticket::TicketQueueOk),
+    Canned(crate::ticket::CannedOk),
 }
 
 /// A reply as the server writes it. `re` is absent only when the request's

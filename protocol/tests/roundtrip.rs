@@ -18,6 +18,7 @@ use agora_protocol::moderation::{
 };
 use agora_protocol::ops::*;
 use agora_protocol::push::{OkBody, Push, Reply, ServerFrame};
+use agora_protocol::ticket::{FieldValue, Priority, TicketChanges, TicketStatus};
 use agora_protocol::Encoding;
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -51,8 +52,51 @@ fn kind() -> impl Strategy<Value = StreamKind> {
         Just(StreamKind::Channel),
         Just(StreamKind::PrivateChannel),
         Just(StreamKind::Dm),
-        Just(StreamKind::Feed)
+        Just(StreamKind::Feed),
+        Just(StreamKind::Ticket)
     ]
+}
+fn ticket_status() -> impl Strategy<Value = TicketStatus> {
+    prop_oneof![
+        Just(TicketStatus::New),
+        Just(TicketStatus::Open),
+        Just(TicketStatus::Pending),
+        Just(TicketStatus::OnHold),
+        Just(TicketStatus::Solved),
+        Just(TicketStatus::Closed)
+    ]
+}
+fn priority() -> impl Strategy<Value = Priority> {
+    prop_oneof![Just(Priority::Low), Just(Priority::Normal), Just(Priority::High), Just(Priority::Urgent)]
+}
+/// Ticket field changes; numbers are whole (they go through JSON as written).
+fn changes() -> impl Strategy<Value = Box<TicketChanges>> {
+    let value = prop_oneof![
+        text().prop_map(FieldValue::Text),
+        any::<i32>().prop_map(|n| FieldValue::Number(f64::from(n))),
+        text().prop_map(FieldValue::Choice),
+    ];
+    (
+        proptest::option::of(ticket_status()),
+        proptest::option::of(priority()),
+        proptest::option::of(uid()),
+        any::<bool>(),
+        vec(text(), 0..3),
+        proptest::collection::btree_map(text(), value, 0..3),
+        proptest::option::of(text()),
+    )
+        .prop_map(|(status, priority, assignee, unassign, add_tags, fields, custom_status)| {
+            Box::new(TicketChanges {
+                status,
+                priority,
+                assignee,
+                unassign,
+                add_tags,
+                fields,
+                custom_status,
+                ..TicketChanges::default()
+            })
+        })
 }
 fn status() -> impl Strategy<Value = PresenceStatus> {
     prop_oneof![
@@ -63,7 +107,14 @@ fn status() -> impl Strategy<Value = PresenceStatus> {
     ]
 }
 fn role() -> impl Strategy<Value = Role> {
-    prop_oneof![Just(Role::Member), Just(Role::Agent), Just(Role::Moderator), Just(Role::Admin), Just(Role::Bot)]
+    prop_oneof![
+        Just(Role::Member),
+        Just(Role::Agent),
+        Just(Role::Moderator),
+        Just(Role::Admin),
+        Just(Role::Bot),
+        Just(Role::Visitor)
+    ]
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -126,6 +177,16 @@ fn op() -> impl Strategy<Value = Op> {
         Just(Op::WatchedWords {}),
         (text(), watch_action()).prop_map(|(pattern, action)| Op::WatchWord { pattern, action }),
         text().prop_map(|pattern| Op::UnwatchWord { pattern }),
+        (text(), text(), changes()).prop_map(|(subject, text, changes)| Op::OpenTicket { subject, text, changes }),
+        (sid(), any::<u64>(), changes()).prop_map(|(stream, version, changes)| Op::UpdateTicket {
+            stream,
+            version,
+            changes
+        }),
+        (sid(), text()).prop_map(|(stream, text)| Op::AddNote { stream, text }),
+        sid().prop_map(|stream| Op::TicketInfo { stream }),
+        (sid(), any::<u8>(), text()).prop_map(|(stream, score, comment)| Op::RateTicket { stream, score, comment }),
+        (sid(), any::<u64>(), sid()).prop_map(|(stream, version, into)| Op::MergeTicket { stream, version, into }),
     ]
 }
 
@@ -273,6 +334,11 @@ fn body() -> impl Strategy<Value = EventBody> {
             decision,
             reason
         }),
+        (any::<u64>(), changes()).prop_map(|(based_on, changes)| EventBody::TicketUpdated { based_on, changes }),
+        (text(), users()).prop_map(|(text, mentions)| EventBody::TicketNote { text, mentions }),
+        sid().prop_map(|follow_up| EventBody::TicketFollowUp { follow_up }),
+        (any::<u8>(), text()).prop_map(|(score, comment)| EventBody::TicketRated { score, comment }),
+        (sid(), ticket_status()).prop_map(|(from, status)| EventBody::TicketUnmerged { from, status }),
         Just(EventBody::Unknown),
     ]
 }
@@ -333,7 +399,14 @@ fn error_body() -> impl Strategy<Value = ErrorBody> {
         Just(ErrorCode::UnsupportedType),
     ];
     (code, text(), proptest::option::of(any::<u64>()), proptest::option::of(any::<u64>())).prop_map(
-        |(code, message, retry_after_ms, head)| ErrorBody { code, message, retry_after_ms, head, until: head },
+        |(code, message, retry_after_ms, head)| ErrorBody {
+            code,
+            message,
+            retry_after_ms,
+            head,
+            until: head,
+            current: None,
+        },
     )
 }
 
@@ -509,6 +582,11 @@ proptest! {
                 OkBody::ForumThreadCreated(_) => OkBody::ForumThreadCreated(ok_as(frame)),
                 OkBody::ForumThread(_) => OkBody::ForumThread(ok_as(frame)),
                 OkBody::ForumPostHistory(_) => OkBody::ForumPostHistory(ok_as(frame)),
+                OkBody::Ticket(_) => OkBody::Ticket(ok_as(frame)),
+                OkBody::AgentStatus(_) => OkBody::AgentStatus(ok_as(frame)),
+                OkBody::DeskStatus(_) => OkBody::DeskStatus(ok_as(frame)),
+                OkBody::TicketQueue(_) => OkBody::TicketQueue(ok_as(frame)),
+                OkBody::Canned(_) => OkBody::Canned(ok_as(frame)),
             };
             prop_assert_eq!(&back, &body, "{:?}", enc);
         }

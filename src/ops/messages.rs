@@ -50,7 +50,7 @@ pub(super) fn append(app: &Arc<App>, s: &Session, stream: StreamId, action: Acti
 }
 
 /// `@name` mentions of users who exist and can read the stream.
-fn mentions(app: &App, stream: &StreamId, text: &str) -> Vec<UserId> {
+pub(super) fn mentions(app: &App, stream: &StreamId, text: &str) -> Vec<UserId> {
     let Some(entry) = app.registry.get(stream) else { return Vec::new() };
     let st = entry.read();
     mention_candidates(text)
@@ -63,7 +63,7 @@ fn mentions(app: &App, stream: &StreamId, text: &str) -> Vec<UserId> {
         .collect()
 }
 
-fn check_text(app: &App, text: &str) -> Result<(), AppError> {
+pub(super) fn check_text(app: &App, text: &str) -> Result<(), AppError> {
     if text.trim().is_empty() {
         return Err(AppError::BadRequest("text must not be empty".into()));
     }

@@ -10,6 +10,7 @@
 //! (mute, slow mode, lock, delete with a reason, the audit log, watched
 //! words), `review` (flags and the review queue).
 //! `forum` (categories, thread lists, threads, staff actions, notification levels).
+//! `tickets` (the ticket desk: open, update, notes, info).
 
 mod accounts;
 mod channels;
@@ -21,6 +22,7 @@ mod presence;
 mod read_state;
 mod review;
 mod subscribe;
+mod tickets;
 
 pub use channels::dm_id;
 pub use presence::announce;
@@ -32,9 +34,10 @@ use crate::gateway::frames::Outbound;
 use crate::hub::ConnHandle;
 use crate::sequencer::now_ms;
 use crate::streams::kinds::forum::ForumAction;
+use crate::streams::kinds::ticket::TicketAction;
 use crate::streams::moderation::Moderation;
-use crate::streams::Actor;
-use agora_protocol::ops::{PingOk, WhoamiOk};
+use crate::streams::{Action, Actor};
+use agora_protocol::ops::{PingOk, Role, WhoamiOk};
 use agora_protocol::push::OkBody;
 use agora_protocol::{Encoding, Op, StreamId};
 use std::collections::HashSet;
@@ -81,6 +84,9 @@ impl Outcome {
 /// Run one decoded op for this session.
 pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
     app.metrics.count_request(op.name());
+    if s.user.role == Role::Visitor && !visitor_may(&op) {
+        return Outcome::err(AppError::Forbidden("website visitors open tickets and chat in them only".into()));
+    }
     match op {
         Op::Auth { .. } => Outcome::err(AppError::Conflict("already authenticated".into())),
         Op::Ping {} => Outcome::ok(OkBody::Ping(PingOk { time: now_ms() })),
@@ -155,8 +161,50 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::ForumSplit { thread, posts, title } => forum::split(app, s, thread, posts, title),
         Op::ForumMerge { thread, into } => forum::merge(app, s, thread, into),
         Op::ForumSetLevel { thread, category, level } => forum::set_level(app, s, thread, category, level),
+        Op::OpenTicket { subject, text, changes } => tickets::open(app, s, subject, text, *changes),
+        Op::UpdateTicket { stream, version, changes } => tickets::update(app, s, stream, version, *changes),
+        Op::AddNote { stream, text } => tickets::note(app, s, stream, text),
+        Op::TicketInfo { stream } => Outcome::from_result(tickets::info(app, s, &stream)),
+        Op::SetAgentStatus { status, max_chats, teams } => tickets::set_agent_status(app, s, status, max_chats, teams),
+        Op::DeskStatus { team } => Outcome::from_result(tickets::desk_status(app, team)),
+        Op::TicketQueue { filter, limit } => Outcome::from_result(tickets::queue(app, s, *filter, limit)),
+        Op::RateTicket { stream, score, comment } => tickets::rate(app, s, stream, score, comment),
+        Op::MergeTicket { stream, version, into } => tickets::merge(app, s, stream, version, into),
+        Op::SplitTicket { stream, version } => {
+            messages::append(app, s, stream, Action::ticket(TicketAction::Split { version }))
+        }
+        Op::ListCanned { team } => Outcome::from_result(tickets::list_canned(app, s, team)),
+        Op::CannedReply { stream, name } => tickets::canned_reply(app, s, stream, name),
+        Op::ApplyMacro { stream, version, name } => tickets::apply_macro(app, s, stream, version, name),
         Op::Unknown => Outcome::err(AppError::BadRequest("unknown op".into())),
     }
+}
+
+/// What a website visitor may do: their own tickets (the ticket kind decides
+/// which), reading, presence and typing. No channels, DMs or moderation.
+fn visitor_may(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Ping {}
+            | Op::Whoami {}
+            | Op::ListStreams {}
+            | Op::StreamInfo { .. }
+            | Op::Post { .. }
+            | Op::Edit { .. }
+            | Op::Delete { .. }
+            | Op::React { .. }
+            | Op::Unreact { .. }
+            | Op::Subscribe { .. }
+            | Op::Unsubscribe { .. }
+            | Op::History { .. }
+            | Op::MarkRead { .. }
+            | Op::SetPresence { .. }
+            | Op::Typing { .. }
+            | Op::OpenTicket { .. }
+            | Op::TicketInfo { .. }
+            | Op::DeskStatus { .. }
+            | Op::RateTicket { .. }
+    )
 }
 
 /// Check a string field's length in characters.

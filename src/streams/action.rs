@@ -73,6 +73,10 @@ pub enum Action {
     Review(super::kinds::review::ReviewOp),
     /// The forum's own actions (`kinds/forum`).
     Forum(super::kinds::forum::ForumAction),
+    /// The server's timer: the stream's `Kind::due` time has come (decided with `cx.now`).
+    Tick,
+    /// A ticket's own actions (boxed: they are larger than the chat ones).
+    Ticket(Box<kinds::ticket::TicketAction>),
 }
 
 impl Action {
@@ -94,6 +98,7 @@ pub fn decide(st: Option<&StreamState>, cx: &Cx<'_>, action: Action) -> AppResul
     let kind = match (st, &action) {
         (Some(st), _) => st.kind,
         (None, Action::Create { kind, .. }) => *kind,
+        (None, Action::Ticket(t)) if matches!(**t, kinds::ticket::TicketAction::Open { .. }) => StreamKind::Ticket,
         (None, _) => return Err(AppError::not_found_stream()),
     };
     let module = kinds::of(kind).ok_or_else(|| AppError::BadRequest(format!("unknown stream kind {kind:?}")))?;

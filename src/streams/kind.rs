@@ -127,4 +127,12 @@ pub trait Kind: Send + Sync {
     fn audience(&self, st: &StreamState, ev: &Event) -> Audience;
     /// The unique name this stream holds, if its kind has unique names.
     fn name_claim(&self, st: &StreamState) -> Option<NameClaim>;
+    /// When this stream next needs the server to act on its own (an SLA target,
+    /// an auto-close), ms since the Unix epoch. The timers (`crate::timers`)
+    /// submit [`Action::Tick`] as `Actor::system()` at that time (or at start, if
+    /// it passed while the server was down); the kind decides it with `cx.now`,
+    /// and what it appends must move `due` past `cx.now` (or answer `AlreadySo`).
+    fn due(&self, _st: &StreamState) -> Option<u64> {
+        None
+    }
 }

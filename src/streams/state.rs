@@ -60,9 +60,10 @@ pub struct StreamState {
 
 impl StreamState {
     /// The state a `stream_created` event starts (any kind: every stream starts with one).
+    /// The kind folds the event too (a ticket starts its own state from it).
     pub fn from_created(ev: &Event) -> Option<StreamState> {
-        match &ev.body {
-            EventBody::StreamCreated { kind, name, topic, members } => Some(StreamState {
+        let mut st = match &ev.body {
+            EventBody::StreamCreated { kind, name, topic, members } => StreamState {
                 version: STATE_VERSION,
                 id: ev.stream.clone(),
                 kind: *kind,
@@ -78,9 +79,11 @@ impl StreamState {
                 ext: KindState::default(),
                 attachments: Default::default(),
                 moderation: Moderated::default(),
-            }),
-            _ => None,
-        }
+            },
+            _ => return None,
+        };
+        st.apply(ev);
+        Some(st)
     }
 
     /// Fold one event (the next in sequence) into the state, by the stream's kind's rules.

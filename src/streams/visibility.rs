@@ -35,6 +35,11 @@ impl Actor {
     pub fn system() -> Actor {
         Actor { id: UserId::from("system"), role: Role::Admin }
     }
+
+    /// A website visitor (no account): reads only their own tickets.
+    pub fn is_visitor(&self) -> bool {
+        self.role == Role::Visitor
+    }
 }
 
 /// Who among a stream's readers may see one event. Most events are for every
@@ -83,6 +88,7 @@ fn role_bit(role: Role) -> u8 {
         Role::Moderator => 2,
         Role::Admin => 3,
         Role::Bot => 4,
+        Role::Visitor => 5,
     }
 }
 
@@ -122,6 +128,16 @@ impl Audience {
         Audience {
             everyone: false,
             roles: role_bit(role) | role_bit(Role::Moderator) | role_bit(Role::Admin),
+            users: Vec::new(),
+            depends: None,
+        }
+    }
+
+    /// Readers with one of these roles (a ticket's internal notes: staff).
+    pub fn roles(roles: &[Role]) -> Audience {
+        Audience {
+            everyone: false,
+            roles: roles.iter().fold(0, |b, r| b | role_bit(*r)),
             users: Vec::new(),
             depends: None,
         }

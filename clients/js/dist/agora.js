@@ -189,6 +189,12 @@ var AgoraHttp = class {
     const q = name ? `?name=${encodeURIComponent(name)}` : "";
     return call(this.base, "GET", `/api/v1/attachments/${encodeURIComponent(hash)}${q}`, this.token, void 0, timeoutMs, { blob: true });
   }
+  /** Staff: the ticket desk's figures (`GET /api/v1/kpis`; README: HTTP API). */
+  kpis(q = {}) {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v !== void 0 && v !== "") params.set(k, String(v));
+    return call(this.base, "GET", `/api/v1/kpis?${params}`, this.token);
+  }
   /** Admins only: a long-lived `agb_` API token for `user`, shown once. */
   createToken(user) {
     return call(this.base, "POST", `/api/v1/users/${encodeURIComponent(user)}/tokens`, this.token).then((r) => r.token);

@@ -119,6 +119,12 @@ export class AgoraHttp {
     return call<Blob>(this.base, "GET", `/api/v1/attachments/${encodeURIComponent(hash)}${q}`, this.token, undefined, timeoutMs, { blob: true });
   }
 
+  /** Staff: the ticket desk's figures (`GET /api/v1/kpis`; README: HTTP API). */
+  kpis(q: { from?: number; to?: number; team?: string; bucket?: "day" | "week"; replay?: boolean } = {}): Promise<Record<string, unknown>> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== "") params.set(k, String(v));
+    return call<Record<string, unknown>>(this.base, "GET", `/api/v1/kpis?${params}`, this.token);
+  }
   /** Admins only: a long-lived `agb_` API token for `user`, shown once. */
   createToken(user: string): Promise<string> {
     return call<{ token: string }>(this.base, "POST", `/api/v1/users/${encodeURIComponent(user)}/tokens`, this.token).then((r) => r.token);

@@ -2,6 +2,28 @@
 // Regenerate: AGORA_WRITE_TS=1 cargo test -p agora-protocol --test typescript
 
 /**
+ * An agent's availability for new conversations (set with `set_agent_status`).
+ */
+export type AgentStatus = "available" | "busy" | "away";
+
+/**
+ * Reply to `set_agent_status`: the agent's routing settings and load.
+ */
+export type AgentStatusOk = { status: AgentStatus, 
+/**
+ * Most tickets (new or open) assigned to the agent at once by routing.
+ */
+max_chats: number, 
+/**
+ * Teams whose tickets the agent takes (empty: every team).
+ */
+teams: Array<string>, 
+/**
+ * Tickets (new or open) assigned to the agent now.
+ */
+assigned: number, };
+
+/**
  * Reply to every op that appends an event.
  */
 export type AppendOk = { stream: StreamId, 
@@ -104,6 +126,16 @@ export type AuditRecord = {
 seq: Seq, at: number, entry: AuditEntry, };
 
 /**
+ * A saved reply, as `list_canned` lists it.
+ */
+export type Canned = { name: string, team: string, text: string, };
+
+/**
+ * Reply to `list_canned`: saved replies and macros agents may apply.
+ */
+export type CannedOk = { canned: Array<Canned>, macros: Array<string>, };
+
+/**
  * A forum category as stored in `forum_category_set` events and listed by `forum_categories`.
  */
 export type Category = { 
@@ -158,6 +190,19 @@ read_role?: Role | null,
 post_role?: Role | null, };
 
 /**
+ * Reply to `desk_status`: whether someone will answer soon.
+ */
+export type DeskStatusOk = { 
+/**
+ * Agents of the team who are connected and available.
+ */
+agents_available: number, 
+/**
+ * "An agent will answer shortly" (true) or "we're away, we'll reply by e-mail".
+ */
+answering: boolean, };
+
+/**
  * An empty `ok` payload: `{}`.
  */
 export type Empty = Record<symbol, never>;
@@ -182,7 +227,13 @@ head?: number | null,
  * When a moderation restriction on this request ends (a mute; slow mode's
  * next allowed post), ms since the Unix epoch.
  */
-until?: number | null, };
+until?: number | null, 
+/**
+ * With `conflict`, when the server says so: the current state of what the
+ * request conflicted with (a ticket's fields and version, say), so the client
+ * can decide again without another round trip.
+ */
+current?: JsonValue | null, };
 
 /**
  * Why a request failed. Serialized as a snake_case string.
@@ -220,7 +271,15 @@ message_author: UserId, reason?: string, } | { "type": "message_unhidden", targe
 /**
  * This flag reached the configured count: the post is hidden pending review.
  */
-hides?: boolean, } | { "type": "held", source: StreamId, poster: UserId, text: string, reply_to?: Seq | null, } | { "type": "review_resolved", item: Seq, decision: ReviewDecision, reason?: string, } | { "type": "forum_category_set", category: Category, } | { "type": "forum_thread_filed", thread: StreamId, category: string, from?: string | null, } | { "type": "forum_level_set", user: UserId, level: NotificationLevel, category?: string | null, } | { "type": "forum_thread_placed", category: string, read_role?: Role | null, post_role?: Role | null, from?: string | null, } | { "type": "forum_post_liked", target: Seq, } | { "type": "forum_post_unliked", target: Seq, } | { "type": "forum_post_deleted", target: Seq, } | { "type": "forum_post_recovered", target: Seq, } | { "type": "forum_staff_action", action: StaffAction, } | { "type": "forum_posts_split", to: StreamId, posts: Array<Seq>, } | { "type": "forum_post_moved_in", from: StreamId, post: MovedPost, } | { "type": "forum_thread_merged", into: StreamId, });
+hides?: boolean, } | { "type": "held", source: StreamId, poster: UserId, text: string, reply_to?: Seq | null, } | { "type": "review_resolved", item: Seq, decision: ReviewDecision, reason?: string, } | { "type": "forum_category_set", category: Category, } | { "type": "forum_thread_filed", thread: StreamId, category: string, from?: string | null, } | { "type": "forum_level_set", user: UserId, level: NotificationLevel, category?: string | null, } | { "type": "forum_thread_placed", category: string, read_role?: Role | null, post_role?: Role | null, from?: string | null, } | { "type": "forum_post_liked", target: Seq, } | { "type": "forum_post_unliked", target: Seq, } | { "type": "forum_post_deleted", target: Seq, } | { "type": "forum_post_recovered", target: Seq, } | { "type": "forum_staff_action", action: StaffAction, } | { "type": "forum_posts_split", to: StreamId, posts: Array<Seq>, } | { "type": "forum_post_moved_in", from: StreamId, post: MovedPost, } | { "type": "forum_thread_merged", into: StreamId, } | { "type": "ticket_updated", based_on: number, changes: TicketChanges, } | { "type": "ticket_note", text: string, 
+/**
+ * Agents named as `@username` in the note.
+ */
+mentions?: Array<UserId>, } | { "type": "ticket_follow_up", follow_up: StreamId, } | { "type": "ticket_linked", follow_up_of: StreamId, } | { "type": "ticket_sla_breached", target: SlaTarget, 
+/**
+ * When the target fell due (ms since the Unix epoch).
+ */
+due: number, } | { "type": "ticket_rated", score: number, comment?: string, } | { "type": "ticket_merged", into: StreamId, } | { "type": "ticket_absorbed", from: StreamId, } | { "type": "ticket_unmerged", from: StreamId, status: TicketStatus, } | { "type": "ticket_released", ticket: StreamId, });
 
 /**
  * What happened. Serialized with a `type` field next to the event's other fields.
@@ -245,7 +304,15 @@ message_author: UserId, reason?: string, } | { "type": "message_unhidden", targe
 /**
  * This flag reached the configured count: the post is hidden pending review.
  */
-hides?: boolean, } | { "type": "held", source: StreamId, poster: UserId, text: string, reply_to?: Seq | null, } | { "type": "review_resolved", item: Seq, decision: ReviewDecision, reason?: string, } | { "type": "forum_category_set", category: Category, } | { "type": "forum_thread_filed", thread: StreamId, category: string, from?: string | null, } | { "type": "forum_level_set", user: UserId, level: NotificationLevel, category?: string | null, } | { "type": "forum_thread_placed", category: string, read_role?: Role | null, post_role?: Role | null, from?: string | null, } | { "type": "forum_post_liked", target: Seq, } | { "type": "forum_post_unliked", target: Seq, } | { "type": "forum_post_deleted", target: Seq, } | { "type": "forum_post_recovered", target: Seq, } | { "type": "forum_staff_action", action: StaffAction, } | { "type": "forum_posts_split", to: StreamId, posts: Array<Seq>, } | { "type": "forum_post_moved_in", from: StreamId, post: MovedPost, } | { "type": "forum_thread_merged", into: StreamId, };
+hides?: boolean, } | { "type": "held", source: StreamId, poster: UserId, text: string, reply_to?: Seq | null, } | { "type": "review_resolved", item: Seq, decision: ReviewDecision, reason?: string, } | { "type": "forum_category_set", category: Category, } | { "type": "forum_thread_filed", thread: StreamId, category: string, from?: string | null, } | { "type": "forum_level_set", user: UserId, level: NotificationLevel, category?: string | null, } | { "type": "forum_thread_placed", category: string, read_role?: Role | null, post_role?: Role | null, from?: string | null, } | { "type": "forum_post_liked", target: Seq, } | { "type": "forum_post_unliked", target: Seq, } | { "type": "forum_post_deleted", target: Seq, } | { "type": "forum_post_recovered", target: Seq, } | { "type": "forum_staff_action", action: StaffAction, } | { "type": "forum_posts_split", to: StreamId, posts: Array<Seq>, } | { "type": "forum_post_moved_in", from: StreamId, post: MovedPost, } | { "type": "forum_thread_merged", into: StreamId, } | { "type": "ticket_updated", based_on: number, changes: TicketChanges, } | { "type": "ticket_note", text: string, 
+/**
+ * Agents named as `@username` in the note.
+ */
+mentions?: Array<UserId>, } | { "type": "ticket_follow_up", follow_up: StreamId, } | { "type": "ticket_linked", follow_up_of: StreamId, } | { "type": "ticket_sla_breached", target: SlaTarget, 
+/**
+ * When the target fell due (ms since the Unix epoch).
+ */
+due: number, } | { "type": "ticket_rated", score: number, comment?: string, } | { "type": "ticket_merged", into: StreamId, } | { "type": "ticket_absorbed", from: StreamId, } | { "type": "ticket_unmerged", from: StreamId, status: TicketStatus, } | { "type": "ticket_released", ticket: StreamId, };
 
 /**
  * One notification.
@@ -287,6 +354,11 @@ export type FeedOk = { stream: StreamId, head: Seq, unread: number, };
  * Why a user is told. Clients must show an unknown reason generically.
  */
 export type FeedReason = "mention" | "reply" | "quote" | "like" | "watched" | "dm" | "ticket" | "wiki_edit" | "flag_outcome";
+
+/**
+ * A custom field's value: `{"text": "..."}`, `{"number": 3}` or `{"choice": "gold"}`.
+ */
+export type FieldValue = { "text": string } | { "number": number } | { "choice": string };
 
 /**
  * One flag on a post.
@@ -367,6 +439,8 @@ more: boolean,
  */
 from: Seq, to: Seq, };
 
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
 /**
  * Reply to `list_streams`.
  */
@@ -386,7 +460,7 @@ export type NotificationLevel = "muted" | "normal" | "tracking" | "watching" | "
  * Every `ok` payload, for the server to serialize. Untagged: the client knows
  * which op it sent and decodes `ok` as that op's payload type.
  */
-export type OkBody = Empty | PingOk | WhoamiOk | ListStreamsOk | StreamInfoOk | AppendOk | SubscribeOk | HistoryOk | FeedOk | AuditLogOk | ReviewQueueOk | WatchedWordsOk | ForumCategoriesOk | ForumCategoryOk | ForumThreadsOk | ForumThreadCreatedOk | ForumThreadOk | ForumPostHistoryOk;
+export type OkBody = Empty | PingOk | WhoamiOk | ListStreamsOk | StreamInfoOk | AppendOk | SubscribeOk | HistoryOk | FeedOk | AuditLogOk | ReviewQueueOk | WatchedWordsOk | ForumCategoriesOk | ForumCategoryOk | ForumThreadsOk | ForumThreadCreatedOk | ForumThreadOk | ForumPostHistoryOk | TicketOk | AgentStatusOk | DeskStatusOk | TicketQueueOk | CannedOk;
 
 /**
  * Every operation a client can ask for, tagged by `op`.
@@ -420,7 +494,7 @@ category?: string | null, name: string, slug: string, description?: string, posi
 /**
  * `next` of the previous page.
  */
-cursor?: string | null, limit?: number | null, } | { "op": "forum_create_thread", category: string, title: string, text: string, } | { "op": "forum_thread", thread: StreamId, after?: Seq | null, limit?: number | null, } | { "op": "forum_like", thread: StreamId, post: Seq, } | { "op": "forum_unlike", thread: StreamId, post: Seq, } | { "op": "forum_recover", thread: StreamId, post: Seq, } | { "op": "forum_post_history", thread: StreamId, post: Seq, } | { "op": "forum_staff", thread: StreamId, action: StaffAction, } | { "op": "forum_move", thread: StreamId, category: string, } | { "op": "forum_split", thread: StreamId, posts: Array<Seq>, title: string, } | { "op": "forum_merge", thread: StreamId, into: StreamId, } | { "op": "forum_set_level", thread?: StreamId | null, category?: string | null, level: NotificationLevel, };
+cursor?: string | null, limit?: number | null, } | { "op": "forum_create_thread", category: string, title: string, text: string, } | { "op": "forum_thread", thread: StreamId, after?: Seq | null, limit?: number | null, } | { "op": "forum_like", thread: StreamId, post: Seq, } | { "op": "forum_unlike", thread: StreamId, post: Seq, } | { "op": "forum_recover", thread: StreamId, post: Seq, } | { "op": "forum_post_history", thread: StreamId, post: Seq, } | { "op": "forum_staff", thread: StreamId, action: StaffAction, } | { "op": "forum_move", thread: StreamId, category: string, } | { "op": "forum_split", thread: StreamId, posts: Array<Seq>, title: string, } | { "op": "forum_merge", thread: StreamId, into: StreamId, } | { "op": "forum_set_level", thread?: StreamId | null, category?: string | null, level: NotificationLevel, } | { "op": "open_ticket", subject: string, text: string, changes?: TicketChanges, } | { "op": "update_ticket", stream: StreamId, version: number, changes: TicketChanges, } | { "op": "add_note", stream: StreamId, text: string, } | { "op": "ticket_info", stream: StreamId, } | { "op": "set_agent_status", status: AgentStatus, max_chats?: number | null, teams?: Array<string> | null, } | { "op": "desk_status", team?: string | null, } | { "op": "ticket_queue", filter?: QueueFilter, limit?: number | null, } | { "op": "rate_ticket", stream: StreamId, score: number, comment?: string, } | { "op": "merge_ticket", stream: StreamId, version: number, into: StreamId, } | { "op": "split_ticket", stream: StreamId, version: number, } | { "op": "list_canned", team?: string | null, } | { "op": "canned_reply", stream: StreamId, name: string, } | { "op": "apply_macro", stream: StreamId, version: number, name: string, };
 
 /**
  * Reply to `ping`.
@@ -477,9 +551,27 @@ last_seen: number, };
 export type PresenceStatus = "online" | "away" | "dnd" | "offline";
 
 /**
+ * How urgent a ticket is.
+ */
+export type Priority = "low" | "normal" | "high" | "urgent";
+
+/**
  * A server push, tagged by `ev`.
  */
 export type Push = { "ev": "event" } & Event | { "ev": "presence", stream: StreamId, user: UserId, status: PresenceStatus, last_seen: number, } | { "ev": "typing", stream: StreamId, user: UserId, ttl_ms: number, } | { "ev": "read", stream: StreamId, seq: Seq, } | { "ev": "stream_added", stream: StreamSummary, } | { "ev": "skip", stream: StreamId, from: Seq, to: Seq, } | { "ev": "feed_unread", stream: StreamId, unread: number, };
+
+/**
+ * Which tickets `ticket_queue` lists (every filter optional).
+ */
+export type QueueFilter = { 
+/**
+ * Any of these statuses (empty: all but closed).
+ */
+status?: Array<TicketStatus>, priority?: Priority | null, 
+/**
+ * "me", "unassigned", "any" (the default) or an agent's id.
+ */
+assignee?: string | null, team?: string | null, tag?: string | null, };
 
 /**
  * A client request: an id the reply will echo as `re`, and the op.
@@ -513,7 +605,7 @@ category?: string | null, name: string, slug: string, description?: string, posi
 /**
  * `next` of the previous page.
  */
-cursor?: string | null, limit?: number | null, } | { "op": "forum_create_thread", category: string, title: string, text: string, } | { "op": "forum_thread", thread: StreamId, after?: Seq | null, limit?: number | null, } | { "op": "forum_like", thread: StreamId, post: Seq, } | { "op": "forum_unlike", thread: StreamId, post: Seq, } | { "op": "forum_recover", thread: StreamId, post: Seq, } | { "op": "forum_post_history", thread: StreamId, post: Seq, } | { "op": "forum_staff", thread: StreamId, action: StaffAction, } | { "op": "forum_move", thread: StreamId, category: string, } | { "op": "forum_split", thread: StreamId, posts: Array<Seq>, title: string, } | { "op": "forum_merge", thread: StreamId, into: StreamId, } | { "op": "forum_set_level", thread?: StreamId | null, category?: string | null, level: NotificationLevel, });
+cursor?: string | null, limit?: number | null, } | { "op": "forum_create_thread", category: string, title: string, text: string, } | { "op": "forum_thread", thread: StreamId, after?: Seq | null, limit?: number | null, } | { "op": "forum_like", thread: StreamId, post: Seq, } | { "op": "forum_unlike", thread: StreamId, post: Seq, } | { "op": "forum_recover", thread: StreamId, post: Seq, } | { "op": "forum_post_history", thread: StreamId, post: Seq, } | { "op": "forum_staff", thread: StreamId, action: StaffAction, } | { "op": "forum_move", thread: StreamId, category: string, } | { "op": "forum_split", thread: StreamId, posts: Array<Seq>, title: string, } | { "op": "forum_merge", thread: StreamId, into: StreamId, } | { "op": "forum_set_level", thread?: StreamId | null, category?: string | null, level: NotificationLevel, } | { "op": "open_ticket", subject: string, text: string, changes?: TicketChanges, } | { "op": "update_ticket", stream: StreamId, version: number, changes: TicketChanges, } | { "op": "add_note", stream: StreamId, text: string, } | { "op": "ticket_info", stream: StreamId, } | { "op": "set_agent_status", status: AgentStatus, max_chats?: number | null, teams?: Array<string> | null, } | { "op": "desk_status", team?: string | null, } | { "op": "ticket_queue", filter?: QueueFilter, limit?: number | null, } | { "op": "rate_ticket", stream: StreamId, score: number, comment?: string, } | { "op": "merge_ticket", stream: StreamId, version: number, into: StreamId, } | { "op": "split_ticket", stream: StreamId, version: number, } | { "op": "list_canned", team?: string | null, } | { "op": "canned_reply", stream: StreamId, name: string, } | { "op": "apply_macro", stream: StreamId, version: number, name: string, });
 
 /**
  * A moderator's decision on a flagged (or held) post.
@@ -549,13 +641,40 @@ export type ReviewQueueOk = { stream: StreamId, items: Array<ReviewItem>, };
  * manage public channels); `admin` also manages accounts; `agent` answers
  * customers; `bot` marks automated accounts (API tokens, no password).
  */
-export type Role = "member" | "agent" | "moderator" | "admin" | "bot";
+export type Role = "member" | "agent" | "moderator" | "admin" | "bot" | "visitor";
 
 /**
  * A position in one stream's log. The first event of a stream is `Seq(1)`;
  * sequences are gapless, so `Seq(0)` means "before everything".
  */
 export type Seq = number;
+
+/**
+ * A ticket's service targets, in milliseconds of calendar time not spent in
+ * pending or on-hold (absent: no target).
+ */
+export type SlaPolicy = { 
+/**
+ * From creation to the first public reply by an agent.
+ */
+first_response_ms?: number | null, 
+/**
+ * From a requester's message (after the first response) to the next agent reply.
+ */
+next_reply_ms?: number | null, 
+/**
+ * From creation to solved.
+ */
+resolution_ms?: number | null, 
+/**
+ * A solved ticket closes by itself after this long (calendar time).
+ */
+close_after_ms?: number | null, };
+
+/**
+ * One of a ticket's service targets.
+ */
+export type SlaTarget = "first_response" | "next_reply" | "resolution";
 
 /**
  * A staff action or move shown in a thread as a one-line entry.
@@ -589,7 +708,7 @@ export type StreamInfoOk = { id: StreamId, kind: StreamKind, name: string, topic
  * What kind of conversation a stream is. Later kinds (forum threads, tickets,
  * wiki pages) join this enum; clients must treat an unknown kind as opaque.
  */
-export type StreamKind = "channel" | "private_channel" | "dm" | "feed" | "audit" | "review_queue" | "forum" | "forum_thread";
+export type StreamKind = "channel" | "private_channel" | "dm" | "feed" | "audit" | "review_queue" | "forum" | "forum_thread" | "ticket";
 
 /**
  * A stream as listed for one user.
@@ -662,6 +781,107 @@ last_read: Seq,
  * Posts by others after my marker ("new replies since you read").
  */
 unread: number, level: NotificationLevel, };
+
+/**
+ * Field changes to a ticket, each optional (absent: unchanged). Used by
+ * `update_ticket` and `open_ticket` and stored in `ticket_updated` events.
+ */
+export type TicketChanges = { status?: TicketStatus | null, priority?: Priority | null, 
+/**
+ * The agent the ticket is assigned to from now on.
+ */
+assignee?: UserId | null, 
+/**
+ * Take the ticket away from its assignee (back to the team's queue).
+ */
+unassign?: boolean, team?: string | null, add_tags?: Array<string>, remove_tags?: Array<string>, 
+/**
+ * Custom fields to set (by name).
+ */
+fields?: { [key in string]: FieldValue }, 
+/**
+ * A custom status (defined by the admins, each behaving as one status
+ * category): sets `status` to its category and shows under its own name.
+ */
+custom_status?: string | null, 
+/**
+ * The SLA policy that applies from now on. Set by the server (from its
+ * configuration, by priority) when a ticket opens or its priority changes;
+ * ignored in requests.
+ */
+policy?: SlaPolicy | null, };
+
+/**
+ * Reply to `open_ticket` and `ticket_info`.
+ */
+export type TicketOk = { ticket: TicketView, };
+
+/**
+ * Reply to `ticket_queue`: the matching tickets, most urgent first, then oldest.
+ */
+export type TicketQueueOk = { tickets: Array<TicketView>, 
+/**
+ * How many tickets match (before `limit`).
+ */
+total: number, 
+/**
+ * Of the tickets matching every filter but `status`, how many are in each status.
+ */
+by_status: { [key in TicketStatus]?: number }, };
+
+/**
+ * Where a ticket is in its lifecycle (Zendesk's status categories).
+ */
+export type TicketStatus = "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+
+/**
+ * A ticket as agents and its requester see it.
+ */
+export type TicketView = { id: StreamId, subject: string, requester: UserId, status: TicketStatus, 
+/**
+ * The custom status the ticket is in, if any (its category is `status`).
+ */
+custom_status?: string | null, priority: Priority, assignee: UserId | null, team: string, tags: Array<string>, fields: { [key in string]: FieldValue }, 
+/**
+ * Name this in `update_ticket`: a change decided on an older version is refused (`conflict`).
+ */
+version: number, 
+/**
+ * The closed ticket this one follows up, if any.
+ */
+follow_up_of: StreamId | null, 
+/**
+ * Follow-up tickets opened after this one was closed.
+ */
+follow_ups: Array<StreamId>, created_at: number, 
+/**
+ * The stream's head (its last seq).
+ */
+head: Seq, 
+/**
+ * When the earliest running SLA target falls due (ms since the Unix epoch); none while paused.
+ */
+sla_due?: number | null, 
+/**
+ * Targets this ticket has breached (`next_reply` once per reply cycle).
+ */
+breaches?: Array<SlaTarget>, 
+/**
+ * The requester was asked to rate the ticket (once, when first solved).
+ */
+survey_offered: boolean, 
+/**
+ * The requester's rating, 1–5, once given.
+ */
+rating?: number | null, 
+/**
+ * The ticket this one was merged into (it is closed while merged).
+ */
+merged_into?: StreamId | null, 
+/**
+ * Tickets merged into this one: their conversations belong here.
+ */
+merged?: Array<StreamId>, };
 
 /**
  * A user's id: the account's username, lower-case and immutable.

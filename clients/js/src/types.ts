@@ -7,7 +7,12 @@
  * Names follow the protocol (snake_case fields).
  */
 import type {
+  AgentStatusOk,
   AppendOk,
+  CannedOk,
+  DeskStatusOk,
+  TicketOk,
+  TicketQueueOk,
   AuditLogOk,
   Empty,
   ForumCategoriesOk,
@@ -101,6 +106,19 @@ interface OkOf {
   forum_split: ForumThreadCreatedOk;
   forum_merge: AppendOk;
   forum_set_level: AppendOk;
+  open_ticket: TicketOk;
+  update_ticket: AppendOk;
+  add_note: AppendOk;
+  ticket_info: TicketOk;
+  rate_ticket: AppendOk;
+  set_agent_status: AgentStatusOk;
+  desk_status: DeskStatusOk;
+  ticket_queue: TicketQueueOk;
+  merge_ticket: AppendOk;
+  split_ticket: AppendOk;
+  list_canned: CannedOk;
+  canned_reply: AppendOk;
+  apply_macro: AppendOk;
 }
 // A new op in the protocol crate fails the type check (`npm run check`) here until it is in OkOf.
 type Assert<T extends true> = T;

@@ -4,6 +4,7 @@ import { Admin } from "./admin";
 import { ChatView } from "./chat";
 import { AuditLog, ReviewQueue } from "./moderation";
 import { Forum } from "./forum";
+import { Desk } from "./desk";
 import { maybeNotify, updateTitle } from "./notify";
 import { navigate, parse, usePath } from "./router";
 import { Sidebar, sectionsFor, type Section } from "./sidebar";
@@ -148,7 +149,7 @@ function Shell({ store, route }: { store: Store; route: RouteT }) {
       </section>
     );
   } else if (route.page === "forum") content = <Forum store={store} rest={route.rest} />;
-  else if (route.page === "desk") content = <Coming title="Desk" issue={12} what="tickets, the agent queue and the visitor chat widget; tickets are streams with an assignee and a state" />;
+  else if (route.page === "desk") content = <Desk store={store} rest={route.rest} />;
   else if (route.page === "wiki") content = <Coming title="Wiki" issue={13} what="pages with history; each page's edits are events in its stream" />;
   else if (route.page === "admin") content = <Admin store={store} />;
   else if (route.page === "review") content = <ReviewQueue store={store} />;

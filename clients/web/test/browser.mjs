@@ -368,7 +368,7 @@ test("installable: manifest, icons, and an offline shell from the service worker
   await ctx.close();
 });
 
-test("the shell by role: admin manages users, roles, suspensions and bot tokens; desk and wiki say what is coming; routes reload", async () => {
+test("the shell by role: admin manages users, roles, suspensions and bot tokens; the wiki says what is coming, the desk shows its queue; routes reload", async () => {
   const { page, errors, ctx } = await open("admin", { path: "/admin" });
   await page.waitForSelector("table.users");
   assert.deepEqual(await page.locator("nav.sections a").allTextContents(), ["Chat", "Forum", "Desk", "Wiki", "Admin", "Review", "Audit log"]);
@@ -407,7 +407,7 @@ test("the shell by role: admin manages users, roles, suspensions and bot tokens;
   await page.reload();
   await page.locator("a.thread-title", { hasText: "Welcome to the forum" }).waitFor();
   await page.goto(`${URL_}/desk/queue`);
-  await page.locator("text=Coming with issue #12").waitFor();
+  await page.locator("table.tickets").waitFor();
   await page.goto(`${URL_}/wiki/Home`);
   await page.locator("text=Coming with issue #13").waitFor();
   noErrors(errors);
@@ -774,5 +774,71 @@ test("log out revokes the session on the server, not only in this browser", asyn
   for (let i = 0; i < 50 && (await me()) === 200; i++) await new Promise((r) => setTimeout(r, 100));
   assert.equal(await me(), 401, "the token no longer works anywhere");
   noErrors(errors, [/401/]);
+  await ctx.close();
+});
+
+test("the visitor widget: a visitor chats with an agent live, typing shows, an internal note never reaches the visitor, a reload resumes", async () => {
+  const dave = await sdk("dave");
+  await dave.request("set_agent_status", { status: "available", max_chats: 5 });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(10000);
+  const errors = [];
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${URL_}/widget-demo.html`);
+  await page.click(".agora-launcher");
+  await page.locator(".agora-status:has-text('An agent will answer shortly')").waitFor();
+  await page.fill(".agora-input", "Where is my order?");
+  await page.click(".agora-send");
+  await page.locator(".agora-line.mine:has-text('Where is my order?')").waitFor();
+
+  // Routing gave it to dave, the only available agent.
+  const mine = await dave.request("ticket_queue", { filter: { assignee: "me" } });
+  const ticket = mine.tickets.find((t) => t.subject === "Where is my order?");
+  assert.ok(ticket, "the visitor's ticket is assigned to dave");
+  await dave.request("add_note", { stream: ticket.id, text: "secret: VIP customer" });
+  await dave.request("post", { stream: ticket.id, text: "It ships today." });
+  await page.locator(".agora-line.agent:has-text('It ships today.')").waitFor();
+  await dave.typing(ticket.id);
+  await page.locator(".agora-typing:has-text('typing')").waitFor();
+  await shot(page, "widget");
+
+  // A reload resumes the same conversation (no new ticket).
+  await page.reload();
+  await page.locator(".agora-line.agent:has-text('It ships today.')").waitFor();
+  assert.equal(await page.locator(".agora-line").count(), 2);
+  const again = await dave.request("ticket_queue", { filter: { assignee: "me" } });
+  assert.equal(again.tickets.filter((t) => t.subject === "Where is my order?").length, 1);
+
+  // The agent's desk: the note is marked as internal; a public reply reaches the visitor, a note does not.
+  const agent = await open("dave", { path: `/desk/t/${ticket.id}` });
+  await agent.page.locator(".ticket-lines li.note:has-text('secret: VIP customer')").waitFor();
+  await agent.page.fill("#ticket-text", "Tracking number 123");
+  await agent.page.click("button:has-text('Send reply')");
+  await page.locator(".agora-line.agent:has-text('Tracking number 123')").waitFor();
+  await agent.page.check("input[name=internal]");
+  await agent.page.fill("#ticket-text", "note from the desk");
+  await agent.page.click("button:has-text('Add note')");
+  await agent.page.locator(".ticket-lines li.note:has-text('note from the desk')").waitFor();
+  await shot(agent.page, "desk-ticket");
+  await dave.request("post", { stream: ticket.id, text: "Anything else?" });
+  await page.locator(".agora-line.agent:has-text('Anything else?')").waitFor();
+  const visitorText = await page.locator("body").innerText();
+  assert.ok(!visitorText.includes("secret") && !visitorText.includes("note from the desk"), visitorText);
+  assert.equal(await page.locator(".agora-line").count(), 4);
+
+  // The queue lists it with its status.
+  await agent.page.goto(`${URL_}/desk`);
+  await agent.page.locator(`tr[data-ticket="${ticket.id}"]:has-text("open")`).waitFor();
+  // The manager's dashboard charts the real figures of today.
+  await agent.page.click('nav.desk-tabs a:has-text("Dashboard")');
+  await agent.page.locator(".chart svg rect.created").first().waitFor();
+  const created = Number(await agent.page.locator('.kpis div:has(dt:text-is("Created")) dd').innerText());
+  assert.ok(created >= 1, `tickets created today: ${created}`);
+  await shot(agent.page, "desk-dashboard");
+  noErrors(errors);
+  noErrors(agent.errors);
+  await agent.ctx.close();
   await ctx.close();
 });

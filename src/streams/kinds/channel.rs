@@ -1,5 +1,6 @@
 //! `channel`: a public channel. Everyone reads it and may join; members post,
 //! invite, rename and set the topic; its name is unique among channels.
+//! Website visitors (role `visitor`) see no channel.
 
 use super::chat;
 use crate::error::{AppError, AppResult};
@@ -26,11 +27,12 @@ impl Kind for Channel {
     fn fold(&self, st: &mut StreamState, ev: &Event) {
         chat::fold(st, ev)
     }
-    fn can_read(&self, _st: &StreamState, _who: &Actor) -> bool {
-        true
+    /// Everyone with an account; website visitors see only their tickets.
+    fn can_read(&self, _st: &StreamState, who: &Actor) -> bool {
+        !who.is_visitor()
     }
     fn can_write(&self, st: &StreamState, who: &Actor) -> bool {
-        st.is_member(&who.id)
+        st.is_member(&who.id) && !who.is_visitor()
     }
     fn audience(&self, st: &StreamState, ev: &Event) -> Audience {
         chat::audience(st, ev)

@@ -179,7 +179,9 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
         | Action::Kick { .. }
         | Action::Audit(_)
         | Action::Review(_)
-        | Action::Forum(_) => return Err(AppError::BadRequest("not an action on messages".into())),
+        | Action::Forum(_)
+        | Action::Tick
+        | Action::Ticket(_) => return Err(AppError::BadRequest("not an action on messages".into())),
     };
     Ok(Append::event(body).into())
 }
@@ -278,6 +280,16 @@ pub fn fold(st: &mut StreamState, ev: &Event) {
         | EventBody::Flagged { .. }
         | EventBody::Held { .. }
         | EventBody::ReviewResolved { .. }
+        | EventBody::TicketUpdated { .. }
+        | EventBody::TicketNote { .. }
+        | EventBody::TicketFollowUp { .. }
+        | EventBody::TicketLinked { .. }
+        | EventBody::TicketSlaBreached { .. }
+        | EventBody::TicketRated { .. }
+        | EventBody::TicketMerged { .. }
+        | EventBody::TicketAbsorbed { .. }
+        | EventBody::TicketUnmerged { .. }
+        | EventBody::TicketReleased { .. }
         | EventBody::Unknown => {}
         EventBody::MessagePosted { mentions, attachments, .. } => {
             st.counters.add(ev.seq, &ev.author, mentions, Audience::everyone());

@@ -31,10 +31,10 @@ impl Kind for Dm {
         chat::fold(st, ev)
     }
     fn can_read(&self, st: &StreamState, who: &Actor) -> bool {
-        st.is_member(&who.id)
+        st.is_member(&who.id) && !who.is_visitor()
     }
     fn can_write(&self, st: &StreamState, who: &Actor) -> bool {
-        st.is_member(&who.id)
+        st.is_member(&who.id) && !who.is_visitor()
     }
     fn audience(&self, st: &StreamState, ev: &Event) -> Audience {
         chat::audience(st, ev)

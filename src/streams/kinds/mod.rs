@@ -13,6 +13,7 @@ pub mod feed;
 pub mod forum;
 pub mod private_channel;
 pub mod review;
+pub mod ticket;
 
 use super::kind::Kind;
 use agora_protocol::StreamKind;
@@ -29,6 +30,7 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
         StreamKind::ReviewQueue => Some(&review::Review),
         StreamKind::Forum => Some(&forum::ForumKind),
         StreamKind::ForumThread => Some(&forum::ThreadKind),
+        StreamKind::Ticket => Some(&ticket::Ticket),
         StreamKind::Unknown => None,
     }
 }
@@ -51,4 +53,6 @@ pub enum KindState {
     Forum(forum::ForumState),
     /// A forum thread: its category, posts, likes, edits, staff state, levels.
     ForumThread(forum::ThreadState),
+    /// Boxed: much larger than the chat kinds' nothing.
+    Ticket(Box<ticket::TicketState>),
 }

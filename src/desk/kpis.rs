@@ -1,0 +1,225 @@
+//! The community manager's ticket figures, computed from the tickets' folded
+//! states (which hold, from their events, when each ticket was created, first
+//! answered, solved and reopened, rated, and which SLA targets it breached). So
+//! the figures are a function of the log: folding every ticket again from its
+//! first event (`replay`) gives exactly the live figures, and `GET
+//! /api/v1/kpis?replay=true` checks it. Definitions (after Zendesk's):
+//!
+//! - `outstanding`: tickets now new, open, pending or on-hold, by status and priority.
+//! - `created` / `solved` / `reopened`: tickets created in the period; distinct
+//!   tickets solved in it; reopenings (solved → open) in it. Per bucket:
+//!   creations, solves (a ticket solved twice counts twice) and reopenings.
+//! - `closure_rate` = solved ÷ created in the period; `one_touch`: tickets first
+//!   solved in the period after exactly one public agent reply and never reopened.
+//! - `first_response_ms`: creation → first public agent reply, for first replies
+//!   in the period; `resolution_ms`: creation → first solve, for first solves in
+//!   it; median and p90 by nearest rank; calendar time.
+//! - `sla`: breaches per target with a due time in the period; `met_pct` per target
+//!   = tickets created in the period that ran the target and did not breach it.
+//! - `csat`: ratings in the period; score = ratings 4–5 ÷ all × 100; response
+//!   rate = ratings ÷ surveys offered (first solves) in the period; distribution.
+//!
+//! Not yet here: next-reply times, business hours, forum and chat activity,
+//! Prometheus gauges.
+
+use crate::streams::kinds::ticket::{self, TicketState};
+use crate::streams::StreamState;
+use agora_protocol::ticket::{Priority, SlaTarget, TicketStatus};
+use agora_protocol::StreamKind;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const DAY_MS: u64 = 86_400_000;
+
+/// What `GET /api/v1/kpis` asks for.
+#[derive(Clone, Debug, Deserialize)]
+pub struct KpiQuery {
+    pub from: Option<u64>,
+    pub to: Option<u64>,
+    pub team: Option<String>,
+    #[serde(default)]
+    pub bucket: Bucketing,
+    /// Admins: fold every ticket again from the log and compute from that.
+    #[serde(default)]
+    pub replay: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bucketing {
+    #[default]
+    Day,
+    Week,
+}
+
+impl Bucketing {
+    /// The start of the bucket holding `t` (weeks start on Monday, UTC).
+    pub fn start(self, t: u64) -> u64 {
+        match self {
+            Bucketing::Day => t - t % DAY_MS,
+            // 1970-01-01 was a Thursday: Mondays are 4 days after a multiple of 7.
+            Bucketing::Week => {
+                let shift = 4 * DAY_MS;
+                let w = 7 * DAY_MS;
+                (t + w - shift) / w * w + shift - w
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Stat {
+    pub count: u32,
+    pub median: Option<u64>,
+    pub p90: Option<u64>,
+}
+
+fn stat(mut v: Vec<u64>) -> Stat {
+    v.sort_unstable();
+    let rank = |p: f64| -> Option<u64> {
+        let n = v.len();
+        (n > 0).then(|| v[((p * n as f64).ceil() as usize).clamp(1, n) - 1])
+    };
+    Stat { count: v.len() as u32, median: rank(0.5), p90: rank(0.9) }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct BucketFigures {
+    pub start: u64,
+    pub created: u32,
+    pub solved: u32,
+    pub reopened: u32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Csat {
+    pub ratings: u32,
+    pub surveys: u32,
+    pub score: Option<f64>,
+    pub response_rate: Option<f64>,
+    /// Ratings of 1, 2, 3, 4 and 5.
+    pub distribution: [u32; 5],
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Sla {
+    pub breaches: BTreeMap<SlaTarget, u32>,
+    pub met_pct: BTreeMap<SlaTarget, f64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Kpis {
+    pub from: u64,
+    pub to: u64,
+    pub bucket: Bucketing,
+    pub outstanding_by_status: BTreeMap<TicketStatus, u32>,
+    pub outstanding_by_priority: BTreeMap<Priority, u32>,
+    pub created: u32,
+    pub solved: u32,
+    pub reopened: u32,
+    pub closure_rate: Option<f64>,
+    pub one_touch: u32,
+    pub first_response_ms: Stat,
+    pub resolution_ms: Stat,
+    pub sla: Sla,
+    pub csat: Csat,
+    pub buckets: Vec<BucketFigures>,
+}
+
+/// The figures over `tickets` (ticket streams' states) for `[from, to)`.
+pub fn compute<'a>(tickets: impl Iterator<Item = &'a StreamState>, from: u64, to: u64, q: &KpiQuery) -> Kpis {
+    let within = |t: u64| t >= from && t < to;
+    let mut k = Kpis { from, to, bucket: q.bucket, ..Kpis::default() };
+    let mut buckets: BTreeMap<u64, BucketFigures> = BTreeMap::new();
+    let bucketing = q.bucket;
+    let mut bucket = |t: u64, f: &dyn Fn(&mut BucketFigures)| {
+        let start = bucketing.start(t);
+        f(buckets.entry(start).or_insert_with(|| BucketFigures { start, ..BucketFigures::default() }))
+    };
+    let (mut frt, mut res) = (Vec::new(), Vec::new());
+    let mut solved = BTreeSet::new();
+    let mut ran: BTreeMap<SlaTarget, (u32, u32)> = BTreeMap::new();
+    for st in tickets.filter(|s| s.kind == StreamKind::Ticket) {
+        let t: TicketState = ticket::state::of(st);
+        if q.team.as_ref().is_some_and(|team| &t.team != team) {
+            continue;
+        }
+        if matches!(t.status, TicketStatus::New | TicketStatus::Open | TicketStatus::Pending | TicketStatus::OnHold) {
+            *k.outstanding_by_status.entry(t.status).or_default() += 1;
+            *k.outstanding_by_priority.entry(t.priority).or_default() += 1;
+        }
+        if within(t.created_at) {
+            k.created += 1;
+            bucket(t.created_at, &|b| b.created += 1);
+            let breached = |target| t.breach_log.iter().any(|(b, _)| *b == target);
+            for (target, has) in [
+                (SlaTarget::FirstResponse, t.policy.first_response_ms.is_some()),
+                (SlaTarget::Resolution, t.policy.resolution_ms.is_some()),
+            ] {
+                if has {
+                    let e = ran.entry(target).or_default();
+                    e.0 += 1;
+                    e.1 += u32::from(!breached(target));
+                }
+            }
+        }
+        for &at in t.solves.iter().filter(|a| within(**a)) {
+            bucket(at, &|b| b.solved += 1);
+            solved.insert(st.id.clone());
+        }
+        for &at in t.reopens.iter().filter(|a| within(**a)) {
+            k.reopened += 1;
+            bucket(at, &|b| b.reopened += 1);
+        }
+        if let Some(first) = t.first_response_at.filter(|a| within(*a)) {
+            frt.push(first - t.created_at);
+        }
+        if let Some(&first) = t.solves.first().filter(|a| within(**a)) {
+            res.push(first - t.created_at);
+            k.csat.surveys += 1;
+            if t.agent_replies == 1 && t.reopens.is_empty() {
+                k.one_touch += 1;
+            }
+        }
+        for (target, due) in &t.breach_log {
+            if within(*due) {
+                *k.sla.breaches.entry(*target).or_default() += 1;
+            }
+        }
+        if let (Some(score), Some(at)) = (t.rating, t.rated_at) {
+            if within(at) && (1..=5).contains(&score) {
+                k.csat.ratings += 1;
+                k.csat.distribution[usize::from(score) - 1] += 1;
+            }
+        }
+    }
+    k.solved = solved.len() as u32;
+    k.closure_rate = (k.created > 0).then(|| f64::from(k.solved) / f64::from(k.created));
+    k.first_response_ms = stat(frt);
+    k.resolution_ms = stat(res);
+    let good = k.csat.distribution[3] + k.csat.distribution[4];
+    k.csat.score = (k.csat.ratings > 0).then(|| f64::from(good) * 100.0 / f64::from(k.csat.ratings));
+    k.csat.response_rate = (k.csat.surveys > 0).then(|| f64::from(k.csat.ratings) * 100.0 / f64::from(k.csat.surveys));
+    k.sla.met_pct = ran.into_iter().map(|(t, (n, met))| (t, f64::from(met) * 100.0 / f64::from(n))).collect();
+    k.buckets = buckets.into_values().collect();
+    k
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weeks_start_on_monday_and_percentiles_are_nearest_rank() {
+        // 2026-12-03 is a Thursday; its week starts on Monday 2026-11-30 (UTC).
+        let thu = 1_796_256_000_000 + 3_600_000; // 2026-12-03T01:00Z
+        assert_eq!(Bucketing::Week.start(thu), 1_795_996_800_000);
+        assert_eq!(Bucketing::Day.start(thu), 1_796_256_000_000);
+        let monday = 1_795_996_800_000;
+        assert_eq!(Bucketing::Week.start(monday), monday, "a Monday starts its own week");
+        assert_eq!(Bucketing::Week.start(monday - 1), monday - 7 * DAY_MS);
+        let s = stat(vec![30, 10, 20]);
+        assert_eq!((s.count, s.median, s.p90), (3, Some(20), Some(30)));
+        assert_eq!(stat(vec![]).median, None);
+    }
+}

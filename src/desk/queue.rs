@@ -1,0 +1,98 @@
+//! [`TicketQueue`]: every ticket's current fields, kept by the sequencer after
+//! each commit (a `Projection`), for the agents' queue views, their counts and
+//! routing's load per agent. In memory; rebuilt from the recovered states on start.
+
+use crate::projections::Projection;
+use crate::streams::kinds::ticket;
+use crate::streams::StreamState;
+use agora_protocol::ticket::{QueueFilter, TicketStatus, TicketView};
+use agora_protocol::{Event, StreamId, StreamKind, UserId};
+use dashmap::DashMap;
+use std::collections::BTreeMap;
+
+#[derive(Default)]
+pub struct TicketQueue {
+    tickets: DashMap<StreamId, TicketView>,
+}
+
+impl Projection for TicketQueue {
+    fn load(&self, st: &StreamState) {
+        if st.kind == StreamKind::Ticket {
+            self.tickets.insert(st.id.clone(), ticket::view(st));
+        }
+    }
+    fn apply(&self, st: &StreamState, _ev: &Event) {
+        self.load(st)
+    }
+}
+
+/// A ticket routing counts against its assignee's capacity.
+pub fn is_active(t: &TicketView) -> bool {
+    matches!(t.status, TicketStatus::New | TicketStatus::Open)
+}
+
+impl TicketQueue {
+    pub fn get(&self, id: &StreamId) -> Option<TicketView> {
+        self.tickets.get(id).map(|t| t.clone())
+    }
+
+    /// Active tickets assigned to `agent`.
+    pub fn load_of(&self, agent: &UserId) -> u32 {
+        self.tickets.iter().filter(|t| t.assignee.as_ref() == Some(agent) && is_active(t)).count() as u32
+    }
+
+    /// Unassigned active tickets of `teams` (empty: any team), oldest first.
+    pub fn waiting(&self, teams: &[String]) -> Vec<TicketView> {
+        let mut v: Vec<TicketView> = self
+            .tickets
+            .iter()
+            .filter(|t| t.assignee.is_none() && is_active(t) && (teams.is_empty() || teams.contains(&t.team)))
+            .map(|t| t.clone())
+            .collect();
+        v.sort_by_key(|t| (std::cmp::Reverse(t.priority), t.created_at, t.id.clone()));
+        v
+    }
+
+    /// Tickets matching `f` (for `me`: the agent `me`), most urgent then oldest first,
+    /// at most `limit`; the number matching; counts per status ignoring `f.status`.
+    pub fn view(
+        &self,
+        f: &QueueFilter,
+        me: &UserId,
+        limit: usize,
+    ) -> (Vec<TicketView>, u32, BTreeMap<TicketStatus, u32>) {
+        let others = |t: &TicketView| {
+            f.priority.is_none_or(|p| t.priority == p)
+                && f.team.as_ref().is_none_or(|team| &t.team == team)
+                && f.tag.as_ref().is_none_or(|tag| t.tags.contains(tag))
+                && match f.assignee.as_deref() {
+                    None | Some("any") => true,
+                    Some("me") => t.assignee.as_ref() == Some(me),
+                    Some("unassigned") => t.assignee.is_none(),
+                    Some(a) => t.assignee.as_ref().is_some_and(|x| x.as_str() == a),
+                }
+        };
+        let status = |t: &TicketView| {
+            if f.status.is_empty() {
+                t.status != TicketStatus::Closed
+            } else {
+                f.status.contains(&t.status)
+            }
+        };
+        let mut by_status = BTreeMap::new();
+        let mut matched = Vec::new();
+        for t in self.tickets.iter() {
+            if !others(&t) {
+                continue;
+            }
+            *by_status.entry(t.status).or_insert(0) += 1;
+            if status(&t) {
+                matched.push(t.clone());
+            }
+        }
+        matched.sort_by_key(|t| (std::cmp::Reverse(t.priority), t.created_at, t.id.clone()));
+        let total = matched.len() as u32;
+        matched.truncate(limit);
+        (matched, total, by_status)
+    }
+}

@@ -457,6 +457,8 @@ test("accessible: named controls, keyboard only, and text contrast of at least 4
   assert.ok(await tabTo(() => document.activeElement.getAttribute("aria-label") === "Reply"), "Tab reaches a message's actions");
   await page.keyboard.press("Enter");
   await page.waitForSelector(".replying");
+  // Focus moves once the reply bar has rendered: wait for it (bounded), then check.
+  await page.waitForFunction(() => document.activeElement?.id === "composer-input", null, { timeout: 5000 }).catch(() => {});
   assert.equal(await page.evaluate(() => document.activeElement.id), "composer-input", "replying moves focus to the composer");
   await page.keyboard.type("sent with the keyboard only");
   await page.keyboard.press("Enter");

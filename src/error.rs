@@ -20,6 +20,9 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A conflict with structured details of the current state (an edit conflict).
+    #[error("{message}")]
+    ConflictWith { message: String, details: Box<serde_json::Value> },
     #[error("{0}")]
     TooLarge(String),
     #[error("rate limited: retry after {}ms", .0.as_millis())]
@@ -41,7 +44,7 @@ impl AppError {
             AppError::Unauthorized(_) => ErrorCode::Unauthorized,
             AppError::Forbidden(_) => ErrorCode::Forbidden,
             AppError::NotFound(_) => ErrorCode::NotFound,
-            AppError::Conflict(_) => ErrorCode::Conflict,
+            AppError::Conflict(_) | AppError::ConflictWith { .. } => ErrorCode::Conflict,
             AppError::TooLarge(_) => ErrorCode::TooLarge,
             AppError::RateLimited(_) => ErrorCode::RateLimited,
             AppError::TooFarBehind { .. } => ErrorCode::TooFarBehind,
@@ -56,6 +59,7 @@ impl AppError {
             // Round up: retrying after exactly `retry_after_ms` must succeed.
             AppError::RateLimited(d) => body.retry_after_ms = Some((d.as_micros().div_ceil(1000) as u64).max(1)),
             AppError::TooFarBehind { head, .. } => body.head = Some(*head),
+            AppError::ConflictWith { details, .. } => body.details = Some((**details).clone()),
             _ => {}
         }
         body
@@ -73,6 +77,10 @@ impl AppError {
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    pub fn conflict_with(message: String, details: serde_json::Value) -> Self {
+        AppError::ConflictWith { message, details: Box::new(details) }
     }
 
     pub fn not_found_stream() -> Self {

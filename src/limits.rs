@@ -40,7 +40,13 @@ impl CommandClass {
             | Op::Leave { .. }
             | Op::Invite { .. }
             | Op::Rename { .. }
-            | Op::SetTopic { .. } => CommandClass::Post,
+            | Op::SetTopic { .. }
+            | Op::WikiSave { .. }
+            | Op::WikiRevert { .. }
+            | Op::WikiRollback { .. }
+            | Op::WikiMove { .. }
+            | Op::WikiProtect { .. }
+            | Op::WikiWatch { .. } => CommandClass::Post,
             Op::Typing { .. } | Op::SetPresence { .. } => CommandClass::Ephemeral,
             Op::Subscribe { .. }
             | Op::Unsubscribe { .. }
@@ -48,7 +54,14 @@ impl CommandClass {
             | Op::ListStreams {}
             | Op::StreamInfo { .. }
             | Op::MarkRead { .. }
-            | Op::Whoami {} => CommandClass::Read,
+            | Op::Whoami {}
+            | Op::WikiGet { .. }
+            | Op::WikiHistory { .. }
+            | Op::WikiDiff { .. }
+            | Op::WikiLinks { .. }
+            | Op::WikiWanted {}
+            | Op::WikiPages { .. }
+            | Op::WikiRecent { .. } => CommandClass::Read,
             Op::Ping {} | Op::Auth { .. } | Op::Unknown => CommandClass::Ping,
         }
     }

@@ -27,12 +27,15 @@ pub trait Projection: Send + Sync {
 
 /// Every projection of a running server.
 #[derive(Default)]
-pub struct Projections {}
+pub struct Projections {
+    /// The wiki's slugs, redirects, links and backlinks.
+    pub wiki: Arc<crate::streams::kinds::wiki::index::WikiIndex>,
+}
 
 impl Projections {
     /// Every projection, for the sequencer and recovery to feed.
     pub fn all(&self) -> Vec<Arc<dyn Projection>> {
-        Vec::new()
+        vec![self.wiki.clone()]
     }
 
     /// Feed one recovered stream to every projection.

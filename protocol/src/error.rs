@@ -68,11 +68,15 @@ pub struct ErrorBody {
     /// With `too_far_behind`: the stream's current head.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head: Option<u64>,
+    /// With some errors: structured details of the state that caused them (for
+    /// `conflict` from `wiki_save`, a `WikiConflict`). Typed per op in PROTOCOL.md.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 impl ErrorBody {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ErrorBody { code, message: message.into(), retry_after_ms: None, head: None }
+        ErrorBody { code, message: message.into(), retry_after_ms: None, head: None, details: None }
     }
 }
 

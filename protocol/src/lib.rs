@@ -15,6 +15,7 @@ pub mod event;
 pub mod ids;
 pub mod ops;
 pub mod push;
+pub mod wiki;
 
 pub use codec::{DecodeError, Encoding};
 pub use error::{CloseCode, ErrorBody, ErrorCode};

@@ -174,8 +174,9 @@ fn error_body() -> impl Strategy<Value = ErrorBody> {
         Just(ErrorCode::Unavailable),
         Just(ErrorCode::Internal),
     ];
-    (code, text(), proptest::option::of(any::<u64>()), proptest::option::of(any::<u64>()))
-        .prop_map(|(code, message, retry_after_ms, head)| ErrorBody { code, message, retry_after_ms, head })
+    (code, text(), proptest::option::of(any::<u64>()), proptest::option::of(any::<u64>())).prop_map(
+        |(code, message, retry_after_ms, head)| ErrorBody { code, message, retry_after_ms, head, details: None },
+    )
 }
 
 fn presence_entry() -> impl Strategy<Value = PresenceEntry> {
@@ -228,6 +229,22 @@ fn ok_body() -> impl Strategy<Value = OkBody> {
                 to
             })
         ),
+        (sid(), seq(), any::<u64>(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
+            |(stream, rev, at, created, merged, duplicate)| OkBody::WikiSave(agora_protocol::wiki::WikiSaveOk {
+                stream,
+                rev,
+                at,
+                created,
+                merged,
+                duplicate
+            })
+        ),
+        (sid(), seq(), seq(), text()).prop_map(|(stream, from, to, t)| {
+            use agora_protocol::wiki::*;
+            let line = DiffLine { tag: DiffTag::Insert, old: None, new: Some(1), text: t.clone(), words: vec![] };
+            let hunks = vec![DiffHunk { old_start: 1, old_len: 0, new_start: 1, new_len: 1, lines: vec![line] }];
+            OkBody::WikiDiff(WikiDiffOk { stream, from, to, hunks })
+        }),
     ]
 }
 
@@ -309,6 +326,14 @@ proptest! {
                 OkBody::Append(_) => OkBody::Append(ok_as(frame)),
                 OkBody::Subscribe(_) => OkBody::Subscribe(ok_as(frame)),
                 OkBody::History(_) => OkBody::History(ok_as(frame)),
+                OkBody::WikiPage(_) => OkBody::WikiPage(ok_as(frame)),
+                OkBody::WikiSave(_) => OkBody::WikiSave(ok_as(frame)),
+                OkBody::WikiHistory(_) => OkBody::WikiHistory(ok_as(frame)),
+                OkBody::WikiDiff(_) => OkBody::WikiDiff(ok_as(frame)),
+                OkBody::WikiLinks(_) => OkBody::WikiLinks(ok_as(frame)),
+                OkBody::WikiWanted(_) => OkBody::WikiWanted(ok_as(frame)),
+                OkBody::WikiPages(_) => OkBody::WikiPages(ok_as(frame)),
+                OkBody::WikiRecent(_) => OkBody::WikiRecent(ok_as(frame)),
             };
             prop_assert_eq!(&back, &body, "{:?}", enc);
         }

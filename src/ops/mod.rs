@@ -5,13 +5,14 @@
 //! Files: `channels` (create, DMs, membership, names, listings), `messages`
 //! (post, edit, delete, reactions), `subscribe` (subscribe, unsubscribe,
 //! history), `read_state` (read markers and unread counts), `presence`
-//! (presence and typing).
+//! (presence and typing), `wiki` (wiki pages and recent changes).
 
 mod channels;
 mod messages;
 mod presence;
 mod read_state;
 mod subscribe;
+mod wiki;
 
 pub use channels::dm_id;
 pub use presence::announce;
@@ -22,6 +23,7 @@ use crate::error::{AppError, AppResult};
 use crate::gateway::frames::Outbound;
 use crate::hub::ConnHandle;
 use crate::sequencer::now_ms;
+use crate::streams::kinds::wiki::WikiAction;
 use crate::streams::Actor;
 use agora_protocol::ops::{PingOk, WhoamiOk};
 use agora_protocol::push::OkBody;
@@ -100,6 +102,28 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::MarkRead { stream, seq } => read_state::mark_read(app, s, stream, seq),
         Op::SetPresence { status } => Outcome::from_result(presence::set_presence(app, s, status)),
         Op::Typing { stream } => Outcome::from_result(presence::typing(app, s, &stream)),
+        Op::WikiGet { page, rev, render } => Outcome::from_result(wiki::get(app, s, &page, rev, render)),
+        Op::WikiSave { page, base, text, summary, minor } => wiki::save(app, s, page, base, text, summary, minor),
+        Op::WikiHistory { page, before, limit } => Outcome::from_result(wiki::history(app, s, &page, before, limit)),
+        Op::WikiDiff { page, from, to } => Outcome::from_result(wiki::diff(app, s, &page, from, to)),
+        Op::WikiRevert { page, to, summary } => {
+            wiki::act(app, s, &page, WikiAction::Revert { to, summary, account_created: s.user.created_at })
+        }
+        Op::WikiRollback { page, user } => wiki::act(app, s, &page, WikiAction::Rollback { user }),
+        Op::WikiMove { page, to, summary } => {
+            wiki::act(app, s, &page, WikiAction::Move { title: to, summary, account_created: s.user.created_at })
+        }
+        Op::WikiProtect { page, edit, rename, reason, expires } => {
+            let protection = agora_protocol::wiki::Protection { edit, rename, reason, expires, by: None };
+            wiki::act(app, s, &page, WikiAction::Protect(protection))
+        }
+        Op::WikiWatch { page, watch } => wiki::act(app, s, &page, WikiAction::Watch(watch)),
+        Op::WikiLinks { page } => Outcome::from_result(wiki::links(app, s, &page)),
+        Op::WikiWanted {} => Outcome::from_result(wiki::wanted(app, s)),
+        Op::WikiPages { namespace } => Outcome::from_result(wiki::pages(app, s, namespace)),
+        Op::WikiRecent { user, namespace, before, limit } => {
+            Outcome::from_result(wiki::recent(app, s, user, namespace, before, limit))
+        }
         Op::Unknown => Outcome::err(AppError::BadRequest("unknown op".into())),
     }
 }

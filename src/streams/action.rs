@@ -12,19 +12,53 @@ use agora_protocol::{EventBody, Seq, StreamKind, UserId};
 /// A change someone asks of a stream. Strings are already validated for length.
 #[derive(Clone, Debug)]
 pub enum Action {
-    Create { kind: StreamKind, name: String, topic: String, members: Vec<UserId> },
+    Create {
+        kind: StreamKind,
+        name: String,
+        topic: String,
+        members: Vec<UserId>,
+    },
     Join,
     Leave,
-    Invite { user: UserId },
-    Rename { name: String },
-    SetTopic { topic: String },
-    Post { text: String, reply_to: Option<Seq>, mentions: Vec<UserId> },
-    Edit { target: Seq, text: String, mentions: Vec<UserId> },
-    Delete { target: Seq },
-    React { target: Seq, emoji: String },
-    Unreact { target: Seq, emoji: String },
-    Hide { target: Seq, reason: String },
-    Unhide { target: Seq },
+    Invite {
+        user: UserId,
+    },
+    Rename {
+        name: String,
+    },
+    SetTopic {
+        topic: String,
+    },
+    Post {
+        text: String,
+        reply_to: Option<Seq>,
+        mentions: Vec<UserId>,
+    },
+    Edit {
+        target: Seq,
+        text: String,
+        mentions: Vec<UserId>,
+    },
+    Delete {
+        target: Seq,
+    },
+    React {
+        target: Seq,
+        emoji: String,
+    },
+    Unreact {
+        target: Seq,
+        emoji: String,
+    },
+    Hide {
+        target: Seq,
+        reason: String,
+    },
+    Unhide {
+        target: Seq,
+    },
+    /// Wiki pages and recent changes (`kinds::wiki`).
+    Wiki(kinds::wiki::WikiAction),
 }
 
 impl Action {
@@ -46,6 +80,7 @@ pub fn decide(st: Option<&StreamState>, cx: &Cx<'_>, action: Action) -> AppResul
     let kind = match (st, &action) {
         (Some(st), _) => st.kind,
         (None, Action::Create { kind, .. }) => *kind,
+        (None, Action::Wiki(kinds::wiki::WikiAction::Create { .. })) => StreamKind::WikiPage,
         (None, _) => return Err(AppError::not_found_stream()),
     };
     let module = kinds::of(kind).ok_or_else(|| AppError::BadRequest(format!("unknown stream kind {kind:?}")))?;

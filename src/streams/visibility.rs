@@ -71,6 +71,16 @@ impl Audience {
         }
     }
 
+    /// Only these users (among the stream's readers).
+    pub fn users(users: Vec<UserId>) -> Audience {
+        Audience { everyone: false, roles: 0, users }
+    }
+
+    /// Readers with one of these roles.
+    pub fn roles(roles: &[Role]) -> Audience {
+        Audience { everyone: false, roles: roles.iter().fold(0, |acc, r| acc | role_bit(*r)), users: Vec::new() }
+    }
+
     pub fn is_everyone(&self) -> bool {
         self.everyone
     }

@@ -124,9 +124,12 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
             }
             EventBody::MessageUnhidden { target }
         }
-        Action::Create { .. } | Action::Join | Action::Leave | Action::Invite { .. } | Action::Rename { .. } => {
-            return Err(AppError::BadRequest("not an action on messages".into()))
-        }
+        Action::Create { .. }
+        | Action::Join
+        | Action::Leave
+        | Action::Invite { .. }
+        | Action::Rename { .. }
+        | Action::Wiki(_) => return Err(AppError::BadRequest("not an action on messages".into())),
     };
     Ok(Append::event(body).into())
 }
@@ -173,6 +176,11 @@ pub fn fold(st: &mut StreamState, ev: &Event) {
         EventBody::StreamCreated { .. }
         | EventBody::MessageEdited { .. }
         | EventBody::Tombstone { .. }
+        | EventBody::WikiRevised { .. }
+        | EventBody::WikiMoved { .. }
+        | EventBody::WikiProtected { .. }
+        | EventBody::WikiWatched { .. }
+        | EventBody::WikiChange { .. }
         | EventBody::Unknown => {}
         EventBody::MessagePosted { mentions, .. } => {
             st.counters.add(ev.seq, &ev.author, mentions, Audience::everyone());

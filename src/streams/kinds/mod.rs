@@ -9,6 +9,7 @@ pub mod channel;
 pub mod chat;
 pub mod dm;
 pub mod private_channel;
+pub mod wiki;
 
 use super::kind::Kind;
 use agora_protocol::StreamKind;
@@ -20,6 +21,8 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
         StreamKind::Channel => Some(&channel::Channel),
         StreamKind::PrivateChannel => Some(&private_channel::PrivateChannel),
         StreamKind::Dm => Some(&dm::Dm),
+        StreamKind::WikiPage => Some(&wiki::WikiPage),
+        StreamKind::WikiChanges => Some(&wiki::changes::WikiChanges),
         StreamKind::Unknown => None,
     }
 }
@@ -32,4 +35,6 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
 pub enum KindState {
     #[default]
     None,
+    /// A wiki page's revisions (metadata), links, redirects, protection, watchers.
+    Wiki(Box<wiki::PageState>),
 }

@@ -338,3 +338,26 @@ async fn malicious_markdown_is_rendered_inert() {
     assert!(html.contains(r#"href="/c/ch_abc""#), "links to channels by id: {html}");
     assert_eq!(page["text"], evil, "the source is kept as written");
 }
+
+#[tokio::test]
+async fn slugs_redirects_and_backlinks_survive_a_restart() {
+    let srv = TestServer::start().await;
+    let ann = srv.user("ann").await;
+    let mut a = srv.connect(&ann).await;
+    save(&mut a, "Target", None, "t\n").await.unwrap();
+    save(&mut a, "Source", None, "[[Target]] [[Wanted]]\n").await.unwrap();
+    a.ok(json!({"op": "wiki_move", "page": "Target", "to": "Moved Target"})).await;
+    drop(a);
+    let dir = srv.stop().await;
+    let srv = TestServer::start_in(dir, |_| {}).await;
+    let ann = srv.login("ann", PASSWORD).await;
+    let mut a = srv.connect(&ann).await;
+    let page = get(&mut a, "target").await;
+    assert_eq!((page["title"].as_str(), page["redirected_from"].as_str()), (Some("Moved Target"), Some("target")));
+    let links = a.ok(json!({"op": "wiki_links", "page": "Moved Target"})).await;
+    assert_eq!(links["backlinks"][0]["title"], "Source", "{links}");
+    assert_eq!(a.ok(json!({"op": "wiki_wanted"})).await["pages"][0]["slug"], "wanted");
+    // The slug is still claimed: creating "Moved Target" again is refused.
+    let err = save(&mut a, "moved target", None, "again\n").await.unwrap_err();
+    assert_eq!(err.code, agora_protocol::ErrorCode::Conflict);
+}

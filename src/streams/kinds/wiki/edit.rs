@@ -3,7 +3,7 @@
 //! change to the page also records a `wiki_change` in the recent-changes
 //! stream (same commit, `Append::also`).
 
-use super::{changes, merge, names, notify, page, PageState, WikiAction, WIKI_NAMES};
+use super::{changes, merge, names, page, PageState, WikiAction, WIKI_NAMES};
 use crate::error::{AppError, AppResult};
 use crate::streams::kind::{Append, Cx, Decision, Derived, NameClaim};
 use crate::streams::visibility::Actor;
@@ -143,9 +143,9 @@ fn revision(st: &StreamState, cx: &Cx<'_>, r: Revision) -> AppResult<Decision> {
     let kind = if p.latest == Seq(0) { ChangeKind::Create } else { ChangeKind::Edit };
     let delta = r.text.len() as i64 - p.size as i64;
     let change = recorded(st, cx, kind, &st.name, &r.summary, r.minor, (r.text.len() as u64, delta));
-    // Watchers other than the editor hear of it (wired to the notification feed
-    // once it lands: see `notify`).
-    let _watchers = notify::watchers_to_notify(st, &cx.actor.id);
+    // Watchers hear of it once the notification feed lands (see `notify`): the
+    // lead adds `feed::notify(w, item)` to `also` for each `w` of
+    // `notify::watchers_to_notify(st, &cx.actor.id)` that `notify::may_notify`.
     let body = EventBody::WikiRevised {
         text: r.text,
         summary: r.summary,

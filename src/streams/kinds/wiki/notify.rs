@@ -22,3 +22,37 @@ pub fn watchers_to_notify(st: &StreamState, editor: &UserId) -> Vec<UserId> {
 pub fn may_notify(st: &StreamState, watcher: &Actor) -> bool {
     can_read_stream(st, watcher)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agora_protocol::ops::Role;
+    use agora_protocol::{Event, EventBody, Seq, StreamKind};
+
+    fn ev(seq: u64, author: &str, body: EventBody) -> Event {
+        Event { stream: "wk_t".into(), seq: Seq(seq), at: 0, author: author.into(), idem: None, body }
+    }
+
+    #[test]
+    fn watchers_but_not_the_editor_hear_of_an_edit() {
+        let created = ev(
+            1,
+            "ann",
+            EventBody::StreamCreated {
+                kind: StreamKind::WikiPage,
+                name: "Internal:Plan".into(),
+                topic: String::new(),
+                members: vec![],
+            },
+        );
+        let mut st = StreamState::from_created(&created).unwrap();
+        for (seq, who) in [(2, "ann"), (3, "bob"), (4, "eve")] {
+            st.apply(&ev(seq, who, EventBody::WikiWatched { user: who.into(), watching: true }));
+        }
+        st.apply(&ev(5, "eve", EventBody::WikiWatched { user: "eve".into(), watching: false }));
+        assert_eq!(watchers_to_notify(&st, &"ann".into()), vec![UserId::from("bob")]);
+        // bob lost the right to read (a member, in a staff namespace): not told.
+        assert!(!may_notify(&st, &Actor { id: "bob".into(), role: Role::Member }));
+        assert!(may_notify(&st, &Actor { id: "bob".into(), role: Role::Agent }));
+    }
+}

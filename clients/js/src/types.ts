@@ -4,6 +4,8 @@
  * touching the rest of the SDK. Names follow the protocol (snake_case fields).
  */
 
+import type { WikiOps } from "./wiki.js";
+
 export type StreamId = string;
 export type UserId = string;
 /** A position in a stream: 1-based, gapless. */
@@ -13,7 +15,7 @@ export type Millis = number;
 
 export type Role = "member" | "agent" | "moderator" | "admin" | "bot";
 /** Known kinds; future kinds arrive as other strings and must be ignored or shown as opaque. */
-export type StreamKind = "channel" | "private_channel" | "dm";
+export type StreamKind = "channel" | "private_channel" | "dm" | "wiki_page" | "wiki_changes";
 export type PresenceStatus = "online" | "away" | "dnd" | "offline";
 
 export interface UserInfo {
@@ -41,6 +43,8 @@ export interface ErrorBody {
   message: string;
   retry_after_ms?: number;
   head?: Seq;
+  /** Structured details of some errors (a `conflict` from `wiki_save`: a `WikiConflict`). */
+  details?: unknown;
 }
 
 // ---- payloads ----------------------------------------------------------------
@@ -107,7 +111,7 @@ export interface WhoamiOk {
 
 // ---- ops: name -> [fields, ok payload] ------------------------------------------
 
-export interface Ops {
+export interface Ops extends WikiOps {
   auth: [{ token: string }, WhoamiOk];
   ping: [Record<string, never>, { time: Millis }];
   whoami: [Record<string, never>, WhoamiOk];

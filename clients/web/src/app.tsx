@@ -6,6 +6,7 @@ import { maybeNotify, updateTitle } from "./notify";
 import { navigate, parse, usePath } from "./router";
 import { Sidebar, sectionsFor, type Section } from "./sidebar";
 import { store, type Store } from "./store";
+import { WikiView } from "./wiki";
 
 function useStore(): Store {
   const [, setV] = useState(0);
@@ -147,7 +148,7 @@ function Shell({ store, route }: { store: Store; route: RouteT }) {
     );
   } else if (route.page === "forum") content = <Coming title="Forum" issue={11} what="threads with replies, categories and search; each thread is a stream, so replies arrive live like chat" />;
   else if (route.page === "desk") content = <Coming title="Desk" issue={12} what="tickets, the agent queue and the visitor chat widget; tickets are streams with an assignee and a state" />;
-  else if (route.page === "wiki") content = <Coming title="Wiki" issue={13} what="pages with history; each page's edits are events in its stream" />;
+  else if (route.page === "wiki") content = <WikiView store={store} path={location.pathname} />;
   else if (route.page === "admin") content = <Admin store={store} />;
   else
     content = (

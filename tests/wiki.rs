@@ -42,6 +42,9 @@ async fn create_edit_history_and_diff_hunks() {
     let edited = save(&mut c, "Getting Started", Some(r1), "# Welcome\n\nHello brave world.\n").await.unwrap();
     let r2 = rev(&edited);
     assert!(r2 > r1 && edited["merged"] == false, "{edited}");
+    // The same save again (a retry after a lost reply) stores nothing.
+    let again = save(&mut c, "Getting Started", Some(r1), "# Welcome\n\nHello brave world.\n").await.unwrap();
+    assert_eq!((rev(&again), again["duplicate"].as_bool()), (r2, Some(true)), "{again}");
     // Creating it again without a base is refused: the page exists.
     let err = save(&mut c, "GETTING STARTED", None, "x").await.unwrap_err();
     assert_eq!(err.code, agora_protocol::ErrorCode::Conflict, "{err:?}");

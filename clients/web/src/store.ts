@@ -201,7 +201,8 @@ export class Store {
     } catch {
       // names fall back to ids
     }
-    const list = await c.listStreams();
+    // Wiki pages and recent changes have their own screens (wiki.tsx), not the chat's.
+    const list = (await c.listStreams()).filter((s) => s.kind !== "wiki_page" && s.kind !== "wiki_changes");
     for (const s of list) this.addStream(s);
     await Promise.all(list.filter((s) => s.member).map((s) => this.follow(s.id, s.head)));
     this.ready = true;

@@ -79,7 +79,9 @@ impl WikiIndex {
                 out.push((from.clone(), None));
             }
         }
-        let mut old: Vec<&String> = ix.redirects.iter().filter(|(_, to)| *to == id).map(|(s, _)| s).collect();
+        // An old slug that a page holds again is that page's, not a redirect.
+        let mut old: Vec<&String> =
+            ix.redirects.iter().filter(|(s, to)| *to == id && !ix.pages.contains_key(*s)).map(|(s, _)| s).collect();
         old.sort();
         for slug in old {
             for from in ix.backlinks.get(slug).into_iter().flatten() {
@@ -98,8 +100,13 @@ impl WikiIndex {
 
     /// Old slugs redirecting to the page.
     pub fn redirects_to(&self, id: &StreamId) -> Vec<String> {
-        let mut v: Vec<String> =
-            self.read().redirects.iter().filter(|(_, to)| *to == id).map(|(s, _)| s.clone()).collect();
+        let ix = self.read();
+        let mut v: Vec<String> = ix
+            .redirects
+            .iter()
+            .filter(|(s, to)| *to == id && !ix.pages.contains_key(*s))
+            .map(|(s, _)| s.clone())
+            .collect();
         v.sort();
         v
     }

@@ -136,7 +136,8 @@ impl Ws {
 
 async fn over_sockets(revisions: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let mut config = Config { data: dir.path().to_path_buf(), admin_password: Some("bench-password".into()), ..Config::default() };
+    let mut config =
+        Config { data: dir.path().to_path_buf(), admin_password: Some("bench-password".into()), ..Config::default() };
     config.limits.rate.post_per_sec = 1_000_000;
     config.limits.rate.post_burst = 1_000_000;
     config.limits.rate.read_per_sec = 1_000_000;
@@ -212,7 +213,11 @@ async fn over_sockets(revisions: usize) -> anyhow::Result<()> {
         c.request(json!({"op": "wiki_get", "page": "Bench", "render": true})).await?;
         get.push(t.elapsed());
     }
-    println!("wiki_diff round trip: adjacent p50 {}, first vs latest p50 {}", ms(median(adjacent)), ms(median(distant)));
+    println!(
+        "wiki_diff round trip: adjacent p50 {}, first vs latest p50 {}",
+        ms(median(adjacent)),
+        ms(median(distant))
+    );
     println!("wiki_get with rendering: p50 {}", ms(median(get)));
     shutdown.cancel();
     let _ = server.await;

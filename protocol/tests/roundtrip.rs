@@ -35,7 +35,13 @@ fn users() -> impl Strategy<Value = Vec<UserId>> {
     vec(uid(), 0..3)
 }
 fn kind() -> impl Strategy<Value = StreamKind> {
-    prop_oneof![Just(StreamKind::Channel), Just(StreamKind::PrivateChannel), Just(StreamKind::Dm)]
+    prop_oneof![
+        Just(StreamKind::Channel),
+        Just(StreamKind::PrivateChannel),
+        Just(StreamKind::Dm),
+        Just(StreamKind::WikiPage),
+        Just(StreamKind::WikiChanges)
+    ]
 }
 fn status() -> impl Strategy<Value = PresenceStatus> {
     prop_oneof![
@@ -84,6 +90,30 @@ fn op() -> impl Strategy<Value = Op> {
         (sid(), seq()).prop_map(|(stream, seq)| Op::MarkRead { stream, seq }),
         status().prop_map(|status| Op::SetPresence { status }),
         sid().prop_map(|stream| Op::Typing { stream }),
+        wiki_op(),
+    ]
+}
+
+fn protect_level() -> impl Strategy<Value = agora_protocol::wiki::ProtectLevel> {
+    use agora_protocol::wiki::ProtectLevel;
+    prop_oneof![Just(ProtectLevel::None), Just(ProtectLevel::Semi), Just(ProtectLevel::Full)]
+}
+
+fn wiki_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (text(), proptest::option::of(seq()), any::<bool>()).prop_map(|(page, rev, render)| Op::WikiGet {
+            page,
+            rev,
+            render
+        }),
+        (text(), proptest::option::of(seq()), text(), text(), any::<bool>())
+            .prop_map(|(page, base, text, summary, minor)| Op::WikiSave { page, base, text, summary, minor }),
+        (text(), seq(), seq()).prop_map(|(page, from, to)| Op::WikiDiff { page, from, to }),
+        (text(), uid()).prop_map(|(page, user)| Op::WikiRollback { page, user }),
+        (text(), protect_level(), any::<bool>(), text(), proptest::option::of(any::<u64>()))
+            .prop_map(|(page, edit, rename, reason, expires)| Op::WikiProtect { page, edit, rename, reason, expires }),
+        (proptest::option::of(uid()), proptest::option::of(text()), proptest::option::of(seq()))
+            .prop_map(|(user, namespace, before)| Op::WikiRecent { user, namespace, before, limit: None }),
     ]
 }
 
@@ -118,6 +148,45 @@ fn body() -> impl Strategy<Value = EventBody> {
         }),
         seq().prop_map(|target| EventBody::MessageUnhidden { target }),
         Just(EventBody::Unknown),
+        wiki_body(),
+    ]
+}
+
+fn wiki_body() -> impl Strategy<Value = EventBody> {
+    use agora_protocol::wiki::{ChangeKind, Protection};
+    prop_oneof![
+        (text(), text(), any::<bool>(), seq(), proptest::option::of(seq()), any::<bool>(), any::<bool>()).prop_map(
+            |(text, summary, minor, base, restores, rollback, merged)| EventBody::WikiRevised {
+                text,
+                summary,
+                minor,
+                base,
+                restores,
+                rollback,
+                merged
+            }
+        ),
+        (text(), text(), text()).prop_map(|(from, to, summary)| EventBody::WikiMoved { from, to, summary }),
+        (protect_level(), any::<bool>(), text(), proptest::option::of(any::<u64>()), proptest::option::of(uid()))
+            .prop_map(|(edit, rename, reason, expires, by)| EventBody::WikiProtected {
+                protection: Protection { edit, rename, reason, expires, by }
+            }),
+        (uid(), any::<bool>()).prop_map(|(user, watching)| EventBody::WikiWatched { user, watching }),
+        (sid(), text(), text(), seq(), any::<u64>(), any::<i64>()).prop_map(
+            |(page, title, namespace, rev, size, delta)| {
+                EventBody::WikiChange {
+                    page,
+                    title,
+                    namespace,
+                    change: ChangeKind::Edit,
+                    rev,
+                    summary: String::new(),
+                    minor: false,
+                    size,
+                    delta,
+                }
+            }
+        ),
     ]
 }
 

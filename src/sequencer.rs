@@ -518,8 +518,8 @@ impl Writer {
         let Append { body, tombstone, claim, joined, left, revoke, also } = append;
         if let Some(claim) = &claim {
             if self.names.get(claim).is_some_and(|other| other != stream) {
-                let what = if claim.namespace == "wiki" { "a wiki page" } else { "a channel" };
-                return Err(AppError::Conflict(format!("{what} named {:?} exists", claim.name)));
+                let (ns, name) = (claim.namespace, &claim.name);
+                return Err(AppError::Conflict(format!("the {ns} name {name:?} is taken")));
             }
         }
         let seq = head.next();

@@ -225,6 +225,8 @@ function History({ store, slug }: { store: Store; slug: string }) {
   const [entries, setEntries] = useState<WikiHistoryEntry[]>([]);
   const [title, setTitle] = useState(slug);
   const [more, setMore] = useState(false);
+  // Compare any two revisions, as MediaWiki's history does: pick an old and a new one.
+  const [pick, setPick] = useState<{ from?: number; to?: number }>({});
   const load = (before?: number) =>
     store.client!.request("wiki_history", { page: slug, before, limit: 50 }).then((h) => {
       setTitle(h.title);
@@ -242,11 +244,23 @@ function History({ store, slug }: { store: Store; slug: string }) {
       {mod && revs[0] ? (
         <button onClick={() => act(store.client!.request("wiki_rollback", { page: slug, user: revs[0].author }))}>Roll back edits by {revs[0].author}</button>
       ) : null}
+      <button
+        disabled={!pick.from || !pick.to || pick.from === pick.to}
+        onClick={() => pick.from && pick.to && navigate(href(slug, `/diff/${Math.min(pick.from, pick.to)}/${Math.max(pick.from, pick.to)}`))}
+      >
+        Compare selected revisions
+      </button>
       <ul class="wiki-history">
         {entries.map((e) => {
           const prev = revs[revs.indexOf(e) + 1];
           return (
             <li key={e.seq} data-seq={e.seq}>
+              {e.kind === "revision" ? (
+                <>
+                  <input type="radio" name="from" aria-label={`Compare from revision ${e.seq}`} checked={pick.from === e.seq} onChange={() => setPick({ ...pick, from: e.seq })} />
+                  <input type="radio" name="to" aria-label={`Compare to revision ${e.seq}`} checked={pick.to === e.seq} onChange={() => setPick({ ...pick, to: e.seq })} />{" "}
+                </>
+              ) : null}
               {e.kind === "revision" && prev ? <a href={href(slug, `/diff/${prev.seq}/${e.seq}`)}>prev</a> : <span class="muted">prev</span>}{" "}
               {e.kind === "revision" && revs[0] && e.seq !== revs[0].seq ? <a href={href(slug, `/diff/${e.seq}/${revs[0].seq}`)}>cur</a> : <span class="muted">cur</span>}{" "}
               <time>{when(e.at)}</time> {store.name(e.author)} <span class="muted">({e.size} bytes)</span> {e.minor ? <abbr title="minor edit">m</abbr> : null}{" "}

@@ -21,14 +21,18 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 
-/// A ~100 KB Markdown page: 400 paragraphs with headings, lists and links.
-fn page(version: usize, changed: usize) -> String {
+/// Paragraphs in the page (~100 KB).
+const PARAS: usize = 480;
+
+/// The page at revision `r`: revision `r` rewrote paragraph `r % PARAS`, so
+/// each paragraph carries the last revision that touched it.
+fn page(r: usize) -> String {
     let mut s = String::with_capacity(110 * 1024);
-    for i in 0..400 {
+    for i in 0..PARAS {
         if i % 20 == 0 {
             s.push_str(&format!("## Section {i}\n\n"));
         }
-        let v = if i == changed { version } else { 0 };
+        let v = if r >= i { r - (r - i) % PARAS } else { 0 };
         s.push_str(&format!(
             "Paragraph {i} (v{v}) explains a step with **bold** and _emphasis_, see [[Page {}]] and [docs](https://example.org/{i}); \
              the rest is filler text that makes the paragraph about two hundred and fifty bytes long.\n\n",
@@ -65,16 +69,20 @@ fn ms(d: Duration) -> String {
 }
 
 fn in_process(revisions: usize) -> anyhow::Result<()> {
-    let base = page(0, usize::MAX);
-    let next = page(1, 200);
-    let far = (0..revisions).fold(base.clone(), |_, r| page(r, r % 400));
+    let base = page(0);
+    let next = page(1);
+    let far = page(revisions - 1);
     println!("page: {} bytes, {} lines", base.len(), base.lines().count());
     println!("render (pulldown-cmark + ammonia): {}", ms(time(30, || render::render(&base, &|_| true))));
     println!("link scan per revision (fold): {}", ms(time(30, || render::links(&base))));
     println!("diff, adjacent revisions: {}", ms(time(30, || diff::diff(&base, &next))));
     println!("diff, revision 1 vs {revisions}: {}", ms(time(10, || diff::diff(&base, &far))));
-    let theirs = page(2, 10);
+    let theirs = base.replacen("Paragraph 300 ", "Paragraph 300 [edited] ", 1);
     println!("three-way merge, different paragraphs: {}", ms(time(30, || merge::merge(&base, &next, &theirs))));
+    println!(
+        "diff lines between revision 1 and {revisions}: {}",
+        diff::diff(&base, &far).iter().map(|h| h.lines.len()).sum::<usize>()
+    );
     // The folded state of a page with `revisions` revisions (metadata only).
     let mut st = StreamState::from_created(&agora_protocol::Event {
         stream: "wk_bench".into(),
@@ -168,13 +176,13 @@ async fn over_sockets(revisions: usize) -> anyhow::Result<()> {
     let (ws, _) = tokio_tungstenite::connect_async(req).await?;
     let mut c = Ws { ws, id: 0 };
 
-    let first = c.request(json!({"op": "wiki_save", "page": "Bench", "text": page(0, usize::MAX)})).await?;
+    let first = c.request(json!({"op": "wiki_save", "page": "Bench", "text": page(0)})).await?;
     let mut rev = first["rev"].as_u64().unwrap_or(0);
     let first_rev = rev;
     let mut saves = Vec::with_capacity(revisions);
     for r in 1..revisions {
         let t = Instant::now();
-        let ok = c.request(json!({"op": "wiki_save", "page": "Bench", "base": rev, "text": page(r, r % 400)})).await?;
+        let ok = c.request(json!({"op": "wiki_save", "page": "Bench", "base": rev, "text": page(r)})).await?;
         saves.push(t.elapsed());
         rev = ok["rev"].as_u64().unwrap_or(rev);
     }
@@ -188,10 +196,17 @@ async fn over_sockets(revisions: usize) -> anyhow::Result<()> {
     );
     let mut stale = Vec::new();
     for i in 0..20 {
-        // Base one behind: merged three-way on the writer thread (texts read from the log).
-        let base = rev - 1;
+        // Someone else saves paragraph 300 + i; this save, on the revision before
+        // theirs, changes paragraph 100 + i: merged three-way on the writer thread
+        // (both texts read from the log).
+        let base = rev;
         let prev = c.request(json!({"op": "wiki_get", "page": "Bench", "rev": base})).await?;
-        let text = prev["text"].as_str().unwrap_or("").replacen("Paragraph 5 ", &format!("Paragraph 5 [m{i}] "), 1);
+        let prev = prev["text"].as_str().unwrap_or("").to_owned();
+        let p = 300 + i;
+        let theirs = prev.replacen(&format!("Paragraph {p} "), &format!("Paragraph {p} [theirs] "), 1);
+        c.request(json!({"op": "wiki_save", "page": "Bench", "base": base, "text": theirs})).await?;
+        let p = 100 + i;
+        let text = prev.replacen(&format!("Paragraph {p} "), &format!("Paragraph {p} [mine] "), 1);
         let t = Instant::now();
         let ok = c.request(json!({"op": "wiki_save", "page": "Bench", "base": base, "text": text})).await?;
         stale.push(t.elapsed());

@@ -190,6 +190,8 @@ pub struct Limits {
     /// Hard WebSocket message cap; larger messages close the connection with 1009.
     pub hard_frame_bytes: usize,
     pub max_text_chars: usize,
+    /// Largest wiki page text, in bytes (a save must also fit in `max_frame_bytes`).
+    pub max_wiki_page_bytes: usize,
     pub max_name_chars: usize,
     pub max_topic_chars: usize,
     pub max_dm_users: usize,
@@ -317,9 +319,10 @@ impl Default for Config {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_frame_bytes: 64 * 1024,
+            max_frame_bytes: 256 * 1024,
             hard_frame_bytes: 1024 * 1024,
             max_text_chars: 4000,
+            max_wiki_page_bytes: 200 * 1024,
             max_name_chars: 80,
             max_topic_chars: 250,
             max_dm_users: 9,

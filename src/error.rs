@@ -20,10 +20,9 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
-    /// A `conflict` that carries the current state of what it conflicted with
-    /// (a ticket's fields and version), for the error body's `current`.
+    /// A conflict with structured details of the current state (an edit conflict).
     #[error("{message}")]
-    ConflictWith { message: String, current: serde_json::Value },
+    ConflictWith { message: String, details: Box<serde_json::Value> },
     #[error("{0}")]
     TooLarge(String),
     #[error("rate limited: retry after {}ms", .0.as_millis())]
@@ -74,7 +73,7 @@ impl AppError {
                 body.until = Some(*next_at);
                 body.retry_after_ms = Some((*wait_ms).max(1));
             }
-            AppError::ConflictWith { current, .. } => body.current = Some(current.clone()),
+            AppError::ConflictWith { details, .. } => body.details = Some((**details).clone()),
             _ => {}
         }
         body
@@ -93,6 +92,10 @@ impl AppError {
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
+    }
+
+    pub fn conflict_with(message: String, details: serde_json::Value) -> Self {
+        AppError::ConflictWith { message, details: Box::new(details) }
     }
 
     pub fn not_found_stream() -> Self {

@@ -72,7 +72,13 @@ impl CommandClass {
             | Op::MergeTicket { .. }
             | Op::SplitTicket { .. }
             | Op::CannedReply { .. }
-            | Op::ApplyMacro { .. } => CommandClass::Post,
+            | Op::ApplyMacro { .. }
+            | Op::WikiSave { .. }
+            | Op::WikiRevert { .. }
+            | Op::WikiRollback { .. }
+            | Op::WikiMove { .. }
+            | Op::WikiProtect { .. }
+            | Op::WikiWatch { .. } => CommandClass::Post,
             Op::Typing { .. } | Op::SetPresence { .. } | Op::SetAgentStatus { .. } => CommandClass::Ephemeral,
             Op::Subscribe { .. }
             | Op::Unsubscribe { .. }
@@ -92,7 +98,14 @@ impl CommandClass {
             | Op::TicketInfo { .. }
             | Op::TicketQueue { .. }
             | Op::DeskStatus { .. }
-            | Op::ListCanned { .. } => CommandClass::Read,
+            | Op::ListCanned { .. }
+            | Op::WikiGet { .. }
+            | Op::WikiHistory { .. }
+            | Op::WikiDiff { .. }
+            | Op::WikiLinks { .. }
+            | Op::WikiWanted {}
+            | Op::WikiPages { .. }
+            | Op::WikiRecent { .. } => CommandClass::Read,
             Op::Ping {} | Op::Auth { .. } | Op::Unknown => CommandClass::Ping,
         }
     }

@@ -34,12 +34,14 @@ pub struct Projections {
     pub tickets: Arc<crate::desk::TicketQueue>,
     /// Every stream's next due time (the kinds' `due`), for the timer task.
     pub timers: Arc<crate::timers::Timers>,
+    /// The wiki's slugs, redirects, links and backlinks.
+    pub wiki: Arc<crate::streams::kinds::wiki::index::WikiIndex>,
 }
 
 impl Projections {
     /// Every projection, for the sequencer and recovery to feed.
     pub fn all(&self) -> Vec<Arc<dyn Projection>> {
-        vec![self.forum.clone(), self.tickets.clone(), self.timers.clone()]
+        vec![self.forum.clone(), self.tickets.clone(), self.timers.clone(), self.wiki.clone()]
     }
 
     /// Feed one recovered stream to every projection.

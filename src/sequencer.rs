@@ -524,7 +524,8 @@ impl Writer {
         let Append { body, tombstone, claim, joined, left, revoke, also } = append;
         if let Some(claim) = &claim {
             if self.names.get(claim).is_some_and(|other| other != stream) {
-                return Err(AppError::Conflict(format!("a channel named {:?} exists", claim.name)));
+                let (ns, name) = (claim.namespace, &claim.name);
+                return Err(AppError::Conflict(format!("the {ns} name {name:?} is taken")));
             }
         }
         let seq = head.next();

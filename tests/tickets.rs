@@ -35,7 +35,7 @@ async fn status(c: &mut Client, t: &str) -> String {
 fn assert_conflict(r: Result<Value, agora_protocol::ErrorBody>, current_status: &str, why: &str) {
     let e = r.expect_err(why);
     assert_eq!(e.code, agora_protocol::ErrorCode::Conflict, "{why}: {e:?}");
-    let current = e.current.unwrap_or_else(|| panic!("{why}: no current ticket in {}", e.message));
+    let current = e.details.unwrap_or_else(|| panic!("{why}: no current ticket in {}", e.message));
     assert_eq!(current["status"], current_status, "{why}");
 }
 
@@ -135,7 +135,7 @@ async fn two_agents_solving_at_once_one_wins_and_the_other_gets_the_current_tick
     let (winner, loser) = if ra.is_ok() { ("dave", rb) } else { ("erin", ra) };
     let e = loser.unwrap_err();
     assert_eq!(e.code, agora_protocol::ErrorCode::Conflict);
-    let current = e.current.expect("the current ticket");
+    let current = e.details.expect("the current ticket");
     assert_eq!((current["version"].as_u64(), current["status"].as_str()), (Some(v + 1), Some("solved")));
     assert_eq!(current["assignee"], winner);
     assert_eq!(info(&mut ann, &id).await["assignee"], winner);

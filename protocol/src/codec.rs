@@ -239,7 +239,7 @@ mod tests {
             serde_json::json!({"ev": "event", "stream": "wk_1", "seq": 4, "at": 1, "author": "ann",
                 "type": "page_protected", "level": "full"}),
             serde_json::json!({"ev": "notification_badge", "count": 3}),
-            serde_json::json!({"ev": "stream_added", "stream": {"id": "wk_1", "kind": "wiki_page", "name": "Home",
+            serde_json::json!({"ev": "stream_added", "stream": {"id": "wk_1", "kind": "whiteboard", "name": "Home",
                 "topic": "", "member_count": 0, "member": false, "head": 4, "last_read": 0, "unread": 0,
                 "mentions": 0}}),
         ];

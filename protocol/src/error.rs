@@ -77,16 +77,15 @@ pub struct ErrorBody {
     /// next allowed post), ms since the Unix epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<u64>,
-    /// With `conflict`, when the server says so: the current state of what the
-    /// request conflicted with (a ticket's fields and version, say), so the client
-    /// can decide again without another round trip.
+    /// With some errors: structured details of the state that caused them (for
+    /// `conflict` from `wiki_save`, a `WikiConflict`). Typed per op in PROTOCOL.md.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub current: Option<serde_json::Value>,
+    pub details: Option<serde_json::Value>,
 }
 
 impl ErrorBody {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ErrorBody { code, message: message.into(), retry_after_ms: None, head: None, until: None, current: None }
+        ErrorBody { code, message: message.into(), retry_after_ms: None, head: None, until: None, details: None }
     }
 }
 

@@ -38,6 +38,10 @@ pub enum StreamKind {
     /// A support ticket: a requester (a user or a website visitor) and the agents
     /// answering them. Agents' internal notes are never shown to the requester.
     Ticket,
+    /// A wiki page: its revisions, moves and protection (PROTOCOL.md § Wiki).
+    WikiPage,
+    /// The wiki's recent changes: one `wiki_change` per edit, move or protection.
+    WikiChanges,
     /// A kind this client does not know (added by a newer server): treat as opaque.
     #[serde(other)]
     #[cfg_attr(feature = "ts", ts(skip))]
@@ -314,6 +318,60 @@ pub enum EventBody {
     TicketReleased {
         ticket: StreamId,
     },
+    /// A new revision of a wiki page: its full Markdown text.
+    WikiRevised {
+        text: String,
+        #[serde(default)]
+        summary: String,
+        #[serde(default)]
+        minor: bool,
+        /// The revision the editor started from.
+        base: Seq,
+        /// A revert: the revision whose text this restores.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restores: Option<Seq>,
+        /// A moderator's rollback of the last editor's consecutive edits.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        rollback: bool,
+        /// `base` was older than the latest revision: merged three-way.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        merged: bool,
+    },
+    /// A wiki page was moved: `from` (its old title) now redirects to `to`.
+    WikiMoved {
+        from: String,
+        to: String,
+        #[serde(default)]
+        summary: String,
+    },
+    /// A wiki page's protection changed (`edit: none` and `rename: false` lift it).
+    WikiProtected {
+        protection: crate::wiki::Protection,
+    },
+    /// `user` started or stopped watching a wiki page (seen only by that user).
+    WikiWatched {
+        user: UserId,
+        watching: bool,
+    },
+    /// In the recent-changes stream: a page was created, edited, moved or protected.
+    WikiChange {
+        page: StreamId,
+        title: String,
+        #[serde(default)]
+        namespace: String,
+        change: crate::wiki::ChangeKind,
+        /// The page event (seq in the page's stream).
+        rev: Seq,
+        #[serde(default)]
+        summary: String,
+        #[serde(default)]
+        minor: bool,
+        /// Text size after the change, and the change in size (bytes).
+        #[serde(default)]
+        size: u64,
+        #[serde(default)]
+        delta: i64,
+    },
     /// An event type this client does not know (written by a newer server): its
     /// seq counts, its body is ignored.
     #[serde(other)]
@@ -370,6 +428,11 @@ impl EventBody {
             EventBody::TicketAbsorbed { .. } => "ticket_absorbed",
             EventBody::TicketUnmerged { .. } => "ticket_unmerged",
             EventBody::TicketReleased { .. } => "ticket_released",
+            EventBody::WikiRevised { .. } => "wiki_revised",
+            EventBody::WikiMoved { .. } => "wiki_moved",
+            EventBody::WikiProtected { .. } => "wiki_protected",
+            EventBody::WikiWatched { .. } => "wiki_watched",
+            EventBody::WikiChange { .. } => "wiki_change",
             EventBody::Unknown => "unknown",
         }
     }

@@ -28,6 +28,7 @@ pub mod push;
 pub mod ticket;
 #[cfg(feature = "ts")]
 pub mod ts;
+pub mod wiki;
 
 pub use attachment::Attachment;
 pub use codec::{DecodeError, Encoding};

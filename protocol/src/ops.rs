@@ -338,6 +338,92 @@ pub enum Op {
     /// Staff: apply macro `name` to `stream` at `version`: its field changes, reply
     /// and note in one commit. Replies [`AppendOk`] (the field change's seq).
     ApplyMacro { stream: StreamId, version: u64, name: String },
+    /// A wiki page by title or slug (following a redirect), its latest revision or `rev`. Replies [`crate::wiki::WikiPageOk`].
+    WikiGet {
+        page: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rev: Option<Seq>,
+        /// Include the text rendered to sanitized HTML.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        render: bool,
+    },
+    /// Save a page's text (creating the page if `base` is absent and it does not exist).
+    /// `base`: the revision the edit started from; if someone saved since, the edits are
+    /// merged three-way or refused with `conflict` and [`crate::wiki::WikiConflict`] details.
+    /// Replies [`crate::wiki::WikiSaveOk`].
+    WikiSave {
+        page: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        base: Option<Seq>,
+        text: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        summary: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        minor: bool,
+    },
+    /// A page's history, newest first, entries with seq < `before`. Replies [`crate::wiki::WikiHistoryOk`].
+    WikiHistory {
+        page: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<Seq>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
+    /// The diff between two revisions of a page (line and word level). Replies [`crate::wiki::WikiDiffOk`].
+    WikiDiff { page: String, from: Seq, to: Seq },
+    /// Restore an earlier revision's text as a new revision. Replies [`crate::wiki::WikiSaveOk`].
+    WikiRevert {
+        page: String,
+        to: Seq,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        summary: String,
+    },
+    /// Moderators: undo every consecutive latest edit by `user` (who must be the last editor).
+    /// Replies [`crate::wiki::WikiSaveOk`].
+    WikiRollback { page: String, user: UserId },
+    /// Move (rename) a page; its old title redirects to the new one. Replies [`AppendOk`].
+    WikiMove {
+        page: String,
+        to: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        summary: String,
+    },
+    /// Moderators: set a page's protection (`edit: none, rename: false` lifts it). Replies [`AppendOk`].
+    WikiProtect {
+        page: String,
+        #[serde(default, skip_serializing_if = "is_default")]
+        edit: crate::wiki::ProtectLevel,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        rename: bool,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+        /// When it lapses (ms since the epoch); absent: never.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires: Option<u64>,
+    },
+    /// Watch (or stop watching) a page. Replies [`AppendOk`].
+    WikiWatch { page: String, watch: bool },
+    /// A page's links and "what links here" (through redirects too). Replies [`crate::wiki::WikiLinksOk`].
+    WikiLinks { page: String },
+    /// Pages linked to that do not exist. Replies [`crate::wiki::WikiWantedOk`].
+    WikiWanted {},
+    /// Every page I may read, optionally in one namespace. Replies [`crate::wiki::WikiPagesOk`].
+    WikiPages {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        namespace: Option<String>,
+    },
+    /// Recent changes, newest first, optionally by one user or in one namespace. Replies
+    /// [`crate::wiki::WikiRecentOk`]. Live: subscribe to the stream `wiki_changes`.
+    WikiRecent {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user: Option<UserId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        namespace: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<Seq>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
     #[cfg_attr(feature = "ts", ts(skip))]
@@ -423,6 +509,19 @@ impl Op {
             Op::ListCanned { .. } => "list_canned",
             Op::CannedReply { .. } => "canned_reply",
             Op::ApplyMacro { .. } => "apply_macro",
+            Op::WikiGet { .. } => "wiki_get",
+            Op::WikiSave { .. } => "wiki_save",
+            Op::WikiHistory { .. } => "wiki_history",
+            Op::WikiDiff { .. } => "wiki_diff",
+            Op::WikiRevert { .. } => "wiki_revert",
+            Op::WikiRollback { .. } => "wiki_rollback",
+            Op::WikiMove { .. } => "wiki_move",
+            Op::WikiProtect { .. } => "wiki_protect",
+            Op::WikiWatch { .. } => "wiki_watch",
+            Op::WikiLinks { .. } => "wiki_links",
+            Op::WikiWanted {} => "wiki_wanted",
+            Op::WikiPages { .. } => "wiki_pages",
+            Op::WikiRecent { .. } => "wiki_recent",
             Op::Unknown => "unknown",
         }
     }

@@ -70,6 +70,14 @@ pub enum OkBody {
     DeskStatus(crate::ticket::DeskStatusOk),
     TicketQueue(crate::ticket::TicketQueueOk),
     Canned(crate::ticket::CannedOk),
+    WikiPage(Box<crate::wiki::WikiPageOk>),
+    WikiSave(crate::wiki::WikiSaveOk),
+    WikiHistory(crate::wiki::WikiHistoryOk),
+    WikiDiff(crate::wiki::WikiDiffOk),
+    WikiLinks(crate::wiki::WikiLinksOk),
+    WikiWanted(crate::wiki::WikiWantedOk),
+    WikiPages(crate::wiki::WikiPagesOk),
+    WikiRecent(crate::wiki::WikiRecentOk),
 }
 
 /// A reply as the server writes it. `re` is absent only when the request's

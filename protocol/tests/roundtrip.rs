@@ -53,7 +53,9 @@ fn kind() -> impl Strategy<Value = StreamKind> {
         Just(StreamKind::PrivateChannel),
         Just(StreamKind::Dm),
         Just(StreamKind::Feed),
-        Just(StreamKind::Ticket)
+        Just(StreamKind::Ticket),
+        Just(StreamKind::WikiPage),
+        Just(StreamKind::WikiChanges)
     ]
 }
 fn ticket_status() -> impl Strategy<Value = TicketStatus> {
@@ -187,6 +189,30 @@ fn op() -> impl Strategy<Value = Op> {
         sid().prop_map(|stream| Op::TicketInfo { stream }),
         (sid(), any::<u8>(), text()).prop_map(|(stream, score, comment)| Op::RateTicket { stream, score, comment }),
         (sid(), any::<u64>(), sid()).prop_map(|(stream, version, into)| Op::MergeTicket { stream, version, into }),
+        wiki_op(),
+    ]
+}
+
+fn protect_level() -> impl Strategy<Value = agora_protocol::wiki::ProtectLevel> {
+    use agora_protocol::wiki::ProtectLevel;
+    prop_oneof![Just(ProtectLevel::None), Just(ProtectLevel::Semi), Just(ProtectLevel::Full)]
+}
+
+fn wiki_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (text(), proptest::option::of(seq()), any::<bool>()).prop_map(|(page, rev, render)| Op::WikiGet {
+            page,
+            rev,
+            render
+        }),
+        (text(), proptest::option::of(seq()), text(), text(), any::<bool>())
+            .prop_map(|(page, base, text, summary, minor)| Op::WikiSave { page, base, text, summary, minor }),
+        (text(), seq(), seq()).prop_map(|(page, from, to)| Op::WikiDiff { page, from, to }),
+        (text(), uid()).prop_map(|(page, user)| Op::WikiRollback { page, user }),
+        (text(), protect_level(), any::<bool>(), text(), proptest::option::of(any::<u64>()))
+            .prop_map(|(page, edit, rename, reason, expires)| Op::WikiProtect { page, edit, rename, reason, expires }),
+        (proptest::option::of(uid()), proptest::option::of(text()), proptest::option::of(seq()))
+            .prop_map(|(user, namespace, before)| Op::WikiRecent { user, namespace, before, limit: None }),
     ]
 }
 
@@ -340,6 +366,45 @@ fn body() -> impl Strategy<Value = EventBody> {
         (any::<u8>(), text()).prop_map(|(score, comment)| EventBody::TicketRated { score, comment }),
         (sid(), ticket_status()).prop_map(|(from, status)| EventBody::TicketUnmerged { from, status }),
         Just(EventBody::Unknown),
+        wiki_body(),
+    ]
+}
+
+fn wiki_body() -> impl Strategy<Value = EventBody> {
+    use agora_protocol::wiki::{ChangeKind, Protection};
+    prop_oneof![
+        (text(), text(), any::<bool>(), seq(), proptest::option::of(seq()), any::<bool>(), any::<bool>()).prop_map(
+            |(text, summary, minor, base, restores, rollback, merged)| EventBody::WikiRevised {
+                text,
+                summary,
+                minor,
+                base,
+                restores,
+                rollback,
+                merged
+            }
+        ),
+        (text(), text(), text()).prop_map(|(from, to, summary)| EventBody::WikiMoved { from, to, summary }),
+        (protect_level(), any::<bool>(), text(), proptest::option::of(any::<u64>()), proptest::option::of(uid()))
+            .prop_map(|(edit, rename, reason, expires, by)| EventBody::WikiProtected {
+                protection: Protection { edit, rename, reason, expires, by }
+            }),
+        (uid(), any::<bool>()).prop_map(|(user, watching)| EventBody::WikiWatched { user, watching }),
+        (sid(), text(), text(), seq(), any::<u64>(), any::<i64>()).prop_map(
+            |(page, title, namespace, rev, size, delta)| {
+                EventBody::WikiChange {
+                    page,
+                    title,
+                    namespace,
+                    change: ChangeKind::Edit,
+                    rev,
+                    summary: String::new(),
+                    minor: false,
+                    size,
+                    delta,
+                }
+            }
+        ),
     ]
 }
 
@@ -405,7 +470,7 @@ fn error_body() -> impl Strategy<Value = ErrorBody> {
             retry_after_ms,
             head,
             until: head,
-            current: None,
+            details: None,
         },
     )
 }
@@ -491,6 +556,22 @@ fn ok_body() -> impl Strategy<Value = OkBody> {
         vec((text(), watch_action()), 0..3).prop_map(|w| OkBody::WatchedWords(WatchedWordsOk {
             words: w.into_iter().map(|(pattern, action)| WatchedWord { pattern, action }).collect()
         })),
+        (sid(), seq(), any::<u64>(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
+            |(stream, rev, at, created, merged, duplicate)| OkBody::WikiSave(agora_protocol::wiki::WikiSaveOk {
+                stream,
+                rev,
+                at,
+                created,
+                merged,
+                duplicate
+            })
+        ),
+        (sid(), seq(), seq(), text()).prop_map(|(stream, from, to, t)| {
+            use agora_protocol::wiki::*;
+            let line = DiffLine { tag: DiffTag::Insert, old: None, new: Some(1), text: t.clone(), words: vec![] };
+            let hunks = vec![DiffHunk { old_start: 1, old_len: 0, new_start: 1, new_len: 1, lines: vec![line] }];
+            OkBody::WikiDiff(WikiDiffOk { stream, from, to, hunks })
+        }),
     ]
 }
 
@@ -587,6 +668,14 @@ proptest! {
                 OkBody::DeskStatus(_) => OkBody::DeskStatus(ok_as(frame)),
                 OkBody::TicketQueue(_) => OkBody::TicketQueue(ok_as(frame)),
                 OkBody::Canned(_) => OkBody::Canned(ok_as(frame)),
+                OkBody::WikiPage(_) => OkBody::WikiPage(ok_as(frame)),
+                OkBody::WikiSave(_) => OkBody::WikiSave(ok_as(frame)),
+                OkBody::WikiHistory(_) => OkBody::WikiHistory(ok_as(frame)),
+                OkBody::WikiDiff(_) => OkBody::WikiDiff(ok_as(frame)),
+                OkBody::WikiLinks(_) => OkBody::WikiLinks(ok_as(frame)),
+                OkBody::WikiWanted(_) => OkBody::WikiWanted(ok_as(frame)),
+                OkBody::WikiPages(_) => OkBody::WikiPages(ok_as(frame)),
+                OkBody::WikiRecent(_) => OkBody::WikiRecent(ok_as(frame)),
             };
             prop_assert_eq!(&back, &body, "{:?}", enc);
         }

@@ -11,6 +11,7 @@
 //! words), `review` (flags and the review queue).
 //! `forum` (categories, thread lists, threads, staff actions, notification levels).
 //! `tickets` (the ticket desk: open, update, notes, info).
+//! `wiki` (wiki pages and recent changes).
 
 mod accounts;
 mod channels;
@@ -23,6 +24,7 @@ mod read_state;
 mod review;
 mod subscribe;
 mod tickets;
+mod wiki;
 
 pub use channels::dm_id;
 pub use presence::announce;
@@ -35,6 +37,7 @@ use crate::hub::ConnHandle;
 use crate::sequencer::now_ms;
 use crate::streams::kinds::forum::ForumAction;
 use crate::streams::kinds::ticket::TicketAction;
+use crate::streams::kinds::wiki::WikiAction;
 use crate::streams::moderation::Moderation;
 use crate::streams::{Action, Actor};
 use agora_protocol::ops::{PingOk, Role, WhoamiOk};
@@ -176,6 +179,28 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::ListCanned { team } => Outcome::from_result(tickets::list_canned(app, s, team)),
         Op::CannedReply { stream, name } => tickets::canned_reply(app, s, stream, name),
         Op::ApplyMacro { stream, version, name } => tickets::apply_macro(app, s, stream, version, name),
+        Op::WikiGet { page, rev, render } => Outcome::from_result(wiki::get(app, s, &page, rev, render)),
+        Op::WikiSave { page, base, text, summary, minor } => wiki::save(app, s, page, base, text, summary, minor),
+        Op::WikiHistory { page, before, limit } => Outcome::from_result(wiki::history(app, s, &page, before, limit)),
+        Op::WikiDiff { page, from, to } => Outcome::from_result(wiki::diff(app, s, &page, from, to)),
+        Op::WikiRevert { page, to, summary } => {
+            wiki::act(app, s, &page, WikiAction::Revert { to, summary, account_created: s.user.created_at })
+        }
+        Op::WikiRollback { page, user } => wiki::act(app, s, &page, WikiAction::Rollback { user }),
+        Op::WikiMove { page, to, summary } => {
+            wiki::act(app, s, &page, WikiAction::Move { title: to, summary, account_created: s.user.created_at })
+        }
+        Op::WikiProtect { page, edit, rename, reason, expires } => {
+            let protection = agora_protocol::wiki::Protection { edit, rename, reason, expires, by: None };
+            wiki::act(app, s, &page, WikiAction::Protect(protection))
+        }
+        Op::WikiWatch { page, watch } => wiki::act(app, s, &page, WikiAction::Watch(watch)),
+        Op::WikiLinks { page } => Outcome::from_result(wiki::links(app, s, &page)),
+        Op::WikiWanted {} => Outcome::from_result(wiki::wanted(app, s)),
+        Op::WikiPages { namespace } => Outcome::from_result(wiki::pages(app, s, namespace)),
+        Op::WikiRecent { user, namespace, before, limit } => {
+            Outcome::from_result(wiki::recent(app, s, user, namespace, before, limit))
+        }
         Op::Unknown => Outcome::err(AppError::BadRequest("unknown op".into())),
     }
 }

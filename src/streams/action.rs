@@ -77,6 +77,8 @@ pub enum Action {
     Tick,
     /// A ticket's own actions (boxed: they are larger than the chat ones).
     Ticket(Box<kinds::ticket::TicketAction>),
+    /// Wiki pages and recent changes (`kinds::wiki`).
+    Wiki(kinds::wiki::WikiAction),
 }
 
 impl Action {
@@ -99,6 +101,7 @@ pub fn decide(st: Option<&StreamState>, cx: &Cx<'_>, action: Action) -> AppResul
         (Some(st), _) => st.kind,
         (None, Action::Create { kind, .. }) => *kind,
         (None, Action::Ticket(t)) if matches!(**t, kinds::ticket::TicketAction::Open { .. }) => StreamKind::Ticket,
+        (None, Action::Wiki(kinds::wiki::WikiAction::Create { .. })) => StreamKind::WikiPage,
         (None, _) => return Err(AppError::not_found_stream()),
     };
     let module = kinds::of(kind).ok_or_else(|| AppError::BadRequest(format!("unknown stream kind {kind:?}")))?;

@@ -10,4 +10,5 @@ export { Cursors, type Cursor } from "./cursors.js";
 export { Outbox, newIdem, type PendingPost, type StorageLike } from "./outbox.js";
 export { AgoraHttp, login, httpBaseOf } from "./http.js";
 export * from "./types.js";
+export * from "./wiki.js";
 export { AgoraClient as default } from "./client.js";

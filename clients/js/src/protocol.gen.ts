@@ -190,6 +190,11 @@ read_role?: Role | null,
 post_role?: Role | null, };
 
 /**
+ * What a recent change was.
+ */
+export type ChangeKind = "create" | "edit" | "move" | "protect";
+
+/**
  * Reply to `desk_status`: whether someone will answer soon.
  */
 export type DeskStatusOk = { 
@@ -201,6 +206,46 @@ agents_available: number,
  * "An agent will answer shortly" (true) or "we're away, we'll reply by e-mail".
  */
 answering: boolean, };
+
+/**
+ * A run of changed lines with up to 3 lines of context around them.
+ */
+export type DiffHunk = { 
+/**
+ * First line in the old text (1-based) and how many old lines the hunk covers.
+ */
+old_start: number, old_len: number, new_start: number, new_len: number, lines: Array<DiffLine>, };
+
+/**
+ * One line of a diff hunk.
+ */
+export type DiffLine = { tag: DiffTag, 
+/**
+ * Line number in the old text (1-based), absent for an inserted line.
+ */
+old?: number | null, 
+/**
+ * Line number in the new text (1-based), absent for a deleted line.
+ */
+new?: number | null, 
+/**
+ * The line without its newline.
+ */
+text: string, 
+/**
+ * For a changed line: the line as spans, the differing words marked (word-level diff).
+ */
+words?: Array<DiffSpan>, };
+
+/**
+ * A piece of a changed line: `changed` marks the words that differ.
+ */
+export type DiffSpan = { text: string, changed: boolean, };
+
+/**
+ * How a line (or a word span) of a diff changed.
+ */
+export type DiffTag = "equal" | "delete" | "insert";
 
 /**
  * An empty `ok` payload: `{}`.
@@ -229,11 +274,10 @@ head?: number | null,
  */
 until?: number | null, 
 /**
- * With `conflict`, when the server says so: the current state of what the
- * request conflicted with (a ticket's fields and version, say), so the client
- * can decide again without another round trip.
+ * With some errors: structured details of the state that caused them (for
+ * `conflict` from `wiki_save`, a `WikiConflict`). Typed per op in PROTOCOL.md.
  */
-current?: JsonValue | null, };
+details?: JsonValue | null, };
 
 /**
  * Why a request failed. Serialized as a snake_case string.
@@ -279,7 +323,31 @@ mentions?: Array<UserId>, } | { "type": "ticket_follow_up", follow_up: StreamId,
 /**
  * When the target fell due (ms since the Unix epoch).
  */
-due: number, } | { "type": "ticket_rated", score: number, comment?: string, } | { "type": "ticket_merged", into: StreamId, } | { "type": "ticket_absorbed", from: StreamId, } | { "type": "ticket_unmerged", from: StreamId, status: TicketStatus, } | { "type": "ticket_released", ticket: StreamId, });
+due: number, } | { "type": "ticket_rated", score: number, comment?: string, } | { "type": "ticket_merged", into: StreamId, } | { "type": "ticket_absorbed", from: StreamId, } | { "type": "ticket_unmerged", from: StreamId, status: TicketStatus, } | { "type": "ticket_released", ticket: StreamId, } | { "type": "wiki_revised", text: string, summary: string, minor: boolean, 
+/**
+ * The revision the editor started from.
+ */
+base: Seq, 
+/**
+ * A revert: the revision whose text this restores.
+ */
+restores?: Seq | null, 
+/**
+ * A moderator's rollback of the last editor's consecutive edits.
+ */
+rollback?: boolean, 
+/**
+ * `base` was older than the latest revision: merged three-way.
+ */
+merged?: boolean, } | { "type": "wiki_moved", from: string, to: string, summary: string, } | { "type": "wiki_protected", protection: Protection, } | { "type": "wiki_watched", user: UserId, watching: boolean, } | { "type": "wiki_change", page: StreamId, title: string, namespace: string, change: ChangeKind, 
+/**
+ * The page event (seq in the page's stream).
+ */
+rev: Seq, summary: string, minor: boolean, 
+/**
+ * Text size after the change, and the change in size (bytes).
+ */
+size: number, delta: number, });
 
 /**
  * What happened. Serialized with a `type` field next to the event's other fields.
@@ -312,7 +380,31 @@ mentions?: Array<UserId>, } | { "type": "ticket_follow_up", follow_up: StreamId,
 /**
  * When the target fell due (ms since the Unix epoch).
  */
-due: number, } | { "type": "ticket_rated", score: number, comment?: string, } | { "type": "ticket_merged", into: StreamId, } | { "type": "ticket_absorbed", from: StreamId, } | { "type": "ticket_unmerged", from: StreamId, status: TicketStatus, } | { "type": "ticket_released", ticket: StreamId, };
+due: number, } | { "type": "ticket_rated", score: number, comment?: string, } | { "type": "ticket_merged", into: StreamId, } | { "type": "ticket_absorbed", from: StreamId, } | { "type": "ticket_unmerged", from: StreamId, status: TicketStatus, } | { "type": "ticket_released", ticket: StreamId, } | { "type": "wiki_revised", text: string, summary: string, minor: boolean, 
+/**
+ * The revision the editor started from.
+ */
+base: Seq, 
+/**
+ * A revert: the revision whose text this restores.
+ */
+restores?: Seq | null, 
+/**
+ * A moderator's rollback of the last editor's consecutive edits.
+ */
+rollback?: boolean, 
+/**
+ * `base` was older than the latest revision: merged three-way.
+ */
+merged?: boolean, } | { "type": "wiki_moved", from: string, to: string, summary: string, } | { "type": "wiki_protected", protection: Protection, } | { "type": "wiki_watched", user: UserId, watching: boolean, } | { "type": "wiki_change", page: StreamId, title: string, namespace: string, change: ChangeKind, 
+/**
+ * The page event (seq in the page's stream).
+ */
+rev: Seq, summary: string, minor: boolean, 
+/**
+ * Text size after the change, and the change in size (bytes).
+ */
+size: number, delta: number, };
 
 /**
  * One notification.
@@ -460,7 +552,7 @@ export type NotificationLevel = "muted" | "normal" | "tracking" | "watching" | "
  * Every `ok` payload, for the server to serialize. Untagged: the client knows
  * which op it sent and decodes `ok` as that op's payload type.
  */
-export type OkBody = Empty | PingOk | WhoamiOk | ListStreamsOk | StreamInfoOk | AppendOk | SubscribeOk | HistoryOk | FeedOk | AuditLogOk | ReviewQueueOk | WatchedWordsOk | ForumCategoriesOk | ForumCategoryOk | ForumThreadsOk | ForumThreadCreatedOk | ForumThreadOk | ForumPostHistoryOk | TicketOk | AgentStatusOk | DeskStatusOk | TicketQueueOk | CannedOk;
+export type OkBody = Empty | PingOk | WhoamiOk | ListStreamsOk | StreamInfoOk | AppendOk | SubscribeOk | HistoryOk | FeedOk | AuditLogOk | ReviewQueueOk | WatchedWordsOk | ForumCategoriesOk | ForumCategoryOk | ForumThreadsOk | ForumThreadCreatedOk | ForumThreadOk | ForumPostHistoryOk | TicketOk | AgentStatusOk | DeskStatusOk | TicketQueueOk | CannedOk | WikiPageOk | WikiSaveOk | WikiHistoryOk | WikiDiffOk | WikiLinksOk | WikiWantedOk | WikiPagesOk | WikiRecentOk;
 
 /**
  * Every operation a client can ask for, tagged by `op`.
@@ -494,7 +586,15 @@ category?: string | null, name: string, slug: string, description?: string, posi
 /**
  * `next` of the previous page.
  */
-cursor?: string | null, limit?: number | null, } | { "op": "forum_create_thread", category: string, title: string, text: string, } | { "op": "forum_thread", thread: StreamId, after?: Seq | null, limit?: number | null, } | { "op": "forum_like", thread: StreamId, post: Seq, } | { "op": "forum_unlike", thread: StreamId, post: Seq, } | { "op": "forum_recover", thread: StreamId, post: Seq, } | { "op": "forum_post_history", thread: StreamId, post: Seq, } | { "op": "forum_staff", thread: StreamId, action: StaffAction, } | { "op": "forum_move", thread: StreamId, category: string, } | { "op": "forum_split", thread: StreamId, posts: Array<Seq>, title: string, } | { "op": "forum_merge", thread: StreamId, into: StreamId, } | { "op": "forum_set_level", thread?: StreamId | null, category?: string | null, level: NotificationLevel, } | { "op": "open_ticket", subject: string, text: string, changes?: TicketChanges, } | { "op": "update_ticket", stream: StreamId, version: number, changes: TicketChanges, } | { "op": "add_note", stream: StreamId, text: string, } | { "op": "ticket_info", stream: StreamId, } | { "op": "set_agent_status", status: AgentStatus, max_chats?: number | null, teams?: Array<string> | null, } | { "op": "desk_status", team?: string | null, } | { "op": "ticket_queue", filter?: QueueFilter, limit?: number | null, } | { "op": "rate_ticket", stream: StreamId, score: number, comment?: string, } | { "op": "merge_ticket", stream: StreamId, version: number, into: StreamId, } | { "op": "split_ticket", stream: StreamId, version: number, } | { "op": "list_canned", team?: string | null, } | { "op": "canned_reply", stream: StreamId, name: string, } | { "op": "apply_macro", stream: StreamId, version: number, name: string, };
+cursor?: string | null, limit?: number | null, } | { "op": "forum_create_thread", category: string, title: string, text: string, } | { "op": "forum_thread", thread: StreamId, after?: Seq | null, limit?: number | null, } | { "op": "forum_like", thread: StreamId, post: Seq, } | { "op": "forum_unlike", thread: StreamId, post: Seq, } | { "op": "forum_recover", thread: StreamId, post: Seq, } | { "op": "forum_post_history", thread: StreamId, post: Seq, } | { "op": "forum_staff", thread: StreamId, action: StaffAction, } | { "op": "forum_move", thread: StreamId, category: string, } | { "op": "forum_split", thread: StreamId, posts: Array<Seq>, title: string, } | { "op": "forum_merge", thread: StreamId, into: StreamId, } | { "op": "forum_set_level", thread?: StreamId | null, category?: string | null, level: NotificationLevel, } | { "op": "open_ticket", subject: string, text: string, changes?: TicketChanges, } | { "op": "update_ticket", stream: StreamId, version: number, changes: TicketChanges, } | { "op": "add_note", stream: StreamId, text: string, } | { "op": "ticket_info", stream: StreamId, } | { "op": "set_agent_status", status: AgentStatus, max_chats?: number | null, teams?: Array<string> | null, } | { "op": "desk_status", team?: string | null, } | { "op": "ticket_queue", filter?: QueueFilter, limit?: number | null, } | { "op": "rate_ticket", stream: StreamId, score: number, comment?: string, } | { "op": "merge_ticket", stream: StreamId, version: number, into: StreamId, } | { "op": "split_ticket", stream: StreamId, version: number, } | { "op": "list_canned", team?: string | null, } | { "op": "canned_reply", stream: StreamId, name: string, } | { "op": "apply_macro", stream: StreamId, version: number, name: string, } | { "op": "wiki_get", page: string, rev?: Seq | null, 
+/**
+ * Include the text rendered to sanitized HTML.
+ */
+render?: boolean, } | { "op": "wiki_save", page: string, base?: Seq | null, text: string, summary?: string, minor?: boolean, } | { "op": "wiki_history", page: string, before?: Seq | null, limit?: number | null, } | { "op": "wiki_diff", page: string, from: Seq, to: Seq, } | { "op": "wiki_revert", page: string, to: Seq, summary?: string, } | { "op": "wiki_rollback", page: string, user: UserId, } | { "op": "wiki_move", page: string, to: string, summary?: string, } | { "op": "wiki_protect", page: string, edit?: ProtectLevel, rename?: boolean, reason?: string, 
+/**
+ * When it lapses (ms since the epoch); absent: never.
+ */
+expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, };
 
 /**
  * Reply to `ping`.
@@ -556,6 +656,28 @@ export type PresenceStatus = "online" | "away" | "dnd" | "offline";
 export type Priority = "low" | "normal" | "high" | "urgent";
 
 /**
+ * Who may edit a page.
+ */
+export type ProtectLevel = "none" | "semi" | "full";
+
+/**
+ * A page's protection as it stands (expiry not yet applied: compare `expires` with the time).
+ */
+export type Protection = { edit: ProtectLevel, 
+/**
+ * Only moderators may move (rename) the page.
+ */
+rename: boolean, reason: string, 
+/**
+ * When the protection lapses (ms since the epoch, server clock); `None`: never.
+ */
+expires: number | null, 
+/**
+ * The moderator who set it (filled in by the server).
+ */
+by?: UserId | null, };
+
+/**
  * A server push, tagged by `ev`.
  */
 export type Push = { "ev": "event" } & Event | { "ev": "presence", stream: StreamId, user: UserId, status: PresenceStatus, last_seen: number, } | { "ev": "typing", stream: StreamId, user: UserId, ttl_ms: number, } | { "ev": "read", stream: StreamId, seq: Seq, } | { "ev": "stream_added", stream: StreamSummary, } | { "ev": "skip", stream: StreamId, from: Seq, to: Seq, } | { "ev": "feed_unread", stream: StreamId, unread: number, };
@@ -605,7 +727,15 @@ category?: string | null, name: string, slug: string, description?: string, posi
 /**
  * `next` of the previous page.
  */
-cursor?: string | null, limit?: number | null, } | { "op": "forum_create_thread", category: string, title: string, text: string, } | { "op": "forum_thread", thread: StreamId, after?: Seq | null, limit?: number | null, } | { "op": "forum_like", thread: StreamId, post: Seq, } | { "op": "forum_unlike", thread: StreamId, post: Seq, } | { "op": "forum_recover", thread: StreamId, post: Seq, } | { "op": "forum_post_history", thread: StreamId, post: Seq, } | { "op": "forum_staff", thread: StreamId, action: StaffAction, } | { "op": "forum_move", thread: StreamId, category: string, } | { "op": "forum_split", thread: StreamId, posts: Array<Seq>, title: string, } | { "op": "forum_merge", thread: StreamId, into: StreamId, } | { "op": "forum_set_level", thread?: StreamId | null, category?: string | null, level: NotificationLevel, } | { "op": "open_ticket", subject: string, text: string, changes?: TicketChanges, } | { "op": "update_ticket", stream: StreamId, version: number, changes: TicketChanges, } | { "op": "add_note", stream: StreamId, text: string, } | { "op": "ticket_info", stream: StreamId, } | { "op": "set_agent_status", status: AgentStatus, max_chats?: number | null, teams?: Array<string> | null, } | { "op": "desk_status", team?: string | null, } | { "op": "ticket_queue", filter?: QueueFilter, limit?: number | null, } | { "op": "rate_ticket", stream: StreamId, score: number, comment?: string, } | { "op": "merge_ticket", stream: StreamId, version: number, into: StreamId, } | { "op": "split_ticket", stream: StreamId, version: number, } | { "op": "list_canned", team?: string | null, } | { "op": "canned_reply", stream: StreamId, name: string, } | { "op": "apply_macro", stream: StreamId, version: number, name: string, });
+cursor?: string | null, limit?: number | null, } | { "op": "forum_create_thread", category: string, title: string, text: string, } | { "op": "forum_thread", thread: StreamId, after?: Seq | null, limit?: number | null, } | { "op": "forum_like", thread: StreamId, post: Seq, } | { "op": "forum_unlike", thread: StreamId, post: Seq, } | { "op": "forum_recover", thread: StreamId, post: Seq, } | { "op": "forum_post_history", thread: StreamId, post: Seq, } | { "op": "forum_staff", thread: StreamId, action: StaffAction, } | { "op": "forum_move", thread: StreamId, category: string, } | { "op": "forum_split", thread: StreamId, posts: Array<Seq>, title: string, } | { "op": "forum_merge", thread: StreamId, into: StreamId, } | { "op": "forum_set_level", thread?: StreamId | null, category?: string | null, level: NotificationLevel, } | { "op": "open_ticket", subject: string, text: string, changes?: TicketChanges, } | { "op": "update_ticket", stream: StreamId, version: number, changes: TicketChanges, } | { "op": "add_note", stream: StreamId, text: string, } | { "op": "ticket_info", stream: StreamId, } | { "op": "set_agent_status", status: AgentStatus, max_chats?: number | null, teams?: Array<string> | null, } | { "op": "desk_status", team?: string | null, } | { "op": "ticket_queue", filter?: QueueFilter, limit?: number | null, } | { "op": "rate_ticket", stream: StreamId, score: number, comment?: string, } | { "op": "merge_ticket", stream: StreamId, version: number, into: StreamId, } | { "op": "split_ticket", stream: StreamId, version: number, } | { "op": "list_canned", team?: string | null, } | { "op": "canned_reply", stream: StreamId, name: string, } | { "op": "apply_macro", stream: StreamId, version: number, name: string, } | { "op": "wiki_get", page: string, rev?: Seq | null, 
+/**
+ * Include the text rendered to sanitized HTML.
+ */
+render?: boolean, } | { "op": "wiki_save", page: string, base?: Seq | null, text: string, summary?: string, minor?: boolean, } | { "op": "wiki_history", page: string, before?: Seq | null, limit?: number | null, } | { "op": "wiki_diff", page: string, from: Seq, to: Seq, } | { "op": "wiki_revert", page: string, to: Seq, summary?: string, } | { "op": "wiki_rollback", page: string, user: UserId, } | { "op": "wiki_move", page: string, to: string, summary?: string, } | { "op": "wiki_protect", page: string, edit?: ProtectLevel, rename?: boolean, reason?: string, 
+/**
+ * When it lapses (ms since the epoch); absent: never.
+ */
+expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, });
 
 /**
  * A moderator's decision on a flagged (or held) post.
@@ -708,7 +838,7 @@ export type StreamInfoOk = { id: StreamId, kind: StreamKind, name: string, topic
  * What kind of conversation a stream is. Later kinds (forum threads, tickets,
  * wiki pages) join this enum; clients must treat an unknown kind as opaque.
  */
-export type StreamKind = "channel" | "private_channel" | "dm" | "feed" | "audit" | "review_queue" | "forum" | "forum_thread" | "ticket";
+export type StreamKind = "channel" | "private_channel" | "dm" | "feed" | "audit" | "review_queue" | "forum" | "forum_thread" | "ticket" | "wiki_page" | "wiki_changes";
 
 /**
  * A stream as listed for one user.
@@ -899,6 +1029,15 @@ export type UserInfo = { id: UserId, display_name: string, role: Role,
 suspended_until?: number | null, };
 
 /**
+ * A page that is linked to but does not exist.
+ */
+export type WantedPage = { slug: string, 
+/**
+ * How many pages (that the caller may read) link to it.
+ */
+links: number, };
+
+/**
  * What a watched word does to a post that matches it.
  */
 export type WatchAction = "block" | "censor" | "require_approval" | "flag";
@@ -921,6 +1060,155 @@ export type WhoamiOk = { user: UserInfo,
  * The store's epoch (see `subscribe`).
  */
 epoch: string, };
+
+/**
+ * Reply to `wiki_diff`.
+ */
+export type WikiDiffOk = { stream: StreamId, from: Seq, to: Seq, hunks: Array<DiffHunk>, };
+
+/**
+ * What one entry of a page's history did.
+ */
+export type WikiEntryKind = "revision" | "move" | "protect";
+
+/**
+ * One entry of a page's history (newest last in the state, newest first in `wiki_history`).
+ */
+export type WikiHistoryEntry = { seq: Seq, kind: WikiEntryKind, author: UserId, at: number, summary: string, minor: boolean, 
+/**
+ * Size of the text in bytes after this entry.
+ */
+size: number, 
+/**
+ * A revert: the revision whose text this one restores.
+ */
+restores?: Seq | null, 
+/**
+ * A rollback by a moderator (of every consecutive edit by the last editor).
+ */
+rollback?: boolean, 
+/**
+ * Saved on an older base and merged three-way with the edits in between.
+ */
+merged?: boolean, };
+
+/**
+ * Reply to `wiki_history`: newest first.
+ */
+export type WikiHistoryOk = { stream: StreamId, title: string, entries: Array<WikiHistoryEntry>, 
+/**
+ * Older entries exist: ask again with `before` = the last entry's seq.
+ */
+more: boolean, };
+
+/**
+ * Reply to `wiki_links`: what a page links to, and what links here.
+ */
+export type WikiLinksOk = { stream: StreamId, links: Array<WikiPageRef>, 
+/**
+ * "What links here", including pages that link to one of its old titles.
+ */
+backlinks: Array<WikiPageRef>, 
+/**
+ * Old slugs that redirect here.
+ */
+redirects: Array<string>, };
+
+/**
+ * Reply to `wiki_get`.
+ */
+export type WikiPageOk = { stream: StreamId, title: string, slug: string, 
+/**
+ * The namespace (`""` for the main one, `"Help"`, `"Internal"`, ...).
+ */
+namespace: string, 
+/**
+ * The revision shown (the latest unless `rev` was asked for): its seq is the
+ * `base` of an edit.
+ */
+rev: Seq, latest: Seq, text: string, 
+/**
+ * The text rendered to sanitized HTML (when `render` was asked for).
+ */
+html?: string | null, 
+/**
+ * The slug asked for, when it redirected here (the page was moved).
+ */
+redirected_from?: string | null, 
+/**
+ * Protection in force now (lapsed protection is not shown).
+ */
+protection?: Protection | null, 
+/**
+ * Whether the caller may edit the page now.
+ */
+can_edit: boolean, 
+/**
+ * Whether the caller watches the page.
+ */
+watching: boolean, 
+/**
+ * The page stream's head (subscribe from here for edits and "is editing").
+ */
+head: Seq, };
+
+/**
+ * A page as listed (links, backlinks, page lists).
+ */
+export type WikiPageRef = { slug: string, 
+/**
+ * The page's title; for a wanted page, the slug.
+ */
+title: string, 
+/**
+ * The page's stream, `None` when the page does not exist (a red link).
+ */
+stream?: StreamId | null, 
+/**
+ * For a backlink: it links here through this redirect (an old title).
+ */
+via?: string | null, };
+
+/**
+ * Reply to `wiki_pages`: every page the caller may read, by slug.
+ */
+export type WikiPagesOk = { pages: Array<WikiPageRef>, };
+
+/**
+ * Reply to `wiki_recent`: `wiki_change` events of the recent-changes stream,
+ * newest first, filtered.
+ */
+export type WikiRecentOk = { stream: StreamId, changes: Array<Event>, 
+/**
+ * Older changes may exist: ask again with `before` = `from`.
+ */
+more: boolean, 
+/**
+ * The lowest seq this page of results looked at.
+ */
+from: Seq, };
+
+/**
+ * Reply to `wiki_save`, `wiki_revert` and `wiki_rollback`.
+ */
+export type WikiSaveOk = { stream: StreamId, 
+/**
+ * The new revision (for an unchanged text: the current one, `duplicate` true).
+ */
+rev: Seq, at: number, 
+/**
+ * The page did not exist and was created.
+ */
+created: boolean, 
+/**
+ * The edit's base was older than the latest revision and it was merged three-way.
+ */
+merged: boolean, duplicate: boolean, };
+
+/**
+ * Reply to `wiki_wanted`.
+ */
+export type WikiWantedOk = { pages: Array<WantedPage>, };
 
 /** WebSocket close codes (PROTOCOL.md): 4000-4499 reconnect and resume, 4500-4999 do not. */
 export const CloseCode = {

@@ -35,6 +35,14 @@ import type {
   UserInfo,
   WatchedWordsOk,
   WhoamiOk,
+  WikiDiffOk,
+  WikiHistoryOk,
+  WikiLinksOk,
+  WikiPageOk,
+  WikiPagesOk,
+  WikiRecentOk,
+  WikiSaveOk,
+  WikiWantedOk,
 } from "./protocol.gen.js";
 
 export * from "./protocol.gen.js";
@@ -119,6 +127,19 @@ interface OkOf {
   list_canned: CannedOk;
   canned_reply: AppendOk;
   apply_macro: AppendOk;
+  wiki_get: WikiPageOk;
+  wiki_save: WikiSaveOk;
+  wiki_history: WikiHistoryOk;
+  wiki_diff: WikiDiffOk;
+  wiki_revert: WikiSaveOk;
+  wiki_rollback: WikiSaveOk;
+  wiki_move: AppendOk;
+  wiki_protect: AppendOk;
+  wiki_watch: AppendOk;
+  wiki_links: WikiLinksOk;
+  wiki_wanted: WikiWantedOk;
+  wiki_pages: WikiPagesOk;
+  wiki_recent: WikiRecentOk;
 }
 // A new op in the protocol crate fails the type check (`npm run check`) here until it is in OkOf.
 type Assert<T extends true> = T;

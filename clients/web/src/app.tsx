@@ -9,6 +9,7 @@ import { maybeNotify, updateTitle } from "./notify";
 import { navigate, parse, usePath } from "./router";
 import { Sidebar, sectionsFor, type Section } from "./sidebar";
 import { store, type Store } from "./store";
+import { WikiView } from "./wiki";
 
 function useStore(): Store {
   const [, setV] = useState(0);
@@ -150,7 +151,7 @@ function Shell({ store, route }: { store: Store; route: RouteT }) {
     );
   } else if (route.page === "forum") content = <Forum store={store} rest={route.rest} />;
   else if (route.page === "desk") content = <Desk store={store} rest={route.rest} />;
-  else if (route.page === "wiki") content = <Coming title="Wiki" issue={13} what="pages with history; each page's edits are events in its stream" />;
+  else if (route.page === "wiki") content = <WikiView store={store} path={location.pathname} />;
   else if (route.page === "admin") content = <Admin store={store} />;
   else if (route.page === "review") content = <ReviewQueue store={store} />;
   else if (route.page === "audit") content = <AuditLog store={store} />;

@@ -368,7 +368,7 @@ test("installable: manifest, icons, and an offline shell from the service worker
   await ctx.close();
 });
 
-test("the shell by role: admin manages users, roles, suspensions and bot tokens; the wiki says what is coming, the desk shows its queue; routes reload", async () => {
+test("the shell by role: admin manages users, roles, suspensions and bot tokens; routes reload", async () => {
   const { page, errors, ctx } = await open("admin", { path: "/admin" });
   await page.waitForSelector("table.users");
   assert.deepEqual(await page.locator("nav.sections a").allTextContents(), ["Chat", "Forum", "Desk", "Wiki", "Admin", "Review", "Audit log"]);
@@ -409,7 +409,7 @@ test("the shell by role: admin manages users, roles, suspensions and bot tokens;
   await page.goto(`${URL_}/desk/queue`);
   await page.locator("table.tickets").waitFor();
   await page.goto(`${URL_}/wiki/Home`);
-  await page.locator("text=Coming with issue #13").waitFor();
+  await page.locator("text=This page does not exist yet.").waitFor();
   noErrors(errors);
   await ctx.close();
 
@@ -843,4 +843,40 @@ test("the visitor widget: a visitor chats with an agent live, typing shows, an i
   noErrors(agent.errors);
   await agent.ctx.close();
   await ctx.close();
+});
+
+test("wiki: an edit conflict is shown to the second editor with their text kept, and saving it wins", async () => {
+  const alice = await sdk("alice");
+  const created = await alice.request("wiki_save", { page: "Conflict Demo", text: "Opening hours: 9 to 5.\n\nWelcome.\n" });
+  const bob = await open("bob", { path: "/wiki/conflict_demo/edit" });
+  const { page } = bob;
+  await page.waitForSelector("#wiki-text");
+  // Alice has the page open for editing too: bob sees it.
+  // (Repeated, as a client does while typing, until bob's subscription is in place.)
+  for (let i = 0; !(await page.locator(".wiki-editing:has-text('is editing')").count()); i++) {
+    assert.ok(i < 40, "bob sees that alice is editing");
+    await alice.request("typing", { stream: created.stream });
+    await page.waitForTimeout(250);
+  }
+  const bobs = "Opening hours: 8 to 6 (Bob).\n\nWelcome.\n";
+  await page.fill("#wiki-text", bobs);
+  // Alice saves the same line first.
+  await alice.request("wiki_save", { page: "Conflict Demo", base: created.rev, text: "Opening hours: 10 to 4 (Alice).\n\nWelcome.\n" });
+  await page.click('button:has-text("Save page")');
+  await page.locator("#conflict-title").waitFor();
+  assert.equal(await page.locator("#wiki-text").inputValue(), bobs, "bob's text is kept");
+  assert.match(await page.locator("#wiki-current").inputValue(), /10 to 4 \(Alice\)/, "the current text is shown");
+  assert.match(await page.locator(".wiki-hunks .yours").first().textContent(), /8 to 6/);
+  assert.match(await page.locator(".wiki-hunks .current").first().textContent(), /10 to 4/);
+  await shot(page, "wiki-conflict");
+  await page.click('button:has-text("Save my text")');
+  await page.waitForURL("**/wiki/conflict_demo");
+  await page.locator(".wiki-body:has-text('8 to 6 (Bob)')").waitFor();
+  // History shows three revisions; the diff between the last two marks the changed words.
+  await page.click('nav.wiki-tabs a:has-text("History")');
+  await page.locator(".wiki-history li").nth(2).waitFor();
+  await page.locator(".wiki-history li").first().locator('a:has-text("prev")').click();
+  await page.locator("table.wiki-diff tr.insert mark").first().waitFor();
+  noErrors(bob.errors);
+  await bob.ctx.close();
 });

@@ -181,7 +181,8 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
         | Action::Review(_)
         | Action::Forum(_)
         | Action::Tick
-        | Action::Ticket(_) => return Err(AppError::BadRequest("not an action on messages".into())),
+        | Action::Ticket(_)
+        | Action::Wiki(_) => return Err(AppError::BadRequest("not an action on messages".into())),
     };
     Ok(Append::event(body).into())
 }
@@ -290,6 +291,11 @@ pub fn fold(st: &mut StreamState, ev: &Event) {
         | EventBody::TicketAbsorbed { .. }
         | EventBody::TicketUnmerged { .. }
         | EventBody::TicketReleased { .. }
+        | EventBody::WikiRevised { .. }
+        | EventBody::WikiMoved { .. }
+        | EventBody::WikiProtected { .. }
+        | EventBody::WikiWatched { .. }
+        | EventBody::WikiChange { .. }
         | EventBody::Unknown => {}
         EventBody::MessagePosted { mentions, attachments, .. } => {
             st.counters.add(ev.seq, &ev.author, mentions, Audience::everyone());

@@ -14,6 +14,7 @@ pub mod forum;
 pub mod private_channel;
 pub mod review;
 pub mod ticket;
+pub mod wiki;
 
 use super::kind::Kind;
 use agora_protocol::StreamKind;
@@ -31,6 +32,8 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
         StreamKind::Forum => Some(&forum::ForumKind),
         StreamKind::ForumThread => Some(&forum::ThreadKind),
         StreamKind::Ticket => Some(&ticket::Ticket),
+        StreamKind::WikiPage => Some(&wiki::WikiPage),
+        StreamKind::WikiChanges => Some(&wiki::changes::WikiChanges),
         StreamKind::Unknown => None,
     }
 }
@@ -55,4 +58,6 @@ pub enum KindState {
     ForumThread(forum::ThreadState),
     /// Boxed: much larger than the chat kinds' nothing.
     Ticket(Box<ticket::TicketState>),
+    /// A wiki page's revisions (metadata), links, redirects, protection, watchers.
+    Wiki(Box<wiki::PageState>),
 }

@@ -101,7 +101,7 @@ pub fn follow_up_id(of: &StreamId, seq: u64) -> StreamId {
 
 fn conflict(st: &StreamState, message: impl Into<String>) -> AppError {
     let current = serde_json::to_value(view(st)).unwrap_or(serde_json::Value::Null);
-    AppError::ConflictWith { message: message.into(), current }
+    AppError::conflict_with(message.into(), current)
 }
 
 fn is_requester(st: &StreamState, who: &Actor) -> bool {
@@ -389,7 +389,8 @@ impl Kind for Ticket {
             | Action::Moderate(_)
             | Action::Audit(_)
             | Action::Review(_)
-            | Action::Forum(_) => Err(AppError::BadRequest("not an action on a ticket".into())),
+            | Action::Forum(_)
+            | Action::Wiki(_) => Err(AppError::BadRequest("not an action on a ticket".into())),
         }
     }
 

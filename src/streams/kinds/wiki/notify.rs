@@ -1,0 +1,58 @@
+//! Who hears of a page event besides those who have it open: the page's
+//! watchers, in their notification feed.
+//!
+//! The feed (`kinds::feed::notify`) is another branch's; until it is on main,
+//! [`watchers_to_notify`] computes the recipients and `edit::revision` calls
+//! it, and the lead wires each recipient to `feed::notify(user, item)` in the
+//! revision's `Append::also`.
+
+use super::page;
+use crate::streams::visibility::{can_read_stream, Actor};
+use crate::streams::StreamState;
+use agora_protocol::UserId;
+
+/// The watchers of the page to tell about an edit by `editor`: everyone
+/// watching except the editor. (Whether each may still read the page is the
+/// caller's to check with their role: see [`may_notify`].)
+pub fn watchers_to_notify(st: &StreamState, editor: &UserId) -> Vec<UserId> {
+    page(st).watchers.iter().filter(|w| *w != editor).cloned().collect()
+}
+
+/// A watcher who may no longer read the page (its namespace's readers) is not told.
+pub fn may_notify(st: &StreamState, watcher: &Actor) -> bool {
+    can_read_stream(st, watcher)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agora_protocol::ops::Role;
+    use agora_protocol::{Event, EventBody, Seq, StreamKind};
+
+    fn ev(seq: u64, author: &str, body: EventBody) -> Event {
+        Event { stream: "wk_t".into(), seq: Seq(seq), at: 0, author: author.into(), idem: None, body }
+    }
+
+    #[test]
+    fn watchers_but_not_the_editor_hear_of_an_edit() {
+        let created = ev(
+            1,
+            "ann",
+            EventBody::StreamCreated {
+                kind: StreamKind::WikiPage,
+                name: "Internal:Plan".into(),
+                topic: String::new(),
+                members: vec![],
+            },
+        );
+        let mut st = StreamState::from_created(&created).unwrap();
+        for (seq, who) in [(2, "ann"), (3, "bob"), (4, "eve")] {
+            st.apply(&ev(seq, who, EventBody::WikiWatched { user: who.into(), watching: true }));
+        }
+        st.apply(&ev(5, "eve", EventBody::WikiWatched { user: "eve".into(), watching: false }));
+        assert_eq!(watchers_to_notify(&st, &"ann".into()), vec![UserId::from("bob")]);
+        // bob lost the right to read (a member, in a staff namespace): not told.
+        assert!(!may_notify(&st, &Actor { id: "bob".into(), role: Role::Member }));
+        assert!(may_notify(&st, &Actor { id: "bob".into(), role: Role::Agent }));
+    }
+}

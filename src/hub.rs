@@ -77,22 +77,6 @@ fn role(code: u8) -> Option<Role> {
     })
 }
 
-#[cfg(test)]
-mod role_cell_tests {
-    use super::*;
-
-    #[test]
-    fn every_role_survives_the_cell() {
-        for r in [Role::Member, Role::Agent, Role::Moderator, Role::Admin, Role::Bot, Role::Visitor] {
-            let cell = RoleCell::new(r);
-            assert_eq!(cell.get(), r);
-            cell.set(Role::Member);
-            cell.set(r);
-            assert_eq!(cell.get(), r);
-        }
-    }
-}
-
 impl ConnHandle {
     /// Queue without waiting; a full queue cuts the connection off as a slow consumer.
     fn deliver(&self, item: Outbound, metrics: &Metrics) -> bool {
@@ -247,5 +231,21 @@ impl Hub {
 
     pub fn has_subscribers(&self, stream: &StreamId) -> bool {
         self.streams.get(stream).is_some_and(|s| !s.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod role_cell_tests {
+    use super::*;
+
+    #[test]
+    fn every_role_survives_the_cell() {
+        for r in [Role::Member, Role::Agent, Role::Moderator, Role::Admin, Role::Bot, Role::Visitor] {
+            let cell = RoleCell::new(r);
+            assert_eq!(cell.get(), r);
+            cell.set(Role::Member);
+            cell.set(r);
+            assert_eq!(cell.get(), r);
+        }
     }
 }

@@ -205,7 +205,13 @@ async fn act(
         let op = Op::ForumThread { thread: thread.clone(), after: None, limit: Some(a.page_size) };
         let Some(view) = timed::<ForumThreadOk>(&mut cl, op, t, "open_thread", &mut r).await else { continue };
         if writer {
-            let op = Op::Post { stream: thread, text: text(a.size, "reply"), reply_to: None, idem: None };
+            let op = Op::Post {
+                stream: thread,
+                text: text(a.size, "reply"),
+                reply_to: None,
+                idem: None,
+                attachments: Vec::new(),
+            };
             timed::<AppendOk>(&mut cl, op, t, "reply", &mut r).await;
         } else {
             let op = Op::MarkRead { stream: thread, seq: view.head };

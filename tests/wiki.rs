@@ -319,6 +319,19 @@ async fn editing_awareness_is_ephemeral_and_watching_is_private() {
     assert_eq!(get(&mut b, "Draft").await["watching"], false);
     let h = b.ok(json!({"op": "history", "stream": stream})).await;
     assert!(!h.to_string().contains("wiki_watched"), "whom ann watches is hers: {h}");
+
+    // Bob edits: ann, who watches, gets a wiki_edit item in her feed; bob, the editor, none.
+    let saved = save(&mut b, "Draft", Some(rev(&created)), "x\ny\n").await.unwrap();
+    let feed = a.ok(json!({"op": "feed"})).await;
+    let fs = feed["stream"].as_str().unwrap().to_owned();
+    let items = a.ok(json!({"op": "history", "stream": fs, "after": 0})).await;
+    let edits: Vec<&Value> =
+        items["events"].as_array().unwrap().iter().filter(|e| e["item"]["reason"] == "wiki_edit").collect();
+    assert_eq!(edits.len(), 1, "{items}");
+    assert_eq!(edits[0]["item"]["source_seq"], saved["rev"], "{items}");
+    assert_eq!(edits[0]["item"]["actor"], "bob");
+    let bobs = b.ok(json!({"op": "feed"})).await;
+    assert_eq!(bobs["unread"], 0, "the editor is not told of their own edit");
 }
 
 #[tokio::test]

@@ -3,13 +3,14 @@
 //! change to the page also records a `wiki_change` in the recent-changes
 //! stream (same commit, `Append::also`).
 
-use super::{changes, merge, names, page, PageState, WikiAction, WIKI_NAMES};
+use super::{changes, merge, names, notify, page, PageState, WikiAction, WIKI_NAMES};
 use crate::error::{AppError, AppResult};
 use crate::streams::kind::{Append, Cx, Decision, Derived, NameClaim};
+use crate::streams::kinds::feed;
 use crate::streams::visibility::Actor;
 use crate::streams::{Action, StreamState};
 use agora_protocol::wiki::{ChangeKind, ProtectLevel, Protection, WikiConflict, WikiEntryKind};
-use agora_protocol::{EventBody, Seq, StreamId, StreamKind, UserId};
+use agora_protocol::{EventBody, FeedItem, FeedReason, Seq, StreamId, StreamKind, UserId};
 
 /// How old an account must be to edit a semi-protected page (MediaWiki's autoconfirmed: 4 days).
 pub const AUTOCONFIRM_MS: u64 = 4 * 24 * 3600 * 1000;
@@ -143,9 +144,16 @@ fn revision(st: &StreamState, cx: &Cx<'_>, r: Revision) -> AppResult<Decision> {
     let kind = if p.latest == Seq(0) { ChangeKind::Create } else { ChangeKind::Edit };
     let delta = r.text.len() as i64 - p.size as i64;
     let change = recorded(st, cx, kind, &st.name, &r.summary, r.minor, (r.text.len() as u64, delta));
-    // Watchers hear of it once the notification feed lands (see `notify`): the
-    // lead adds `feed::notify(w, item)` to `also` for each `w` of
-    // `notify::watchers_to_notify(st, &cx.actor.id)` that `notify::may_notify`.
+    // Watchers (but the editor) get a feed item in the same commit. Whether each
+    // may still read the page is the feed's visibility rule: an item depends on
+    // the revision it is about, so a watcher who cannot see it never sees the item.
+    let seq = cx.head.next();
+    let mut also = vec![change];
+    for watcher in notify::watchers_to_notify(st, &cx.actor.id) {
+        let mut item = FeedItem::new(FeedReason::WikiEdit, st.id.clone(), seq, cx.actor.id.clone(), &r.summary);
+        item.title = st.name.clone();
+        also.push(feed::notify(&watcher, item));
+    }
     let body = EventBody::WikiRevised {
         text: r.text,
         summary: r.summary,
@@ -155,7 +163,7 @@ fn revision(st: &StreamState, cx: &Cx<'_>, r: Revision) -> AppResult<Decision> {
         rollback: r.rollback,
         merged: r.merged,
     };
-    Ok(Append { also: vec![change], ..Append::event(body) }.into())
+    Ok(Append { also, ..Append::event(body) }.into())
 }
 
 /// The `wiki_change` for the page event about to be appended (seq `cx.head + 1`);

@@ -1,10 +1,8 @@
 //! Who hears of a page event besides those who have it open: the page's
 //! watchers, in their notification feed.
 //!
-//! The feed (`kinds::feed::notify`) is another branch's; until it is on main,
-//! [`watchers_to_notify`] computes the recipients and `edit::revision` calls
-//! it, and the lead wires each recipient to `feed::notify(user, item)` in the
-//! revision's `Append::also`.
+//! `edit::revision` puts a `wiki_edit` item in each of [`watchers_to_notify`]'s
+//! feeds (`kinds::feed::notify`, in the revision's `Append::also`).
 
 use super::page;
 use crate::streams::visibility::{can_read_stream, Actor};

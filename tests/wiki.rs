@@ -212,6 +212,16 @@ async fn protection_refuses_members_and_lapses_at_expiry() {
     let h = a.ok(json!({"op": "wiki_history", "page": "Policy"})).await;
     let kinds: Vec<&str> = h["entries"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "protect").count(), 2, "each protection change is in the history: {h}");
+    // ...and in the audit log, once each, with who, the reason and the expiry.
+    let log = m.ok(json!({"op": "audit_log", "actor": "mo"})).await;
+    let protects: Vec<&serde_json::Value> =
+        log["entries"].as_array().unwrap().iter().filter(|e| e["entry"]["action"] == "protect").collect();
+    assert_eq!(protects.len(), 2, "{log}");
+    let first = protects.last().unwrap();
+    assert_eq!(
+        (first["entry"]["reason"].as_str(), first["entry"]["until"].as_u64()),
+        (Some("edit war"), Some(now + 2 * DAY_MS))
+    );
 }
 
 #[tokio::test]

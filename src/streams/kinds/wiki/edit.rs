@@ -6,9 +6,10 @@
 use super::{changes, merge, names, notify, page, PageState, WikiAction, WIKI_NAMES};
 use crate::error::{AppError, AppResult};
 use crate::streams::kind::{Append, Cx, Decision, Derived, NameClaim};
-use crate::streams::kinds::feed;
+use crate::streams::kinds::{audit, feed};
 use crate::streams::visibility::Actor;
 use crate::streams::{Action, StreamState};
+use agora_protocol::moderation::{AuditAction, AuditEntry};
 use agora_protocol::wiki::{ChangeKind, ProtectLevel, Protection, WikiConflict, WikiEntryKind};
 use agora_protocol::{EventBody, FeedItem, FeedReason, Seq, StreamId, StreamKind, UserId};
 
@@ -83,7 +84,21 @@ pub(super) fn decide(st: &StreamState, cx: &Cx<'_>, action: WikiAction) -> AppRe
             protection.by = Some(cx.actor.id.clone());
             let summary = protection_summary(&protection);
             let change = recorded(st, cx, ChangeKind::Protect, &st.name, &summary, false, (p.size, 0));
-            Ok(Append { also: vec![change], ..Append::event(EventBody::WikiProtected { protection }) }.into())
+            // Every protection change is also an audit entry, committed with it.
+            let lifted = protection.edit == ProtectLevel::None && !protection.rename;
+            let entry = AuditEntry {
+                action: if lifted { AuditAction::Unprotect } else { AuditAction::Protect },
+                actor: cx.actor.id.clone(),
+                target_user: None,
+                stream: Some(st.id.clone()),
+                seq: Some(cx.head.next()),
+                reason: protection.reason.clone(),
+                until: protection.expires,
+                reverse: (!lifted).then(|| "wiki_protect".to_owned()),
+                detail: summary,
+            };
+            let also = vec![change, audit::audit(entry)];
+            Ok(Append { also, ..Append::event(EventBody::WikiProtected { protection }) }.into())
         }
         WikiAction::Watch(watching) => {
             if p.watchers.contains(&cx.actor.id) == watching {

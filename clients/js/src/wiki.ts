@@ -4,7 +4,6 @@
  * screens; `WikiConflict` is written by hand because it travels as the JSON
  * `details` of a `wiki_save` conflict (ErrorBody), which the generator does not reach.
  */
-import type { OpFields, OpName, OpOk } from "./types.js";
 import type { Seq } from "./protocol.gen.js";
 
 export type {
@@ -24,6 +23,3 @@ export interface WikiConflict {
   text: string;
   hunks: { base: string; current: string; yours: string }[];
 }
-
-/** The wiki's ops: name -> [fields, ok payload]. */
-export type WikiOps = { [O in Extract<OpName, `wiki_${string}`>]: [OpFields<O>, OpOk<O>] };

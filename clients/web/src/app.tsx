@@ -222,18 +222,3 @@ function Shell({ store, route }: { store: Store; route: RouteT }) {
 function rank(store: Store, u: string): number {
   return { online: 0, dnd: 1, away: 2, offline: 3 }[store.presence.get(u) || "offline"];
 }
-
-function Coming({ title, issue, what }: { title: string; issue: number; what: string }) {
-  return (
-    <section class="page coming" aria-labelledby="coming-title">
-      <h1 id="coming-title">{title}</h1>
-      <p class="lead">
-        Coming with issue #{issue}: {what}.
-      </p>
-      <p>Nothing is shown here until it is real. Chat works today: pick a channel in the sidebar.</p>
-      <a href="/" class="button primary">
-        Go to chat
-      </a>
-    </section>
-  );
-}

@@ -5,25 +5,20 @@
 //! feeds (`kinds::feed::notify`, in the revision's `Append::also`).
 
 use super::page;
-use crate::streams::visibility::{can_read_stream, Actor};
 use crate::streams::StreamState;
 use agora_protocol::UserId;
 
 /// The watchers of the page to tell about an edit by `editor`: everyone
-/// watching except the editor. (Whether each may still read the page is the
-/// caller's to check with their role: see [`may_notify`].)
+/// watching except the editor. Whether each may still read the page is the one
+/// visibility rule's, at delivery and read time (a feed item depends on its revision).
 pub fn watchers_to_notify(st: &StreamState, editor: &UserId) -> Vec<UserId> {
     page(st).watchers.iter().filter(|w| *w != editor).cloned().collect()
-}
-
-/// A watcher who may no longer read the page (its namespace's readers) is not told.
-pub fn may_notify(st: &StreamState, watcher: &Actor) -> bool {
-    can_read_stream(st, watcher)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::streams::visibility::{can_read_stream, Actor};
     use agora_protocol::ops::Role;
     use agora_protocol::{Event, EventBody, Seq, StreamKind};
 
@@ -49,8 +44,8 @@ mod tests {
         }
         st.apply(&ev(5, "eve", EventBody::WikiWatched { user: "eve".into(), watching: false }));
         assert_eq!(watchers_to_notify(&st, &"ann".into()), vec![UserId::from("bob")]);
-        // bob lost the right to read (a member, in a staff namespace): not told.
-        assert!(!may_notify(&st, &Actor { id: "bob".into(), role: Role::Member }));
-        assert!(may_notify(&st, &Actor { id: "bob".into(), role: Role::Agent }));
+        // bob lost the right to read (a member, in a staff namespace): his item is not shown.
+        assert!(!can_read_stream(&st, &Actor { id: "bob".into(), role: Role::Member }));
+        assert!(can_read_stream(&st, &Actor { id: "bob".into(), role: Role::Agent }));
     }
 }

@@ -53,9 +53,8 @@ pub(super) fn summary(app: &App, entry: &StreamEntry, who: &Actor) -> AppResult<
 pub(super) fn list_streams(app: &Arc<App>, s: &Session) -> AppResult<OkBody> {
     let mut streams = Vec::new();
     for entry in app.registry.all() {
-        // The forum's streams are found through its own lists (`forum_threads`), which
-        // page: a forum of 100k threads would otherwise be in every user's listing.
-        if matches!(entry.read().kind, StreamKind::Forum | StreamKind::ForumThread) {
+        // Kinds paged through their own lists (a forum of 100k threads) are not listed.
+        if !crate::streams::kinds::of(entry.read().kind).is_some_and(|k| k.listed()) {
             continue;
         }
         if visible(&entry, &s.actor()) {

@@ -135,4 +135,9 @@ pub trait Kind: Send + Sync {
     fn due(&self, _st: &StreamState) -> Option<u64> {
         None
     }
+    /// Is the stream in `list_streams`? A kind whose streams are many and paged
+    /// through its own lists (forum threads, `forum_threads`) says no.
+    fn listed(&self) -> bool {
+        true
+    }
 }

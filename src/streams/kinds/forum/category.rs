@@ -297,4 +297,8 @@ impl Kind for ForumKind {
     fn name_claim(&self, _st: &StreamState) -> Option<NameClaim> {
         None
     }
+    /// Found through `forum_categories` and `forum_threads`, which page.
+    fn listed(&self) -> bool {
+        false
+    }
 }

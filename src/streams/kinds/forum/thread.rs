@@ -414,6 +414,10 @@ impl Kind for ThreadKind {
     fn name_claim(&self, _st: &StreamState) -> Option<NameClaim> {
         None
     }
+    /// Found through `forum_categories` and `forum_threads`, which page.
+    fn listed(&self) -> bool {
+        false
+    }
 }
 
 /// The staff actions, likes, recoveries, splits, merges and levels of a thread.

@@ -113,7 +113,8 @@ async fn a_business_hours_target_skips_the_weekend_a_holiday_and_follows_dst() {
     assert_eq!(status, 200, "{k}");
     assert_eq!(k["first_response_ms"]["median"].as_u64(), Some(reply - created), "{k}");
     assert_eq!(k["first_response_business_ms"]["median"].as_u64(), Some(business), "{k}");
-    let (_, replayed) = srv.http_json(srv.http.get(srv.url("/api/v1/kpis?from=0&replay=true")).bearer_auth(&admin)).await;
+    let (_, replayed) =
+        srv.http_json(srv.http.get(srv.url("/api/v1/kpis?from=0&replay=true")).bearer_auth(&admin)).await;
     assert_eq!(replayed["first_response_business_ms"], k["first_response_business_ms"]);
 }
 
@@ -122,7 +123,8 @@ async fn an_upcoming_breach_is_announced_once_also_across_a_restart_that_spans_i
     let srv = TestServer::start_with(|c| calendar_desk(c, 0)).await;
     let mut ann = srv.connect(&srv.user("ann").await).await;
     srv.user_with_role("dave", "agent").await;
-    let t = ann.ok(json!({"op": "open_ticket", "subject": "Slow", "text": "pages load slowly"})).await["ticket"].clone();
+    let t =
+        ann.ok(json!({"op": "open_ticket", "subject": "Slow", "text": "pages load slowly"})).await["ticket"].clone();
     let id = t["id"].as_str().unwrap().to_owned();
     let due = t["created_at"].as_u64().unwrap() + H;
     assert_eq!(info(&mut ann, &id).await["warnings"], Value::Null);
@@ -133,9 +135,8 @@ async fn an_upcoming_breach_is_announced_once_also_across_a_restart_that_spans_i
     let srv = TestServer::start_in(dir, |c| calendar_desk(c, 55 * MIN)).await;
     let mut dave = srv.connect(&srv.login("dave", PASSWORD).await).await;
     dave.subscribe(&id, Some(0), None).await.unwrap();
-    let ev = dave
-        .push_where(|p| matches!(p, Push::Event(e) if matches!(e.body, EventBody::TicketSlaWarning { .. })))
-        .await;
+    let ev =
+        dave.push_where(|p| matches!(p, Push::Event(e) if matches!(e.body, EventBody::TicketSlaWarning { .. }))).await;
     let Push::Event(ev) = ev else { unreachable!() };
     assert_eq!(ev.author.0, "system");
     let first_response = agora_protocol::ticket::SlaTarget::FirstResponse;
@@ -254,7 +255,10 @@ async fn the_agents_queue_updates_live_as_tickets_change() {
 
     change(&mut erin, &id, json!({"assignee": "erin", "priority": "urgent"})).await;
     let t = changed(&mut dave).await;
-    assert_eq!((t["assignee"].as_str(), t["priority"].as_str(), t["status"].as_str()), (Some("erin"), Some("urgent"), Some("open")));
+    assert_eq!(
+        (t["assignee"].as_str(), t["priority"].as_str(), t["status"].as_str()),
+        (Some("erin"), Some("urgent"), Some("open"))
+    );
     // The first response ends the running target (a new `sla_due`); a message
     // alone changes no queue row: the next push is the status change.
     erin.ok(json!({"op": "post", "stream": id, "text": "looking"})).await;

@@ -53,9 +53,10 @@ pub struct Config {
 /// normal, high, urgent, in seconds (0: no target), of calendar time or, for the
 /// targets in `business`, of `business_hours`; `policies` override them for a
 /// priority and/or a team (the first that matches). A ticket takes its policy
-/// when it opens and when its priority or team changes; the policy is written
-/// in the log with the ticket, so a changed configuration applies to tickets
-/// from then on (and to past ones by replaying with it: see docs/KPIS.md).
+/// when it opens and when its priority or team changes; the policy (schedule
+/// included) is written in the log with the ticket, so its due times follow
+/// from its events alone, and a changed configuration applies to a ticket when
+/// its policy is next set.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Desk {

@@ -38,11 +38,13 @@ fn berlin_desk(c: &mut agora::config::Config, starting_at: u64) {
         }))
         .unwrap(),
     );
-    // Billing's first response: two business hours.
+    // Billing: first response in two business hours, next reply in one.
+    use agora_protocol::ticket::SlaTarget::{FirstResponse, NextReply};
     c.desk.policies = vec![agora::config::PolicyDef {
         team: Some("billing".into()),
         first_response_secs: 2 * 3600,
-        business: Some(vec![agora_protocol::ticket::SlaTarget::FirstResponse]),
+        next_reply_secs: 3600,
+        business: Some(vec![FirstResponse, NextReply]),
         ..Default::default()
     }];
 }
@@ -116,6 +118,15 @@ async fn a_business_hours_target_skips_the_weekend_a_holiday_and_follows_dst() {
     let (_, replayed) =
         srv.http_json(srv.http.get(srv.url("/api/v1/kpis?from=0&replay=true")).bearer_auth(&admin)).await;
     assert_eq!(replayed["first_response_business_ms"], k["first_response_business_ms"]);
+
+    // Next reply: the requester writes on Tuesday at 16:30; of its business hour,
+    // half runs before closing, the rest from 09:00 on Wednesday.
+    let tuesday_4pm = TUESDAY_9AM + 7 * H;
+    advance(&srv, tuesday_4pm + 30 * MIN - reply).await;
+    let asked = ann.ok(json!({"op": "post", "stream": id, "text": "any news?"})).await["at"].as_u64().unwrap();
+    assert!((tuesday_4pm + 30 * MIN..tuesday_4pm + H).contains(&asked));
+    let due = info(&mut dave, &id).await["sla_due"].as_u64().unwrap();
+    assert_eq!(due, TUESDAY_9AM + 24 * H + (asked - tuesday_4pm));
 }
 
 #[tokio::test]

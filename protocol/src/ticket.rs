@@ -131,9 +131,9 @@ pub struct SlaPolicy {
 
 /// A weekly schedule in a time zone, less holidays: when business-hours SLA
 /// targets run. Local times, so 09:00–17:00 stays 09:00–17:00 across DST changes.
+/// Carried in the log (inside a policy): unknown fields are ignored, not refused.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(deny_unknown_fields)]
 pub struct BusinessHours {
     /// An IANA time zone name, e.g. "Europe/Berlin".
     pub time_zone: String,
@@ -148,7 +148,6 @@ pub struct BusinessHours {
 /// Open from `from` to `to` ("09:00", "17:30"; local time, `to` after `from`) on `days`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(deny_unknown_fields)]
 pub struct OpenHours {
     pub days: Vec<Weekday>,
     pub from: String,

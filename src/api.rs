@@ -224,7 +224,9 @@ async fn kpis(
         .filter(|e| e.read().kind == agora_protocol::StreamKind::Ticket)
         .map(|e| if q.replay { refold(&app, &e.read().id) } else { Ok(e.read().clone()) })
         .collect::<AppResult<_>>()?;
-    Ok(Json(crate::desk::kpis::compute(tickets.iter(), from, to, &q)))
+    let mut k = crate::desk::kpis::compute(tickets.iter(), from, to, &q);
+    crate::desk::kpis_hours::add(&mut k, tickets.iter(), from, to, &q);
+    Ok(Json(k))
 }
 
 /// A stream's state folded again from its first event in the log.

@@ -84,6 +84,7 @@ impl App {
         shutdown: CancellationToken,
     ) -> App {
         let Services { auth, metrics, clock, projections } = services;
+        projections.tickets.go_live(hub.clone());
         let m = &config.moderation;
         let limits = RateLimits::with_new_users(&config.limits.rate, m.new_user_posts_per_minute, m.new_user_burst);
         let login_backoff = LoginBackoff::new(BackoffPolicy::from_config(&config.limits.rate));

@@ -50,8 +50,13 @@ pub struct Config {
 }
 
 /// The ticket desk's policies. Targets are per priority, in the order low,
-/// normal, high, urgent, in seconds of calendar time (0: no target); a ticket
-/// takes the policy of its priority when it opens and when its priority changes.
+/// normal, high, urgent, in seconds (0: no target), of calendar time or, for the
+/// targets in `business`, of `business_hours`; `policies` override them for a
+/// priority and/or a team (the first that matches). A ticket takes its policy
+/// when it opens and when its priority or team changes; the policy (schedule
+/// included) is written in the log with the ticket, so its due times follow
+/// from its events alone, and a changed configuration applies to a ticket when
+/// its policy is next set.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Desk {
@@ -69,6 +74,29 @@ pub struct Desk {
     pub canned: Vec<CannedDef>,
     /// Several field changes and a reply (or note) in one action.
     pub macros: Vec<MacroDef>,
+    /// The weekly schedule, time zone and holidays business-hours targets are counted on.
+    pub business_hours: Option<agora_protocol::ticket::BusinessHours>,
+    /// The targets counted in business hours (`first_response`, `next_reply`,
+    /// `resolution`) when a policy does not say; needs `business_hours`.
+    pub business: Vec<agora_protocol::ticket::SlaTarget>,
+    /// Announce a running target this long before it falls due, on the ticket
+    /// and the escalation channel (0: no warnings).
+    pub warn_before_secs: u64,
+    /// Policies for a priority and/or a team, before the per-priority targets above.
+    pub policies: Vec<PolicyDef>,
+}
+
+/// An SLA policy for tickets of `priority` (absent: any) in `team` (absent: any):
+/// targets in seconds (0: none), `business` those counted in business hours.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PolicyDef {
+    pub priority: Option<agora_protocol::ticket::Priority>,
+    pub team: Option<String>,
+    pub first_response_secs: u64,
+    pub next_reply_secs: u64,
+    pub resolution_secs: u64,
+    pub business: Option<Vec<agora_protocol::ticket::SlaTarget>>,
 }
 
 /// A custom ticket field: its name, its type (`text`, `number`, `choice`) and, for a choice, the choices.
@@ -133,21 +161,67 @@ impl Default for Desk {
             statuses: Vec::new(),
             canned: Vec::new(),
             macros: Vec::new(),
+            business_hours: None,
+            business: Vec::new(),
+            warn_before_secs: 0,
+            policies: Vec::new(),
         }
     }
 }
 
 impl Desk {
-    /// The SLA policy of a ticket of this priority.
+    /// The SLA policy of a ticket of this priority (in no team).
     pub fn policy(&self, p: agora_protocol::ticket::Priority) -> agora_protocol::ticket::SlaPolicy {
+        self.policy_for(p, "")
+    }
+
+    /// The SLA policy of a ticket of this priority and team: the first of
+    /// `policies` that matches, else the per-priority targets.
+    pub fn policy_for(&self, p: agora_protocol::ticket::Priority, team: &str) -> agora_protocol::ticket::SlaPolicy {
         let i = p as usize;
         let ms = |secs: u64| (secs > 0).then_some(secs * 1000);
+        let matching = self
+            .policies
+            .iter()
+            .find(|d| d.priority.is_none_or(|x| x == p) && d.team.as_deref().is_none_or(|t| t == team));
+        let (first, next, resolution, business) = match matching {
+            Some(d) => (
+                d.first_response_secs,
+                d.next_reply_secs,
+                d.resolution_secs,
+                d.business.clone().unwrap_or_else(|| self.business.clone()),
+            ),
+            None => {
+                (self.first_response_secs[i], self.next_reply_secs[i], self.resolution_secs[i], self.business.clone())
+            }
+        };
+        // The schedule travels with every policy when the desk has one: the KPIs'
+        // business-hours figures are counted on it, business targets or not.
+        let hours = self.business_hours.clone();
         agora_protocol::ticket::SlaPolicy {
-            first_response_ms: ms(self.first_response_secs[i]),
-            next_reply_ms: ms(self.next_reply_secs[i]),
-            resolution_ms: ms(self.resolution_secs[i]),
+            first_response_ms: ms(first),
+            next_reply_ms: ms(next),
+            resolution_ms: ms(resolution),
             close_after_ms: ms(self.close_after_secs),
+            business: if hours.is_some() { business } else { Vec::new() },
+            hours,
+            warn_before_ms: ms(self.warn_before_secs),
         }
+    }
+
+    /// Refuse a schedule the server could not count on (unknown zone, bad times or dates),
+    /// and business-hours targets without a schedule.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(h) = &self.business_hours {
+            crate::streams::kinds::ticket::hours::Schedule::parse(h)
+                .map_err(|e| format!("desk.business_hours: {e}"))?;
+        }
+        let wants_hours = !self.business.is_empty()
+            || self.policies.iter().any(|d| d.business.as_ref().is_some_and(|b| !b.is_empty()));
+        if wants_hours && self.business_hours.is_none() {
+            return Err("desk: business-hours targets need desk.business_hours".into());
+        }
+        Ok(())
     }
 }
 
@@ -406,6 +480,8 @@ pub enum ConfigError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("parsing config file {path}: {source}")]
     Parse { path: PathBuf, source: toml::de::Error },
+    #[error("config file {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
 }
 
 impl Config {
@@ -413,7 +489,9 @@ impl Config {
     pub fn load(file: Option<&std::path::Path>) -> Result<Config, ConfigError> {
         let Some(path) = file else { return Ok(Config::default()) };
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
-        toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.into(), source })
+        let c: Config = toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.into(), source })?;
+        c.desk.check().map_err(|message| ConfigError::Invalid { path: path.into(), message })?;
+        Ok(c)
     }
 
     pub fn apply_overrides(&mut self, o: Overrides) {

@@ -100,12 +100,14 @@ pub struct Hub {
     streams: DashMap<StreamId, Vec<ConnHandle>>,
     /// user → their open connections (for `read` and `stream_added` pushes).
     users: DashMap<UserId, Vec<ConnHandle>>,
+    /// Connections that asked for the agents' queue changes (`watch_queue`).
+    queue_watchers: DashMap<ConnId, ConnHandle>,
     metrics: Arc<Metrics>,
 }
 
 impl Hub {
     pub fn new(metrics: Arc<Metrics>) -> Hub {
-        Hub { streams: DashMap::new(), users: DashMap::new(), metrics }
+        Hub { streams: DashMap::new(), users: DashMap::new(), queue_watchers: DashMap::new(), metrics }
     }
 
     pub fn subscribe(&self, stream: &StreamId, conn: &ConnHandle) {
@@ -156,7 +158,30 @@ impl Hub {
         self.users.entry(conn.user.clone()).or_default().push(conn.clone());
     }
 
+    /// Start (or stop) sending `conn` the agents' queue changes.
+    pub fn watch_queue(&self, conn: &ConnHandle, watch: bool) {
+        if watch {
+            self.queue_watchers.insert(conn.id, conn.clone());
+        } else {
+            self.queue_watchers.remove(&conn.id);
+        }
+    }
+
+    pub fn has_queue_watchers(&self) -> bool {
+        !self.queue_watchers.is_empty()
+    }
+
+    /// Deliver a queue change to each watching connection whose user, with the
+    /// role the connection has *now*, `admits` (the ticket's visibility rule).
+    pub fn publish_queue(&self, push: Push, admits: impl Fn(&UserId, Role) -> bool) {
+        let frame = SharedFrame::new(push);
+        for c in self.queue_watchers.iter().filter(|c| admits(&c.user, c.role.get())) {
+            c.deliver(Outbound::Frame(frame.clone()), &self.metrics);
+        }
+    }
+
     pub fn remove_user_conn(&self, user: &UserId, conn: ConnId) {
+        self.queue_watchers.remove(&conn);
         if let Some(mut v) = self.users.get_mut(user) {
             v.retain(|c| c.id != conn);
         }

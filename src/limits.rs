@@ -105,7 +105,8 @@ impl CommandClass {
             | Op::WikiLinks { .. }
             | Op::WikiWanted {}
             | Op::WikiPages { .. }
-            | Op::WikiRecent { .. } => CommandClass::Read,
+            | Op::WikiRecent { .. }
+            | Op::WatchQueue { .. } => CommandClass::Read,
             Op::Ping {} | Op::Auth { .. } | Op::Unknown => CommandClass::Ping,
         }
     }

@@ -206,8 +206,11 @@ async fn a_visitor_reads_only_their_own_ticket_and_never_an_internal_note_by_any
     assert!(!text.contains("secret") && !text.contains("ticket_note"), "{text}");
     let listed = vera.ok(json!({"op": "list_streams"})).await;
     let ids: Vec<&str> = listed["streams"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, [t.as_str()], "a visitor lists their ticket only");
-    let unread = listed["streams"][0]["unread"].as_u64().unwrap();
+    // Their ticket, and their own notification feed (the agent's replies put items there).
+    let feed = format!("nf_{}", v1["user"]["id"].as_str().unwrap());
+    assert_eq!(ids, [feed.as_str(), t.as_str()], "a visitor lists their ticket and feed only");
+    let mine = listed["streams"].as_array().unwrap().iter().find(|s| s["id"] == t.as_str()).unwrap();
+    let unread = mine["unread"].as_u64().unwrap();
     assert_eq!(unread, 2, "the agent's two public replies, never the notes");
 
     // The table: every op naming someone else's ticket or a channel, refused like a stream that does not exist.
@@ -239,6 +242,17 @@ async fn a_visitor_reads_only_their_own_ticket_and_never_an_internal_note_by_any
         let e = vera.request(op).await.expect_err(what);
         assert_eq!(e.code.as_str(), code, "{what}: {e:?}");
     }
+    // The feed: items for the agent's public replies, none for a note.
+    let items = vera.ok(json!({"op": "history", "stream": feed, "after": 0})).await;
+    let about: Vec<u64> = items["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "feed_item")
+        .map(|e| e["item"]["source_seq"].as_u64().unwrap())
+        .collect();
+    assert!(!about.is_empty() && about.iter().all(|s| *s != note_seq && *s != reply - 1), "{items}");
+    assert!(!items.to_string().contains("secret"), "{items}");
     // Nor over HTTP.
     let (status, _) =
         srv.http_json(srv.http.get(srv.url("/api/v1/users")).bearer_auth(v1["token"].as_str().unwrap())).await;

@@ -372,6 +372,13 @@ pub enum EventBody {
         #[serde(default)]
         delta: i64,
     },
+    /// A ticket's SLA target falls due soon (the desk's warning lead time before
+    /// `due`): appended once per target and cycle by the server, like a breach.
+    TicketSlaWarning {
+        target: crate::ticket::SlaTarget,
+        /// When the target falls due (ms since the Unix epoch).
+        due: u64,
+    },
     /// An event type this client does not know (written by a newer server): its
     /// seq counts, its body is ignored.
     #[serde(other)]
@@ -433,6 +440,7 @@ impl EventBody {
             EventBody::WikiProtected { .. } => "wiki_protected",
             EventBody::WikiWatched { .. } => "wiki_watched",
             EventBody::WikiChange { .. } => "wiki_change",
+            EventBody::TicketSlaWarning { .. } => "ticket_sla_warning",
             EventBody::Unknown => "unknown",
         }
     }

@@ -424,6 +424,13 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
     },
+    /// Agents: receive a `ticket_changed` push for every ticket change from now on
+    /// (`stop`: no longer). Replies `{}`. Read the queue with `ticket_queue` after
+    /// asking, then apply the pushes: nothing is missed in between.
+    WatchQueue {
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        stop: bool,
+    },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
     #[cfg_attr(feature = "ts", ts(skip))]
@@ -522,6 +529,7 @@ impl Op {
             Op::WikiWanted {} => "wiki_wanted",
             Op::WikiPages { .. } => "wiki_pages",
             Op::WikiRecent { .. } => "wiki_recent",
+            Op::WatchQueue { .. } => "watch_queue",
             Op::Unknown => "unknown",
         }
     }

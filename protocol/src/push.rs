@@ -34,6 +34,9 @@ pub enum Push {
     Skip { stream: StreamId, from: Seq, to: Seq },
     /// My notification feed's unread count changed (sent to all my connections).
     FeedUnread { stream: StreamId, unread: u32 },
+    /// A ticket was created or changed (fields, status, assignee, SLA): its
+    /// current view. Sent to agents who asked with `watch_queue`, while they are staff.
+    TicketChanged { ticket: Box<crate::ticket::TicketView> },
     /// A push this client does not know (sent by a newer server). Decoding keeps
     /// going; clients ignore it.
     #[serde(other)]

@@ -99,8 +99,10 @@ pub struct TicketChanges {
     pub policy: Option<SlaPolicy>,
 }
 
-/// A ticket's service targets, in milliseconds of calendar time not spent in
-/// pending or on-hold (absent: no target).
+/// A ticket's service targets, in milliseconds not spent in pending or on-hold
+/// (absent: no target): of calendar time, or of business hours for the targets
+/// named in `business` (counted on `hours`). The policy travels in the log
+/// (`ticket_updated`), so every due time is a function of the ticket's events.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SlaPolicy {
@@ -116,6 +118,54 @@ pub struct SlaPolicy {
     /// A solved ticket closes by itself after this long (calendar time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub close_after_ms: Option<u64>,
+    /// The targets counted in business hours (the others in calendar time).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub business: Vec<SlaTarget>,
+    /// The schedule business-hours targets are counted on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<BusinessHours>,
+    /// Announce a running target this long before it falls due (`ticket_sla_warning`), in calendar time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn_before_ms: Option<u64>,
+}
+
+/// A weekly schedule in a time zone, less holidays: when business-hours SLA
+/// targets run. Local times, so 09:00–17:00 stays 09:00–17:00 across DST changes.
+/// Carried in the log (inside a policy): unknown fields are ignored, not refused.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct BusinessHours {
+    /// An IANA time zone name, e.g. "Europe/Berlin".
+    pub time_zone: String,
+    /// Opening hours; a day may have several ranges.
+    #[serde(default)]
+    pub hours: Vec<OpenHours>,
+    /// Local dates ("2027-12-25") on which nothing runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holidays: Vec<String>,
+}
+
+/// Open from `from` to `to` ("09:00", "17:30"; local time, `to` after `from`) on `days`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct OpenHours {
+    pub days: Vec<Weekday>,
+    pub from: String,
+    pub to: String,
+}
+
+/// A day of the week.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
 }
 
 /// One of a ticket's service targets.
@@ -172,6 +222,9 @@ pub struct TicketView {
     /// Targets this ticket has breached (`next_reply` once per reply cycle).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub breaches: Vec<SlaTarget>,
+    /// Running targets that were announced as falling due soon (and not breached yet).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<SlaTarget>,
     /// The requester was asked to rate the ticket (once, when first solved).
     #[serde(default)]
     pub survey_offered: bool,

@@ -74,7 +74,7 @@ pub struct Stat {
     pub p90: Option<u64>,
 }
 
-fn stat(mut v: Vec<u64>) -> Stat {
+pub(crate) fn stat(mut v: Vec<u64>) -> Stat {
     v.sort_unstable();
     let rank = |p: f64| -> Option<u64> {
         let n = v.len();
@@ -124,6 +124,10 @@ pub struct Kpis {
     pub sla: Sla,
     pub csat: Csat,
     pub buckets: Vec<BucketFigures>,
+    /// `first_response_ms` and `resolution_ms` in business hours (on each ticket's
+    /// schedule; tickets without one are left out). See `kpis_hours.rs`.
+    pub first_response_business_ms: Stat,
+    pub resolution_business_ms: Stat,
 }
 
 /// The figures over `tickets` (ticket streams' states) for `[from, to)`.

@@ -6,6 +6,7 @@
 //! and the ops' input checks (`ops/tickets.rs`).
 
 pub mod kpis;
+pub mod kpis_hours;
 pub mod queue;
 pub mod routing;
 

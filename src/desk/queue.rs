@@ -1,18 +1,28 @@
 //! [`TicketQueue`]: every ticket's current fields, kept by the sequencer after
 //! each commit (a `Projection`), for the agents' queue views, their counts and
 //! routing's load per agent. In memory; rebuilt from the recovered states on start.
+//!
+//! Live: when a committed event changes a ticket's view (created, assigned,
+//! status, priority, SLA due/warning/breach; not a mere new message), the new
+//! view goes to every connection watching the queue (`watch_queue`) whose user
+//! may read the ticket by the ticket kind's own `can_read`, as a
+//! `ticket_changed` push through the hub: no polling, no second event in the log.
 
+use crate::hub::Hub;
 use crate::projections::Projection;
-use crate::streams::kinds::ticket;
-use crate::streams::StreamState;
+use crate::streams::kinds::{self, ticket};
+use crate::streams::{Actor, StreamState};
 use agora_protocol::ticket::{QueueFilter, TicketStatus, TicketView};
-use agora_protocol::{Event, StreamId, StreamKind, UserId};
+use agora_protocol::{Event, Push, StreamId, StreamKind, UserId};
 use dashmap::DashMap;
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Default)]
 pub struct TicketQueue {
     tickets: DashMap<StreamId, TicketView>,
+    /// Where changes are pushed live (set once by `App::new`).
+    hub: OnceLock<Arc<Hub>>,
 }
 
 impl Projection for TicketQueue {
@@ -22,7 +32,17 @@ impl Projection for TicketQueue {
         }
     }
     fn apply(&self, st: &StreamState, _ev: &Event) {
-        self.load(st)
+        if st.kind != StreamKind::Ticket {
+            return;
+        }
+        let view = ticket::view(st);
+        let same = |old: &TicketView| TicketView { head: view.head, ..old.clone() } == view;
+        let changed = self.tickets.insert(st.id.clone(), view.clone()).is_none_or(|old| !same(&old));
+        if let Some(hub) = self.hub.get().filter(|h| changed && h.has_queue_watchers()) {
+            let Some(kind) = kinds::of(StreamKind::Ticket) else { return };
+            let admits = |id: &UserId, role| kind.can_read(st, &Actor { id: id.clone(), role });
+            hub.publish_queue(Push::TicketChanged { ticket: Box::new(view) }, admits);
+        }
     }
 }
 
@@ -32,6 +52,11 @@ pub fn is_active(t: &TicketView) -> bool {
 }
 
 impl TicketQueue {
+    /// Push changes to the hub's queue watchers from now on.
+    pub fn go_live(&self, hub: Arc<Hub>) {
+        let _ = self.hub.set(hub);
+    }
+
     pub fn get(&self, id: &StreamId) -> Option<TicketView> {
         self.tickets.get(id).map(|t| t.clone())
     }

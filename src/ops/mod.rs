@@ -201,6 +201,7 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::WikiRecent { user, namespace, before, limit } => {
             Outcome::from_result(wiki::recent(app, s, user, namespace, before, limit))
         }
+        Op::WatchQueue { stop } => Outcome::from_result(tickets::watch_queue(app, s, stop)),
         Op::Unknown => Outcome::err(AppError::BadRequest("unknown op".into())),
     }
 }

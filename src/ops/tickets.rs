@@ -56,8 +56,8 @@ fn checked(app: &App, mut c: TicketChanges) -> AppResult<TicketChanges> {
             .ok_or_else(|| AppError::BadRequest(format!("no custom status {name:?}")))?;
         c.status = Some(def.category);
     }
-    // The SLA policy is the server's to set (from its configuration, by priority).
-    c.policy = c.priority.map(|p| app.config.desk.policy(p));
+    // The SLA policy is the server's to set (`with_policy`).
+    c.policy = None;
     if let Some(a) = &c.assignee {
         if !app.auth.user(a).is_some_and(|u| !u.disabled && u.role.is_staff()) {
             return Err(AppError::NotFound(format!("no agent {a}")));
@@ -65,6 +65,18 @@ fn checked(app: &App, mut c: TicketChanges) -> AppResult<TicketChanges> {
     }
     c.add_tags.dedup();
     Ok(c)
+}
+
+/// Set the SLA policy when the priority or team changes (or the ticket opens:
+/// `stream` none): from the configuration, for the ticket's priority and team after the change.
+fn with_policy(app: &App, stream: Option<&StreamId>, mut c: TicketChanges) -> TicketChanges {
+    let current = stream.and_then(|s| app.projections.tickets.get(s));
+    if current.is_none() || c.priority.is_some() || c.team.is_some() {
+        let priority = c.priority.or(current.as_ref().map(|t| t.priority)).unwrap_or_default();
+        let team = c.team.clone().or(current.map(|t| t.team)).unwrap_or_default();
+        c.policy = Some(app.config.desk.policy_for(priority, &team));
+    }
+    c
 }
 
 pub(super) fn open(app: &Arc<App>, s: &Session, subject: String, text: String, changes: TicketChanges) -> Outcome {
@@ -80,7 +92,7 @@ pub(super) fn open(app: &Arc<App>, s: &Session, subject: String, text: String, c
         // A requester says how urgent it is; agents set the rest.
         changes = TicketChanges { priority: changes.priority, ..TicketChanges::default() };
     }
-    changes.policy = Some(app.config.desk.policy(changes.priority.unwrap_or_default()));
+    let changes = with_policy(app, None, changes);
     let id = StreamId(format!("tk_{}", crate::ids::random_id(12)));
     let action = TicketAction::Open { id: id.clone(), subject, text, changes, follow_up_of: None };
     let fut = match app.sequencer.submit(id.clone(), s.actor(), Action::ticket(action), None) {
@@ -101,7 +113,7 @@ pub(super) fn open(app: &Arc<App>, s: &Session, subject: String, text: String, c
 /// for a waiting ticket, and an unassigned active ticket goes to the next agent.
 pub(super) fn update(app: &Arc<App>, s: &Session, stream: StreamId, version: u64, changes: TicketChanges) -> Outcome {
     let changes = match checked(app, changes) {
-        Ok(c) => c,
+        Ok(c) => with_policy(app, Some(&stream), c),
         Err(e) => return Outcome::err(e),
     };
     let before = app.projections.tickets.get(&stream).and_then(|t| t.assignee);
@@ -163,6 +175,15 @@ pub(super) fn queue(app: &Arc<App>, s: &Session, filter: QueueFilter, limit: Opt
     let limit = limit.unwrap_or(100).min(MAX_QUEUE_PAGE) as usize;
     let (tickets, total, by_status) = app.projections.tickets.view(&filter, &s.user.id, limit);
     Ok(OkBody::TicketQueue(TicketQueueOk { tickets, total, by_status }))
+}
+
+/// Agents: `ticket_changed` pushes from now on (or no longer).
+pub(super) fn watch_queue(app: &Arc<App>, s: &Session, stop: bool) -> AppResult<OkBody> {
+    if !s.user.role.is_staff() {
+        return Err(AppError::Forbidden("agents only".into()));
+    }
+    app.hub.watch_queue(&s.conn, !stop);
+    Ok(OkBody::Empty(agora_protocol::ops::Empty {}))
 }
 
 pub(super) fn note(app: &Arc<App>, s: &Session, stream: StreamId, text: String) -> Outcome {
@@ -275,6 +296,7 @@ pub(super) fn apply_macro(app: &Arc<App>, s: &Session, stream: StreamId, version
     };
     let filled = |t: Option<String>| t.map(|t| fill(app, s, &stream, &t)).transpose();
     let action = checked(app, m.changes).and_then(|changes| {
+        let changes = with_policy(app, Some(&stream), changes);
         Ok(TicketAction::Macro { version, changes, reply: filled(m.reply)?, note: filled(m.note)? })
     });
     match action {

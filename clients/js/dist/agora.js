@@ -555,6 +555,7 @@ var AgoraClient = class {
       case "read":
       case "stream_added":
       case "feed_unread":
+      case "ticket_changed":
         this.emit(p.ev, p);
         return;
       default:

@@ -27,6 +27,7 @@ import type {
   SkipPush,
   StreamAddedPush,
   FeedUnreadPush,
+  TicketChangedPush,
   StreamId,
   StreamInfoOk,
   StreamSummary,
@@ -48,6 +49,7 @@ export interface ClientEvents {
   read: ReadPush;
   stream_added: StreamAddedPush;
   feed_unread: FeedUnreadPush;
+  ticket_changed: TicketChangedPush;
   /** A resume was not honoured (new epoch, or too far behind): reload that stream with `history`. */
   reset: { stream: StreamId; epoch: string; head: Seq; reason: "epoch" | "too_far_behind" };
   /** Every SubscribeOk, including the resubscribes after a reconnect (presence lists). */
@@ -424,6 +426,7 @@ export class AgoraClient {
       case "read":
       case "stream_added":
       case "feed_unread":
+      case "ticket_changed":
         this.emit(p.ev, p as never);
         return;
       default:

@@ -126,6 +126,24 @@ export type AuditRecord = {
 seq: Seq, at: number, entry: AuditEntry, };
 
 /**
+ * A weekly schedule in a time zone, less holidays: when business-hours SLA
+ * targets run. Local times, so 09:00–17:00 stays 09:00–17:00 across DST changes.
+ */
+export type BusinessHours = { 
+/**
+ * An IANA time zone name, e.g. "Europe/Berlin".
+ */
+time_zone: string, 
+/**
+ * Opening hours; a day may have several ranges.
+ */
+hours: Array<OpenHours>, 
+/**
+ * Local dates ("2027-12-25") on which nothing runs.
+ */
+holidays?: Array<string>, };
+
+/**
  * A saved reply, as `list_canned` lists it.
  */
 export type Canned = { name: string, team: string, text: string, };
@@ -347,7 +365,11 @@ rev: Seq, summary: string, minor: boolean,
 /**
  * Text size after the change, and the change in size (bytes).
  */
-size: number, delta: number, });
+size: number, delta: number, } | { "type": "ticket_sla_warning", target: SlaTarget, 
+/**
+ * When the target falls due (ms since the Unix epoch).
+ */
+due: number, });
 
 /**
  * What happened. Serialized with a `type` field next to the event's other fields.
@@ -404,7 +426,11 @@ rev: Seq, summary: string, minor: boolean,
 /**
  * Text size after the change, and the change in size (bytes).
  */
-size: number, delta: number, };
+size: number, delta: number, } | { "type": "ticket_sla_warning", target: SlaTarget, 
+/**
+ * When the target falls due (ms since the Unix epoch).
+ */
+due: number, };
 
 /**
  * One notification.
@@ -594,7 +620,12 @@ render?: boolean, } | { "op": "wiki_save", page: string, base?: Seq | null, text
 /**
  * When it lapses (ms since the epoch); absent: never.
  */
-expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, };
+expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "watch_queue", stop?: boolean, };
+
+/**
+ * Open from `from` to `to` ("09:00", "17:30"; local time, `to` after `from`) on `days`.
+ */
+export type OpenHours = { days: Array<Weekday>, from: string, to: string, };
 
 /**
  * Reply to `ping`.
@@ -680,7 +711,7 @@ by?: UserId | null, };
 /**
  * A server push, tagged by `ev`.
  */
-export type Push = { "ev": "event" } & Event | { "ev": "presence", stream: StreamId, user: UserId, status: PresenceStatus, last_seen: number, } | { "ev": "typing", stream: StreamId, user: UserId, ttl_ms: number, } | { "ev": "read", stream: StreamId, seq: Seq, } | { "ev": "stream_added", stream: StreamSummary, } | { "ev": "skip", stream: StreamId, from: Seq, to: Seq, } | { "ev": "feed_unread", stream: StreamId, unread: number, };
+export type Push = { "ev": "event" } & Event | { "ev": "presence", stream: StreamId, user: UserId, status: PresenceStatus, last_seen: number, } | { "ev": "typing", stream: StreamId, user: UserId, ttl_ms: number, } | { "ev": "read", stream: StreamId, seq: Seq, } | { "ev": "stream_added", stream: StreamSummary, } | { "ev": "skip", stream: StreamId, from: Seq, to: Seq, } | { "ev": "feed_unread", stream: StreamId, unread: number, } | { "ev": "ticket_changed", ticket: TicketView, };
 
 /**
  * Which tickets `ticket_queue` lists (every filter optional).
@@ -735,7 +766,7 @@ render?: boolean, } | { "op": "wiki_save", page: string, base?: Seq | null, text
 /**
  * When it lapses (ms since the epoch); absent: never.
  */
-expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, });
+expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "watch_queue", stop?: boolean, });
 
 /**
  * A moderator's decision on a flagged (or held) post.
@@ -780,8 +811,10 @@ export type Role = "member" | "agent" | "moderator" | "admin" | "bot" | "visitor
 export type Seq = number;
 
 /**
- * A ticket's service targets, in milliseconds of calendar time not spent in
- * pending or on-hold (absent: no target).
+ * A ticket's service targets, in milliseconds not spent in pending or on-hold
+ * (absent: no target): of calendar time, or of business hours for the targets
+ * named in `business` (counted on `hours`). The policy travels in the log
+ * (`ticket_updated`), so every due time is a function of the ticket's events.
  */
 export type SlaPolicy = { 
 /**
@@ -799,7 +832,19 @@ resolution_ms?: number | null,
 /**
  * A solved ticket closes by itself after this long (calendar time).
  */
-close_after_ms?: number | null, };
+close_after_ms?: number | null, 
+/**
+ * The targets counted in business hours (the others in calendar time).
+ */
+business?: Array<SlaTarget>, 
+/**
+ * The schedule business-hours targets are counted on.
+ */
+hours?: BusinessHours | null, 
+/**
+ * Announce a running target this long before it falls due (`ticket_sla_warning`), in calendar time.
+ */
+warn_before_ms?: number | null, };
 
 /**
  * One of a ticket's service targets.
@@ -997,6 +1042,10 @@ sla_due?: number | null,
  */
 breaches?: Array<SlaTarget>, 
 /**
+ * Running targets that were announced as falling due soon (and not breached yet).
+ */
+warnings?: Array<SlaTarget>, 
+/**
  * The requester was asked to rate the ticket (once, when first solved).
  */
 survey_offered: boolean, 
@@ -1051,6 +1100,11 @@ export type WatchedWord = { pattern: string, action: WatchAction, };
  * Reply to `watched_words`.
  */
 export type WatchedWordsOk = { words: Array<WatchedWord>, };
+
+/**
+ * A day of the week.
+ */
+export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
 
 /**
  * Reply to `auth` and `whoami`.

@@ -140,6 +140,7 @@ interface OkOf {
   wiki_wanted: WikiWantedOk;
   wiki_pages: WikiPagesOk;
   wiki_recent: WikiRecentOk;
+  watch_queue: Empty;
 }
 // A new op in the protocol crate fails the type check (`npm run check`) here until it is in OkOf.
 type Assert<T extends true> = T;
@@ -190,6 +191,8 @@ export type StreamAddedPush = PushOf<"stream_added">;
 export type SkipPush = PushOf<"skip">;
 /** My feed's unread count changed (another device read, a new item). */
 export type FeedUnreadPush = PushOf<"feed_unread">;
+/** A ticket changed (after `watch_queue`; agents only): its current view (PROTOCOL.md §22 "The live queue"). */
+export type TicketChangedPush = PushOf<"ticket_changed">;
 
 // ---- HTTP API (PROTOCOL.md §2, README "HTTP API"; the bodies are in src/api.rs) --------
 

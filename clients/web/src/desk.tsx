@@ -1,7 +1,8 @@
 /**
  * The ticket desk for agents (PROTOCOL.md §22): my availability, the queue
- * (views by status, priority, assignee, tag; counts per status; refreshed as
- * tickets change) and one ticket (its conversation with internal notes marked,
+ * (views by status, priority, assignee, tag; counts per status; live: reloaded
+ * on each `ticket_changed` push after `watch_queue`, no polling; SLA due time,
+ * warnings and breaches per row) and one ticket (its conversation with internal notes marked,
  * a reply box with a public reply / internal note toggle, and its status,
  * priority, assignee and tags). Routes: `/desk` (the queue), `/desk/t/<id>`,
  * `/desk/kpis` (the manager's dashboard, dashboard.tsx).
@@ -62,17 +63,50 @@ function Availability({ store }: { store: Store }) {
   );
 }
 
-/** Re-run `load` whenever an event arrives on the connection (the queue changes with tickets). */
-function useLive(store: Store, load: () => void, deps: unknown[]) {
+/**
+ * Load the queue, then keep it current without polling: `watch_queue` makes the
+ * server push `ticket_changed` for every ticket change; each (a burst coalesced)
+ * reloads the view and its counts. Watch first, then load, so nothing is missed;
+ * again after a reconnect (pushes are not replayed).
+ */
+function useLiveQueue(store: Store, load: () => void, deps: unknown[]) {
   useEffect(() => {
-    load();
-    const off = store.client?.on("event", () => load());
-    const every = setInterval(load, 5000);
-    return () => {
-      off?.();
-      clearInterval(every);
+    const c = store.client;
+    if (!c) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const soon = () => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        load();
+      }, 30);
     };
-  }, deps);
+    const watch = () =>
+      c
+        .request("watch_queue", {})
+        .then(load)
+        .catch((e) => store.flash(e.message));
+    void watch();
+    const offChanged = c.on("ticket_changed", soon);
+    const offOpen = c.on("open", (o) => o.reconnected && void watch());
+    return () => {
+      offChanged();
+      offOpen();
+      if (timer) clearTimeout(timer);
+      void c.request("watch_queue", { stop: true }).catch(() => {});
+    };
+  }, [store.client, ...deps]);
+}
+
+/** A ticket's SLA state in a few words: breached targets, else the due time (and "soon" once warned). */
+export function slaText(t: TicketView): string {
+  if (t.breaches?.length) return `breached: ${t.breaches.map(label).join(", ")}`;
+  if (!t.sla_due) return "";
+  const due = new Date(t.sla_due).toLocaleString();
+  return t.warnings?.length ? `due soon: ${due}` : `due ${due}`;
+}
+
+function slaClass(t: TicketView): string {
+  return t.breaches?.length ? "sla breached" : t.warnings?.length ? "sla warning" : "sla";
 }
 
 function Queue({ store }: { store: Store }) {
@@ -93,7 +127,7 @@ function Queue({ store }: { store: Store }) {
       .then(setData)
       .catch((e) => store.flash(e.message));
   };
-  useLive(store, load, [status, assignee, priority, tag]);
+  useLiveQueue(store, load, [status, assignee, priority, tag]);
   return (
     <div class="queue">
       <form class="filters" aria-label="Queue filters" onSubmit={(e) => e.preventDefault()}>
@@ -153,7 +187,7 @@ function Queue({ store }: { store: Store }) {
               <td>{label(t.custom_status || t.status)}</td>
               <td>{t.priority}</td>
               <td>{t.assignee ? store.name(t.assignee) : "—"}</td>
-              <td>{t.breaches?.length ? "breached" : t.sla_due ? new Date(t.sla_due).toLocaleString() : ""}</td>
+              <td class={slaClass(t)}>{slaText(t)}</td>
             </tr>
           ))}
         </tbody>
@@ -220,7 +254,14 @@ function Ticket({ store, id }: { store: Store; id: string }) {
       <h2>{t.subject}</h2>
       <p class="hint">
         {store.name(t.requester)} · {t.id}
-        {t.breaches?.length ? ` · SLA breached: ${t.breaches.map(label).join(", ")}` : ""}
+        {slaText(t) ? (
+          <>
+            {" · "}
+            <span class={slaClass(t)}>SLA {slaText(t)}</span>
+          </>
+        ) : (
+          ""
+        )}
         {t.rating ? ` · rated ${t.rating}/5` : ""}
       </p>
       <div class="ticket-fields">

@@ -833,6 +833,13 @@ test("the visitor widget: a visitor chats with an agent live, typing shows, an i
   // The queue lists it with its status.
   await agent.page.goto(`${URL_}/desk`);
   await agent.page.locator(`tr[data-ticket="${ticket.id}"]:has-text("open")`).waitFor();
+  // Live, without a reload (and without polling): a new ticket appears, with its SLA due time, and the count grows.
+  const total = async () => Number((await agent.page.locator(".queue p[role=status]").innerText()).split(" ")[0]);
+  const before = await total();
+  const bob = await sdk("bob");
+  const fresh = (await bob.request("open_ticket", { subject: "Live queue check", text: "hello desk" })).ticket;
+  await agent.page.locator(`tr[data-ticket="${fresh.id}"] td.sla:has-text("due")`).waitFor();
+  assert.equal(await total(), before + 1);
   // The manager's dashboard charts the real figures of today.
   await agent.page.click('nav.desk-tabs a:has-text("Dashboard")');
   await agent.page.locator(".chart svg rect.created").first().waitFor();

@@ -209,6 +209,7 @@ impl User {
                             Push::StreamAdded { .. } => "push_stream_added",
                             Push::Skip { .. } => "push_skip",
                             Push::FeedUnread { .. } => "push_feed_unread",
+                            Push::TicketChanged { .. } => "push_ticket_changed",
                             Push::Unknown => "push_unknown",
                         };
                         r.count(kind, 1);

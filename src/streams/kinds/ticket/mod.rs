@@ -5,22 +5,25 @@
 //! the kind's audience, so they never reach the requester on any read path.
 //!
 //! Files: `state.rs` (the ticket's fields, version and status, and their fold),
-//! `rules.rs` (the lifecycle), this file (actions, deciding, the `Kind`).
+//! `rules.rs` (the lifecycle), `sla.rs` and `hours.rs` (SLA due times, in
+//! calendar time or business hours), `notify.rs` (who hears of an event in
+//! their feed), this file (actions, deciding, the `Kind`).
 //! What does not live here: validation of op input and the choice of an
 //! assignee (ops), the agents' queue (a projection).
 
+pub mod hours;
 pub mod notify;
 pub mod rules;
 pub mod sla;
 pub mod state;
 
-use super::chat;
+use super::{chat, feed};
 use crate::error::{AppError, AppResult};
 use crate::streams::kind::{Append, Cx, Decision, Derived, Kind, NameClaim};
 use crate::streams::visibility::{Actor, Audience};
 use crate::streams::{Action, StreamState};
 use agora_protocol::ops::Role;
-use agora_protocol::ticket::{TicketChanges, TicketStatus};
+use agora_protocol::ticket::{SlaTarget, TicketChanges, TicketStatus};
 use agora_protocol::{Event, EventBody, StreamId, StreamKind, UserId};
 
 pub use state::{view, TicketState};
@@ -87,6 +90,46 @@ pub enum TicketAction {
 
 /// The public channel where SLA breaches are announced (created when first needed).
 pub const ESCALATIONS: &str = "ch_escalations";
+
+fn target_name(target: SlaTarget) -> &'static str {
+    match target {
+        SlaTarget::FirstResponse => "first response",
+        SlaTarget::NextReply => "next reply",
+        SlaTarget::Resolution => "resolution",
+    }
+}
+
+/// A post by the server on the escalation channel (created when first needed).
+fn announce(cx: &Cx<'_>, text: String) -> Derived {
+    Derived {
+        stream: StreamId::from(ESCALATIONS),
+        actor: cx.actor.clone(),
+        ensure: Some(Action::Create {
+            kind: StreamKind::Channel,
+            name: "escalations".into(),
+            topic: "SLA breaches and upcoming breaches, announced by the server".into(),
+            members: vec![cx.actor.id.clone()],
+        }),
+        action: Action::Post { text, reply_to: None, mentions: Vec::new(), attachments: Vec::new() },
+    }
+}
+
+/// Feed items for the event `a` appends next (`notify.rs` says who and why),
+/// committed with it; each is seen only while its owner may see the event.
+fn with_notifications(st: &StreamState, cx: &Cx<'_>, mut a: Append) -> Append {
+    let ev = Event {
+        stream: st.id.clone(),
+        seq: cx.head.next(),
+        at: cx.now,
+        author: cx.actor.id.clone(),
+        idem: None,
+        body: a.body.clone(),
+    };
+    for (user, reason) in notify::notifications(st, &ev) {
+        a.also.push(feed::notify(&user, notify::item(st, &ev, reason)));
+    }
+    a
+}
 
 /// Who sees internal notes: staff.
 pub fn staff() -> Audience {
@@ -322,28 +365,27 @@ impl Ticket {
         }
         let t = state::of(st);
         if let Some((target, due)) = sla::breached(&t, cx.now) {
-            let name = match target {
-                agora_protocol::ticket::SlaTarget::FirstResponse => "first response",
-                agora_protocol::ticket::SlaTarget::NextReply => "next reply",
-                agora_protocol::ticket::SlaTarget::Resolution => "resolution",
-            };
             let text = format!(
-                "SLA breach: {name} target of ticket {} ({:?}, {:?} priority) passed",
-                st.id, st.name, t.priority
+                "SLA breach: {} target of ticket {} ({:?}, {:?} priority) passed",
+                target_name(target),
+                st.id,
+                st.name,
+                t.priority
             );
-            let announce = Derived {
-                stream: StreamId::from(ESCALATIONS),
-                actor: cx.actor.clone(),
-                ensure: Some(Action::Create {
-                    kind: StreamKind::Channel,
-                    name: "escalations".into(),
-                    topic: "SLA breaches, announced by the server".into(),
-                    members: vec![cx.actor.id.clone()],
-                }),
-                action: Action::Post { text, reply_to: None, mentions: Vec::new(), attachments: Vec::new() },
-            };
             let body = EventBody::TicketSlaBreached { target, due };
-            return Ok(Append { also: vec![announce], ..Append::event(body) }.into());
+            return Ok(Append { also: vec![announce(cx, text)], ..Append::event(body) }.into());
+        }
+        if let Some((target, due)) = sla::warning(&t, cx.now) {
+            let mins = due.saturating_sub(cx.now).div_ceil(60_000);
+            let text = format!(
+                "SLA warning: {} target of ticket {} ({:?}, {:?} priority) falls due in {mins} min",
+                target_name(target),
+                st.id,
+                st.name,
+                t.priority
+            );
+            let body = EventBody::TicketSlaWarning { target, due };
+            return Ok(Append { also: vec![announce(cx, text)], ..Append::event(body) }.into());
         }
         if sla::close_at(&t).is_some_and(|at| at <= cx.now) {
             let changes = TicketChanges { status: Some(TicketStatus::Closed), ..TicketChanges::default() };
@@ -355,8 +397,8 @@ impl Ticket {
     }
 }
 
-impl Kind for Ticket {
-    fn decide(&self, st: Option<&StreamState>, cx: &Cx<'_>, action: Action) -> AppResult<Decision> {
+impl Ticket {
+    fn decide_action(&self, st: Option<&StreamState>, cx: &Cx<'_>, action: Action) -> AppResult<Decision> {
         let Some(st) = st else {
             return match action {
                 Action::Ticket(open) if matches!(*open, TicketAction::Open { .. }) => self.open(cx, *open),
@@ -393,6 +435,16 @@ impl Kind for Ticket {
             | Action::Wiki(_) => Err(AppError::BadRequest("not an action on a ticket".into())),
         }
     }
+}
+
+impl Kind for Ticket {
+    fn decide(&self, st: Option<&StreamState>, cx: &Cx<'_>, action: Action) -> AppResult<Decision> {
+        let decision = self.decide_action(st, cx, action)?;
+        Ok(match (st, decision) {
+            (Some(st), Decision::Append(a)) => with_notifications(st, cx, a).into(),
+            (_, d) => d,
+        })
+    }
 
     fn fold(&self, st: &mut StreamState, ev: &Event) {
         let by_requester = ev.author == st.created_by;
@@ -409,6 +461,7 @@ impl Kind for Ticket {
                 state::update(st, |t| t.follow_up_of = Some(follow_up_of.clone()))
             }
             EventBody::TicketSlaBreached { target, due } => state::update(st, |t| t.breach(*target, *due)),
+            EventBody::TicketSlaWarning { target, .. } => state::update(st, |t| t.warn(*target)),
             EventBody::TicketRated { score, .. } => state::update(st, |t| {
                 t.rating = Some(*score);
                 t.rated_at = Some(ev.at);
@@ -437,7 +490,7 @@ impl Kind for Ticket {
 
     fn due(&self, st: &StreamState) -> Option<u64> {
         let t = state::of(st);
-        [sla::next_due(&t), sla::close_at(&t)].into_iter().flatten().min()
+        [sla::next_due(&t), sla::next_warning(&t), sla::close_at(&t)].into_iter().flatten().min()
     }
 
     fn can_read(&self, st: &StreamState, who: &Actor) -> bool {
@@ -450,7 +503,7 @@ impl Kind for Ticket {
 
     fn audience(&self, st: &StreamState, ev: &Event) -> Audience {
         match ev.body {
-            EventBody::TicketNote { .. } => staff(),
+            EventBody::TicketNote { .. } | EventBody::TicketSlaWarning { .. } => staff(),
             _ => chat::audience(st, ev),
         }
     }

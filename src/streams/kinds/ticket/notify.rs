@@ -1,17 +1,19 @@
-//! Who should hear about a ticket event, and what: for the notification feed
-//! (built on another branch; the lead wires `feed::notify` to this with
-//! `Append::also` after the merge). Pure: a function of the ticket's state
-//! before the event and the event.
+//! Who should hear about a ticket event in their notification feed, and what
+//! the item says. The ticket kind's `decide` puts these items in the users'
+//! feeds (`kinds::feed::notify`, in the event's `Append::also`), so each is
+//! committed with its event; an item is seen only while its owner may see the
+//! event (a note's item never reaches a requester, even if one were made).
+//! Pure: a function of the ticket's state before the event and the event.
 //!
 //! - an internal note: the staff it @mentions (never the requester);
 //! - an assignment: the new assignee (unless they assigned themselves);
 //! - a requester's public reply: the assignee;
 //! - an agent's public reply: the requester;
-//! - a breach: the assignee.
+//! - a breach or an upcoming breach (warning): the assignee.
 
 use super::state;
 use crate::streams::StreamState;
-use agora_protocol::{Event, EventBody, UserId};
+use agora_protocol::{Event, EventBody, FeedItem, FeedReason, UserId};
 
 /// What a feed item says.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +23,42 @@ pub enum Reason {
     RequesterReplied,
     AgentReplied,
     SlaBreached,
+    SlaWarning,
+}
+
+impl Reason {
+    /// The feed item's `detail` (PROTOCOL.md §22).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Reason::MentionedInNote => "mentioned_in_note",
+            Reason::Assigned => "assigned",
+            Reason::RequesterReplied => "requester_replied",
+            Reason::AgentReplied => "agent_replied",
+            Reason::SlaBreached => "sla_breached",
+            Reason::SlaWarning => "sla_warning",
+        }
+    }
+}
+
+/// The feed item telling of `ev` for `reason`: the ticket's subject as title, the
+/// message's or note's text as excerpt, the reason (and SLA target) as detail.
+pub fn item(st: &StreamState, ev: &Event, reason: Reason) -> FeedItem {
+    let (text, target) = match &ev.body {
+        EventBody::MessagePosted { text, .. } | EventBody::TicketNote { text, .. } => (text.as_str(), None),
+        EventBody::TicketSlaBreached { target, .. } | EventBody::TicketSlaWarning { target, .. } => ("", Some(*target)),
+        _ => ("", None),
+    };
+    let mut item = FeedItem::new(FeedReason::Ticket, st.id.clone(), ev.seq, ev.author.clone(), text);
+    item.title = st.name.clone();
+    item.detail = match target {
+        Some(t) => format!(
+            "{}:{}",
+            reason.as_str(),
+            serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+        ),
+        None => reason.as_str().to_owned(),
+    };
+    item
 }
 
 /// `(user, reason)` for each user to notify of `ev`, given the ticket before it.
@@ -45,6 +83,7 @@ pub fn notifications(st: &StreamState, ev: &Event) -> Vec<(UserId, Reason)> {
         }
         EventBody::MessagePosted { .. } => vec![(requester.clone(), Reason::AgentReplied)],
         EventBody::TicketSlaBreached { .. } => t.assignee.into_iter().map(|a| (a, Reason::SlaBreached)).collect(),
+        EventBody::TicketSlaWarning { .. } => t.assignee.into_iter().map(|a| (a, Reason::SlaWarning)).collect(),
         _ => Vec::new(),
     }
 }

@@ -83,6 +83,17 @@ pub struct TicketState {
     pub rated_at: Option<u64>,
     #[serde(default)]
     pub breach_log: Vec<(SlaTarget, u64)>,
+    /// Pauses that ended, `[from, to)`: business-hours targets skip them.
+    #[serde(default)]
+    pub pause_log: Vec<(u64, u64)>,
+    /// Targets announced as falling due soon (`ticket_sla_warning`), like the breaches:
+    /// next reply by the `awaiting_since` of its cycle.
+    #[serde(default)]
+    pub warned_first_response: bool,
+    #[serde(default)]
+    pub warned_resolution: bool,
+    #[serde(default)]
+    pub warned_next_reply: Option<u64>,
 }
 
 impl TicketState {
@@ -145,6 +156,7 @@ impl TicketState {
             (true, false, Some(since)) => {
                 self.paused_ms += at.saturating_sub(since);
                 self.paused_since = None;
+                self.pause_log.push((since, at));
             }
             _ => {}
         }
@@ -165,6 +177,24 @@ impl TicketState {
             self.first_response_at.get_or_insert(at);
             self.awaiting_since = None;
             self.agent_replies += 1;
+        }
+    }
+
+    /// Record a warning, so the target is not announced again.
+    pub fn warn(&mut self, target: SlaTarget) {
+        match target {
+            SlaTarget::FirstResponse => self.warned_first_response = true,
+            SlaTarget::Resolution => self.warned_resolution = true,
+            SlaTarget::NextReply => self.warned_next_reply = self.awaiting_since,
+        }
+    }
+
+    /// Was `target` (in its current cycle) announced already?
+    pub fn warned(&self, target: SlaTarget) -> bool {
+        match target {
+            SlaTarget::FirstResponse => self.warned_first_response,
+            SlaTarget::Resolution => self.warned_resolution,
+            SlaTarget::NextReply => self.warned_next_reply.is_some() && self.warned_next_reply == self.awaiting_since,
         }
     }
 
@@ -210,8 +240,11 @@ pub fn view(st: &StreamState) -> TicketView {
     if t.breached_resolution {
         breaches.push(SlaTarget::Resolution);
     }
+    let running = super::sla::running(&t);
+    let warnings = running.iter().map(|(target, _)| *target).filter(|target| t.warned(*target)).collect();
     TicketView {
-        sla_due: super::sla::next_due(&t),
+        warnings,
+        sla_due: running.iter().map(|(_, d)| *d).min(),
         breaches,
         survey_offered: t.survey_offered,
         rating: t.rating,

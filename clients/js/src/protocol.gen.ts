@@ -347,7 +347,12 @@ rev: Seq, summary: string, minor: boolean,
 /**
  * Text size after the change, and the change in size (bytes).
  */
-size: number, delta: number, });
+size: number, delta: number, 
+/**
+ * Who reads the page (its namespace's read role; none: everyone). Events
+ * written before this field read as their namespace's default.
+ */
+read_role?: Role | null, } | { "type": "wiki_talk_linked", page: StreamId, thread: StreamId, } | { "type": "wiki_namespace_set", namespace: WikiNamespace, });
 
 /**
  * What happened. Serialized with a `type` field next to the event's other fields.
@@ -404,7 +409,12 @@ rev: Seq, summary: string, minor: boolean,
 /**
  * Text size after the change, and the change in size (bytes).
  */
-size: number, delta: number, };
+size: number, delta: number, 
+/**
+ * Who reads the page (its namespace's read role; none: everyone). Events
+ * written before this field read as their namespace's default.
+ */
+read_role?: Role | null, } | { "type": "wiki_talk_linked", page: StreamId, thread: StreamId, } | { "type": "wiki_namespace_set", namespace: WikiNamespace, };
 
 /**
  * One notification.
@@ -552,7 +562,7 @@ export type NotificationLevel = "muted" | "normal" | "tracking" | "watching" | "
  * Every `ok` payload, for the server to serialize. Untagged: the client knows
  * which op it sent and decodes `ok` as that op's payload type.
  */
-export type OkBody = Empty | PingOk | WhoamiOk | ListStreamsOk | StreamInfoOk | AppendOk | SubscribeOk | HistoryOk | FeedOk | AuditLogOk | ReviewQueueOk | WatchedWordsOk | ForumCategoriesOk | ForumCategoryOk | ForumThreadsOk | ForumThreadCreatedOk | ForumThreadOk | ForumPostHistoryOk | TicketOk | AgentStatusOk | DeskStatusOk | TicketQueueOk | CannedOk | WikiPageOk | WikiSaveOk | WikiHistoryOk | WikiDiffOk | WikiLinksOk | WikiWantedOk | WikiPagesOk | WikiRecentOk;
+export type OkBody = Empty | PingOk | WhoamiOk | ListStreamsOk | StreamInfoOk | AppendOk | SubscribeOk | HistoryOk | FeedOk | AuditLogOk | ReviewQueueOk | WatchedWordsOk | ForumCategoriesOk | ForumCategoryOk | ForumThreadsOk | ForumThreadCreatedOk | ForumThreadOk | ForumPostHistoryOk | TicketOk | AgentStatusOk | DeskStatusOk | TicketQueueOk | CannedOk | WikiPageOk | WikiSaveOk | WikiHistoryOk | WikiDiffOk | WikiLinksOk | WikiWantedOk | WikiPagesOk | WikiRecentOk | WikiTalkOk;
 
 /**
  * Every operation a client can ask for, tagged by `op`.
@@ -594,7 +604,7 @@ render?: boolean, } | { "op": "wiki_save", page: string, base?: Seq | null, text
 /**
  * When it lapses (ms since the epoch); absent: never.
  */
-expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, };
+expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, cursor?: string | null, limit?: number | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "wiki_talk", page: string, };
 
 /**
  * Reply to `ping`.
@@ -735,7 +745,7 @@ render?: boolean, } | { "op": "wiki_save", page: string, base?: Seq | null, text
 /**
  * When it lapses (ms since the epoch); absent: never.
  */
-expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, });
+expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, cursor?: string | null, limit?: number | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "wiki_talk", page: string, });
 
 /**
  * A moderator's decision on a flagged (or held) post.
@@ -910,7 +920,11 @@ last_read: Seq,
 /**
  * Posts by others after my marker ("new replies since you read").
  */
-unread: number, level: NotificationLevel, };
+unread: number, level: NotificationLevel, 
+/**
+ * For a wiki page's talk thread: the page's slug (its title is the thread's without `Talk:`).
+ */
+talk_page?: string | null, };
 
 /**
  * Field changes to a ticket, each optional (absent: unchanged). Used by
@@ -1115,6 +1129,16 @@ backlinks: Array<WikiPageRef>,
 redirects: Array<string>, };
 
 /**
+ * A wiki namespace as configured (`[[wiki.namespaces]]`): the title prefix
+ * (`Help` for `Help:Getting started`), who reads its pages and who edits them.
+ * A role means that role and moderators and admins (as a forum category's
+ * restriction); none means everyone. The main namespace (prefix `""`) is read
+ * and edited by everyone. A page records its namespace's roles when created or
+ * moved (`wiki_namespace_set`), and its talk thread takes the read role.
+ */
+export type WikiNamespace = { prefix: string, read_role?: Role | null, edit_role?: Role | null, };
+
+/**
  * Reply to `wiki_get`.
  */
 export type WikiPageOk = { stream: StreamId, title: string, slug: string, 
@@ -1150,7 +1174,11 @@ watching: boolean,
 /**
  * The page stream's head (subscribe from here for edits and "is editing").
  */
-head: Seq, };
+head: Seq, 
+/**
+ * The page's talk thread (a `forum_thread`), once someone opened it (`wiki_talk`).
+ */
+talk?: StreamId | null, };
 
 /**
  * A page as listed (links, backlinks, page lists).
@@ -1172,7 +1200,11 @@ via?: string | null, };
 /**
  * Reply to `wiki_pages`: every page the caller may read, by slug.
  */
-export type WikiPagesOk = { pages: Array<WikiPageRef>, };
+export type WikiPagesOk = { pages: Array<WikiPageRef>, 
+/**
+ * Ask again with this cursor for the next page of the list (`None`: the end).
+ */
+next?: string | null, };
 
 /**
  * Reply to `wiki_recent`: `wiki_change` events of the recent-changes stream,
@@ -1204,6 +1236,23 @@ created: boolean,
  * The edit's base was older than the latest revision and it was merged three-way.
  */
 merged: boolean, duplicate: boolean, };
+
+/**
+ * Reply to `wiki_talk`: the page's talk thread (open it with `forum_thread`).
+ */
+export type WikiTalkOk = { 
+/**
+ * The page's stream.
+ */
+page: StreamId, 
+/**
+ * Its talk thread (a `forum_thread` stream).
+ */
+thread: StreamId, 
+/**
+ * This call created the thread.
+ */
+created: boolean, };
 
 /**
  * Reply to `wiki_wanted`.

@@ -42,6 +42,7 @@ import type {
   WikiPagesOk,
   WikiRecentOk,
   WikiSaveOk,
+  WikiTalkOk,
   WikiWantedOk,
 } from "./protocol.gen.js";
 
@@ -140,6 +141,7 @@ interface OkOf {
   wiki_wanted: WikiWantedOk;
   wiki_pages: WikiPagesOk;
   wiki_recent: WikiRecentOk;
+  wiki_talk: WikiTalkOk;
 }
 // A new op in the protocol crate fails the type check (`npm run check`) here until it is in OkOf.
 type Assert<T extends true> = T;

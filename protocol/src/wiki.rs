@@ -21,7 +21,7 @@ pub enum ProtectLevel {
     /// Everyone who may read the page.
     #[default]
     None,
-    /// Accounts older than the server's autoconfirm age (4 days), and moderators.
+    /// Accounts older than the server's autoconfirm age (`wiki.semi_protect_min_age_days`, default 4), and moderators.
     Semi,
     /// Moderators and admins only.
     Full,

@@ -1,9 +1,9 @@
 //! `wiki_changes`: the wiki's recent changes, one durable stream (id
 //! [`RECENT_CHANGES`]) that members subscribe to and resume like any other.
 //! Each page event records one `wiki_change` here in the same commit (derived
-//! by the page's decision); no client op appends to it. A change to a page in
-//! a namespace only staff read is seen only by staff (its audience), so
-//! subscribers who may not see it get a `skip`.
+//! by the page's decision); no client op appends to it. A change is seen by
+//! whoever reads its page (its audience is the page's read role, carried in the
+//! event), so subscribers who may not see it get a `skip`.
 
 use super::names;
 use super::WikiAction;

@@ -47,6 +47,37 @@ pub struct Config {
     pub moderation: ModerationConfig,
     /// The ticket desk: SLA targets per priority and auto-close.
     pub desk: Desk,
+    /// The wiki: namespaces and who reads and edits them, semi-protection's account age.
+    pub wiki: WikiConfig,
+}
+
+/// The wiki's policies (`[wiki]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WikiConfig {
+    /// The namespaces besides the main one (`[[wiki.namespaces]]` with `prefix`,
+    /// `read_role`, `edit_role`; a role means it and moderators and admins, none
+    /// everyone). A page records its namespace's roles when created or moved.
+    pub namespaces: Vec<agora_protocol::wiki::WikiNamespace>,
+    /// How old an account must be to edit a semi-protected page, in days
+    /// (MediaWiki's autoconfirmed: 4).
+    pub semi_protect_min_age_days: u64,
+}
+
+impl WikiConfig {
+    /// `semi_protect_min_age_days` in ms.
+    pub fn semi_protect_min_age_ms(&self) -> u64 {
+        self.semi_protect_min_age_days.saturating_mul(24 * 3600 * 1000)
+    }
+}
+
+impl Default for WikiConfig {
+    fn default() -> Self {
+        WikiConfig {
+            namespaces: crate::streams::kinds::wiki::names::default_namespaces(),
+            semi_protect_min_age_days: 4,
+        }
+    }
 }
 
 /// The ticket desk's policies. Targets are per priority, in the order low,
@@ -386,6 +417,7 @@ impl Default for Config {
             limits: Limits::default(),
             moderation: ModerationConfig::default(),
             desk: Desk::default(),
+            wiki: WikiConfig::default(),
         }
     }
 }

@@ -78,7 +78,8 @@ impl CommandClass {
             | Op::WikiRollback { .. }
             | Op::WikiMove { .. }
             | Op::WikiProtect { .. }
-            | Op::WikiWatch { .. } => CommandClass::Post,
+            | Op::WikiWatch { .. }
+            | Op::WikiTalk { .. } => CommandClass::Post,
             Op::Typing { .. } | Op::SetPresence { .. } | Op::SetAgentStatus { .. } => CommandClass::Ephemeral,
             Op::Subscribe { .. }
             | Op::Unsubscribe { .. }

@@ -371,6 +371,20 @@ pub enum EventBody {
         size: u64,
         #[serde(default)]
         delta: i64,
+        /// Who reads the page (its namespace's read role; none: everyone). Events
+        /// written before this field read as their namespace's default.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        read_role: Option<crate::ops::Role>,
+    },
+    /// A wiki page and its talk thread are linked: on the page (which records
+    /// its talk thread) and on the thread (which records its page).
+    WikiTalkLinked {
+        page: StreamId,
+        thread: StreamId,
+    },
+    /// A wiki page's namespace and its roles, as configured when the page was created or moved.
+    WikiNamespaceSet {
+        namespace: crate::wiki::WikiNamespace,
     },
     /// A ticket's SLA target falls due soon (the desk's warning lead time before
     /// `due`): appended once per target and cycle by the server, like a breach.
@@ -441,6 +455,8 @@ impl EventBody {
             EventBody::WikiWatched { .. } => "wiki_watched",
             EventBody::WikiChange { .. } => "wiki_change",
             EventBody::TicketSlaWarning { .. } => "ticket_sla_warning",
+            EventBody::WikiTalkLinked { .. } => "wiki_talk_linked",
+            EventBody::WikiNamespaceSet { .. } => "wiki_namespace_set",
             EventBody::Unknown => "unknown",
         }
     }

@@ -156,6 +156,9 @@ pub struct ThreadRow {
     /// Posts by others after my marker ("new replies since you read").
     pub unread: u32,
     pub level: NotificationLevel,
+    /// For a wiki page's talk thread: the page's slug (its title is the thread's without `Talk:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub talk_page: Option<String>,
 }
 
 /// Reply to `forum_threads`. Pinned threads come first on the first page.

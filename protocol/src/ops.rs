@@ -407,10 +407,15 @@ pub enum Op {
     WikiLinks { page: String },
     /// Pages linked to that do not exist. Replies [`crate::wiki::WikiWantedOk`].
     WikiWanted {},
-    /// Every page I may read, optionally in one namespace. Replies [`crate::wiki::WikiPagesOk`].
+    /// The pages I may read, optionally in one namespace, in slug order, one page
+    /// of at most `limit` (default 100, at most 500) after `cursor`. Replies [`crate::wiki::WikiPagesOk`].
     WikiPages {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         namespace: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cursor: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
     },
     /// Recent changes, newest first, optionally by one user or in one namespace. Replies
     /// [`crate::wiki::WikiRecentOk`]. Live: subscribe to the stream `wiki_changes`.
@@ -431,6 +436,9 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         stop: bool,
     },
+    /// A page's talk thread (a forum thread linked to the page, read by whoever
+    /// reads the page), created on first use. Replies [`crate::wiki::WikiTalkOk`].
+    WikiTalk { page: String },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
     #[cfg_attr(feature = "ts", ts(skip))]
@@ -530,6 +538,7 @@ impl Op {
             Op::WikiPages { .. } => "wiki_pages",
             Op::WikiRecent { .. } => "wiki_recent",
             Op::WatchQueue { .. } => "watch_queue",
+            Op::WikiTalk { .. } => "wiki_talk",
             Op::Unknown => "unknown",
         }
     }

@@ -81,6 +81,7 @@ pub enum OkBody {
     WikiWanted(crate::wiki::WikiWantedOk),
     WikiPages(crate::wiki::WikiPagesOk),
     WikiRecent(crate::wiki::WikiRecentOk),
+    WikiTalk(crate::wiki::WikiTalkOk),
 }
 
 /// A reply as the server writes it. `re` is absent only when the request's

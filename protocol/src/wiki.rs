@@ -21,7 +21,7 @@ pub enum ProtectLevel {
     /// Everyone who may read the page.
     #[default]
     None,
-    /// Accounts older than the server's autoconfirm age (4 days), and moderators.
+    /// Accounts older than the server's autoconfirm age (`wiki.semi_protect_min_age_days`, default 4), and moderators.
     Semi,
     /// Moderators and admins only.
     Full,
@@ -113,6 +113,9 @@ pub struct WikiPageOk {
     pub watching: bool,
     /// The page stream's head (subscribe from here for edits and "is editing").
     pub head: Seq,
+    /// The page's talk thread (a `forum_thread`), once someone opened it (`wiki_talk`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub talk: Option<StreamId>,
 }
 
 /// Reply to `wiki_save`, `wiki_revert` and `wiki_rollback`.
@@ -277,6 +280,38 @@ pub struct WikiWantedOk {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WikiPagesOk {
     pub pages: Vec<WikiPageRef>,
+    /// Ask again with this cursor for the next page of the list (`None`: the end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// A wiki namespace as configured (`[[wiki.namespaces]]`): the title prefix
+/// (`Help` for `Help:Getting started`), who reads its pages and who edits them.
+/// A role means that role and moderators and admins (as a forum category's
+/// restriction); none means everyone. The main namespace (prefix `""`) is read
+/// and edited by everyone. A page records its namespace's roles when created or
+/// moved (`wiki_namespace_set`), and its talk thread takes the read role.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct WikiNamespace {
+    pub prefix: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_role: Option<crate::ops::Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit_role: Option<crate::ops::Role>,
+}
+
+/// Reply to `wiki_talk`: the page's talk thread (open it with `forum_thread`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct WikiTalkOk {
+    /// The page's stream.
+    pub page: StreamId,
+    /// Its talk thread (a `forum_thread` stream).
+    pub thread: StreamId,
+    /// This call created the thread.
+    #[serde(default)]
+    pub created: bool,
 }
 
 /// Reply to `wiki_recent`: `wiki_change` events of the recent-changes stream,

@@ -209,6 +209,7 @@ fn wiki_op() -> impl Strategy<Value = Op> {
             .prop_map(|(page, base, text, summary, minor)| Op::WikiSave { page, base, text, summary, minor }),
         (text(), seq(), seq()).prop_map(|(page, from, to)| Op::WikiDiff { page, from, to }),
         (text(), uid()).prop_map(|(page, user)| Op::WikiRollback { page, user }),
+        text().prop_map(|page| Op::WikiTalk { page }),
         (text(), protect_level(), any::<bool>(), text(), proptest::option::of(any::<u64>()))
             .prop_map(|(page, edit, rename, reason, expires)| Op::WikiProtect { page, edit, rename, reason, expires }),
         (proptest::option::of(uid()), proptest::option::of(text()), proptest::option::of(seq()))
@@ -402,9 +403,11 @@ fn wiki_body() -> impl Strategy<Value = EventBody> {
                     minor: false,
                     size,
                     delta,
+                    read_role: None,
                 }
             }
         ),
+        (sid(), sid()).prop_map(|(page, thread)| EventBody::WikiTalkLinked { page, thread }),
     ]
 }
 
@@ -676,6 +679,7 @@ proptest! {
                 OkBody::WikiWanted(_) => OkBody::WikiWanted(ok_as(frame)),
                 OkBody::WikiPages(_) => OkBody::WikiPages(ok_as(frame)),
                 OkBody::WikiRecent(_) => OkBody::WikiRecent(ok_as(frame)),
+                OkBody::WikiTalk(_) => OkBody::WikiTalk(ok_as(frame)),
             };
             prop_assert_eq!(&back, &body, "{:?}", enc);
         }

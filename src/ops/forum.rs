@@ -120,6 +120,11 @@ fn thread_row(app: &App, r: &Row, f: &ForumState, who: &Actor) -> AppResult<Thre
         last_read,
         unread,
         level: notify::level(t, f.level(&r.category, &who.id), &r.author, &who.id),
+        talk_page: t
+            .talk_of
+            .as_ref()
+            .and_then(|page| app.projections.wiki.title(page))
+            .map(|title| crate::streams::kinds::wiki::names::slug(&title)),
     })
 }
 

@@ -184,11 +184,12 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::WikiHistory { page, before, limit } => Outcome::from_result(wiki::history(app, s, &page, before, limit)),
         Op::WikiDiff { page, from, to } => Outcome::from_result(wiki::diff(app, s, &page, from, to)),
         Op::WikiRevert { page, to, summary } => {
-            wiki::act(app, s, &page, WikiAction::Revert { to, summary, account_created: s.user.created_at })
+            wiki::act(app, s, &page, WikiAction::Revert { to, summary, editor: wiki::editor(app, s) })
         }
         Op::WikiRollback { page, user } => wiki::act(app, s, &page, WikiAction::Rollback { user }),
         Op::WikiMove { page, to, summary } => {
-            wiki::act(app, s, &page, WikiAction::Move { title: to, summary, account_created: s.user.created_at })
+            let editor = wiki::editor(app, s);
+            wiki::act(app, s, &page, WikiAction::Move { title: to, summary, editor, namespace: Default::default() })
         }
         Op::WikiProtect { page, edit, rename, reason, expires } => {
             let protection = agora_protocol::wiki::Protection { edit, rename, reason, expires, by: None };
@@ -197,11 +198,14 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::WikiWatch { page, watch } => wiki::act(app, s, &page, WikiAction::Watch(watch)),
         Op::WikiLinks { page } => Outcome::from_result(wiki::links(app, s, &page)),
         Op::WikiWanted {} => Outcome::from_result(wiki::wanted(app, s)),
-        Op::WikiPages { namespace } => Outcome::from_result(wiki::pages(app, s, namespace)),
+        Op::WikiPages { namespace, cursor, limit } => {
+            Outcome::from_result(wiki::pages(app, s, namespace, cursor, limit))
+        }
         Op::WikiRecent { user, namespace, before, limit } => {
             Outcome::from_result(wiki::recent(app, s, user, namespace, before, limit))
         }
         Op::WatchQueue { stop } => Outcome::from_result(tickets::watch_queue(app, s, stop)),
+        Op::WikiTalk { page } => wiki::talk(app, s, &page),
         Op::Unknown => Outcome::err(AppError::BadRequest("unknown op".into())),
     }
 }

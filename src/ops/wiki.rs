@@ -1,7 +1,8 @@
 //! The wiki's ops: read a page (rendered), save with a base revision (merged
 //! or refused with `conflict` and details), history, diff, revert, rollback,
-//! move, protect, watch, links and backlinks, wanted pages, the page list and
-//! recent changes. Pages are found by slug through the wiki index
+//! move, protect, watch, links and backlinks, wanted pages, the page list,
+//! recent changes and talk threads. Titles are resolved against the configured
+//! namespaces (`config.wiki`), which the actions carry to the page's decision. Pages are found by slug through the wiki index
 //! (`app.projections.wiki`); readability is the one rule (`app.readable`).
 //! "Is editing" needs no op of its own: it is `typing` on the page's stream.
 
@@ -10,13 +11,13 @@ use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::registry::StreamEntry;
 use crate::streams::kinds::wiki::index::Resolved;
-use crate::streams::kinds::wiki::{diff, edit, names, page, render, WikiAction};
+use crate::streams::kinds::wiki::{diff, edit, names, namespace_of, page, render, Editor, WikiAction};
 use crate::streams::{can_see, Action};
 use agora_protocol::ops::AppendOk;
 use agora_protocol::push::OkBody;
 use agora_protocol::wiki::{
     Protection, WantedPage, WikiConflict, WikiDiffOk, WikiHistoryOk, WikiLinksOk, WikiPageOk, WikiPageRef, WikiPagesOk,
-    WikiRecentOk, WikiSaveOk, WikiWantedOk, RECENT_CHANGES,
+    WikiRecentOk, WikiSaveOk, WikiTalkOk, WikiWantedOk, RECENT_CHANGES,
 };
 use agora_protocol::{EventBody, Seq, StreamId, UserId};
 use std::sync::Arc;
@@ -49,19 +50,34 @@ fn text_at(app: &App, stream: &StreamId, rev: Seq) -> AppResult<String> {
     }
 }
 
+/// The caller as semi-protection sees them.
+pub(super) fn editor(app: &App, s: &Session) -> Editor {
+    Editor { account_created: s.user.created_at, min_age_ms: app.config.wiki.semi_protect_min_age_ms() }
+}
+
 fn check_summary(field: &str, summary: &str) -> AppResult<()> {
     check_len(field, summary, 0, MAX_SUMMARY_CHARS)
 }
 
 pub(super) fn get(app: &Arc<App>, s: &Session, page_name: &str, rev: Option<Seq>, render: bool) -> AppResult<OkBody> {
     let (entry, redirected_from) = find(app, s, page_name)?;
-    let (id, title, latest, protection, can_edit, watching) = {
+    let (id, title, namespace, latest, protection, can_edit, watching, talk) = {
         let st = entry.read();
         let p = page(&st);
         let now = app.clock.now_ms();
-        let can_edit = edit::may_edit_at(p, &s.actor(), now, s.user.created_at).is_ok();
+        let can_edit = edit::may_edit_at(&st, &s.actor(), now, editor(app, s)).is_ok();
         let protection: Option<Protection> = p.protection_at(now).cloned();
-        (st.id.clone(), st.name.clone(), p.latest, protection, can_edit, p.watchers.contains(&s.user.id))
+        let watching = p.watchers.contains(&s.user.id);
+        (
+            st.id.clone(),
+            st.name.clone(),
+            namespace_of(&st).prefix,
+            p.latest,
+            protection,
+            can_edit,
+            watching,
+            p.talk.clone(),
+        )
     };
     let rev = rev.unwrap_or(latest);
     if page(&entry.read()).revision(rev).is_none() {
@@ -72,7 +88,7 @@ pub(super) fn get(app: &Arc<App>, s: &Session, page_name: &str, rev: Option<Seq>
     Ok(OkBody::WikiPage(Box::new(WikiPageOk {
         stream: id,
         slug: names::slug(&title),
-        namespace: names::namespace(&title).to_owned(),
+        namespace,
         title,
         rev,
         latest,
@@ -83,6 +99,7 @@ pub(super) fn get(app: &Arc<App>, s: &Session, page_name: &str, rev: Option<Seq>
         can_edit,
         watching,
         head: entry.committed_head(),
+        talk,
     })))
 }
 
@@ -136,7 +153,8 @@ pub(super) fn save(
     summary: String,
     minor: bool,
 ) -> Outcome {
-    let title = match names::normalize_title(&page_name) {
+    let namespaces = &app.config.wiki.namespaces;
+    let title = match names::normalize_title(&page_name, namespaces) {
         Ok(t) => t,
         Err(e) => return Outcome::err(AppError::BadRequest(e)),
     };
@@ -159,7 +177,8 @@ pub(super) fn save(
                 return Outcome::err(AppError::BadRequest("a new page needs some text".into()));
             }
             let id = StreamId(format!("wk_{}", crate::ids::random_id(12)));
-            let action = WikiAction::Create { id: id.clone(), title, text, summary };
+            let namespace = names::namespace(&title, namespaces);
+            let action = WikiAction::Create { id: id.clone(), title, text, summary, namespace };
             submit(app, s, id, action, saved(true))
         }
         (Some(id), None) => {
@@ -176,7 +195,7 @@ pub(super) fn save(
             Outcome::err(conflict().unwrap_or_else(|e| e))
         }
         (Some(id), Some(base)) => {
-            let action = WikiAction::Save { base, text, summary, minor, account_created: s.user.created_at };
+            let action = WikiAction::Save { base, text, summary, minor, editor: editor(app, s) };
             submit(app, s, id, action, saved(false))
         }
     }
@@ -232,10 +251,15 @@ pub(super) fn act(app: &Arc<App>, s: &Session, page_name: &str, action: WikiActi
         return Outcome::err(e);
     }
     let action = match action {
-        WikiAction::Move { title, summary, account_created } => match names::normalize_title(&title) {
-            Ok(title) => WikiAction::Move { title, summary, account_created },
-            Err(e) => return Outcome::err(AppError::BadRequest(e)),
-        },
+        WikiAction::Move { title, summary, editor, .. } => {
+            let namespaces = &app.config.wiki.namespaces;
+            match names::normalize_title(&title, namespaces) {
+                Ok(title) => {
+                    WikiAction::Move { namespace: names::namespace(&title, namespaces), title, summary, editor }
+                }
+                Err(e) => return Outcome::err(AppError::BadRequest(e)),
+            }
+        }
         other => other,
     };
     let entry = match find(app, s, page_name) {
@@ -291,17 +315,63 @@ pub(super) fn wanted(app: &Arc<App>, s: &Session) -> AppResult<OkBody> {
     Ok(OkBody::WikiWanted(WikiWantedOk { pages }))
 }
 
-pub(super) fn pages(app: &Arc<App>, s: &Session, namespace: Option<String>) -> AppResult<OkBody> {
-    let pages = app
-        .projections
-        .wiki
-        .pages()
+/// Most pages one `wiki_pages` returns.
+const MAX_PAGES: u32 = 500;
+
+/// The page list in slug order, one page after `cursor` (the last slug of the previous one).
+pub(super) fn pages(
+    app: &Arc<App>,
+    s: &Session,
+    namespace: Option<String>,
+    cursor: Option<String>,
+    limit: Option<u32>,
+) -> AppResult<OkBody> {
+    let limit = limit.unwrap_or(100);
+    if limit == 0 || limit > MAX_PAGES {
+        return Err(AppError::BadRequest(format!("limit must be between 1 and {MAX_PAGES}")));
+    }
+    let namespaces = &app.config.wiki.namespaces;
+    // A namespace's slugs share a prefix (`help:`); the main one's are filtered.
+    let prefix = match namespace.as_deref() {
+        Some(ns) if !ns.is_empty() => format!("{}:", names::slug(ns)),
+        _ => String::new(),
+    };
+    let keep = |id: &StreamId, title: &str| {
+        namespace.as_deref().is_none_or(|ns| names::namespace(title, namespaces).prefix.eq_ignore_ascii_case(ns))
+            && app.readable(id, &s.user.id, s.user.role).is_ok()
+    };
+    let (rows, next) = app.projections.wiki.pages(&prefix, cursor.as_deref(), limit as usize, &keep);
+    let pages = rows
         .into_iter()
-        .filter(|(_, title)| namespace.as_deref().is_none_or(|ns| names::namespace(title).eq_ignore_ascii_case(ns)))
-        .filter(|(id, _)| app.readable(id, &s.user.id, s.user.role).is_ok())
         .map(|(id, title)| WikiPageRef { slug: names::slug(&title), title, stream: Some(id), via: None })
         .collect();
-    Ok(OkBody::WikiPages(WikiPagesOk { pages }))
+    Ok(OkBody::WikiPages(WikiPagesOk { pages, next }))
+}
+
+/// The page's talk thread; the first call opens it (one decision on the page's
+/// stream, so racing calls get the same thread).
+pub(super) fn talk(app: &Arc<App>, s: &Session, page_name: &str) -> Outcome {
+    let entry = match find(app, s, page_name) {
+        Ok((e, _)) => e,
+        Err(e) => return Outcome::err(e),
+    };
+    let (id, existing) = {
+        let st = entry.read();
+        (st.id.clone(), page(&st).talk.clone())
+    };
+    if let Some(thread) = existing {
+        return Outcome::ok(OkBody::WikiTalk(WikiTalkOk { page: id, thread, created: false }));
+    }
+    let thread = StreamId(format!("ft_{}", crate::ids::random_id(12)));
+    submit(app, s, id, WikiAction::Talk { thread: thread.clone() }, move |app, a| {
+        let entry = app.registry.get(&a.stream).ok_or_else(AppError::not_found_stream)?;
+        let talk = page(&entry.read()).talk.clone();
+        let talk = talk.ok_or_else(|| AppError::Internal("the talk thread was not linked".into()))?;
+        if app.registry.get(&talk).is_none() {
+            return Err(AppError::Internal("the talk thread was not created".into()));
+        }
+        Ok(OkBody::WikiTalk(WikiTalkOk { page: a.stream, created: talk == thread, thread: talk }))
+    })
 }
 
 /// Raw pages of the recent-changes log one `wiki_recent` reads at most.

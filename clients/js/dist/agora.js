@@ -661,6 +661,10 @@ var AgoraClient = class {
   listStreams() {
     return this.request("list_streams", {}).then((ok) => ok.streams);
   }
+  /** One page of the wiki's page list, in slug order (wiki pages are not in `listStreams`): pass `next` back as `cursor` while present. */
+  wikiPages(o = {}) {
+    return this.request("wiki_pages", o);
+  }
   streamInfo(stream) {
     return this.request("stream_info", { stream });
   }

@@ -36,6 +36,7 @@ import type {
   UserId,
   UserInfo,
   WhoamiOk,
+  WikiPagesOk,
 } from "./types.js";
 
 export type ConnState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
@@ -541,6 +542,10 @@ export class AgoraClient {
   }
   listStreams(): Promise<StreamSummary[]> {
     return this.request("list_streams", {}).then((ok) => ok.streams);
+  }
+  /** One page of the wiki's page list, in slug order (wiki pages are not in `listStreams`): pass `next` back as `cursor` while present. */
+  wikiPages(o: { namespace?: string; cursor?: string; limit?: number } = {}): Promise<WikiPagesOk> {
+    return this.request("wiki_pages", o);
   }
   streamInfo(stream: StreamId): Promise<StreamInfoOk> {
     return this.request("stream_info", { stream });

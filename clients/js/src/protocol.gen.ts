@@ -126,24 +126,6 @@ export type AuditRecord = {
 seq: Seq, at: number, entry: AuditEntry, };
 
 /**
- * A weekly schedule in a time zone, less holidays: when business-hours SLA
- * targets run. Local times, so 09:00–17:00 stays 09:00–17:00 across DST changes.
- */
-export type BusinessHours = { 
-/**
- * An IANA time zone name, e.g. "Europe/Berlin".
- */
-time_zone: string, 
-/**
- * Opening hours; a day may have several ranges.
- */
-hours: Array<OpenHours>, 
-/**
- * Local dates ("2027-12-25") on which nothing runs.
- */
-holidays?: Array<string>, };
-
-/**
  * A saved reply, as `list_canned` lists it.
  */
 export type Canned = { name: string, team: string, text: string, };
@@ -365,11 +347,12 @@ rev: Seq, summary: string, minor: boolean,
 /**
  * Text size after the change, and the change in size (bytes).
  */
-size: number, delta: number, } | { "type": "ticket_sla_warning", target: SlaTarget, 
+size: number, delta: number, 
 /**
- * When the target falls due (ms since the Unix epoch).
+ * Who reads the page (its namespace's read role; none: everyone). Events
+ * written before this field read as their namespace's default.
  */
-due: number, });
+read_role?: Role | null, } | { "type": "wiki_talk_linked", page: StreamId, thread: StreamId, } | { "type": "wiki_namespace_set", namespace: WikiNamespace, });
 
 /**
  * What happened. Serialized with a `type` field next to the event's other fields.
@@ -426,11 +409,12 @@ rev: Seq, summary: string, minor: boolean,
 /**
  * Text size after the change, and the change in size (bytes).
  */
-size: number, delta: number, } | { "type": "ticket_sla_warning", target: SlaTarget, 
+size: number, delta: number, 
 /**
- * When the target falls due (ms since the Unix epoch).
+ * Who reads the page (its namespace's read role; none: everyone). Events
+ * written before this field read as their namespace's default.
  */
-due: number, };
+read_role?: Role | null, } | { "type": "wiki_talk_linked", page: StreamId, thread: StreamId, } | { "type": "wiki_namespace_set", namespace: WikiNamespace, };
 
 /**
  * One notification.
@@ -578,7 +562,7 @@ export type NotificationLevel = "muted" | "normal" | "tracking" | "watching" | "
  * Every `ok` payload, for the server to serialize. Untagged: the client knows
  * which op it sent and decodes `ok` as that op's payload type.
  */
-export type OkBody = Empty | PingOk | WhoamiOk | ListStreamsOk | StreamInfoOk | AppendOk | SubscribeOk | HistoryOk | FeedOk | AuditLogOk | ReviewQueueOk | WatchedWordsOk | ForumCategoriesOk | ForumCategoryOk | ForumThreadsOk | ForumThreadCreatedOk | ForumThreadOk | ForumPostHistoryOk | TicketOk | AgentStatusOk | DeskStatusOk | TicketQueueOk | CannedOk | WikiPageOk | WikiSaveOk | WikiHistoryOk | WikiDiffOk | WikiLinksOk | WikiWantedOk | WikiPagesOk | WikiRecentOk;
+export type OkBody = Empty | PingOk | WhoamiOk | ListStreamsOk | StreamInfoOk | AppendOk | SubscribeOk | HistoryOk | FeedOk | AuditLogOk | ReviewQueueOk | WatchedWordsOk | ForumCategoriesOk | ForumCategoryOk | ForumThreadsOk | ForumThreadCreatedOk | ForumThreadOk | ForumPostHistoryOk | TicketOk | AgentStatusOk | DeskStatusOk | TicketQueueOk | CannedOk | WikiPageOk | WikiSaveOk | WikiHistoryOk | WikiDiffOk | WikiLinksOk | WikiWantedOk | WikiPagesOk | WikiRecentOk | WikiTalkOk;
 
 /**
  * Every operation a client can ask for, tagged by `op`.
@@ -620,12 +604,7 @@ render?: boolean, } | { "op": "wiki_save", page: string, base?: Seq | null, text
 /**
  * When it lapses (ms since the epoch); absent: never.
  */
-expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "watch_queue", stop?: boolean, };
-
-/**
- * Open from `from` to `to` ("09:00", "17:30"; local time, `to` after `from`) on `days`.
- */
-export type OpenHours = { days: Array<Weekday>, from: string, to: string, };
+expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, cursor?: string | null, limit?: number | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "wiki_talk", page: string, };
 
 /**
  * Reply to `ping`.
@@ -711,7 +690,7 @@ by?: UserId | null, };
 /**
  * A server push, tagged by `ev`.
  */
-export type Push = { "ev": "event" } & Event | { "ev": "presence", stream: StreamId, user: UserId, status: PresenceStatus, last_seen: number, } | { "ev": "typing", stream: StreamId, user: UserId, ttl_ms: number, } | { "ev": "read", stream: StreamId, seq: Seq, } | { "ev": "stream_added", stream: StreamSummary, } | { "ev": "skip", stream: StreamId, from: Seq, to: Seq, } | { "ev": "feed_unread", stream: StreamId, unread: number, } | { "ev": "ticket_changed", ticket: TicketView, };
+export type Push = { "ev": "event" } & Event | { "ev": "presence", stream: StreamId, user: UserId, status: PresenceStatus, last_seen: number, } | { "ev": "typing", stream: StreamId, user: UserId, ttl_ms: number, } | { "ev": "read", stream: StreamId, seq: Seq, } | { "ev": "stream_added", stream: StreamSummary, } | { "ev": "skip", stream: StreamId, from: Seq, to: Seq, } | { "ev": "feed_unread", stream: StreamId, unread: number, };
 
 /**
  * Which tickets `ticket_queue` lists (every filter optional).
@@ -766,7 +745,7 @@ render?: boolean, } | { "op": "wiki_save", page: string, base?: Seq | null, text
 /**
  * When it lapses (ms since the epoch); absent: never.
  */
-expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "watch_queue", stop?: boolean, });
+expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, cursor?: string | null, limit?: number | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "wiki_talk", page: string, });
 
 /**
  * A moderator's decision on a flagged (or held) post.
@@ -811,10 +790,8 @@ export type Role = "member" | "agent" | "moderator" | "admin" | "bot" | "visitor
 export type Seq = number;
 
 /**
- * A ticket's service targets, in milliseconds not spent in pending or on-hold
- * (absent: no target): of calendar time, or of business hours for the targets
- * named in `business` (counted on `hours`). The policy travels in the log
- * (`ticket_updated`), so every due time is a function of the ticket's events.
+ * A ticket's service targets, in milliseconds of calendar time not spent in
+ * pending or on-hold (absent: no target).
  */
 export type SlaPolicy = { 
 /**
@@ -832,19 +809,7 @@ resolution_ms?: number | null,
 /**
  * A solved ticket closes by itself after this long (calendar time).
  */
-close_after_ms?: number | null, 
-/**
- * The targets counted in business hours (the others in calendar time).
- */
-business?: Array<SlaTarget>, 
-/**
- * The schedule business-hours targets are counted on.
- */
-hours?: BusinessHours | null, 
-/**
- * Announce a running target this long before it falls due (`ticket_sla_warning`), in calendar time.
- */
-warn_before_ms?: number | null, };
+close_after_ms?: number | null, };
 
 /**
  * One of a ticket's service targets.
@@ -955,7 +920,11 @@ last_read: Seq,
 /**
  * Posts by others after my marker ("new replies since you read").
  */
-unread: number, level: NotificationLevel, };
+unread: number, level: NotificationLevel, 
+/**
+ * For a wiki page's talk thread: the page's slug (its title is the thread's without `Talk:`).
+ */
+talk_page?: string | null, };
 
 /**
  * Field changes to a ticket, each optional (absent: unchanged). Used by
@@ -1042,10 +1011,6 @@ sla_due?: number | null,
  */
 breaches?: Array<SlaTarget>, 
 /**
- * Running targets that were announced as falling due soon (and not breached yet).
- */
-warnings?: Array<SlaTarget>, 
-/**
  * The requester was asked to rate the ticket (once, when first solved).
  */
 survey_offered: boolean, 
@@ -1100,11 +1065,6 @@ export type WatchedWord = { pattern: string, action: WatchAction, };
  * Reply to `watched_words`.
  */
 export type WatchedWordsOk = { words: Array<WatchedWord>, };
-
-/**
- * A day of the week.
- */
-export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
 
 /**
  * Reply to `auth` and `whoami`.
@@ -1169,6 +1129,16 @@ backlinks: Array<WikiPageRef>,
 redirects: Array<string>, };
 
 /**
+ * A wiki namespace as configured (`[[wiki.namespaces]]`): the title prefix
+ * (`Help` for `Help:Getting started`), who reads its pages and who edits them.
+ * A role means that role and moderators and admins (as a forum category's
+ * restriction); none means everyone. The main namespace (prefix `""`) is read
+ * and edited by everyone. A page records its namespace's roles when created or
+ * moved (`wiki_namespace_set`), and its talk thread takes the read role.
+ */
+export type WikiNamespace = { prefix: string, read_role?: Role | null, edit_role?: Role | null, };
+
+/**
  * Reply to `wiki_get`.
  */
 export type WikiPageOk = { stream: StreamId, title: string, slug: string, 
@@ -1204,7 +1174,11 @@ watching: boolean,
 /**
  * The page stream's head (subscribe from here for edits and "is editing").
  */
-head: Seq, };
+head: Seq, 
+/**
+ * The page's talk thread (a `forum_thread`), once someone opened it (`wiki_talk`).
+ */
+talk?: StreamId | null, };
 
 /**
  * A page as listed (links, backlinks, page lists).
@@ -1226,7 +1200,11 @@ via?: string | null, };
 /**
  * Reply to `wiki_pages`: every page the caller may read, by slug.
  */
-export type WikiPagesOk = { pages: Array<WikiPageRef>, };
+export type WikiPagesOk = { pages: Array<WikiPageRef>, 
+/**
+ * Ask again with this cursor for the next page of the list (`None`: the end).
+ */
+next?: string | null, };
 
 /**
  * Reply to `wiki_recent`: `wiki_change` events of the recent-changes stream,
@@ -1258,6 +1236,23 @@ created: boolean,
  * The edit's base was older than the latest revision and it was merged three-way.
  */
 merged: boolean, duplicate: boolean, };
+
+/**
+ * Reply to `wiki_talk`: the page's talk thread (open it with `forum_thread`).
+ */
+export type WikiTalkOk = { 
+/**
+ * The page's stream.
+ */
+page: StreamId, 
+/**
+ * Its talk thread (a `forum_thread` stream).
+ */
+thread: StreamId, 
+/**
+ * This call created the thread.
+ */
+created: boolean, };
 
 /**
  * Reply to `wiki_wanted`.

@@ -42,6 +42,7 @@ import type {
   WikiPagesOk,
   WikiRecentOk,
   WikiSaveOk,
+  WikiTalkOk,
   WikiWantedOk,
 } from "./protocol.gen.js";
 
@@ -141,6 +142,7 @@ interface OkOf {
   wiki_pages: WikiPagesOk;
   wiki_recent: WikiRecentOk;
   watch_queue: Empty;
+  wiki_talk: WikiTalkOk;
 }
 // A new op in the protocol crate fails the type check (`npm run check`) here until it is in OkOf.
 type Assert<T extends true> = T;

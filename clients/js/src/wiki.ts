@@ -13,8 +13,11 @@ export type {
   Protection,
   WikiHistoryEntry,
   WikiPageOk,
+  WikiNamespace,
   WikiPageRef,
+  WikiPagesOk,
   WikiSaveOk,
+  WikiTalkOk,
 } from "./protocol.gen.js";
 
 /** The `details` of a `conflict` from `wiki_save`: the current revision, its text, and the overlapping hunks. */

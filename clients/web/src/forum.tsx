@@ -120,7 +120,7 @@ function ForumIndex({ store, category }: { store: Store; category?: string }) {
                   </a>
                   {r.unread && r.last_read ? <span class="badge" aria-label={`${r.unread} new replies`}>{r.unread}</span> : !r.last_read ? <span class="new">new</span> : null}
                   <div class="muted small">
-                    {!category ? `${cats.find((c) => c.id === r.category)?.name || ""} · ` : ""}
+                    {!category ? `${r.talk_page ? "Wiki talk" : cats.find((c) => c.id === r.category)?.name || ""} · ` : ""}
                     {r.participants.map((u) => store.name(u)).join(", ")}
                   </div>
                 </td>
@@ -310,7 +310,15 @@ function ThreadView({ store, thread }: { store: Store; thread: string }) {
   return (
     <section class="page thread" aria-labelledby="thread-title">
       <p class="crumbs">
-        <a href="/forum">Forum</a> › <a href={`/forum/c/${row.category}`}>{cats.find((x) => x.id === row.category)?.name || "Category"}</a>
+        {row.talk_page ? (
+          <>
+            <a href="/wiki">Wiki</a> › <a href={`/wiki/${encodeURIComponent(row.talk_page)}`} class="talk-page">{row.title.replace(/^Talk:/, "")}</a> › Talk
+          </>
+        ) : (
+          <>
+            <a href="/forum">Forum</a> › <a href={`/forum/c/${row.category}`}>{cats.find((x) => x.id === row.category)?.name || "Category"}</a>
+          </>
+        )}
       </p>
       <div class="forum-head">
         <h1 id="thread-title">

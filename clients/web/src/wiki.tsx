@@ -3,8 +3,10 @@
  * editor with its edit-conflict screen (your text is never lost: it stays in
  * its box beside the current text and the overlapping hunks), history with
  * revert and rollback, the diff between two revisions (lines and words),
- * "what links here", recent changes (live), all pages and wanted pages.
- * Routes: /wiki, /wiki/<slug>, /wiki/<slug>/edit|history|links,
+ * "what links here", the page's talk thread (a forum thread, opened with
+ * `wiki_talk` on first use), recent changes (live), all pages (paged with the
+ * server's cursor) and wanted pages.
+ * Routes: /wiki, /wiki/<slug>, /wiki/<slug>/edit|history|links|talk,
  * /wiki/<slug>/diff/<from>/<to>, /wiki/Special:RecentChanges, /wiki/Special:WantedPages.
  */
 import { useEffect, useState } from "preact/hooks";
@@ -26,6 +28,7 @@ export function WikiView({ store, path }: { store: Store; path: string }) {
   else if (sub === "edit") body = <Editor key={slug} store={store} slug={slug} />;
   else if (sub === "history") body = <History key={slug} store={store} slug={slug} />;
   else if (sub === "links") body = <Links key={slug} store={store} slug={slug} />;
+  else if (sub === "talk") body = <Talk key={slug} store={store} slug={slug} />;
   else if (sub === "diff") body = <Diff key={path} store={store} slug={slug} from={Number(a)} to={Number(b)} />;
   else body = <PageView key={slug} store={store} slug={slug} />;
   return (
@@ -40,7 +43,7 @@ export function WikiView({ store, path }: { store: Store; path: string }) {
 
 /** Tabs of one page. */
 function Tabs({ slug, current }: { slug: string; current: string }) {
-  const tabs: [string, string][] = [["", "Read"], ["/edit", "Edit"], ["/history", "History"], ["/links", "What links here"]];
+  const tabs: [string, string][] = [["", "Read"], ["/edit", "Edit"], ["/history", "History"], ["/links", "What links here"], ["/talk", "Talk"]];
   return (
     <nav class="wiki-tabs" aria-label="Page">
       {tabs.map(([sub, label]) => (
@@ -407,10 +410,36 @@ function RecentChanges({ store }: { store: Store }) {
   );
 }
 
+/** The page's talk thread: opened (created on first use) and shown in the forum's thread view. */
+function Talk({ store, slug }: { store: Store; slug: string }) {
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    store.client!.request("wiki_talk", { page: slug }).then(
+      (ok) => navigate(`/forum/t/${ok.thread}`, true),
+      (e: AgoraError) => setError(e.code === "not_found" ? "This page does not exist, or you cannot see it." : e.message),
+    );
+  }, [slug]);
+  return (
+    <>
+      <Tabs slug={slug} current="/talk" />
+      {error ? <p role="alert">{error}</p> : <p aria-busy="true">Opening the talk thread…</p>}
+    </>
+  );
+}
+
 function AllPages({ store }: { store: Store }) {
   const [pages, setPages] = useState<WikiPageRef[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const more = (cursor?: string) =>
+    store.client!.request("wiki_pages", { cursor, limit: 100 }).then(
+      (r) => {
+        setPages((old) => [...(cursor ? old || [] : []), ...r.pages]);
+        setNext(r.next ?? null);
+      },
+      (e: AgoraError) => store.flash(e.message),
+    );
   useEffect(() => {
-    store.client!.request("wiki_pages", {}).then((r) => setPages(r.pages), (e: AgoraError) => store.flash(e.message));
+    void more();
   }, []);
   return (
     <>
@@ -430,6 +459,7 @@ function AllPages({ store }: { store: Store }) {
       </form>
       <h2>All pages</h2>
       {pages === null ? <p aria-busy="true">Loading…</p> : <RefList refs={pages} />}
+      {next ? <button onClick={() => void more(next)}>More pages</button> : null}
     </>
   );
 }

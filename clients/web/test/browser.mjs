@@ -852,7 +852,7 @@ test("the visitor widget: a visitor chats with an agent live, typing shows, an i
   await ctx.close();
 });
 
-test("wiki: an edit conflict is shown to the second editor with their text kept, and saving it wins", async () => {
+test("wiki: an edit conflict is shown to the second editor with their text kept, and saving it wins; the Talk tab opens the page's thread", async () => {
   const alice = await sdk("alice");
   const created = await alice.request("wiki_save", { page: "Conflict Demo", text: "Opening hours: 9 to 5.\n\nWelcome.\n" });
   const bob = await open("bob", { path: "/wiki/conflict_demo/edit" });
@@ -884,6 +884,20 @@ test("wiki: an edit conflict is shown to the second editor with their text kept,
   await page.locator(".wiki-history li").nth(2).waitFor();
   await page.locator(".wiki-history li").first().locator('a:has-text("prev")').click();
   await page.locator("table.wiki-diff tr.insert mark").first().waitFor();
+  // The page's Talk tab opens its talk thread (created on first use) in the forum's thread view.
+  await page.click('nav.wiki-tabs a:has-text("Talk")');
+  await page.waitForURL("**/forum/t/**");
+  await page.locator("#thread-title", { hasText: "Talk:Conflict Demo" }).waitFor();
+  const reply = `Bob: why 8 to 6? ${Date.now()}`;
+  await page.fill(".reply textarea", reply);
+  await page.click(".reply button[type=submit]");
+  await page.locator("li.post", { hasText: reply }).waitFor();
+  // The same thread for alice, linked back to its page.
+  const talk = await alice.request("wiki_talk", { page: "Conflict Demo" });
+  assert.equal(talk.created, false, "opened once");
+  assert.ok(page.url().endsWith(`/forum/t/${talk.thread}`), page.url());
+  await page.click("a.talk-page");
+  await page.waitForURL("**/wiki/conflict_demo");
   noErrors(bob.errors);
   await bob.ctx.close();
 });

@@ -296,6 +296,8 @@ pub fn fold(st: &mut StreamState, ev: &Event) {
         | EventBody::WikiProtected { .. }
         | EventBody::WikiWatched { .. }
         | EventBody::WikiChange { .. }
+        | EventBody::WikiTalkLinked { .. }
+        | EventBody::WikiNamespaceSet { .. }
         | EventBody::Unknown => {}
         EventBody::MessagePosted { mentions, attachments, .. } => {
             st.counters.add(ev.seq, &ev.author, mentions, Audience::everyone());

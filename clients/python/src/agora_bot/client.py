@@ -583,6 +583,13 @@ class Client:
     async def list_streams(self) -> list[StreamSummary]:
         return [StreamSummary.from_dict(s) for s in (await self.request("list_streams")).get("streams", [])]
 
+    async def wiki_pages(self, namespace: Optional[str] = None, cursor: Optional[str] = None,
+                         limit: Optional[int] = None) -> dict:
+        """One page of the wiki's page list in slug order (wiki pages are not in `list_streams`):
+        ``{"pages": [{"slug", "title", "stream"}], "next": ...}``; pass ``next`` back as ``cursor``
+        while present."""
+        return await self.request("wiki_pages", namespace=namespace, cursor=cursor, limit=limit)
+
     async def stream_info(self, stream: str) -> StreamInfo:
         return StreamInfo.from_dict(await self.request("stream_info", stream=stream))
 

@@ -91,6 +91,11 @@ pub enum ForumAction {
     Merge {
         into: StreamId,
     },
+    /// (thread) This thread is the talk thread of wiki page `page` (derived from
+    /// the page's `wiki_talk`, `kinds::wiki::talk`).
+    TalkOf {
+        page: StreamId,
+    },
 }
 
 /// May `who` read what a category restricted to `role` holds? Staff read everything.

@@ -95,6 +95,9 @@ pub struct ThreadState {
     /// The levels users chose for this thread.
     #[serde(default)]
     pub levels: imbl::HashMap<UserId, NotificationLevel>,
+    /// The wiki page whose talk thread this is.
+    #[serde(default)]
+    pub talk_of: Option<StreamId>,
 }
 
 impl ThreadState {
@@ -355,6 +358,7 @@ impl Kind for ThreadKind {
             EventBody::ForumLevelSet { user, level, category: None } => {
                 t.levels.insert(user.clone(), *level);
             }
+            EventBody::WikiTalkLinked { page, .. } => t.talk_of = Some(page.clone()),
             _ => {}
         }
         t.recount(&hidden);
@@ -543,6 +547,12 @@ fn forum_action(st: &StreamState, t: &ThreadState, cx: &Cx<'_>, action: ForumAct
                 });
             }
             return Ok(Append { also, ..Append::event(EventBody::ForumThreadMerged { into }) }.into());
+        }
+        ForumAction::TalkOf { page } => {
+            if t.talk_of.is_some() {
+                return Err(AppError::Conflict("the thread is a page's talk thread already".into()));
+            }
+            EventBody::WikiTalkLinked { page, thread: here }
         }
         ForumAction::SetLevel { category: None, level } => {
             if t.levels.get(&who.id) == Some(&level) {

@@ -1,18 +1,17 @@
 //! `wiki_changes`: the wiki's recent changes, one durable stream (id
 //! [`RECENT_CHANGES`]) that members subscribe to and resume like any other.
 //! Each page event records one `wiki_change` here in the same commit (derived
-//! by the page's decision); no client op appends to it. A change to a page in
-//! a namespace only staff read is seen only by staff (its audience), so
-//! subscribers who may not see it get a `skip`.
+//! by the page's decision); no client op appends to it. A change is seen by
+//! whoever reads its page (its audience is the page's read role, carried in the
+//! event), so subscribers who may not see it get a `skip`.
 
-use super::names::{self, Readers};
+use super::names;
 use super::WikiAction;
 use crate::error::{AppError, AppResult};
 use crate::streams::kind::{Append, Cx, Decision, Derived, Kind, NameClaim};
 use crate::streams::kinds::chat;
 use crate::streams::visibility::{Actor, Audience};
 use crate::streams::{Action, StreamState};
-use agora_protocol::ops::Role;
 use agora_protocol::wiki::RECENT_CHANGES;
 use agora_protocol::{Event, EventBody, StreamId, StreamKind};
 
@@ -53,8 +52,9 @@ impl Kind for WikiChanges {
     }
     fn audience(&self, _st: &StreamState, ev: &Event) -> Audience {
         match &ev.body {
-            EventBody::WikiChange { namespace, .. } if names::readers(namespace) == Readers::Staff => {
-                Audience::roles(&[Role::Agent, Role::Moderator, Role::Admin])
+            // Who reads the page (events from before `read_role`: the default table's role).
+            EventBody::WikiChange { namespace, read_role, .. } => {
+                crate::streams::kinds::forum::audience_of(read_role.or_else(|| names::default_read_role(namespace)))
             }
             _ => Audience::everyone(),
         }

@@ -1,32 +1,40 @@
 //! Deciding what happens to a wiki page: create, save (with the three-way
 //! merge when the base is stale), revert, rollback, move, protect, watch. Each
 //! change to the page also records a `wiki_change` in the recent-changes
-//! stream (same commit, `Append::also`).
+//! stream (same commit, `Append::also`). Who may edit is the namespace's edit
+//! role, then the protection.
 
-use super::{changes, merge, names, notify, page, PageState, WikiAction, WIKI_NAMES};
+use super::{changes, merge, names, namespace_of, notify, page, talk, Editor, PageState, WikiAction, WIKI_NAMES};
 use crate::error::{AppError, AppResult};
 use crate::streams::kind::{Append, Cx, Decision, Derived, NameClaim};
-use crate::streams::kinds::{audit, feed};
+use crate::streams::kinds::{audit, feed, forum};
 use crate::streams::visibility::Actor;
 use crate::streams::{Action, StreamState};
 use agora_protocol::moderation::{AuditAction, AuditEntry};
-use agora_protocol::wiki::{ChangeKind, ProtectLevel, Protection, WikiConflict, WikiEntryKind};
+use agora_protocol::wiki::{ChangeKind, ProtectLevel, Protection, WikiConflict, WikiEntryKind, WikiNamespace};
 use agora_protocol::{EventBody, FeedItem, FeedReason, Seq, StreamId, StreamKind, UserId};
 
-/// How old an account must be to edit a semi-protected page (MediaWiki's autoconfirmed: 4 days).
-pub const AUTOCONFIRM_MS: u64 = 4 * 24 * 3600 * 1000;
-
 /// A new page: `stream_created` (the title is its name; it claims the slug),
-/// and its first revision right after it in the same commit.
-pub(super) fn create(cx: &Cx<'_>, id: StreamId, title: String, text: String, summary: String) -> AppResult<Decision> {
-    if !names::can_read_namespace(names::namespace(&title), cx.actor.role) {
-        return Err(AppError::Forbidden(format!("you cannot create pages in {}", names::namespace(&title))));
+/// then in the same commit its namespace's roles and its first revision.
+pub(super) fn create(
+    cx: &Cx<'_>,
+    id: StreamId,
+    title: String,
+    text: String,
+    summary: String,
+    namespace: WikiNamespace,
+) -> AppResult<Decision> {
+    if !forum::may_read(namespace.read_role, cx.actor) || !forum::may_read(namespace.edit_role, cx.actor) {
+        return Err(AppError::Forbidden(format!("you cannot create pages in {}", namespace.prefix)));
     }
     let claim = Some(NameClaim::new(WIKI_NAMES, &names::slug(&title)));
     let body =
         EventBody::StreamCreated { kind: StreamKind::WikiPage, name: title, topic: String::new(), members: vec![] };
-    let first = WikiAction::Save { base: Seq(1), text, summary, minor: false, account_created: 0 };
-    let also = vec![Derived { stream: id, actor: cx.actor.clone(), ensure: None, action: Action::Wiki(first) }];
+    let first = WikiAction::Save { base: Seq(1), text, summary, minor: false, editor: Editor::default() };
+    let also = vec![
+        recorded_namespace(&id, namespace),
+        Derived { stream: id, actor: cx.actor.clone(), ensure: None, action: Action::Wiki(first) },
+    ];
     Ok(Append { claim, also, ..Append::event(body) }.into())
 }
 
@@ -36,12 +44,19 @@ pub(super) fn decide(st: &StreamState, cx: &Cx<'_>, action: WikiAction) -> AppRe
         WikiAction::Create { .. } | WikiAction::Record(_) => {
             Err(AppError::BadRequest("not an action on a page".into()))
         }
-        WikiAction::Save { base, text, summary, minor, account_created } => {
-            may_edit(p, cx, account_created)?;
+        WikiAction::Talk { thread } => talk::open(st, cx, thread),
+        WikiAction::Namespace(namespace) => {
+            if p.namespace.as_ref() == Some(&namespace) {
+                return Ok(Decision::AlreadySo);
+            }
+            Ok(Append::event(EventBody::WikiNamespaceSet { namespace }).into())
+        }
+        WikiAction::Save { base, text, summary, minor, editor } => {
+            may_edit(st, cx, editor)?;
             save(st, cx, base, text, summary, minor)
         }
-        WikiAction::Revert { to, summary, account_created } => {
-            may_edit(p, cx, account_created)?;
+        WikiAction::Revert { to, summary, editor } => {
+            may_edit(st, cx, editor)?;
             let text = text_of(p, cx, to)?;
             let summary = if summary.is_empty() { format!("Reverted to revision {to}") } else { summary };
             revision(
@@ -57,24 +72,33 @@ pub(super) fn decide(st: &StreamState, cx: &Cx<'_>, action: WikiAction) -> AppRe
             let summary = format!("Rolled back edits by {user} to revision {to}");
             revision(st, cx, Revision { text, summary, minor: true, restores: Some(to), rollback: true, merged: false })
         }
-        WikiAction::Move { title, summary, account_created } => {
-            may_edit(p, cx, account_created)?;
+        WikiAction::Move { title, summary, editor, namespace } => {
+            may_edit(st, cx, editor)?;
             if p.protection_at(cx.now).is_some_and(|pr| pr.rename) && !cx.actor.role.can_moderate() {
                 return Err(AppError::Forbidden("this page is protected against moving".into()));
             }
-            let (from_ns, to_ns) = (names::namespace(&st.name), names::namespace(&title));
-            if names::readers(from_ns) != names::readers(to_ns) {
+            let from = namespace_of(st);
+            // Readers stay who they are: the page's history and its talk thread were theirs.
+            if from.read_role != namespace.read_role {
                 return Err(AppError::BadRequest(format!(
-                    "a page cannot move between namespaces with different readers ({from_ns:?} to {to_ns:?})"
+                    "a page cannot move between namespaces with different readers ({:?} to {:?})",
+                    from.prefix, namespace.prefix
                 )));
+            }
+            if !forum::may_read(namespace.edit_role, cx.actor) {
+                return Err(AppError::Forbidden(format!("you cannot create pages in {}", namespace.prefix)));
             }
             if title == st.name {
                 return Ok(Decision::AlreadySo);
             }
             let claim = Some(NameClaim::new(WIKI_NAMES, &names::slug(&title)));
-            let change = recorded(st, cx, ChangeKind::Move, &title, &summary, false, (p.size, 0));
+            let mut also = vec![recorded(st, cx, ChangeKind::Move, &title, &namespace, &summary, false, (p.size, 0))];
+            if p.namespace.as_ref() != Some(&namespace) {
+                also.push(recorded_namespace(&st.id, namespace));
+            }
+            also.extend(talk::renamed(p, &title));
             let body = EventBody::WikiMoved { from: st.name.clone(), to: title, summary };
-            Ok(Append { claim, also: vec![change], ..Append::event(body) }.into())
+            Ok(Append { claim, also, ..Append::event(body) }.into())
         }
         WikiAction::Protect(mut protection) => {
             require_moderator(cx.actor, "protect pages")?;
@@ -83,7 +107,8 @@ pub(super) fn decide(st: &StreamState, cx: &Cx<'_>, action: WikiAction) -> AppRe
             }
             protection.by = Some(cx.actor.id.clone());
             let summary = protection_summary(&protection);
-            let change = recorded(st, cx, ChangeKind::Protect, &st.name, &summary, false, (p.size, 0));
+            let ns = namespace_of(st);
+            let change = recorded(st, cx, ChangeKind::Protect, &st.name, &ns, &summary, false, (p.size, 0));
             // Every protection change is also an audit entry, committed with it.
             let lifted = protection.edit == ProtectLevel::None && !protection.rename;
             let entry = AuditEntry {
@@ -158,7 +183,8 @@ fn revision(st: &StreamState, cx: &Cx<'_>, r: Revision) -> AppResult<Decision> {
     }
     let kind = if p.latest == Seq(0) { ChangeKind::Create } else { ChangeKind::Edit };
     let delta = r.text.len() as i64 - p.size as i64;
-    let change = recorded(st, cx, kind, &st.name, &r.summary, r.minor, (r.text.len() as u64, delta));
+    let ns = namespace_of(st);
+    let change = recorded(st, cx, kind, &st.name, &ns, &r.summary, r.minor, (r.text.len() as u64, delta));
     // Watchers (but the editor) get a feed item in the same commit. Whether each
     // may still read the page is the feed's visibility rule: an item depends on
     // the revision it is about, so a watcher who cannot see it never sees the item.
@@ -181,13 +207,23 @@ fn revision(st: &StreamState, cx: &Cx<'_>, r: Revision) -> AppResult<Decision> {
     Ok(Append { also, ..Append::event(body) }.into())
 }
 
+/// Record the page's namespace (as configured) on the page: the server's act,
+/// so the page's readers under its namespace so far do not matter.
+fn recorded_namespace(page: &StreamId, namespace: WikiNamespace) -> Derived {
+    let action = Action::Wiki(WikiAction::Namespace(namespace));
+    Derived { stream: page.clone(), actor: Actor::system(), ensure: None, action }
+}
+
 /// The `wiki_change` for the page event about to be appended (seq `cx.head + 1`);
-/// `size`: the text's size after it and the change in size.
+/// `size`: the text's size after it and the change in size. The change is read
+/// by whoever reads the page (`namespace`'s read role).
+#[allow(clippy::too_many_arguments)]
 fn recorded(
     st: &StreamState,
     cx: &Cx<'_>,
     change: ChangeKind,
     title: &str,
+    namespace: &WikiNamespace,
     summary: &str,
     minor: bool,
     (size, delta): (u64, i64),
@@ -195,13 +231,14 @@ fn recorded(
     let body = EventBody::WikiChange {
         page: st.id.clone(),
         title: title.to_owned(),
-        namespace: names::namespace(title).to_owned(),
+        namespace: namespace.prefix.clone(),
         change,
         rev: cx.head.next(),
         summary: summary.to_owned(),
         minor,
         size,
         delta,
+        read_role: namespace.read_role,
     };
     changes::record(cx.actor, body)
 }
@@ -218,14 +255,20 @@ fn protection_summary(p: &Protection) -> String {
 }
 
 /// May the actor change the page's text now? See [`may_edit_at`].
-fn may_edit(p: &PageState, cx: &Cx<'_>, account_created: u64) -> AppResult<()> {
-    may_edit_at(p, cx.actor, cx.now, account_created)
+fn may_edit(st: &StreamState, cx: &Cx<'_>, editor: Editor) -> AppResult<()> {
+    may_edit_at(st, cx.actor, cx.now, editor)
 }
 
-/// May `who` (whose account was created at `account_created`) change the text
-/// at `now`? Protection, unless lapsed: full allows moderators; semi also
-/// accounts older than [`AUTOCONFIRM_MS`].
-pub fn may_edit_at(p: &PageState, who: &Actor, now: u64, account_created: u64) -> AppResult<()> {
+/// May `who` (`editor`: their account's age and the age semi-protection asks)
+/// change the page's text at `now`? The namespace's edit role first; then the
+/// protection, unless lapsed: full allows moderators; semi also accounts older
+/// than `editor.min_age_ms`.
+pub fn may_edit_at(st: &StreamState, who: &Actor, now: u64, editor: Editor) -> AppResult<()> {
+    let ns = namespace_of(st);
+    if !forum::may_read(ns.edit_role, who) {
+        return Err(AppError::Forbidden(format!("only {:?} edit pages in {}", ns.edit_role, ns.prefix)));
+    }
+    let p: &PageState = page(st);
     let Some(pr) = p.protection_at(now) else { return Ok(()) };
     if who.role.can_moderate() {
         return Ok(());
@@ -234,7 +277,7 @@ pub fn may_edit_at(p: &PageState, who: &Actor, now: u64, account_created: u64) -
     match pr.edit {
         ProtectLevel::None => Ok(()),
         ProtectLevel::Full => Err(AppError::Forbidden(format!("this page is protected: only moderators edit it{why}"))),
-        ProtectLevel::Semi if now.saturating_sub(account_created) >= AUTOCONFIRM_MS => Ok(()),
+        ProtectLevel::Semi if now.saturating_sub(editor.account_created) >= editor.min_age_ms => Ok(()),
         ProtectLevel::Semi => {
             Err(AppError::Forbidden(format!("this page is semi-protected: new accounts cannot edit it{why}")))
         }

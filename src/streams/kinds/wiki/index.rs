@@ -10,12 +10,14 @@ use crate::projections::Projection;
 use crate::streams::StreamState;
 use agora_protocol::{Event, StreamId, StreamKind};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
 use std::sync::RwLock;
 
 #[derive(Default)]
 struct Index {
-    /// Slug → page (pages hold their slug by a unique-name claim).
-    pages: HashMap<String, StreamId>,
+    /// Slug → page (pages hold their slug by a unique-name claim), in slug
+    /// order: the page list is a range read from a cursor.
+    pages: BTreeMap<String, StreamId>,
     /// Page → its title (and so its slug and namespace).
     titles: HashMap<StreamId, String>,
     /// Old slug → the page it redirects to.
@@ -123,11 +125,38 @@ impl WikiIndex {
             .collect()
     }
 
-    /// Every page: (id, title).
-    pub fn pages(&self) -> Vec<(StreamId, String)> {
-        let mut v: Vec<(StreamId, String)> = self.read().titles.iter().map(|(i, t)| (i.clone(), t.clone())).collect();
-        v.sort_by_cached_key(|(_, title)| title.to_lowercase());
-        v
+    /// One page of the page list in slug order: pages whose slug starts with
+    /// `prefix`, after slug `after`, that `keep(id, title)` accepts; at most
+    /// `limit`, and the cursor (the last slug) when more follow.
+    pub fn pages(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+        keep: &dyn Fn(&StreamId, &str) -> bool,
+    ) -> (Vec<(StreamId, String)>, Option<String>) {
+        let ix = self.read();
+        let start = match after {
+            Some(a) if a >= prefix => Bound::Excluded(a),
+            _ => Bound::Included(prefix),
+        };
+        let mut out = Vec::new();
+        let mut last = None;
+        for (slug, id) in ix.pages.range::<str, _>((start, Bound::Unbounded)) {
+            if !slug.starts_with(prefix) {
+                break;
+            }
+            let Some(title) = ix.titles.get(id) else { continue };
+            if !keep(id, title) {
+                continue;
+            }
+            if out.len() == limit {
+                return (out, last);
+            }
+            out.push((id.clone(), title.clone()));
+            last = Some(slug.clone());
+        }
+        (out, None)
     }
 
     /// Make the index agree with one page's state.

@@ -13,8 +13,8 @@
 //! between revisions), `render` (Markdown to sanitized HTML, and the links in a
 //! text), `names` (titles, slugs and namespaces, and who reads each
 //! namespace), `changes` (the recent-changes stream's kind), `index` (the
-//! links/backlinks/redirects projection), `notify` (who hears of an edit).
-//! Ops live in `ops/wiki.rs`.
+//! links/backlinks/redirects projection), `notify` (who hears of an edit),
+//! `talk` (the page's talk thread, a forum thread). Ops live in `ops/wiki.rs`.
 
 pub mod changes;
 pub mod diff;
@@ -24,33 +24,47 @@ pub mod merge;
 pub mod names;
 pub mod notify;
 pub mod render;
+pub mod talk;
 
 use super::KindState;
 use crate::error::{AppError, AppResult};
 use crate::streams::kind::{Cx, Decision, Kind, NameClaim};
 use crate::streams::visibility::{Actor, Audience};
 use crate::streams::{Action, StreamState};
-use agora_protocol::wiki::{Protection, WikiEntryKind, WikiHistoryEntry};
+use agora_protocol::ops::Role;
+use agora_protocol::wiki::{Protection, WikiEntryKind, WikiHistoryEntry, WikiNamespace};
 use agora_protocol::{Event, EventBody, Seq, StreamId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Namespace of page slugs: unique among wiki pages, case-insensitive.
 pub const WIKI_NAMES: &str = "wiki";
 
+/// What semi-protection asks of an editor: their account's creation time, and
+/// the age an account needs (`wiki.semi_protect_min_age_days`), both from the op.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Editor {
+    pub account_created: u64,
+    pub min_age_ms: u64,
+}
+
 /// What someone asks of a wiki page (or, `Record`, of the recent-changes stream).
 #[derive(Clone, Debug)]
 pub enum WikiAction {
-    /// Create page `id` (a new stream) with its first revision.
-    Create { id: StreamId, title: String, text: String, summary: String },
-    /// A new revision, edited from `base`. `account_created` is the editor's
-    /// account creation time (semi-protection).
-    Save { base: Seq, text: String, summary: String, minor: bool, account_created: u64 },
+    /// Create page `id` (a new stream) with its first revision, in `namespace`
+    /// (the title's, as configured).
+    Create { id: StreamId, title: String, text: String, summary: String, namespace: WikiNamespace },
+    /// A new revision, edited from `base`.
+    Save { base: Seq, text: String, summary: String, minor: bool, editor: Editor },
     /// Restore revision `to` as a new revision.
-    Revert { to: Seq, summary: String, account_created: u64 },
+    Revert { to: Seq, summary: String, editor: Editor },
     /// Moderators: undo the latest consecutive revisions by `user`.
     Rollback { user: UserId },
-    /// Rename the page to `title`.
-    Move { title: String, summary: String, account_created: u64 },
+    /// Rename the page to `title`, in `namespace` (the new title's, as configured).
+    Move { title: String, summary: String, editor: Editor, namespace: WikiNamespace },
+    /// Record the page's namespace and its roles (derived from a create or a move).
+    Namespace(WikiNamespace),
+    /// Open the page's talk thread as `thread`, unless it has one (`talk.rs`).
+    Talk { thread: StreamId },
     /// Moderators: set the protection (`edit: none`, `rename: false` lifts it).
     Protect(Protection),
     /// Start (true) or stop watching the page.
@@ -82,6 +96,13 @@ pub struct PageState {
     pub protection: Option<Protection>,
     #[serde(default)]
     pub watchers: imbl::OrdSet<UserId>,
+    /// The page's namespace and its roles as recorded (`None`: before
+    /// `wiki_namespace_set` existed; the default table by title applies).
+    #[serde(default)]
+    pub namespace: Option<WikiNamespace>,
+    /// The page's talk thread, once opened.
+    #[serde(default)]
+    pub talk: Option<StreamId>,
 }
 
 impl PageState {
@@ -94,6 +115,19 @@ impl PageState {
     pub fn revision(&self, seq: Seq) -> Option<&WikiHistoryEntry> {
         let i = self.entries.binary_search_by_key(&seq, |e| e.seq).ok()?;
         self.entries.get(i).filter(|e| e.kind == WikiEntryKind::Revision)
+    }
+}
+
+/// A page's namespace: as recorded, else the default table's for its title.
+pub fn namespace_of(st: &StreamState) -> WikiNamespace {
+    page(st).namespace.clone().unwrap_or_else(|| names::default_namespace(&st.name))
+}
+
+/// Who reads a page (a role, and moderators and admins; `None`: everyone).
+pub fn read_role(st: &StreamState) -> Option<Role> {
+    match &page(st).namespace {
+        Some(ns) => ns.read_role,
+        None => names::default_namespace(&st.name).read_role,
     }
 }
 
@@ -124,7 +158,9 @@ impl Kind for WikiPage {
             return Err(AppError::BadRequest("not an action on a wiki page".into()));
         };
         match (st, action) {
-            (None, WikiAction::Create { id, title, text, summary }) => edit::create(cx, id, title, text, summary),
+            (None, WikiAction::Create { id, title, text, summary, namespace }) => {
+                edit::create(cx, id, title, text, summary, namespace)
+            }
             (None, _) => Err(AppError::not_found_stream()),
             (Some(_), WikiAction::Create { .. }) => Err(AppError::Conflict("the page exists".into())),
             (Some(st), action) => edit::decide(st, cx, action),
@@ -188,12 +224,16 @@ impl Kind for WikiPage {
                     p.watchers.remove(user);
                 }
             }
+            EventBody::WikiNamespaceSet { namespace } => page_mut(st).namespace = Some(namespace.clone()),
+            EventBody::WikiTalkLinked { thread, .. } => page_mut(st).talk = Some(thread.clone()),
             _ => {}
         }
     }
 
+    /// The namespace's read role, by the same rule as a forum category's
+    /// restriction (so the page's talk thread, which takes the role, agrees).
     fn can_read(&self, st: &StreamState, who: &Actor) -> bool {
-        names::can_read_namespace(names::namespace(&st.name), who.role)
+        super::forum::may_read(read_role(st), who)
     }
 
     /// Readers may signal that they are editing (`typing`); whether a save is
@@ -212,5 +252,10 @@ impl Kind for WikiPage {
 
     fn name_claim(&self, st: &StreamState) -> Option<NameClaim> {
         Some(NameClaim::new(WIKI_NAMES, &names::slug(&st.name)))
+    }
+
+    /// Found through `wiki_pages`, which pages in slug order.
+    fn listed(&self) -> bool {
+        false
     }
 }

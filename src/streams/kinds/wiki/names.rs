@@ -1,23 +1,26 @@
 //! Titles, slugs and namespaces: `Help:Getting started` is the title, its slug
 //! `help:getting_started` (case-insensitive, spaces as `_`) is what links and
-//! lookups use, and `Help` its namespace. Which roles read each namespace is
-//! the table [`NAMESPACES`]; the page kind's `can_read` asks it, so every read
-//! path applies it.
+//! lookups use, and `Help` its namespace. The namespaces and who reads and
+//! edits each are configured (`wiki.namespaces`, default [`default_namespaces`]);
+//! the ops resolve a title's namespace and the page records it
+//! (`wiki_namespace_set`), so the kind's `can_read` needs only the page.
 
 use agora_protocol::ops::Role;
+use agora_protocol::wiki::WikiNamespace;
 
-/// Who may read the pages of a namespace.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Readers {
-    Everyone,
-    /// Agents, moderators and admins.
-    Staff,
+/// Today's namespaces (the config's default): `Help` and `Project` everyone
+/// reads and edits, `Internal` only agents (and moderators and admins).
+pub fn default_namespaces() -> Vec<WikiNamespace> {
+    let ns =
+        |prefix: &str, role: Option<Role>| WikiNamespace { prefix: prefix.into(), read_role: role, edit_role: role };
+    vec![ns("Help", None), ns("Project", None), ns("Internal", Some(Role::Agent))]
 }
 
-/// The namespaces besides the main one (`""`, read by everyone). A title
-/// prefix that is not one of these (`Foo:Bar`) is part of a main-namespace title.
-pub const NAMESPACES: &[(&str, Readers)] =
-    &[("Help", Readers::Everyone), ("Project", Readers::Everyone), ("Internal", Readers::Staff)];
+/// The default namespaces, for pages whose log predates `wiki_namespace_set`.
+fn defaults() -> &'static [WikiNamespace] {
+    static D: std::sync::OnceLock<Vec<WikiNamespace>> = std::sync::OnceLock::new();
+    D.get_or_init(default_namespaces)
+}
 
 /// Characters a title may not contain (they mean something in links and Markdown).
 const FORBIDDEN: &[char] = &['[', ']', '{', '}', '|', '#', '<', '>'];
@@ -26,8 +29,8 @@ const FORBIDDEN: &[char] = &['[', ']', '{', '}', '|', '#', '<', '>'];
 pub const MAX_TITLE_CHARS: usize = 200;
 
 /// A title as stored: trimmed, `_` as spaces, runs of spaces collapsed, the
-/// namespace prefix spelled as in [`NAMESPACES`]; or why it is not a title.
-pub fn normalize_title(title: &str) -> Result<String, String> {
+/// namespace prefix spelled as in `namespaces`; or why it is not a title.
+pub fn normalize_title(title: &str, namespaces: &[WikiNamespace]) -> Result<String, String> {
     let spaced = title.replace('_', " ");
     let words: Vec<&str> = spaced.split_whitespace().collect();
     let mut t = words.join(" ");
@@ -41,12 +44,12 @@ pub fn normalize_title(title: &str) -> Result<String, String> {
         return Err(format!("a title must not contain {c:?}"));
     }
     if let Some((prefix, rest)) = t.split_once(':') {
-        if let Some((ns, _)) = NAMESPACES.iter().find(|(ns, _)| ns.eq_ignore_ascii_case(prefix.trim())) {
+        if let Some(ns) = find(prefix, namespaces) {
             let rest = rest.trim();
             if rest.is_empty() {
                 return Err("a title needs a name after its namespace".into());
             }
-            t = format!("{ns}:{rest}");
+            t = format!("{}:{rest}", ns.prefix);
         }
     }
     Ok(t)
@@ -59,24 +62,24 @@ pub fn slug(title: &str) -> String {
     spaced.split_whitespace().collect::<Vec<_>>().join("_").to_lowercase()
 }
 
-/// The namespace of a title (`""`: the main one).
-pub fn namespace(title: &str) -> &'static str {
-    title
-        .split_once(':')
-        .and_then(|(prefix, _)| NAMESPACES.iter().find(|(ns, _)| ns.eq_ignore_ascii_case(prefix.trim())))
-        .map_or("", |(ns, _)| ns)
+fn find<'a>(prefix: &str, namespaces: &'a [WikiNamespace]) -> Option<&'a WikiNamespace> {
+    let prefix = prefix.trim();
+    namespaces.iter().find(|ns| !ns.prefix.is_empty() && ns.prefix.eq_ignore_ascii_case(prefix))
 }
 
-/// The readers of a namespace (unknown namespaces are the main one's: everyone).
-pub fn readers(namespace: &str) -> Readers {
-    NAMESPACES.iter().find(|(ns, _)| ns.eq_ignore_ascii_case(namespace)).map_or(Readers::Everyone, |(_, r)| *r)
+/// The namespace of a title among `namespaces` (prefix `""`: the main one, everyone reads and edits).
+pub fn namespace(title: &str, namespaces: &[WikiNamespace]) -> WikiNamespace {
+    title.split_once(':').and_then(|(prefix, _)| find(prefix, namespaces)).cloned().unwrap_or_default()
 }
 
-pub fn can_read_namespace(namespace: &str, role: Role) -> bool {
-    match readers(namespace) {
-        Readers::Everyone => true,
-        Readers::Staff => matches!(role, Role::Agent | Role::Moderator | Role::Admin),
-    }
+/// The namespace of a title under the default table: for a page that recorded none.
+pub fn default_namespace(title: &str) -> WikiNamespace {
+    namespace(title, defaults())
+}
+
+/// A page's namespace under the default table, by its name (for `wiki_change` events that carry no role).
+pub fn default_read_role(namespace_prefix: &str) -> Option<Role> {
+    find(namespace_prefix, defaults()).and_then(|ns| ns.read_role)
 }
 
 #[cfg(test)]
@@ -85,15 +88,21 @@ mod tests {
 
     #[test]
     fn titles_slugs_and_namespaces() {
-        assert_eq!(normalize_title("  help:getting_started ").unwrap(), "Help:getting started");
+        let d = default_namespaces();
+        assert_eq!(normalize_title("  help:getting_started ", &d).unwrap(), "Help:getting started");
         assert_eq!(slug("Help:Getting  Started"), "help:getting_started");
         assert_eq!(slug("help:getting_started"), slug("HELP:Getting started"));
-        assert_eq!(namespace("Internal:Runbook"), "Internal");
-        assert_eq!(namespace("Foo:Bar"), "");
+        assert_eq!(namespace("Internal:Runbook", &d).prefix, "Internal");
+        assert_eq!(namespace("Internal:Runbook", &d).read_role, Some(Role::Agent));
+        assert_eq!(namespace("Foo:Bar", &d), WikiNamespace::default());
         assert!(
-            normalize_title("a[b]").is_err() && normalize_title("  ").is_err() && normalize_title("Help:").is_err()
+            normalize_title("a[b]", &d).is_err()
+                && normalize_title("  ", &d).is_err()
+                && normalize_title("Help:", &d).is_err()
         );
-        assert!(!can_read_namespace("Internal", Role::Member) && can_read_namespace("Internal", Role::Agent));
-        assert!(can_read_namespace("Help", Role::Member) && can_read_namespace("", Role::Bot));
+        let custom = vec![WikiNamespace { prefix: "Staff".into(), read_role: Some(Role::Moderator), edit_role: None }];
+        assert_eq!(normalize_title("staff:x", &custom).unwrap(), "Staff:x");
+        assert_eq!(namespace("Internal:Runbook", &custom), WikiNamespace::default());
+        assert_eq!(default_read_role("internal"), Some(Role::Agent));
     }
 }

@@ -303,6 +303,11 @@ pub struct Limits {
     pub max_subscriptions_per_connection: usize,
     /// Frames queued to one connection before it is cut off as a slow consumer.
     pub outbound_queue: usize,
+    /// Initial size of a connection's read buffer (tungstenite's `read_buffer_size`),
+    /// held by every connection for its whole life; a larger frame grows it as needed,
+    /// up to `hard_frame_bytes`. Smaller means less memory per idle connection and
+    /// more reads for a client that pipelines many requests.
+    pub read_buffer_bytes: usize,
     /// Most events `subscribe` replays; further behind is `too_far_behind`.
     pub replay_limit: u64,
     pub history_max: u32,
@@ -434,6 +439,7 @@ impl Default for Limits {
             max_dm_users: 9,
             max_subscriptions_per_connection: 1000,
             outbound_queue: 1024,
+            read_buffer_bytes: 1024,
             replay_limit: 10_000,
             history_max: 200,
             handshake_timeout_ms: 10_000,

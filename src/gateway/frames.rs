@@ -5,7 +5,7 @@
 //! the item type of a connection's bounded queue; [`Closer`] closes one
 //! connection from anywhere, exactly once, with a reason. What does not live
 //! here: who is subscribed to what (that is the hub, `crate::hub`), and the
-//! socket loops (`session`, `writer`).
+//! connection's task (`session`, `writer`).
 
 use crate::registry::StreamEntry;
 use crate::streams::Audience;
@@ -70,6 +70,9 @@ pub enum Outbound {
     Frame(Arc<SharedFrame>),
     /// A reply, already encoded for this connection.
     Reply(Message),
+    /// The reply to a request that awaited its commit: written like `Reply`, and
+    /// counted off the connection's requests in flight.
+    Done(Message),
     /// Start (or restart) delivering `stream`: write `reply` (the subscribe
     /// reply), then replay (since, committed head] from the log, then live.
     /// One item, so no live event can fall between the reply and the replay.

@@ -2,8 +2,9 @@
 //!
 //! `upgrade` checks the per-IP handshake limit and Origin, picks the encoding
 //! by subprotocol, sets tungstenite's buffer and size caps, and hands the
-//! socket to `session` (the reader loop: auth, decode, dispatch) which spawns
-//! `writer` (the socket's only writer: replies, replay, live events, pings).
+//! socket to `session`: the connection's one task (auth, then a loop that
+//! reads and dispatches frames, and has `writer` write replies, replays, live
+//! events and pings).
 
 mod close;
 pub mod frames;
@@ -75,12 +76,14 @@ pub async fn upgrade(
         .protocols([SUBPROTOCOL_MSGPACK_BATCH, SUBPROTOCOL_MSGPACK, SUBPROTOCOL_JSON_BATCH, SUBPROTOCOL_JSON])
         // tungstenite's defaults (64 MiB messages, 128 KiB read buffer) are far too
         // generous for what one chat client sends. The read buffer is only the initial
-        // capacity. The write buffer is flushed past 16 KiB and the writer waits for
+        // capacity (`read_buffer_bytes`, 1 KiB: most client frames fit, a larger one
+        // grows it up to the frame's size, and it is a quarter of an idle
+        // connection's memory at 4 KiB). The write buffer is flushed past 16 KiB and the writer waits for
         // each flush, so it holds at most that plus one message; its hard maximum is
         // left unbounded because it caps the largest *server* message (a full history
         // page can be megabytes), and a message over it failed the write and dropped
         // the connection without a close frame.
-        .read_buffer_size(4096)
+        .read_buffer_size(limits.read_buffer_bytes.max(64))
         .write_buffer_size(16 * 1024)
         .max_write_buffer_size(usize::MAX)
         .max_message_size(limits.hard_frame_bytes)

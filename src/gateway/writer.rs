@@ -1,16 +1,18 @@
-//! A connection's writer task: the only code that writes to its socket.
+//! A connection's output: the only code that writes to its socket.
 //!
-//! It drains the connection's bounded queue, writes every ready frame, and
-//! flushes once per wakeup (many frames, one syscall). On a batched connection
-//! (`*.batch.v1` subprotocols) the ready frames also share WebSocket messages
-//! (up to 64 KiB each), so the client handles one message per batch. It keeps a cursor per
-//! subscribed stream: an event at or below the cursor is a duplicate and is
-//! skipped; an event past cursor+1 means a gap (the subscription was just
-//! (re)started) and the missing range is read from the log first (on the
-//! blocking pool, so a replay never stalls a runtime worker). So each
-//! stream is delivered in order with no gap and no duplicate. A write that
-//! does not complete within the write timeout closes the connection as a
-//! slow consumer; so does a full queue (decided by the hub).
+//! The connection's one task (`session`) hands it queued items; it writes
+//! every ready frame and flushes once per wakeup (many frames, one syscall).
+//! On a batched connection (`*.batch.v1` subprotocols) the ready frames also
+//! share WebSocket messages (up to 64 KiB each), so the client handles one
+//! message per batch. It keeps a cursor per subscribed stream: an event at or
+//! below the cursor is a duplicate and is skipped; an event past cursor+1
+//! means a gap (the subscription was just (re)started) and the missing range
+//! is read from the log first (on the blocking pool, so a replay never stalls
+//! a runtime worker). So each stream is delivered in order with no gap and no
+//! duplicate. A write that does not complete within the write timeout closes
+//! the connection as a slow consumer; so does a full queue (decided by the
+//! hub). What does not live here: reading the socket and the timers
+//! (`session`).
 
 use super::frames::{to_message, Closer, LiveEvent, Outbound, SharedFrame, Subscribed, Unsubscribed};
 use crate::engine::Engine;
@@ -19,7 +21,6 @@ use crate::registry::StreamEntry;
 use crate::streams::{can_see, Actor, Sources};
 use agora_protocol::{CloseCode, Encoding, Push, Seq, StreamId};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use futures_util::stream::SplitSink;
 use futures_util::SinkExt;
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
@@ -27,7 +28,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 pub struct Writer {
-    pub sink: SplitSink<WebSocket, Message>,
+    /// The whole socket: `session` reads it through this field between writes
+    /// (one task per connection, no split and no lock between a reader and a writer).
+    pub socket: WebSocket,
     pub rx: mpsc::Receiver<Outbound>,
     pub enc: Encoding,
     /// Several frames may share one WebSocket message (`*.batch.v1` subprotocols).
@@ -38,7 +41,6 @@ pub struct Writer {
     pub closer: Arc<Closer>,
     /// Counts a write past `write_timeout` as a slow consumer (the hub counts full queues).
     pub metrics: Arc<Metrics>,
-    pub ping_interval: Duration,
     pub write_timeout: Duration,
     /// How long the close frame may wait for room in the socket (`close_timeout_ms`).
     pub close_timeout: Duration,
@@ -56,6 +58,11 @@ pub struct Writer {
     pub sources: Arc<dyn Sources>,
     /// stream → last seq delivered (or skipped as not for this user).
     pub cursors: FxHashMap<StreamId, Cursor>,
+    /// Requests awaiting their commit whose reply (`Outbound::Done`) is not written yet.
+    pub in_flight: usize,
+    /// Frames of one batch, and the spare buffer batching swaps in: both are kept between batches.
+    pub out: Vec<Message>,
+    pub spare: Vec<Message>,
 }
 
 /// Where a subscribed stream's delivery stands.
@@ -65,44 +72,12 @@ pub struct Cursor {
     entry: Arc<StreamEntry>,
 }
 
-enum Stop {
+pub enum Stop {
     Close(CloseCode),
     SocketGone,
 }
 
 impl Writer {
-    pub async fn run(mut self) {
-        let mut ping = tokio::time::interval(self.ping_interval);
-        ping.tick().await;
-        // One wait-for-close future for the connection's whole life: creating one per
-        // wakeup registered and dropped a waiter each time (2% of the server's CPU in
-        // the many-streams fan-out).
-        let closer = self.closer.clone();
-        let closed = closer.closed();
-        tokio::pin!(closed);
-        // Frames of one batch, and the spare buffer batching swaps in: both are kept between batches.
-        let mut out: Vec<Message> = Vec::new();
-        let mut spare: Vec<Message> = Vec::new();
-        let stop = loop {
-            tokio::select! {
-                biased;
-                _ = &mut closed => break Stop::Close(self.closer.code().unwrap_or(CloseCode::GoingAway)),
-                item = self.rx.recv() => {
-                    let Some(item) = item else { break Stop::SocketGone };
-                    if let Err(stop) = self.write_batch(item, &mut out, &mut spare, closed.as_mut()).await {
-                        break stop;
-                    }
-                }
-                _ = ping.tick() => {
-                    if let Err(stop) = self.send_flush(Message::Ping(Default::default())).await {
-                        break stop;
-                    }
-                }
-            }
-        };
-        self.close(stop).await;
-    }
-
     /// End the connection's output. On a close we decided, no more data is
     /// written: what is already in tungstenite's buffer (at most the message being
     /// written when the close came, which must be finished or the client could not
@@ -111,8 +86,8 @@ impl Writer {
     /// that time does not get the close frame: the connection then ends after
     /// whatever the kernel still holds, possibly mid-frame (PROTOCOL.md §14).
     /// Dropping the socket afterwards closes TCP without a reset (`crate::linger`).
-    async fn close(&mut self, stop: Stop) {
-        let (sink, closer) = (&mut self.sink, &self.closer);
+    pub async fn close(&mut self, stop: Stop) {
+        let (sink, closer) = (&mut self.socket, &self.closer);
         let closing = async {
             if let Stop::Close(code) = stop {
                 closer.close(code);
@@ -136,8 +111,8 @@ impl Writer {
         Stop::Close(CloseCode::SlowConsumer)
     }
 
-    async fn send_flush(&mut self, msg: Message) -> Result<(), Stop> {
-        match tokio::time::timeout(self.write_timeout, self.sink.send(msg)).await {
+    pub async fn send_flush(&mut self, msg: Message) -> Result<(), Stop> {
+        match tokio::time::timeout(self.write_timeout, self.socket.send(msg)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(Stop::SocketGone),
             Err(_) => Err(self.write_timed_out()),
@@ -145,12 +120,25 @@ impl Writer {
     }
 
     /// Write `first` and whatever else is already queued, then flush once.
-    /// `closed` is the connection's wait-for-close future (see `run`).
-    async fn write_batch(
+    /// `closed` is the connection's wait-for-close future, created once for its
+    /// whole life (creating one per wakeup registered and dropped a waiter each
+    /// time: 2% of the server's CPU in the many-streams fan-out).
+    pub async fn write_batch(
+        &mut self,
+        first: Outbound,
+        closed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+    ) -> Result<(), Stop> {
+        let mut out = std::mem::take(&mut self.out);
+        let res = self.write_batch_into(first, &mut out, closed).await;
+        out.clear();
+        self.out = out;
+        res
+    }
+
+    async fn write_batch_into(
         &mut self,
         first: Outbound,
         out: &mut Vec<Message>,
-        spare: &mut Vec<Message>,
         closed: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
     ) -> Result<(), Stop> {
         out.clear();
@@ -174,10 +162,10 @@ impl Writer {
             return done(close);
         }
         if self.batch && out.len() > 1 {
-            batch_messages(out, spare, self.enc, self.batch_message_bytes);
+            batch_messages(out, &mut self.spare, self.enc, self.batch_message_bytes);
         }
         let timeout = self.write_timeout;
-        let sink = &mut self.sink;
+        let sink = &mut self.socket;
         let write = tokio::time::timeout(timeout, async {
             for m in out.drain(..) {
                 sink.feed(m).await?;
@@ -202,6 +190,10 @@ impl Writer {
     async fn render(&mut self, item: Outbound, out: &mut Vec<Message>) -> Result<(), Stop> {
         match item {
             Outbound::Reply(m) => out.push(m),
+            Outbound::Done(m) => {
+                self.in_flight = self.in_flight.saturating_sub(1);
+                out.push(m);
+            }
             Outbound::Frame(f) => out.push(f.message(self.enc)),
             Outbound::StreamPush(stream, f) => {
                 if self.cursors.contains_key(&stream) {
@@ -215,8 +207,9 @@ impl Writer {
                 self.cursors.insert(stream.clone(), Cursor { seq: since, entry });
                 // Replay to the head committed *now*, not when subscribe ran: an
                 // event published in between was dropped (no cursor yet) and must
-                // come from the log.
-                self.catch_up(&stream, head, out).await?;
+                // come from the log. Boxed, like every rarely taken await point, so
+                // that it does not size the state of every idle connection.
+                Box::pin(self.catch_up(&stream, head, out)).await?;
             }
             Outbound::Unsubscribed(u) => {
                 let Unsubscribed { reply, stream } = *u;
@@ -246,7 +239,7 @@ impl Writer {
         }
         if seq.0 > cursor.0 + 1 {
             let stream = stream.clone();
-            self.catch_up(&stream, Seq(seq.0 - 1), out).await?;
+            Box::pin(self.catch_up(&stream, Seq(seq.0 - 1), out)).await?;
         }
         if e.audience.admits(&self.who, &*self.sources) {
             out.push(f.message(self.enc));

@@ -519,9 +519,19 @@ impl Writer {
             }
             Ok(log.get(stream, seq)?)
         };
-        let cx = Cx { actor, now: at, head, lookup: &lookup };
+        let (working, registry) = (&group.working, &self.registry);
+        let other = |id: &StreamId, f: &mut dyn FnMut(&StreamState)| match working.get(id) {
+            Some(st) => f(st),
+            None => {
+                if let Some(e) = registry.get(id) {
+                    f(&e.read())
+                }
+            }
+        };
+        let cx = Cx { actor, now: at, head, lookup: &lookup, other: &other, derived: depth > 0 };
         let append = match decide(current, &cx, action)? {
             Decision::AlreadySo => return Ok(Appended { stream: stream.clone(), seq: head, at, duplicate: true }),
+            Decision::Instead(d) => return self.decide_instead(d, depth, batch, batch_idem, group),
             Decision::Append(a) => a,
         };
         let Append { body, tombstone, claim, joined, left, revoke, also } = append;
@@ -604,6 +614,29 @@ impl Writer {
         if let Err(e) = self.decide_one(one, batch, batch_idem, group) {
             tracing::debug!(%stream, error = %e, "derived append refused; dropped");
         }
+    }
+
+    /// Decide `derived` in place of an append that appends nothing itself
+    /// ([`Decision::Instead`]); unlike [`Self::decide_derived`], its refusal is the reply.
+    fn decide_instead(
+        &mut self,
+        derived: Derived,
+        depth: u8,
+        batch: &mut CommitBatch,
+        batch_idem: &mut HashMap<(StreamId, UserId, String), Seq>,
+        group: &mut GroupState,
+    ) -> AppResult<Appended> {
+        let Derived { stream, actor, ensure, action } = derived;
+        if depth >= MAX_DERIVED_DEPTH {
+            return Err(AppError::Internal("derived append nested too deep".into()));
+        }
+        let exists = group.working.contains_key(&stream) || self.registry.get(&stream).is_some();
+        if let (false, Some(create)) = (exists, ensure) {
+            let one = One { stream: &stream, actor: &actor, action: create, idem: None, depth: depth + 1 };
+            self.decide_one(one, batch, batch_idem, group)?;
+        }
+        let one = One { stream: &stream, actor: &actor, action, idem: None, depth: depth + 1 };
+        self.decide_one(one, batch, batch_idem, group)
     }
 
     /// Raise a read marker if `seq` is larger than what is stored (or queued in this batch).

@@ -61,7 +61,6 @@ pub struct App {
     /// a resume storm queues here instead of starting hundreds of threads.
     pub replay_slots: Arc<tokio::sync::Semaphore>,
     /// The watched words, compiled once per change.
-    pub watched: crate::watched::Watched,
     next_conn: AtomicU64,
 }
 
@@ -109,7 +108,6 @@ impl App {
             closing: CancellationToken::new(),
             sessions: TaskTracker::new(),
             replay_slots: Arc::new(tokio::sync::Semaphore::new(replay_concurrency())),
-            watched: Default::default(),
             next_conn: AtomicU64::new(1),
         }
     }

@@ -519,9 +519,19 @@ impl Writer {
             }
             Ok(log.get(stream, seq)?)
         };
-        let cx = Cx { actor, now: at, head, lookup: &lookup };
+        let (working, registry) = (&group.working, &self.registry);
+        let other = |id: &StreamId, f: &mut dyn FnMut(&StreamState)| match working.get(id) {
+            Some(st) => f(st),
+            None => {
+                if let Some(e) = registry.get(id) {
+                    f(&e.read())
+                }
+            }
+        };
+        let cx = Cx { actor, now: at, head, lookup: &lookup, other: &other, derived: depth > 0 };
         let append = match decide(current, &cx, action)? {
             Decision::AlreadySo => return Ok(Appended { stream: stream.clone(), seq: head, at, duplicate: true }),
+            Decision::Instead(d) => return self.decide_instead(d, depth, batch, batch_idem, group),
             Decision::Append(a) => a,
         };
         let Append { body, tombstone, claim, joined, left, revoke, also } = append;
@@ -604,6 +614,29 @@ impl Writer {
         if let Err(e) = self.decide_one(one, batch, batch_idem, group) {
             tracing::debug!(%stream, error = %e, "derived append refused; dropped");
         }
+    }
+
+    /// Decide `derived` in place of an append that appends nothing itself
+    /// ([`Decision::Instead`]); unlike [`Self::decide_derived`], its refusal is the reply.
+    fn decide_instead(
+        &mut self,
+        derived: Derived,
+        depth: u8,
+        batch: &mut CommitBatch,
+        batch_idem: &mut HashMap<(StreamId, UserId, String), Seq>,
+        group: &mut GroupState,
+    ) -> AppResult<Appended> {
+        let Derived { stream, actor, ensure, action } = derived;
+        if depth >= MAX_DERIVED_DEPTH {
+            return Err(AppError::Internal("derived append nested too deep".into()));
+        }
+        let exists = group.working.contains_key(&stream) || self.registry.get(&stream).is_some();
+        if let (false, Some(create)) = (exists, ensure) {
+            let one = One { stream: &stream, actor: &actor, action: create, idem: None, depth: depth + 1 };
+            self.decide_one(one, batch, batch_idem, group)?;
+        }
+        let one = One { stream: &stream, actor: &actor, action, idem: None, depth: depth + 1 };
+        self.decide_one(one, batch, batch_idem, group)
     }
 
     /// Raise a read marker if `seq` is larger than what is stored (or queued in this batch).
@@ -798,6 +831,54 @@ mod tests {
         }
         assert_eq!(*gate.sizes.lock().unwrap(), vec![1, 1, 3, 3], "events per commit");
 
+        seq.stop().await;
+        drop(seq);
+        thread.join().unwrap();
+    }
+
+    /// The race an op-side check loses: a post that passed every check before
+    /// a mute committed, queued right behind the mute in the same group. The
+    /// writer decides the post against the mute it decided a moment earlier.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_post_queued_behind_a_mute_in_one_group_is_refused() {
+        use crate::streams::kinds::audit::{self, AuditOp};
+        let (log, gate, open) = gated_log();
+        let registry = Arc::new(Registry::default());
+        let metrics = Arc::new(Metrics::new());
+        let hub = Arc::new(Hub::new(metrics.clone()));
+        let (seq, thread) =
+            Sequencer::start(log, registry, hub, metrics, GroupPolicy::eager(16), clock(), projections());
+        let ann = Actor { id: "ann".into(), role: Role::Member };
+        let mo = Actor { id: "mo".into(), role: Role::Moderator };
+        let stream = StreamId::from("ch_mute");
+        let post = |t: &str| Action::Post { text: t.into(), reply_to: None, mentions: vec![], attachments: vec![] };
+        let create = Action::Create {
+            kind: StreamKind::Channel,
+            name: "m".into(),
+            topic: String::new(),
+            members: vec!["ann".into()],
+        };
+        open.send(()).unwrap();
+        seq.append(stream.clone(), ann.clone(), create, None).await.unwrap();
+        open.send(()).unwrap();
+        seq.append(audit::audit_id(), Actor::system(), audit::create(), None).await.unwrap();
+
+        // A post holds the writer at the gate; the mute and then ann's post queue behind it.
+        let first = tokio::spawn(seq.submit(stream.clone(), ann.clone(), post("before"), None).unwrap());
+        at_gate(&gate, 3).await;
+        let mute = AuditOp::Mute { user: ann.id.clone(), duration_ms: 60_000, reason: "spam".into() };
+        let mute = tokio::spawn(seq.submit(audit::audit_id(), mo, Action::Audit(mute), None).unwrap());
+        let behind = tokio::spawn(seq.submit(stream.clone(), ann.clone(), post("behind the mute"), None).unwrap());
+        open.send(()).unwrap();
+        first.await.unwrap().unwrap();
+        at_gate(&gate, 4).await;
+        open.send(()).unwrap();
+        mute.await.unwrap().unwrap();
+        let refused = behind.await.unwrap().unwrap_err();
+        assert!(matches!(refused, AppError::Muted { .. }), "{refused:?}");
+        assert_eq!(*gate.sizes.lock().unwrap(), vec![1, 1, 1, 1], "the mute's group held the mute alone");
+
+        open.send(()).unwrap();
         seq.stop().await;
         drop(seq);
         thread.join().unwrap();

@@ -1,5 +1,5 @@
-//! Watched words: the moderators' words and patterns compiled once per change,
-//! and the screening of a post's text against them.
+//! Watched words: the moderators' words and patterns compiled once per change
+//! ([`CompiledList`]), and the screening of a post's text against them.
 //!
 //! Patterns are `regex` crate syntax, matched case-insensitively with Unicode
 //! case folding. The crate's automata run in time linear in the text for any
@@ -9,9 +9,8 @@
 //! `kinds::audit`), and what each outcome does (`ops::moderation`).
 
 use agora_protocol::moderation::WatchAction;
-use agora_protocol::Seq;
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 /// Compiled size cap per pattern (bytes of automaton), so a pattern like
 /// `\w{1000}{1000}` is refused instead of taking memory and time.
@@ -60,21 +59,9 @@ fn compile(words: &[(String, WatchAction)]) -> Option<Compiled> {
     Some(Compiled { set, each })
 }
 
-/// The compiled list, rebuilt when the list's version (the seq of its last change) moves.
-#[derive(Default)]
-pub struct Watched {
-    cache: RwLock<Option<(Seq, Arc<Compiled>)>>,
-}
-
-impl Watched {
-    /// Screen `text` against `words` (at `version`). Block wins over hold, hold
-    /// over flag; censoring applies to what is posted.
-    pub fn screen(&self, version: Seq, words: &[(String, WatchAction)], text: &str) -> Screen {
-        if words.is_empty() {
-            return Screen::Pass;
-        }
-        let compiled = self.compiled(version, words);
-        let Some(c) = compiled else { return Screen::Pass };
+impl Compiled {
+    fn screen(&self, text: &str) -> Screen {
+        let c = self;
         let hits: Vec<usize> = c.set.matches(text).into_iter().collect();
         if hits.is_empty() {
             return Screen::Pass;
@@ -102,30 +89,64 @@ impl Watched {
             Screen::Pass
         }
     }
+}
 
-    fn compiled(&self, version: Seq, words: &[(String, WatchAction)]) -> Option<Arc<Compiled>> {
-        if let Some((v, c)) = self.cache.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
-            if *v == version {
-                return Some(c.clone());
+/// A list's compiled form, kept beside the list (`kinds::audit::AuditState`)
+/// and compiled on first use: copies of the state share it, and a change to
+/// the list starts a new one. A cache, not state: never stored, always equal.
+#[derive(Clone, Default)]
+pub struct CompiledList(Arc<std::sync::OnceLock<Option<Compiled>>>);
+
+impl CompiledList {
+    /// Screen `text` against `words` (which must be the list this cache belongs to).
+    pub fn screen<'a>(&self, words: impl Iterator<Item = (&'a String, &'a WatchAction)>, text: &str) -> Screen {
+        let compiled = self.0.get_or_init(|| {
+            let words: Vec<(String, WatchAction)> = words.map(|(p, a)| (p.clone(), *a)).collect();
+            if words.is_empty() {
+                None
+            } else {
+                compile(&words)
             }
+        });
+        match compiled {
+            Some(c) => c.screen(text),
+            None => Screen::Pass,
         }
-        let c = Arc::new(compile(words)?);
-        *self.cache.write().unwrap_or_else(|e| e.into_inner()) = Some((version, c.clone()));
-        Some(c)
+    }
+}
+
+impl PartialEq for CompiledList {
+    fn eq(&self, _: &CompiledList) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for CompiledList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CompiledList")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use agora_protocol::Seq;
 
     fn words(list: &[(&str, WatchAction)]) -> Vec<(String, WatchAction)> {
         list.iter().map(|(p, a)| (p.to_string(), *a)).collect()
     }
 
+    /// A list's screener, as the audit stream's state keeps it.
+    struct W;
+    impl W {
+        fn screen(&self, _version: Seq, list: &[(String, WatchAction)], text: &str) -> Screen {
+            CompiledList::default().screen(list.iter().map(|(p, a)| (p, a)), text)
+        }
+    }
+
     #[test]
     fn matching_is_case_insensitive_and_unicode_aware_and_block_wins() {
-        let w = Watched::default();
+        let w = W;
         let list = words(&[
             ("straße", WatchAction::Censor),
             ("darn", WatchAction::Censor),
@@ -152,7 +173,7 @@ mod tests {
     fn an_oversized_pattern_is_refused_and_a_pathological_one_stays_linear() {
         assert!(validate(r"\w{1000}{1000}").is_err());
         assert!(validate("(a+)+$").is_ok());
-        let w = Watched::default();
+        let w = W;
         let list = words(&[("(a+)+$", WatchAction::Block)]);
         // Exponential for a backtracking engine; a single linear pass here.
         let text = format!("{}b", "a".repeat(100_000));

@@ -85,8 +85,26 @@ async fn flags_reach_the_queue_enough_hide_the_post_and_flaggers_hear_the_outcom
     mo.ok(json!({"op": "review", "item": id, "decision": "disagree"})).await;
     assert!(seen_seq(&mut bob, &ch, fine).await);
 
-    // Audit: the flag hide (by the server), the agreement, the flag hide, the disagreement and its unhide; once each.
-    assert_eq!(audit_actions(&mut mo).await, ["hide", "flag_agreed", "hide", "unhide", "flag_disagreed"]);
+    // The unhide is the moderator's own act, not the server's.
+    let h = mo.ok(json!({"op": "history", "stream": ch})).await;
+    let unhidden: Vec<&Value> =
+        h["events"].as_array().unwrap().iter().filter(|e| e["type"] == "message_unhidden").collect();
+    assert_eq!(unhidden.len(), 1);
+    assert_eq!(unhidden[0]["author"], "mo");
+
+    // Audit: one entry per action, by whoever acted, naming what reverses it: the flag
+    // hide (by the server), the agreement, the flag hide, the disagreement (which unhid).
+    assert_eq!(audit_actions(&mut mo).await, ["hide", "flag_agreed", "hide", "flag_disagreed"]);
+    let log = mo.ok(json!({"op": "audit_log"})).await;
+    let entries: Vec<(String, String)> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|e| (e["entry"]["actor"].as_str().unwrap().into(), e["entry"]["reverse"].as_str().unwrap_or("").into()))
+        .collect();
+    let want = [("system", "unhide"), ("mo", "unhide"), ("system", "unhide"), ("mo", "hide")];
+    assert_eq!(entries, want.map(|(a, r)| (a.to_owned(), r.to_owned())));
 }
 
 async fn seen_seq(c: &mut Client, ch: &str, seq: u64) -> bool {

@@ -194,6 +194,9 @@ pub enum EventBody {
         text: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<Seq>,
+        /// The post's files, published with it when approved.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<Attachment>,
     },
     /// In the review queue: a moderator decided on item `item` (the seq of its first event).
     ReviewResolved {

@@ -198,6 +198,9 @@ pub struct PostView {
     /// Moved here from another thread (split or merge).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moved_from: Option<StreamId>,
+    /// The post's files (as chat messages carry them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::attachment::Attachment>,
 }
 
 /// A staff action or move shown in a thread as a one-line entry.

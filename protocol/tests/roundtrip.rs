@@ -354,8 +354,9 @@ fn body() -> impl Strategy<Value = EventBody> {
                 hides
             }
         ),
-        (sid(), uid(), text(), proptest::option::of(seq()))
-            .prop_map(|(source, poster, text, reply_to)| EventBody::Held { source, poster, text, reply_to }),
+        (sid(), uid(), text(), proptest::option::of(seq())).prop_map(|(source, poster, text, reply_to)| {
+            EventBody::Held { source, poster, text, reply_to, attachments: Vec::new() }
+        }),
         (seq(), decision(), text()).prop_map(|(item, decision, reason)| EventBody::ReviewResolved {
             item,
             decision,

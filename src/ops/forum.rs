@@ -285,6 +285,10 @@ pub(super) fn thread(
                             _ => String::new(),
                         }
                     };
+                    let attachments = match &ev.body {
+                        EventBody::MessagePosted { attachments, .. } => attachments.clone(),
+                        _ => Vec::new(),
+                    };
                     posts.push(PostView {
                         seq: ev.seq,
                         author: p.author.clone(),
@@ -296,6 +300,7 @@ pub(super) fn thread(
                         edits: p.edits.len() as u32,
                         deleted: p.deleted,
                         moved_from: p.moved_from.clone(),
+                        attachments,
                     });
                     if posts.len() >= limit as usize {
                         break 'pages;

@@ -6,11 +6,8 @@ use crate::app::App;
 use crate::attachments::clean_name;
 use crate::error::AppError;
 use crate::sequencer::Appended;
-use crate::streams::kinds::review::ReviewOp;
 use crate::streams::text::mention_candidates;
-use crate::streams::visibility::can_write_stream;
 use crate::streams::{can_read_stream, Action, Actor};
-use crate::watched::Screen;
 use agora_protocol::ops::AppendOk;
 use agora_protocol::push::OkBody;
 use agora_protocol::{Attachment, Seq, StreamId, UserId};
@@ -125,78 +122,19 @@ pub(super) fn post(
             return Outcome::err(e);
         }
     }
-    let who = s.actor();
-    if let Err(e) = super::moderation::may_post(app, &who) {
+    // Mutes, watched words, slow mode and lock are decided by the stream's
+    // kind on the writer (`streams::screening`); the new-user rate is a quota here.
+    if let Err(e) = super::moderation::may_post(app, &s.actor()) {
         return Outcome::err(e);
     }
-    let (text, flagged) = match super::moderation::screen(app, &who, &text) {
-        Screen::Pass => (text, None),
-        Screen::Censored(t) => (t, None),
-        Screen::Flag(pattern, t) => (t.unwrap_or(text), Some(pattern)),
-        Screen::Block(pattern) => return Outcome::err(blocked(&pattern)),
-        Screen::Hold(_) => return hold(app, who, stream, text, reply_to),
-    };
     let mentions = mentions(app, &stream, &text);
-    let Some(pattern) = flagged else {
-        return submit(app, s, stream, Action::Post { text, reply_to, mentions, attachments }, idem);
-    };
-    let fut = match app.sequencer.submit(
-        stream.clone(),
-        who.clone(),
-        Action::Post { text: text.clone(), reply_to, mentions, attachments },
-        idem,
-    ) {
-        Ok(f) => f,
-        Err(e) => return Outcome::err(e),
-    };
-    let app = app.clone();
-    Outcome::Later(Box::pin(async move {
-        let a = fut.await?;
-        if !a.duplicate {
-            super::review::flag_posted(&app, a.stream.clone(), a.seq, who.id, &text, pattern).await;
-        }
-        Ok(OkBody::Append(AppendOk { stream: a.stream, seq: a.seq, at: a.at, duplicate: a.duplicate }))
-    }))
-}
-
-fn blocked(pattern: &str) -> AppError {
-    AppError::Forbidden(format!("your message contains a blocked word ({pattern}); it was not posted"))
-}
-
-/// A post a watched word holds for approval: into the review queue, if its
-/// author may write to the stream. The reply names the queue's item.
-fn hold(app: &Arc<App>, who: Actor, stream: StreamId, text: String, reply_to: Option<Seq>) -> Outcome {
-    let writable = app.readable(&stream, &who.id, who.role).and_then(|e| {
-        if can_write_stream(&e.read(), &who) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden("join the channel first".into()))
-        }
-    });
-    if let Err(e) = writable {
-        return Outcome::err(e);
-    }
-    let app = app.clone();
-    let op = ReviewOp::Hold { source: stream, author: who.id.clone(), text, reply_to };
-    Outcome::Later(Box::pin(
-        async move { Ok(OkBody::Append(super::review::to_queue(&app, Actor::system(), op).await?)) },
-    ))
+    submit(app, s, stream, Action::Post { text, reply_to, mentions, attachments }, idem)
 }
 
 pub(super) fn edit(app: &Arc<App>, s: &Session, stream: StreamId, target: Seq, text: String) -> Outcome {
     if let Err(e) = check_text(app, &text) {
         return Outcome::err(e);
     }
-    let who = s.actor();
-    if let Err(e) = super::moderation::may_contribute(app, &who) {
-        return Outcome::err(e);
-    }
-    // An edit may not bring in what a post could not: blocked or held words refuse it.
-    let text = match super::moderation::screen(app, &who, &text) {
-        Screen::Pass | Screen::Flag(_, None) => text,
-        Screen::Censored(t) | Screen::Flag(_, Some(t)) => t,
-        Screen::Block(pattern) | Screen::Hold(pattern) => return Outcome::err(blocked(&pattern)),
-    };
     let mentions = mentions(app, &stream, &text);
     append(app, s, stream, Action::Edit { target, text, mentions })
 }
@@ -210,9 +148,6 @@ pub(super) fn hide(app: &Arc<App>, s: &Session, stream: StreamId, target: Seq, r
 
 pub(super) fn react(app: &Arc<App>, s: &Session, stream: StreamId, target: Seq, emoji: String, add: bool) -> Outcome {
     if let Err(e) = check_len("emoji", &emoji, 1, 64) {
-        return Outcome::err(e);
-    }
-    if let Err(e) = super::moderation::may_contribute(app, &s.actor()) {
         return Outcome::err(e);
     }
     let action = if add { Action::React { target, emoji } } else { Action::Unreact { target, emoji } };

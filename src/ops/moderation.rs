@@ -1,7 +1,7 @@
 //! mute, unmute, slow_mode, lock, delete with a reason, audit_log, watched
-//! words: the moderators' ops; and the checks every op that adds content
-//! makes before it submits: [`may_contribute`] (mutes), [`may_post`] (plus
-//! the new-user rate), [`screen`] (watched words). Who may do what is
+//! words: the moderators' ops; and the new-user rate every op that posts
+//! checks before it submits ([`may_post`]). Mutes and watched words are
+//! decided with each post on the writer (`streams::screening`). Who may do what is
 //! `streams::roles`; the rules on a stream (slow mode, lock) are decided by
 //! its kind (`streams::moderation`); each action's audit entry is appended in
 //! the same commit (`kinds::audit`).
@@ -10,29 +10,15 @@ use super::messages::append;
 use super::{check_len, Outcome, Session};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
-use crate::streams::kinds::audit::{audit_id, audit_state, create, muted_until, AuditOp};
+use crate::streams::kinds::audit::{audit_id, audit_state, create, AuditOp};
 use crate::streams::moderation::Moderation;
 use crate::streams::roles::{may, require, Permission};
 use crate::streams::{Action, Actor};
-use crate::watched::Screen;
 use agora_protocol::moderation::{AuditLogOk, AuditRecord};
 use agora_protocol::moderation::{WatchAction, WatchedWord, WatchedWordsOk};
 use agora_protocol::push::OkBody;
 use agora_protocol::{EventBody, Seq, StreamId, UserId};
 use std::sync::Arc;
-
-/// Refuse content from a muted user, saying until when. Every op that posts,
-/// edits or reacts (in any kind) calls this before submitting; it reads the
-/// mutes in force now, so it holds on connections opened before the mute.
-pub fn may_contribute(app: &App, who: &Actor) -> AppResult<()> {
-    let Some(entry) = app.registry.get(&audit_id()) else { return Ok(()) };
-    let now = app.clock.now_ms();
-    let until = muted_until(&entry.read(), &who.id, now);
-    match until {
-        Some(until) => Err(AppError::Muted { until, now }),
-        None => Ok(()),
-    }
-}
 
 fn check_reason(app: &App, reason: &str) -> AppResult<()> {
     check_len("reason", reason, 0, app.config.limits.max_topic_chars)
@@ -150,10 +136,10 @@ pub(super) fn audit_log(
     Ok(OkBody::AuditLog(AuditLogOk { entries, next }))
 }
 
-/// [`may_contribute`], and for a post also the new-user rate: accounts younger
-/// than `moderation.new_user_age_secs` draw from a smaller bucket (staff exempt).
+/// The new-user rate: accounts younger than `moderation.new_user_age_secs`
+/// draw from a smaller bucket (staff exempt). Mutes and watched words are
+/// decided with the post, on the writer (`streams::screening`).
 pub fn may_post(app: &App, who: &Actor) -> AppResult<()> {
-    may_contribute(app, who)?;
     let age_limit = app.config.moderation.new_user_age_secs.saturating_mul(1000);
     if age_limit == 0 || may(who.role, Permission::ExemptFromNewUserLimits) {
         return Ok(());
@@ -173,15 +159,6 @@ fn watched_list(app: &App) -> (Seq, Vec<(String, WatchAction)>) {
         Some(a) => (a.watched_version, a.watched.iter().map(|(p, w)| (p.clone(), *w)).collect()),
         None => (Seq(0), Vec::new()),
     }
-}
-
-/// Screen a post's text against the watched words (moderators are exempt).
-pub fn screen(app: &App, who: &Actor, text: &str) -> Screen {
-    if may(who.role, Permission::ExemptFromRestrictions) {
-        return Screen::Pass;
-    }
-    let (version, words) = watched_list(app);
-    app.watched.screen(version, &words, text)
 }
 
 pub(super) fn watched_words(app: &Arc<App>, s: &Session) -> AppResult<OkBody> {

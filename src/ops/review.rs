@@ -11,7 +11,7 @@ use crate::streams::{can_see, Action, Actor};
 use agora_protocol::moderation::{FlagReason, ReviewDecision, ReviewQueueOk};
 use agora_protocol::ops::AppendOk;
 use agora_protocol::push::OkBody;
-use agora_protocol::{EventBody, Seq, StreamId, UserId};
+use agora_protocol::{EventBody, Seq, StreamId};
 use std::sync::Arc;
 
 /// Append `op` to the review queue as `who`, creating the queue first if needed.
@@ -83,24 +83,6 @@ pub(super) fn flag(
     };
     let app = app.clone();
     Outcome::Later(Box::pin(async move { Ok(OkBody::Append(to_queue(&app, Actor::system(), op).await?)) }))
-}
-
-/// A post a watched word flagged: queued by the server once the post is
-/// durable, before the post's reply (a failure is logged: the post stands).
-pub(super) async fn flag_posted(app: &App, stream: StreamId, seq: Seq, author: UserId, text: &str, pattern: String) {
-    let op = ReviewOp::Flag {
-        by: UserId::from("system"),
-        source: stream,
-        seq,
-        author,
-        excerpt: agora_protocol::feed::excerpt(text),
-        reason: FlagReason::Other,
-        text: format!("watched word: {pattern}"),
-        hide_at: 0,
-    };
-    if let Err(e) = to_queue(app, Actor::system(), op).await {
-        tracing::warn!(error = %e, "queueing a post flagged by a watched word failed");
-    }
 }
 
 pub(super) fn review_queue(app: &Arc<App>, s: &Session) -> AppResult<OkBody> {

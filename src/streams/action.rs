@@ -116,6 +116,7 @@ pub fn decide(st: Option<&StreamState>, cx: &Cx<'_>, action: Action) -> AppResul
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::streams::kind::no_other_streams;
     use crate::streams::Actor;
     use agora_protocol::ops::Role;
     use agora_protocol::{Event, EventBody};
@@ -143,7 +144,11 @@ mod tests {
         Ok(None)
     }
     fn run(st: &StreamState, who: &Actor, action: Action) -> AppResult<Decision> {
-        decide(Some(st), &Cx { actor: who, now: 0, head: st.head, lookup: &none }, action)
+        decide(
+            Some(st),
+            &Cx { actor: who, now: 0, head: st.head, lookup: &none, other: &no_other_streams, derived: false },
+            action,
+        )
     }
 
     #[test]

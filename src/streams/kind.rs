@@ -22,7 +22,33 @@ pub struct Cx<'a> {
     pub head: Seq,
     /// Reads one event of this stream (log, or this group's pending events).
     pub lookup: &'a dyn Fn(Seq) -> AppResult<Option<Event>>,
+    /// Shows another stream's state as this group has decided it so far
+    /// (pending appends included) to the callback, if the stream exists: the
+    /// rules a decision needs from elsewhere (mutes and watched words on the
+    /// audit stream, a forum category's notification levels) are read here, on
+    /// the writer, so checking them and appending is one atomic step.
+    pub other: &'a dyn Fn(&StreamId, &mut dyn FnMut(&StreamState)),
+    /// This append was caused by another decision (`Append::also`, or
+    /// [`Decision::Instead`]) rather than asked for by a client.
+    pub derived: bool,
 }
+
+impl Cx<'_> {
+    /// `f` over another stream's state (see [`Cx::other`]); `None` if it does not exist.
+    pub fn with_state<R>(&self, id: &StreamId, f: impl FnOnce(&StreamState) -> R) -> Option<R> {
+        let mut f = Some(f);
+        let mut out = None;
+        (self.other)(id, &mut |st| {
+            if let Some(f) = f.take() {
+                out = Some(f(st));
+            }
+        });
+        out
+    }
+}
+
+/// A [`Cx::other`] that knows no other stream (for tests of one stream's decisions).
+pub fn no_other_streams(_: &StreamId, _: &mut dyn FnMut(&StreamState)) {}
 
 /// The outcome of deciding an action.
 // Made and consumed at once on the writer thread, one per append: boxing the
@@ -34,6 +60,9 @@ pub enum Decision {
     AlreadySo,
     /// Append one event, and do what it entails.
     Append(Append),
+    /// Append nothing here: decide this other append in its place (a post a
+    /// watched word holds goes to the review queue instead); its result is the reply.
+    Instead(Derived),
 }
 
 /// One event to append and its consequences beyond the log.

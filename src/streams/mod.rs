@@ -18,6 +18,7 @@ pub mod kind;
 pub mod kinds;
 pub mod moderation;
 pub mod roles;
+pub mod screening;
 pub mod state;
 pub mod text;
 pub mod visibility;

@@ -125,6 +125,17 @@ pub fn set_restriction(
     Ok((body, audit(entry)))
 }
 
+/// `entry` to record, unless this action was caused by another decision: an
+/// entry is recorded by the decision someone asked for (a review decision
+/// records the hide it causes), so each action is in the audit log once.
+pub fn audited(cx: &Cx<'_>, entry: Derived) -> Vec<Derived> {
+    if cx.derived {
+        Vec::new()
+    } else {
+        vec![entry]
+    }
+}
+
 /// The audit entry for an action on message `seq` of `stream` by `author`.
 pub fn message_entry(
     cx: &Cx<'_>,

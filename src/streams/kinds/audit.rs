@@ -60,6 +60,16 @@ pub struct AuditState {
     /// The seq of the last change to `watched` (the compiled list is rebuilt when it moves).
     #[serde(default)]
     pub watched_version: Seq,
+    /// `watched` compiled (on first use after each change).
+    #[serde(skip)]
+    pub compiled: crate::watched::CompiledList,
+}
+
+impl AuditState {
+    /// Screen a text against the watched words.
+    pub fn screen(&self, text: &str) -> crate::watched::Screen {
+        self.compiled.screen(self.watched.iter(), text)
+    }
 }
 
 /// The audit stream's state, if `st` is it.
@@ -199,11 +209,13 @@ impl Kind for Audit {
                 if let Some((action, pattern)) = entry.detail.split_once(' ') {
                     a.watched.insert(pattern.to_owned(), action_named(action));
                     a.watched_version = ev.seq;
+                    a.compiled = Default::default();
                 }
             }
             (AuditAction::WatchedWordRemoved, _, _) => {
                 a.watched.remove(&entry.detail);
                 a.watched_version = ev.seq;
+                a.compiled = Default::default();
             }
             _ => {}
         }

@@ -7,8 +7,9 @@
 use crate::error::{AppError, AppResult};
 use crate::streams::kind::{Append, Cx, Decision, Derived, NameClaim};
 use crate::streams::kinds::feed::notify;
-use crate::streams::moderation::{message_entry, set_restriction, Moderation};
+use crate::streams::moderation::{audited, message_entry, set_restriction, Moderation};
 use crate::streams::roles::{may, require, Permission};
+use crate::streams::screening::{check_not_muted, flagged, held, screen_edit, screen_post, Screened};
 use crate::streams::visibility::{can_write_stream, Actor, Audience};
 use crate::streams::{Action, StreamState};
 use agora_protocol::{AuditAction, Event, EventBody, FeedItem, FeedReason, Seq, StreamKind, UserId};
@@ -97,12 +98,20 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
         }
         Action::Post { text, reply_to, mentions, attachments } => {
             require_writer(st, who)?;
+            check_not_muted(cx)?;
             st.moderation.check_post(cx)?;
             let replied = match reply_to {
                 Some(r) => Some(message_at(st, cx, r)?.author),
                 None => None,
             };
-            let also = post_notifications(st, cx, &text, replied.as_ref(), &mentions);
+            let (text, flag) = match screen_post(cx, text)? {
+                Screened::Post { text, flag } => (text, flag),
+                Screened::Hold(text) => {
+                    return Ok(Decision::Instead(held(&st.id, &who.id, text, reply_to, attachments)))
+                }
+            };
+            let mut also = post_notifications(st, cx, &text, replied.as_ref(), &mentions);
+            also.extend(flag.map(|p| flagged(&st.id, cx.head.next(), &who.id, &text, &p)));
             return Ok(Append {
                 also,
                 ..Append::event(EventBody::MessagePosted { text, reply_to, mentions, attachments })
@@ -111,10 +120,12 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
         }
         Action::Edit { target, text, mentions } => {
             require_writer(st, who)?;
+            check_not_muted(cx)?;
             let original = message_at(st, cx, target)?;
             if original.author != who.id {
                 return Err(AppError::Forbidden("only the author can edit a message".into()));
             }
+            let text = screen_edit(cx, text)?;
             EventBody::MessageEdited { target, text, mentions }
         }
         Action::Delete { target } => return delete(st, cx, target, String::new()),
@@ -128,6 +139,7 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
         }
         Action::React { target, emoji } => {
             require_writer(st, who)?;
+            check_not_muted(cx)?;
             let original = message_at(st, cx, target)?;
             if reacted(st, target, &emoji, who) {
                 return Err(AppError::Conflict("you already reacted with that emoji".into()));
@@ -159,7 +171,7 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
             let author = original.author;
             let entry = message_entry(cx, AuditAction::Hide, &st.id, target, &author, &reason, Some("unhide"));
             let body = EventBody::MessageHidden { target, message_author: author, reason };
-            return Ok(Append { also: vec![entry], ..Append::event(body) }.into());
+            return Ok(Append { also: audited(cx, entry), ..Append::event(body) }.into());
         }
         Action::Unhide { target } => {
             require(who, Permission::Hide)?;
@@ -168,7 +180,8 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
                 return Err(AppError::Conflict(format!("message {target} is not hidden")));
             }
             let entry = message_entry(cx, AuditAction::Unhide, &st.id, target, &original.author, "", Some("hide"));
-            return Ok(Append { also: vec![entry], ..Append::event(EventBody::MessageUnhidden { target }) }.into());
+            let body = EventBody::MessageUnhidden { target };
+            return Ok(Append { also: audited(cx, entry), ..Append::event(body) }.into());
         }
         Action::Create { .. }
         | Action::Join
@@ -246,7 +259,10 @@ fn delete(st: &StreamState, cx: &Cx<'_>, target: Seq, reason: String) -> AppResu
         if !may(cx.actor.role, Permission::DeleteAny) {
             return Err(AppError::Forbidden("only the author or a moderator can delete a message".into()));
         }
-        also.push(message_entry(cx, AuditAction::Delete, &st.id, target, &original.author, &reason, None));
+        also.extend(audited(
+            cx,
+            message_entry(cx, AuditAction::Delete, &st.id, target, &original.author, &reason, None),
+        ));
     }
     Ok(Append { tombstone: Some(target), also, ..Append::event(EventBody::MessageDeleted { target }) }.into())
 }
@@ -365,6 +381,7 @@ pub fn audience(st: &StreamState, ev: &Event) -> Audience {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::streams::kind::no_other_streams;
     use crate::streams::kinds;
     use crate::streams::visibility::{can_see, NoSources};
     use agora_protocol::ops::Role;
@@ -398,7 +415,11 @@ mod tests {
 
     fn decide_as(st: &StreamState, log: &[Event], actor: &Actor, action: Action) -> AppResult<Decision> {
         let lookup = |s: Seq| Ok(log.iter().find(|e| e.seq == s).cloned());
-        crate::streams::decide(Some(st), &Cx { actor, now: 0, head: st.head, lookup: &lookup }, action)
+        crate::streams::decide(
+            Some(st),
+            &Cx { actor, now: 0, head: st.head, lookup: &lookup, other: &no_other_streams, derived: false },
+            action,
+        )
     }
 
     #[test]

@@ -206,6 +206,7 @@ impl Kind for Feed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::streams::kind::no_other_streams;
     use crate::streams::visibility::{can_see, NoSources};
     use agora_protocol::ops::Role;
     use agora_protocol::{FeedReason, Seq};
@@ -217,7 +218,7 @@ mod tests {
     /// Decide `action` on `st` as `who`; fold what it appends (seq = head + 1).
     fn apply(st: Option<StreamState>, who: &Actor, stream: &StreamId, action: Action) -> AppResult<StreamState> {
         let head = st.as_ref().map_or(Seq(0), |s| s.head);
-        let cx = Cx { actor: who, now: 7, head, lookup: &none };
+        let cx = Cx { actor: who, now: 7, head, lookup: &none, other: &no_other_streams, derived: false };
         let Decision::Append(a) = crate::streams::decide(st.as_ref(), &cx, action)? else {
             return st.ok_or_else(|| AppError::Internal("nothing".into()));
         };

@@ -3,8 +3,9 @@
 //! held for approval. Enough flags from distinct members hide the post
 //! pending review (a derived hide in the post's stream); a moderator's
 //! decision (agree: hide or delete, disagree, ignore; approve or reject a held
-//! post) acts on the post through derived appends, records one audit entry,
-//! and tells each flagger the outcome in their feed.
+//! post) acts on the post as that moderator through derived appends, records
+//! one audit entry (naming the op that reverses it), and tells each flagger
+//! the outcome in their feed.
 
 use crate::error::{AppError, AppResult};
 use crate::streams::kind::{Append, Cx, Decision, Derived, Kind, NameClaim};
@@ -18,7 +19,7 @@ use crate::streams::{Action, StreamState};
 use agora_protocol::moderation::{FlagInfo, FlagReason, ReviewDecision, ReviewItem};
 use agora_protocol::ops::Role;
 use agora_protocol::{
-    AuditAction, AuditEntry, Event, EventBody, FeedItem, FeedReason, Seq, StreamId, StreamKind, UserId,
+    Attachment, AuditAction, AuditEntry, Event, EventBody, FeedItem, FeedReason, Seq, StreamId, StreamKind, UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +54,7 @@ pub enum ReviewOp {
         author: UserId,
         text: String,
         reply_to: Option<Seq>,
+        attachments: Vec<Attachment>,
     },
     Resolve {
         item: Seq,
@@ -82,6 +84,9 @@ pub struct Pending {
     pub hidden: bool,
     /// A held post's text and reply.
     pub held: Option<(String, Option<Seq>)>,
+    /// A held post's files.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
 }
 
 impl Pending {
@@ -110,48 +115,51 @@ fn is_system(who: &Actor) -> bool {
     *who == Actor::system()
 }
 
-/// The derived appends of `decision` on item `p`, by moderator `who`.
+/// The derived appends of `decision` on item `p`, by moderator `who`: the
+/// action on the post, by `who` (a derived moderation action records no audit
+/// entry of its own), this decision's one audit entry naming the op that
+/// reverses it, and the flaggers' feed items.
 fn resolve(p: &Pending, who: &Actor, decision: ReviewDecision, reason: &str) -> AppResult<Vec<Derived>> {
-    // Acted on by the server (it reads every stream, private ones too), for the
-    // moderator named in this decision's own audit entry.
-    let on_post = |action: Action| Derived { stream: p.source.clone(), actor: Actor::system(), ensure: None, action };
+    let on_post = |action: Action| Derived { stream: p.source.clone(), actor: who.clone(), ensure: None, action };
     let mut also = Vec::new();
-    let audit_action = match (decision, &p.held) {
+    let (audit_action, reverse) = match (decision, &p.held) {
         (ReviewDecision::Approve, Some((text, reply_to))) => {
             // Published as its author, by the rules of its stream (membership, lock, slow mode).
             let author = Actor { id: p.author.clone(), role: Role::Member };
-            let post =
-                Action::Post { text: text.clone(), reply_to: *reply_to, mentions: Vec::new(), attachments: Vec::new() };
+            let attachments = p.attachments.clone();
+            let post = Action::Post { text: text.clone(), reply_to: *reply_to, mentions: Vec::new(), attachments };
             also.push(Derived { stream: p.source.clone(), actor: author, ensure: None, action: post });
-            AuditAction::Approve
+            (AuditAction::Approve, Some("delete"))
         }
-        (ReviewDecision::Reject, Some(_)) => AuditAction::Reject,
+        (ReviewDecision::Reject, Some(_)) => (AuditAction::Reject, None),
         (ReviewDecision::AgreeHide, None) => {
             if !p.hidden {
-                let reason = format!("flags agreed by {}: {reason}", who.id);
-                also.push(on_post(Action::Hide { target: p.seq, reason }));
+                also.push(on_post(Action::Hide { target: p.seq, reason: reason.to_owned() }));
             }
-            AuditAction::FlagAgreed
+            (AuditAction::FlagAgreed, Some("unhide"))
         }
         (ReviewDecision::AgreeDelete, None) => {
-            let reason = format!("flags agreed by {}: {reason}", who.id);
-            also.push(on_post(Action::Moderate(Moderation::Delete { target: p.seq, reason })));
-            AuditAction::FlagAgreed
+            let delete = Moderation::Delete { target: p.seq, reason: reason.to_owned() };
+            also.push(on_post(Action::Moderate(delete)));
+            (AuditAction::FlagAgreed, None)
         }
         (ReviewDecision::Disagree, None) => {
             if p.hidden {
                 also.push(on_post(Action::Unhide { target: p.seq }));
+                (AuditAction::FlagDisagreed, Some("hide"))
+            } else {
+                (AuditAction::FlagDisagreed, None)
             }
-            AuditAction::FlagDisagreed
         }
-        (ReviewDecision::Ignore, None) => AuditAction::FlagIgnored,
+        (ReviewDecision::Ignore, None) => (AuditAction::FlagIgnored, None),
         (d, _) => return Err(AppError::BadRequest(format!("{d:?} does not apply to this item"))),
     };
     also.push(audit(AuditEntry {
         target_user: Some(p.author.clone()),
         stream: Some(p.source.clone()),
         seq: (p.seq != Seq(0)).then_some(p.seq),
-        detail: format!("{decision:?}"),
+        detail: decision_name(decision).into(),
+        reverse: reverse.map(str::to_owned),
         ..AuditEntry::new(audit_action, who.id.clone(), reason)
     }));
     for f in &p.flags {
@@ -164,6 +172,18 @@ fn resolve(p: &Pending, who: &Actor, decision: ReviewDecision, reason: &str) -> 
         also.push(notify(&f.by, FeedItem { detail: detail.into(), ..item }));
     }
     Ok(also)
+}
+
+fn decision_name(d: ReviewDecision) -> &'static str {
+    match d {
+        ReviewDecision::AgreeHide => "agree_hide",
+        ReviewDecision::AgreeDelete => "agree_delete",
+        ReviewDecision::Disagree => "disagree",
+        ReviewDecision::Ignore => "ignore",
+        ReviewDecision::Approve => "approve",
+        ReviewDecision::Reject => "reject",
+        _ => "unknown",
+    }
 }
 
 pub struct Review;
@@ -195,7 +215,15 @@ impl Kind for Review {
                 let hides = hide_at > 0 && count == hide_at && !pending.is_some_and(|p| p.hidden);
                 let mut also = Vec::new();
                 if hides {
+                    // The server hides it; this decision records it (the derived hide records nothing).
                     let reason = format!("hidden pending review: flagged by {count} members");
+                    also.push(audit(AuditEntry {
+                        target_user: Some(author.clone()),
+                        stream: Some(source.clone()),
+                        seq: Some(seq),
+                        reverse: Some("unhide".into()),
+                        ..AuditEntry::new(AuditAction::Hide, who.id.clone(), reason.clone())
+                    }));
                     let hide = Action::Hide { target: seq, reason };
                     also.push(Derived { stream: source.clone(), actor: Actor::system(), ensure: None, action: hide });
                 }
@@ -211,11 +239,11 @@ impl Kind for Review {
                 };
                 Ok(Append { also, ..Append::event(body) }.into())
             }
-            ReviewOp::Hold { source, author, text, reply_to } => {
+            ReviewOp::Hold { source, author, text, reply_to, attachments } => {
                 if !is_system(who) {
                     return Err(AppError::Forbidden("only the server holds posts".into()));
                 }
-                Ok(Append::event(EventBody::Held { source, poster: author, text, reply_to }).into())
+                Ok(Append::event(EventBody::Held { source, poster: author, text, reply_to, attachments }).into())
             }
             ReviewOp::Resolve { item, decision, reason } => {
                 require(who, Permission::ReviewFlags)?;
@@ -243,11 +271,12 @@ impl Kind for Review {
                     flags: Vec::new(),
                     hidden: false,
                     held: None,
+                    attachments: Vec::new(),
                 });
                 p.flags.push(FlagInfo { by: by.clone(), reason: *reason, text: text.clone() });
                 p.hidden |= *hides;
             }
-            EventBody::Held { source, poster: author, text, reply_to } => {
+            EventBody::Held { source, poster: author, text, reply_to, attachments } => {
                 let excerpt = agora_protocol::feed::excerpt(text);
                 let held = Some((text.clone(), *reply_to));
                 let p = Pending {
@@ -258,6 +287,7 @@ impl Kind for Review {
                     flags: Vec::new(),
                     hidden: false,
                     held,
+                    attachments: attachments.clone(),
                 };
                 r.items.insert(ev.seq, p);
             }

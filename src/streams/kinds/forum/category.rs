@@ -11,11 +11,13 @@ use super::notify::Reason;
 use super::{audience_of, may_read, ForumAction};
 use crate::error::{AppError, AppResult};
 use crate::streams::kind::{Append, Cx, Decision, Derived, Kind, NameClaim};
+use crate::streams::kinds::audit::audit;
 use crate::streams::kinds::KindState;
+use crate::streams::moderation::audited;
 use crate::streams::visibility::{Actor, Audience};
 use crate::streams::{Action, StreamState};
 use agora_protocol::forum::{Category, NotificationLevel};
-use agora_protocol::{Event, EventBody, Seq, StreamId, StreamKind, UserId};
+use agora_protocol::{AuditAction, AuditEntry, Event, EventBody, Seq, StreamId, StreamKind, UserId};
 use serde::{Deserialize, Serialize};
 
 pub struct ForumKind;
@@ -65,6 +67,11 @@ impl ForumState {
     pub fn level(&self, category: &str, user: &UserId) -> NotificationLevel {
         self.levels.get(category).and_then(|m| m.get(user)).copied().unwrap_or_default()
     }
+}
+
+/// The levels users chose for `category`, from the forum stream's state.
+pub fn levels_of(st: &StreamState, category: &str) -> imbl::HashMap<UserId, NotificationLevel> {
+    forum(st).levels.get(category).cloned().unwrap_or_default()
 }
 
 fn forum(st: &StreamState) -> &ForumState {
@@ -210,12 +217,21 @@ impl Kind for ForumKind {
                     post_role: c.post_role,
                     from: Some(from.clone()),
                 };
-                let also = vec![Derived {
+                let mut also = vec![Derived {
                     stream: thread.clone(),
                     actor: who.clone(),
                     ensure: None,
                     action: Action::Forum(place),
                 }];
+                also.extend(audited(
+                    cx,
+                    audit(AuditEntry {
+                        stream: Some(thread.clone()),
+                        detail: format!("{from} → {to}"),
+                        reverse: Some(format!("forum_move category={from}")),
+                        ..AuditEntry::new(AuditAction::Move, who.id.clone(), "")
+                    }),
+                ));
                 let body = EventBody::ForumThreadFiled { thread, category: to, from: Some(from.clone()) };
                 Ok(Append { also, ..Append::event(body) }.into())
             }

@@ -3,9 +3,9 @@
 //! feed items (`kinds::feed::notify`) that a thread's decision appends in the
 //! same commit as the post or like. New threads are told to the category's
 //! watchers by the forum stream's decision (`category.rs`), which holds the
-//! category levels; a thread's decision sees only the thread, so a category's
-//! `watching` reaches replies only through the thread levels (its author's
-//! and posters' defaults and what users chose for the thread).
+//! category levels; a reply's decision reads those levels from the forum
+//! stream as the writer sees it (`Cx::with_state`), so watching a category is
+//! watching every thread in it, and muting it mutes them.
 //!
 //! Levels: a user's level for a thread is the one they chose for it; else
 //! `watching` if they started it; else the one they chose for its category
@@ -21,7 +21,7 @@ use crate::streams::kind::{Cx, Derived};
 use crate::streams::kinds::feed::notify;
 use crate::streams::StreamState;
 use agora_protocol::feed::{FeedItem, FeedReason};
-use agora_protocol::forum::NotificationLevel;
+use agora_protocol::forum::{NotificationLevel, FORUM_STREAM};
 use agora_protocol::{Event, EventBody, StreamId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -70,7 +70,7 @@ pub fn item(
 
 /// The feed items a thread's new event `body` (by `cx.actor`, about to be
 /// appended at `cx.head + 1`) causes: [`notifications`] over the thread as it
-/// will be, with no category levels (see the module doc). Readability is
+/// will be, with its category's levels (see the module doc). Readability is
 /// checked by the feed when it shows an item.
 pub fn feed_items(st: &StreamState, t: &ThreadState, cx: &Cx<'_>, body: &EventBody) -> Vec<Derived> {
     let seq = cx.head.next();
@@ -95,7 +95,14 @@ pub fn feed_items(st: &StreamState, t: &ThreadState, cx: &Cx<'_>, body: &EventBo
         }
         _ => return Vec::new(),
     };
-    notifications(&after, &st.created_by, &imbl::HashMap::new(), &ev, &|_| true)
+    // A first post's category watchers are told by the forum stream (`ForumAction::OpenThread`).
+    let category_levels = match t.first_post() {
+        None => imbl::HashMap::new(),
+        Some(_) => cx
+            .with_state(&StreamId::from(FORUM_STREAM), |f| super::category::levels_of(f, &t.category))
+            .unwrap_or_default(),
+    };
+    notifications(&after, &st.created_by, &category_levels, &ev, &|_| true)
         .into_iter()
         .map(|(user, reason)| item(&user, reason, &st.id, &st.name, about, &cx.actor.id, &text))
         .collect()

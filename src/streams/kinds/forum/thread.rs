@@ -14,12 +14,15 @@
 use super::{may_read, ForumAction};
 use crate::error::{AppError, AppResult};
 use crate::streams::kind::{Append, Cx, Decision, Derived, Kind, NameClaim};
+use crate::streams::kinds::audit::audit;
 use crate::streams::kinds::KindState;
+use crate::streams::moderation::{audited, message_entry, set_restriction, Moderation};
+use crate::streams::screening::{check_not_muted, flagged, held, screen_edit, screen_post, Screened};
 use crate::streams::visibility::{Actor, Audience};
 use crate::streams::{Action, StreamState};
 use agora_protocol::forum::{MovedPost, NotificationLevel, Pinned, StaffAction, FORUM_STREAM};
 use agora_protocol::ops::Role;
-use agora_protocol::{Event, EventBody, Seq, StreamId, StreamKind, UserId};
+use agora_protocol::{AuditAction, AuditEntry, Event, EventBody, Seq, StreamId, StreamKind, UserId};
 use serde::{Deserialize, Serialize};
 
 pub struct ThreadKind;
@@ -183,6 +186,46 @@ fn moved(cx: &Cx<'_>, seq: Seq, p: &PostMeta) -> AppResult<MovedPost> {
     Ok(MovedPost { from_seq: seq, author: p.author.clone(), at: p.at, text: current_text(cx, p)? })
 }
 
+/// Soft-delete post `target`: its author may; staff may delete anyone's,
+/// which the audit log records (with `reason`; `forum_recover` reverses it).
+fn delete(st: &StreamState, t: &ThreadState, cx: &Cx<'_>, target: Seq, reason: String) -> AppResult<Decision> {
+    let who = cx.actor;
+    let p = post_at(st, t, who, target)?;
+    if p.author != who.id && !who.role.can_moderate() {
+        return Err(AppError::Forbidden("only the author or staff can delete a post".into()));
+    }
+    if p.deleted {
+        return Ok(Decision::AlreadySo);
+    }
+    let mut also = Vec::new();
+    if p.author != who.id {
+        let reverse = Some("forum_recover");
+        also.extend(audited(cx, message_entry(cx, AuditAction::Delete, &st.id, target, &p.author, &reason, reverse)));
+    }
+    Ok(Append { also, ..Append::event(EventBody::ForumPostDeleted { target }) }.into())
+}
+
+/// The audit entry of a staff action on thread `thread`, naming its opposite.
+fn staff_entry(cx: &Cx<'_>, thread: &StreamId, action: StaffAction) -> Derived {
+    let (audit_action, detail, reverse) = match action {
+        StaffAction::Pin => (AuditAction::Pin, "", "unpin"),
+        StaffAction::PinGlobally => (AuditAction::Pin, "globally", "unpin"),
+        StaffAction::Unpin => (AuditAction::Unpin, "", "pin"),
+        StaffAction::Lock => (AuditAction::Lock, "", "unlock"),
+        StaffAction::Unlock => (AuditAction::Unlock, "", "lock"),
+        StaffAction::Close => (AuditAction::Close, "", "reopen"),
+        StaffAction::Reopen => (AuditAction::Reopen, "", "close"),
+        StaffAction::Archive => (AuditAction::Archive, "", "unarchive"),
+        StaffAction::Unarchive => (AuditAction::Unarchive, "", "archive"),
+    };
+    audit(AuditEntry {
+        stream: Some(thread.clone()),
+        detail: detail.into(),
+        reverse: Some(format!("forum_staff action={reverse}")),
+        ..AuditEntry::new(audit_action, cx.actor.id.clone(), "")
+    })
+}
+
 fn staff_change(t: &ThreadState, action: StaffAction) -> bool {
     match action {
         StaffAction::Pin => t.pinned != Pinned::Category,
@@ -211,14 +254,25 @@ impl Kind for ThreadKind {
         let t = thread(st)?;
         let body = match action {
             Action::Create { .. } => return Err(AppError::Conflict("thread exists".into())),
-            Action::Post { text, reply_to, mentions, attachments: _ } => {
+            Action::Post { text, reply_to, mentions, attachments } => {
                 require_post_role(t, who)?;
                 require_open(t, who)?;
+                check_not_muted(cx)?;
+                st.moderation.check_post(cx)?;
                 if let Some(q) = reply_to {
                     post_at(st, t, who, q)?;
                 }
-                let body = EventBody::MessagePosted { text, reply_to, mentions, attachments: Vec::new() };
-                let also = super::notify::feed_items(st, t, cx, &body);
+                let (text, flag) = match screen_post(cx, text)? {
+                    Screened::Post { text, flag } => (text, flag),
+                    Screened::Hold(text) => {
+                        return Ok(Decision::Instead(held(&st.id, &who.id, text, reply_to, attachments)))
+                    }
+                };
+                let body = EventBody::MessagePosted { text, reply_to, mentions, attachments };
+                let mut also = super::notify::feed_items(st, t, cx, &body);
+                if let (Some(p), EventBody::MessagePosted { text, .. }) = (flag, &body) {
+                    also.push(flagged(&st.id, cx.head.next(), &who.id, text, &p));
+                }
                 return Ok(Append { also, ..Append::event(body) }.into());
             }
             Action::Edit { target, text, mentions } => {
@@ -232,17 +286,18 @@ impl Kind for ThreadKind {
                 if p.deleted {
                     return Err(AppError::Conflict("post is deleted; recover it first".into()));
                 }
+                check_not_muted(cx)?;
+                let text = screen_edit(cx, text)?;
                 EventBody::MessageEdited { target, text, mentions }
             }
-            Action::Delete { target } => {
-                let p = post_at(st, t, who, target)?;
-                if p.author != who.id && !who.role.can_moderate() {
-                    return Err(AppError::Forbidden("only the author or staff can delete a post".into()));
-                }
-                if p.deleted {
-                    return Ok(Decision::AlreadySo);
-                }
-                EventBody::ForumPostDeleted { target }
+            Action::Delete { target } => return delete(st, t, cx, target, String::new()),
+            Action::Moderate(Moderation::Delete { target, reason }) => {
+                require_staff(who, "delete others' posts")?;
+                return delete(st, t, cx, target, reason);
+            }
+            Action::Moderate(m) => {
+                let (body, entry) = set_restriction(cx, &st.id, m)?;
+                return Ok(Append { also: audited(cx, entry), ..Append::event(body) }.into());
             }
             Action::Rename { name } => {
                 if st.created_by != who.id && !who.role.can_moderate() {
@@ -256,15 +311,19 @@ impl Kind for ThreadKind {
                 if st.hidden.contains_key(&target) {
                     return Err(AppError::Conflict(format!("post {target} is already hidden")));
                 }
-                EventBody::MessageHidden { target, message_author: p.author.clone(), reason }
+                let entry = message_entry(cx, AuditAction::Hide, &st.id, target, &p.author, &reason, Some("unhide"));
+                let body = EventBody::MessageHidden { target, message_author: p.author.clone(), reason };
+                return Ok(Append { also: audited(cx, entry), ..Append::event(body) }.into());
             }
             Action::Unhide { target } => {
                 require_staff(who, "unhide posts")?;
-                post_at(st, t, who, target)?;
+                let p = post_at(st, t, who, target)?;
                 if !st.hidden.contains_key(&target) {
                     return Err(AppError::Conflict(format!("post {target} is not hidden")));
                 }
-                EventBody::MessageUnhidden { target }
+                let entry = message_entry(cx, AuditAction::Unhide, &st.id, target, &p.author, "", Some("hide"));
+                let body = EventBody::MessageUnhidden { target };
+                return Ok(Append { also: audited(cx, entry), ..Append::event(body) }.into());
             }
             Action::Forum(a) => return forum_action(st, t, cx, a),
             _ => return Err(AppError::BadRequest("not an action on a forum thread".into())),
@@ -372,8 +431,12 @@ impl Kind for ThreadKind {
             })
             .collect();
         match &ev.body {
-            EventBody::MessagePosted { mentions, .. } => {
-                st.counters.add(ev.seq, &ev.author, mentions, Audience::everyone())
+            EventBody::MessagePosted { mentions, attachments, .. } => {
+                st.counters.add(ev.seq, &ev.author, mentions, Audience::everyone());
+                for a in attachments {
+                    st.attachments.entry(a.hash.clone()).or_default().insert(ev.seq);
+                }
+                st.moderation.note_post(&ev.author, ev.at);
             }
             EventBody::ForumPostMovedIn { post, .. } => {
                 st.counters.add(ev.seq, &post.author, &[], Audience::everyone())
@@ -438,6 +501,7 @@ fn forum_action(st: &StreamState, t: &ThreadState, cx: &Cx<'_>, action: ForumAct
         ForumAction::Like { target } | ForumAction::Unlike { target } => {
             let like = matches!(action, ForumAction::Like { .. });
             let p = post_at(st, t, who, target)?;
+            check_not_muted(cx)?;
             if t.archived {
                 return Err(AppError::Conflict("thread is archived".into()));
             }
@@ -471,7 +535,8 @@ fn forum_action(st: &StreamState, t: &ThreadState, cx: &Cx<'_>, action: ForumAct
             if !staff_change(t, action) {
                 return Ok(Decision::AlreadySo);
             }
-            EventBody::ForumStaffAction { action }
+            let also = audited(cx, staff_entry(cx, &here, action));
+            return Ok(Append { also, ..Append::event(EventBody::ForumStaffAction { action }) }.into());
         }
         ForumAction::Split { posts, to, title } => {
             require_staff(who, "split threads")?;
@@ -522,6 +587,15 @@ fn forum_action(st: &StreamState, t: &ThreadState, cx: &Cx<'_>, action: ForumAct
                 ensure: None,
                 action: Action::Forum(ForumAction::FileThread { thread: to.clone(), category: t.category.clone() }),
             });
+            also.extend(audited(
+                cx,
+                audit(AuditEntry {
+                    stream: Some(here.clone()),
+                    detail: format!("{} posts → {to}", sorted.len()),
+                    reverse: Some(format!("forum_merge thread={to} into={here}")),
+                    ..AuditEntry::new(AuditAction::Split, who.id.clone(), "")
+                }),
+            ));
             let body = EventBody::ForumPostsSplit { to, posts: sorted };
             return Ok(Append { also, ..Append::event(body) }.into());
         }
@@ -546,6 +620,14 @@ fn forum_action(st: &StreamState, t: &ThreadState, cx: &Cx<'_>, action: ForumAct
                     action: Action::Forum(ForumAction::MovedIn { from: here.clone(), post: moved(cx, *s, p)? }),
                 });
             }
+            also.extend(audited(
+                cx,
+                audit(AuditEntry {
+                    stream: Some(here.clone()),
+                    detail: format!("→ {into}"),
+                    ..AuditEntry::new(AuditAction::Merge, who.id.clone(), "")
+                }),
+            ));
             return Ok(Append { also, ..Append::event(EventBody::ForumThreadMerged { into }) }.into());
         }
         ForumAction::TalkOf { page } => {

@@ -409,6 +409,13 @@ fn wiki_body() -> impl Strategy<Value = EventBody> {
             }
         ),
         (sid(), sid()).prop_map(|(page, thread)| EventBody::WikiTalkLinked { page, thread }),
+        (text(), any::<bool>()).prop_map(|(prefix, staff)| EventBody::WikiNamespaceSet {
+            namespace: agora_protocol::wiki::WikiNamespace {
+                prefix,
+                read_role: staff.then_some(agora_protocol::ops::Role::Agent),
+                edit_role: None,
+            }
+        }),
     ]
 }
 

@@ -2,8 +2,9 @@
 //! or refused with `conflict` and details), history, diff, revert, rollback,
 //! move, protect, watch, links and backlinks, wanted pages, the page list,
 //! recent changes and talk threads. Titles are resolved against the configured
-//! namespaces (`config.wiki`), which the actions carry to the page's decision. Pages are found by slug through the wiki index
-//! (`app.projections.wiki`); readability is the one rule (`app.readable`).
+//! namespaces (`config.wiki`), which the actions carry to the page's decision.
+//! Pages are found by slug through the wiki index (`app.projections.wiki`);
+//! readability is the one rule (`app.readable`).
 //! "Is editing" needs no op of its own: it is `typing` on the page's stream.
 
 use super::{check_len, Outcome, Session};

@@ -60,3 +60,50 @@ pub(super) fn renamed(p: &PageState, new_title: &str) -> Option<Derived> {
         action: Action::Rename { name: title(new_title) },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agora_protocol::ops::Role;
+    use agora_protocol::wiki::WikiNamespace;
+    use agora_protocol::{Event, Seq};
+
+    fn ev(seq: u64, body: EventBody) -> Event {
+        Event { stream: "wk_t".into(), seq: Seq(seq), at: 0, author: "ag".into(), idem: None, body }
+    }
+
+    #[test]
+    fn the_first_open_links_and_places_the_thread_with_the_pages_readers_and_a_second_changes_nothing() {
+        let created = ev(
+            1,
+            EventBody::StreamCreated {
+                kind: StreamKind::WikiPage,
+                name: "Internal:Plan".into(),
+                topic: String::new(),
+                members: vec![],
+            },
+        );
+        let mut st = StreamState::from_created(&created).unwrap();
+        let ns = WikiNamespace { prefix: "Internal".into(), read_role: Some(Role::Agent), edit_role: None };
+        st.apply(&ev(2, EventBody::WikiNamespaceSet { namespace: ns }));
+        let actor = Actor { id: "ag".into(), role: Role::Agent };
+        let lookup = |_| Ok(None);
+        let cx = Cx { actor: &actor, now: 0, head: Seq(2), lookup: &lookup };
+        let Decision::Append(a) = open(&st, &cx, "ft_a".into()).unwrap() else { panic!("an append") };
+        assert_eq!(a.body, EventBody::WikiTalkLinked { page: "wk_t".into(), thread: "ft_a".into() });
+        assert!(a.also.iter().all(|d| d.stream.0 == "ft_a"));
+        match &a.also[0].action {
+            Action::Forum(ForumAction::Place { category, read_role, post_role, .. }) => {
+                assert_eq!(
+                    (category.as_str(), *read_role, *post_role),
+                    (TALK_CATEGORY, Some(Role::Agent), Some(Role::Agent))
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(a.also[1].action, Action::Forum(ForumAction::TalkOf { .. })));
+        st.apply(&ev(3, a.body));
+        assert_eq!(open(&st, &cx, "ft_b".into()).unwrap(), Decision::AlreadySo);
+        assert_eq!(page(&st).talk, Some("ft_a".into()));
+    }
+}

@@ -197,8 +197,9 @@ async fn ticket_events_reach_the_feed_and_a_note_never_reaches_the_requester() {
         .unwrap()
         .to_owned();
 
-    // Erin assigns it to Dave: Dave hears of it.
+    // Erin assigns it to Dave: Dave hears of it, and of the upcoming breach.
     change(&mut erin, &id, json!({"assignee": "dave"})).await;
+    advance(&srv, 55 * MIN).await;
     // Dave answers (the requester hears), writes a note mentioning Erin (she hears;
     // the requester does not), then answers again.
     let reply = dave.ok(json!({"op": "post", "stream": id, "text": "try again now"})).await["seq"].as_u64().unwrap();
@@ -230,6 +231,7 @@ async fn ticket_events_reach_the_feed_and_a_note_never_reaches_the_requester() {
 
     let daves = items(&history(&mut dave, "nf_dave").await);
     assert!(daves.iter().any(|(d, _)| d == "assigned"), "{daves:?}");
+    assert!(daves.iter().any(|(d, _)| d == "sla_warning:first_response"), "{daves:?}");
     let erins = items(&history(&mut erin, "nf_erin").await);
     assert_eq!(erins, vec![("mentioned_in_note".to_owned(), note)]);
 

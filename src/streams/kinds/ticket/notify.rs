@@ -13,6 +13,7 @@
 
 use super::state;
 use crate::streams::StreamState;
+use agora_protocol::ticket::SlaTarget;
 use agora_protocol::{Event, EventBody, FeedItem, FeedReason, UserId};
 
 /// What a feed item says.
@@ -51,11 +52,9 @@ pub fn item(st: &StreamState, ev: &Event, reason: Reason) -> FeedItem {
     let mut item = FeedItem::new(FeedReason::Ticket, st.id.clone(), ev.seq, ev.author.clone(), text);
     item.title = st.name.clone();
     item.detail = match target {
-        Some(t) => format!(
-            "{}:{}",
-            reason.as_str(),
-            serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-        ),
+        Some(SlaTarget::FirstResponse) => format!("{}:first_response", reason.as_str()),
+        Some(SlaTarget::NextReply) => format!("{}:next_reply", reason.as_str()),
+        Some(SlaTarget::Resolution) => format!("{}:resolution", reason.as_str()),
         None => reason.as_str().to_owned(),
     };
     item

@@ -78,7 +78,8 @@ impl CommandClass {
             | Op::WikiRollback { .. }
             | Op::WikiMove { .. }
             | Op::WikiProtect { .. }
-            | Op::WikiWatch { .. } => CommandClass::Post,
+            | Op::WikiWatch { .. }
+            | Op::SetDeskSettings { .. } => CommandClass::Post,
             Op::Typing { .. } | Op::SetPresence { .. } | Op::SetAgentStatus { .. } => CommandClass::Ephemeral,
             Op::Subscribe { .. }
             | Op::Unsubscribe { .. }
@@ -98,6 +99,7 @@ impl CommandClass {
             | Op::TicketInfo { .. }
             | Op::TicketQueue { .. }
             | Op::DeskStatus { .. }
+            | Op::DeskSettings {}
             | Op::ListCanned { .. }
             | Op::WikiGet { .. }
             | Op::WikiHistory { .. }

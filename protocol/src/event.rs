@@ -42,6 +42,8 @@ pub enum StreamKind {
     WikiPage,
     /// The wiki's recent changes: one `wiki_change` per edit, move or protection.
     WikiChanges,
+    /// The ticket desk's settings (id `desk_settings`): one `desk_settings_set` per admin edit; staff read it.
+    DeskSettings,
     /// A kind this client does not know (added by a newer server): treat as opaque.
     #[serde(other)]
     #[cfg_attr(feature = "ts", ts(skip))]
@@ -372,6 +374,11 @@ pub enum EventBody {
         #[serde(default)]
         delta: i64,
     },
+    /// (desk_settings) An admin replaced the desk settings (custom fields, statuses,
+    /// saved replies, macros) as a whole.
+    DeskSettingsSet {
+        settings: Box<crate::desk_settings::DeskSettings>,
+    },
     /// An event type this client does not know (written by a newer server): its
     /// seq counts, its body is ignored.
     #[serde(other)]
@@ -433,6 +440,7 @@ impl EventBody {
             EventBody::WikiProtected { .. } => "wiki_protected",
             EventBody::WikiWatched { .. } => "wiki_watched",
             EventBody::WikiChange { .. } => "wiki_change",
+            EventBody::DeskSettingsSet { .. } => "desk_settings_set",
             EventBody::Unknown => "unknown",
         }
     }

@@ -424,6 +424,13 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
     },
+    /// Staff: the desk settings in force (custom fields, statuses, saved replies,
+    /// macros). Replies [`crate::desk_settings::DeskSettingsOk`].
+    DeskSettings {},
+    /// Admins: replace the desk settings as a whole, decided on `version` (the
+    /// `version` of `desk_settings`; a stale one is a `conflict` with the current).
+    /// Replies [`crate::desk_settings::DeskSettingsOk`].
+    SetDeskSettings { version: u64, settings: Box<crate::desk_settings::DeskSettings> },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
     #[cfg_attr(feature = "ts", ts(skip))]
@@ -522,6 +529,8 @@ impl Op {
             Op::WikiWanted {} => "wiki_wanted",
             Op::WikiPages { .. } => "wiki_pages",
             Op::WikiRecent { .. } => "wiki_recent",
+            Op::DeskSettings {} => "desk_settings",
+            Op::SetDeskSettings { .. } => "set_desk_settings",
             Op::Unknown => "unknown",
         }
     }

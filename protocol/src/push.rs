@@ -78,6 +78,7 @@ pub enum OkBody {
     WikiWanted(crate::wiki::WikiWantedOk),
     WikiPages(crate::wiki::WikiPagesOk),
     WikiRecent(crate::wiki::WikiRecentOk),
+    DeskSettings(crate::desk_settings::DeskSettingsOk),
 }
 
 /// A reply as the server writes it. `re` is absent only when the request's

@@ -676,6 +676,7 @@ proptest! {
                 OkBody::WikiWanted(_) => OkBody::WikiWanted(ok_as(frame)),
                 OkBody::WikiPages(_) => OkBody::WikiPages(ok_as(frame)),
                 OkBody::WikiRecent(_) => OkBody::WikiRecent(ok_as(frame)),
+                OkBody::DeskSettings(_) => OkBody::DeskSettings(ok_as(frame)),
             };
             prop_assert_eq!(&back, &body, "{:?}", enc);
         }

@@ -131,6 +131,11 @@ seq: Seq, at: number, entry: AuditEntry, };
 export type Canned = { name: string, team: string, text: string, };
 
 /**
+ * A saved reply of a team (`""`: every team).
+ */
+export type CannedDef = { name: string, team: string, text: string, };
+
+/**
  * Reply to `list_canned`: saved replies and macros agents may apply.
  */
 export type CannedOk = { canned: Array<Canned>, macros: Array<string>, };
@@ -193,6 +198,34 @@ post_role?: Role | null, };
  * What a recent change was.
  */
 export type ChangeKind = "create" | "edit" | "move" | "protect";
+
+/**
+ * Every editable desk setting, as a whole (a `desk_settings_set` replaces them).
+ */
+export type DeskSettings = { 
+/**
+ * Custom ticket fields agents may set (no others are accepted).
+ */
+fields: Array<FieldDef>, 
+/**
+ * Custom statuses, each shown under its own name and behaving as its category.
+ */
+statuses: Array<StatusDef>, 
+/**
+ * Saved replies, with placeholders `{{requester.name}}`, `{{agent.name}}`,
+ * `{{ticket.id}}`, `{{ticket.subject}}`.
+ */
+canned: Array<CannedDef>, 
+/**
+ * Several field changes and a reply (or note) in one action.
+ */
+macros: Array<MacroDef>, };
+
+/**
+ * The reply to `desk_settings` and `set_desk_settings`: the settings in force
+ * and the seq of the edit that set them (0: the configuration's, never edited).
+ */
+export type DeskSettingsOk = { settings: DeskSettings, version: number, };
 
 /**
  * Reply to `desk_status`: whether someone will answer soon.
@@ -347,7 +380,7 @@ rev: Seq, summary: string, minor: boolean,
 /**
  * Text size after the change, and the change in size (bytes).
  */
-size: number, delta: number, });
+size: number, delta: number, } | { "type": "desk_settings_set", settings: DeskSettings, });
 
 /**
  * What happened. Serialized with a `type` field next to the event's other fields.
@@ -404,7 +437,7 @@ rev: Seq, summary: string, minor: boolean,
 /**
  * Text size after the change, and the change in size (bytes).
  */
-size: number, delta: number, };
+size: number, delta: number, } | { "type": "desk_settings_set", settings: DeskSettings, };
 
 /**
  * One notification.
@@ -446,6 +479,13 @@ export type FeedOk = { stream: StreamId, head: Seq, unread: number, };
  * Why a user is told. Clients must show an unknown reason generically.
  */
 export type FeedReason = "mention" | "reply" | "quote" | "like" | "watched" | "dm" | "ticket" | "wiki_edit" | "flag_outcome";
+
+/**
+ * A custom ticket field: its name, its type and, for a choice, the choices.
+ */
+export type FieldDef = { name: string, type: FieldKind, choices?: Array<string>, };
+
+export type FieldKind = "text" | "number" | "choice";
 
 /**
  * A custom field's value: `{"text": "..."}`, `{"number": 3}` or `{"choice": "gold"}`.
@@ -539,6 +579,12 @@ export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in
 export type ListStreamsOk = { streams: Array<StreamSummary>, };
 
 /**
+ * A macro: field changes plus an optional public reply and internal note
+ * (placeholders as in saved replies).
+ */
+export type MacroDef = { name: string, changes: TicketChanges, reply?: string | null, note?: string | null, };
+
+/**
  * A post carried into another thread by a split or a merge.
  */
 export type MovedPost = { from_seq: Seq, author: UserId, at: number, text: string, };
@@ -552,7 +598,7 @@ export type NotificationLevel = "muted" | "normal" | "tracking" | "watching" | "
  * Every `ok` payload, for the server to serialize. Untagged: the client knows
  * which op it sent and decodes `ok` as that op's payload type.
  */
-export type OkBody = Empty | PingOk | WhoamiOk | ListStreamsOk | StreamInfoOk | AppendOk | SubscribeOk | HistoryOk | FeedOk | AuditLogOk | ReviewQueueOk | WatchedWordsOk | ForumCategoriesOk | ForumCategoryOk | ForumThreadsOk | ForumThreadCreatedOk | ForumThreadOk | ForumPostHistoryOk | TicketOk | AgentStatusOk | DeskStatusOk | TicketQueueOk | CannedOk | WikiPageOk | WikiSaveOk | WikiHistoryOk | WikiDiffOk | WikiLinksOk | WikiWantedOk | WikiPagesOk | WikiRecentOk;
+export type OkBody = Empty | PingOk | WhoamiOk | ListStreamsOk | StreamInfoOk | AppendOk | SubscribeOk | HistoryOk | FeedOk | AuditLogOk | ReviewQueueOk | WatchedWordsOk | ForumCategoriesOk | ForumCategoryOk | ForumThreadsOk | ForumThreadCreatedOk | ForumThreadOk | ForumPostHistoryOk | TicketOk | AgentStatusOk | DeskStatusOk | TicketQueueOk | CannedOk | WikiPageOk | WikiSaveOk | WikiHistoryOk | WikiDiffOk | WikiLinksOk | WikiWantedOk | WikiPagesOk | WikiRecentOk | DeskSettingsOk;
 
 /**
  * Every operation a client can ask for, tagged by `op`.
@@ -594,7 +640,7 @@ render?: boolean, } | { "op": "wiki_save", page: string, base?: Seq | null, text
 /**
  * When it lapses (ms since the epoch); absent: never.
  */
-expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, };
+expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "desk_settings", } | { "op": "set_desk_settings", version: number, settings: DeskSettings, };
 
 /**
  * Reply to `ping`.
@@ -735,7 +781,7 @@ render?: boolean, } | { "op": "wiki_save", page: string, base?: Seq | null, text
 /**
  * When it lapses (ms since the epoch); absent: never.
  */
-expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, });
+expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "desk_settings", } | { "op": "set_desk_settings", version: number, settings: DeskSettings, });
 
 /**
  * A moderator's decision on a flagged (or held) post.
@@ -825,6 +871,11 @@ detail?: string, };
 export type StaffAction = "pin" | "pin_globally" | "unpin" | "lock" | "unlock" | "close" | "reopen" | "archive" | "unarchive";
 
 /**
+ * A custom status: its name and the status category it behaves as.
+ */
+export type StatusDef = { name: string, category: TicketStatus, };
+
+/**
  * A stream's id. Channels are `ch_<random>`, direct messages `dm_<hash of members>`.
  */
 export type StreamId = string;
@@ -838,7 +889,7 @@ export type StreamInfoOk = { id: StreamId, kind: StreamKind, name: string, topic
  * What kind of conversation a stream is. Later kinds (forum threads, tickets,
  * wiki pages) join this enum; clients must treat an unknown kind as opaque.
  */
-export type StreamKind = "channel" | "private_channel" | "dm" | "feed" | "audit" | "review_queue" | "forum" | "forum_thread" | "ticket" | "wiki_page" | "wiki_changes";
+export type StreamKind = "channel" | "private_channel" | "dm" | "feed" | "audit" | "review_queue" | "forum" | "forum_thread" | "ticket" | "wiki_page" | "wiki_changes" | "desk_settings";
 
 /**
  * A stream as listed for one user.

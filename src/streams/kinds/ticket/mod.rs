@@ -390,7 +390,8 @@ impl Kind for Ticket {
             | Action::Audit(_)
             | Action::Review(_)
             | Action::Forum(_)
-            | Action::Wiki(_) => Err(AppError::BadRequest("not an action on a ticket".into())),
+            | Action::Wiki(_)
+            | Action::DeskSettings(_) => Err(AppError::BadRequest("not an action on a ticket".into())),
         }
     }
 

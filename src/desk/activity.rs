@@ -140,10 +140,10 @@ impl Inner {
     }
 
     fn ticket(&mut self, st: &StreamState, ev: &Event) {
-        let t = self.tickets.entry(st.id.clone()).or_default();
-        if let EventBody::StreamCreated { .. } = ev.body {
-            t.requester = ev.author.clone();
-        }
+        let t = self.tickets.entry(st.id.clone()).or_insert_with(|| TicketTrack {
+            requester: st.created_by.clone(),
+            ..TicketTrack::default()
+        });
         if let EventBody::MessagePosted { .. } = ev.body {
             if ev.author == t.requester {
                 if t.agent_replied && t.awaiting.is_none() {
@@ -178,6 +178,15 @@ impl Inner {
                         self.first_replies.push((ev.at, ev.at.saturating_sub(at)));
                     }
                     Some(_) => {}
+                }
+            }
+            // A thread split or merged off another starts with moved posts: its
+            // later posts are replies, and the move itself is no new activity.
+            EventBody::ForumPostMovedIn { post, .. } => {
+                let th = self.threads.entry(st.id.clone()).or_default();
+                if th.opened.is_none() {
+                    th.opened = Some((post.author.clone(), post.at));
+                    th.replied = true;
                 }
             }
             EventBody::ForumPostLiked { .. } => {

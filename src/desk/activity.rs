@@ -140,10 +140,10 @@ impl Inner {
     }
 
     fn ticket(&mut self, st: &StreamState, ev: &Event) {
-        let t = self.tickets.entry(st.id.clone()).or_insert_with(|| TicketTrack {
-            requester: st.created_by.clone(),
-            ..TicketTrack::default()
-        });
+        let t = self
+            .tickets
+            .entry(st.id.clone())
+            .or_insert_with(|| TicketTrack { requester: st.created_by.clone(), ..TicketTrack::default() });
         if let EventBody::MessagePosted { .. } = ev.body {
             if ev.author == t.requester {
                 if t.agent_replied && t.awaiting.is_none() {

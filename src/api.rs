@@ -72,6 +72,7 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> Response {
+    crate::desk::gauges::refresh(&app);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], app.metrics.render()).into_response()
 }
 
@@ -224,7 +225,15 @@ async fn kpis(
         .filter(|e| e.read().kind == agora_protocol::StreamKind::Ticket)
         .map(|e| if q.replay { refold(&app, &e.read().id) } else { Ok(e.read().clone()) })
         .collect::<AppResult<_>>()?;
-    let mut k = crate::desk::kpis::compute(tickets.iter(), from, to, &q);
+    let activity = if q.replay {
+        let fresh = crate::desk::activity::Activity::default();
+        fresh.rebuild(&*app.log, &app.registry)?;
+        Arc::new(fresh)
+    } else {
+        app.projections.activity.clone()
+    };
+    let a = activity.lock();
+    let mut k = crate::desk::kpis::compute(tickets.iter(), &a, from, to, &q);
     crate::desk::kpis_hours::add(&mut k, tickets.iter(), from, to, &q);
     Ok(Json(k))
 }

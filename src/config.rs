@@ -130,55 +130,7 @@ pub struct PolicyDef {
     pub business: Option<Vec<agora_protocol::ticket::SlaTarget>>,
 }
 
-/// A custom ticket field: its name, its type (`text`, `number`, `choice`) and, for a choice, the choices.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct FieldDef {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub kind: FieldKind,
-    #[serde(default)]
-    pub choices: Vec<String>,
-}
-
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum FieldKind {
-    Text,
-    Number,
-    Choice,
-}
-
-/// A custom status: its name and the status category it behaves as.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct StatusDef {
-    pub name: String,
-    pub category: agora_protocol::ticket::TicketStatus,
-}
-
-/// A saved reply of a team (`""`: every team).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct CannedDef {
-    pub name: String,
-    #[serde(default)]
-    pub team: String,
-    pub text: String,
-}
-
-/// A macro: field changes plus an optional public reply and internal note (placeholders as in canned replies).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct MacroDef {
-    pub name: String,
-    #[serde(default)]
-    pub changes: agora_protocol::ticket::TicketChanges,
-    #[serde(default)]
-    pub reply: Option<String>,
-    #[serde(default)]
-    pub note: Option<String>,
-}
+pub use agora_protocol::desk_settings::{CannedDef, FieldDef, FieldKind, MacroDef, StatusDef};
 
 impl Default for Desk {
     fn default() -> Self {
@@ -201,6 +153,16 @@ impl Default for Desk {
 }
 
 impl Desk {
+    /// The editable settings as configured (they seed `desk_settings` until an admin edits them).
+    pub fn settings(&self) -> agora_protocol::desk_settings::DeskSettings {
+        agora_protocol::desk_settings::DeskSettings {
+            fields: self.fields.clone(),
+            statuses: self.statuses.clone(),
+            canned: self.canned.clone(),
+            macros: self.macros.clone(),
+        }
+    }
+
     /// The SLA policy of a ticket of this priority (in no team).
     pub fn policy(&self, p: agora_protocol::ticket::Priority) -> agora_protocol::ticket::SlaPolicy {
         self.policy_for(p, "")

@@ -148,6 +148,14 @@ pub async fn run_controlled(config: Config, listener: TcpListener, control: Cont
     for entry in registry.all() {
         projections.load(&entry.read());
     }
+    {
+        // The KPIs' per-event figures are read again from the log.
+        let (log, registry, projections) = (log.clone(), registry.clone(), projections.clone());
+        tokio::task::spawn_blocking(move || projections.activity.rebuild(&*log, &registry))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|source| ServerError::Storage { path: config.data.display().to_string(), source })?;
+    }
     let clock = Arc::new(if config.test_clock { Clock::adjustable() } else { Clock::system() });
     if config.test_clock {
         clock.advance(config.test_clock_offset_ms);

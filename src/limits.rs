@@ -80,6 +80,7 @@ impl CommandClass {
             | Op::WikiProtect { .. }
             | Op::WikiWatch { .. }
             | Op::WikiTalk { .. } => CommandClass::Post,
+            | Op::SetDeskSettings { .. } => CommandClass::Post,
             Op::Typing { .. } | Op::SetPresence { .. } | Op::SetAgentStatus { .. } => CommandClass::Ephemeral,
             Op::Subscribe { .. }
             | Op::Unsubscribe { .. }
@@ -99,6 +100,7 @@ impl CommandClass {
             | Op::TicketInfo { .. }
             | Op::TicketQueue { .. }
             | Op::DeskStatus { .. }
+            | Op::DeskSettings {}
             | Op::ListCanned { .. }
             | Op::WikiGet { .. }
             | Op::WikiHistory { .. }

@@ -10,6 +10,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 pub struct Metrics {
@@ -29,6 +30,24 @@ pub struct Metrics {
     /// Handing one event to every subscriber's queue.
     pub fanout_seconds: Histogram,
     resident_memory: Gauge,
+    /// The ticket desk's gauges, set from the projections at each scrape (`desk::gauges`).
+    pub desk: DeskGauges,
+}
+
+/// The ticket desk's gauges (definitions in docs/KPIS.md).
+#[derive(Default)]
+pub struct DeskGauges {
+    /// Tickets new, open, pending or on-hold, by `status` and `priority`.
+    pub outstanding: Family<Vec<(String, String)>, Gauge>,
+    /// Tickets that breached an SLA `target` (first_response, next_reply, resolution).
+    pub sla_breached: Family<Vec<(String, String)>, Gauge>,
+    /// Conversations new or open (as routing counts them), by `assigned` yes/no.
+    pub open_chats: Family<Vec<(String, String)>, Gauge>,
+    /// Connected agents by routing `status` (available, busy, away).
+    pub agents: Family<Vec<(String, String)>, Gauge>,
+    pub csat_ratings: Gauge,
+    /// Ratings 4–5 ÷ all ratings × 100 (NaN before the first rating).
+    pub csat_score: Gauge<f64, AtomicU64>,
 }
 
 impl Default for Metrics {
@@ -53,6 +72,7 @@ impl Metrics {
             commit_batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 12)),
             fanout_seconds: Histogram::new(exponential_buckets(0.000_001, 2.0, 20)),
             resident_memory: Gauge::default(),
+            desk: DeskGauges::default(),
             registry: Registry::default(),
         };
         r.register("agora_connections", "Open authenticated WebSocket connections", m.connections.clone());
@@ -71,6 +91,17 @@ impl Metrics {
         r.register("agora_commit_batch_size", "Events per group commit", m.commit_batch_size.clone());
         r.register("agora_fanout_seconds", "Time to queue one event to all subscribers", m.fanout_seconds.clone());
         r.register("process_resident_memory_bytes", "Resident set size", m.resident_memory.clone());
+        let d = &m.desk;
+        r.register(
+            "agora_desk_tickets_outstanding",
+            "Tickets new, open, pending or on-hold, by status and priority",
+            d.outstanding.clone(),
+        );
+        r.register("agora_desk_sla_breached_tickets", "Tickets that breached an SLA target", d.sla_breached.clone());
+        r.register("agora_desk_open_chats", "Conversations new or open, by assigned", d.open_chats.clone());
+        r.register("agora_desk_agents_online", "Connected agents by routing status", d.agents.clone());
+        r.register("agora_desk_csat_ratings", "CSAT ratings given", d.csat_ratings.clone());
+        r.register("agora_desk_csat_score", "CSAT score: ratings 4-5 / all ratings x 100", d.csat_score.clone());
         Metrics { registry: r, ..m }
     }
 

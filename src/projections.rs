@@ -36,12 +36,14 @@ pub struct Projections {
     pub timers: Arc<crate::timers::Timers>,
     /// The wiki's slugs, redirects, links and backlinks.
     pub wiki: Arc<crate::streams::kinds::wiki::index::WikiIndex>,
+    /// The KPIs' per-event figures: next replies, backlog, forum, chat and wiki activity.
+    pub activity: Arc<crate::desk::activity::Activity>,
 }
 
 impl Projections {
     /// Every projection, for the sequencer and recovery to feed.
     pub fn all(&self) -> Vec<Arc<dyn Projection>> {
-        vec![self.forum.clone(), self.tickets.clone(), self.timers.clone(), self.wiki.clone()]
+        vec![self.forum.clone(), self.tickets.clone(), self.timers.clone(), self.wiki.clone(), self.activity.clone()]
     }
 
     /// Feed one recovered stream to every projection.

@@ -32,6 +32,8 @@ pub enum Command {
     Resume(ResumeArgs),
     /// Readers browse forum thread lists (cursor pages) and open threads while writers reply.
     Forum(ForumArgs),
+    /// Website visitors open tickets and write; agents answer, add notes and solve; a manager polls the KPIs.
+    Desk(DeskArgs),
 }
 
 impl Command {
@@ -42,6 +44,7 @@ impl Command {
             Command::Chat(a) => &a.common,
             Command::Resume(a) => &a.pubsub.common,
             Command::Forum(a) => &a.common,
+            Command::Desk(a) => &a.common,
         }
     }
     pub fn name(&self) -> &'static str {
@@ -51,6 +54,7 @@ impl Command {
             Command::Chat(_) => "chat",
             Command::Resume(_) => "resume",
             Command::Forum(_) => "forum",
+            Command::Desk(_) => "desk",
         }
     }
 }
@@ -299,6 +303,39 @@ pub struct ForumArgs {
     #[arg(long, value_parser = parse_duration, default_value = "1s")]
     pub think: Duration,
     /// Post text size in bytes.
+    #[arg(long, default_value_t = 80)]
+    pub size: usize,
+    /// Seed of the action mix.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DeskArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Website visitors, one connection each (tokens from `POST /api/v1/visitors`).
+    #[arg(long, default_value_t = 50)]
+    pub visitors: usize,
+    /// Agents, one connection each, available for routing.
+    #[arg(long, default_value_t = 5)]
+    pub agents: usize,
+    /// The most conversations routing gives one agent at once.
+    #[arg(long, default_value_t = 10)]
+    pub max_chats: u32,
+    /// Mean pause between one user's actions.
+    #[arg(long, value_parser = parse_duration, default_value = "1s")]
+    pub think: Duration,
+    /// The manager's pause between two `GET /api/v1/kpis`.
+    #[arg(long, value_parser = parse_duration, default_value = "1s")]
+    pub kpi_every: Duration,
+    /// Tickets setup adds before the measured phase (not idempotent: each setup adds them).
+    #[arg(long, default_value_t = 0)]
+    pub preload_tickets: usize,
+    /// Public messages per preloaded ticket (its opening message included), requester and agent in turn.
+    #[arg(long, default_value_t = 10)]
+    pub preload_messages: usize,
+    /// Message text size in bytes.
     #[arg(long, default_value_t = 80)]
     pub size: usize,
     /// Seed of the action mix.

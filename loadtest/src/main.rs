@@ -2,7 +2,7 @@
 //! throughput, memory and delivery correctness. See loadtest/README.md.
 //!
 //! Module map: `cli` (flags) → `setup` (users, tokens, channels over HTTP/WS) →
-//! `scenarios` (connect, fanout, chat, resume, forum; each split into shards) using
+//! `scenarios` (connect, fanout, chat, resume, forum, desk; each split into shards) using
 //! `client` (the protocol client) → `check` (exactly-once, in-order) and `stats`
 //! (HdrHistogram) → `report` (human summary, `--json`). `procs` runs shards in
 //! child processes; `memory` reads server RSS; `progress` draws bars; `util` has
@@ -120,6 +120,7 @@ async fn setup(cmd: &Command, env: &Env) -> Result<Plan> {
         Command::Chat(a) => scenarios::chat::setup(a, env).await,
         Command::Resume(a) => scenarios::resume::setup(a, env).await,
         Command::Forum(a) => scenarios::forum::setup(a, env).await,
+        Command::Desk(a) => scenarios::desk::setup(a, env).await,
     }
 }
 
@@ -136,6 +137,7 @@ async fn run_shard(
         Command::Chat(a) => scenarios::chat::run_shard(a, env, plan, shard, barrier).await,
         Command::Resume(a) => scenarios::resume::run_shard(a, env, plan, shard, barrier).await,
         Command::Forum(a) => scenarios::forum::run_shard(a, env, plan, shard, barrier).await,
+        Command::Desk(a) => scenarios::desk::run_shard(a, env, plan, shard, barrier).await,
     }
 }
 
@@ -147,6 +149,7 @@ fn connections(cmd: &Command) -> usize {
         Command::Chat(a) => a.users,
         Command::Resume(a) => scenarios::resume::normalized(a).subscribers + a.pubsub.publishers,
         Command::Forum(a) => a.readers + a.writers,
+        Command::Desk(a) => a.visitors + a.agents,
     }
 }
 

@@ -113,6 +113,29 @@ impl Http {
         self.login(username, &password).await
     }
 
+    /// A website visitor's token (`POST /api/v1/visitors`; raise `visitor_per_ip_*` for many).
+    pub async fn visitor(&self, name: &str) -> Result<String> {
+        let body = json!({ "name": name });
+        let url = format!("{}/api/v1/visitors", self.base);
+        let resp = self.send_patiently("POST /api/v1/visitors", || self.client.post(&url).json(&body)).await?;
+        let status = resp.status();
+        if !status.is_success() {
+            bail!("visitor token: HTTP {status}: {}", resp.text().await.unwrap_or_default());
+        }
+        Ok(resp.json::<LoginOk>().await.context("visitor reply")?.token)
+    }
+
+    /// `GET /api/v1/kpis` (the last 30 days, by day) as `token`; the body is read, not kept.
+    pub async fn kpis(&self, token: &str) -> Result<()> {
+        let resp = self.client.get(format!("{}/api/v1/kpis?bucket=day", self.base)).bearer_auth(token).send().await?;
+        let status = resp.status();
+        let body = resp.bytes().await?;
+        if !status.is_success() {
+            bail!("GET /api/v1/kpis: HTTP {status}: {}", String::from_utf8_lossy(&body));
+        }
+        Ok(())
+    }
+
     /// `process_resident_memory_bytes` from the server's Prometheus `/metrics`, if exposed.
     pub async fn metrics_rss(&self) -> Option<u64> {
         let text = self.client.get(format!("{}/metrics", self.base)).send().await.ok()?.text().await.ok()?;

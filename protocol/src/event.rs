@@ -42,6 +42,8 @@ pub enum StreamKind {
     WikiPage,
     /// The wiki's recent changes: one `wiki_change` per edit, move or protection.
     WikiChanges,
+    /// The ticket desk's settings (id `desk_settings`): one `desk_settings_set` per admin edit; staff read it.
+    DeskSettings,
     /// A kind this client does not know (added by a newer server): treat as opaque.
     #[serde(other)]
     #[cfg_attr(feature = "ts", ts(skip))]
@@ -396,6 +398,11 @@ pub enum EventBody {
         /// When the target falls due (ms since the Unix epoch).
         due: u64,
     },
+    /// (desk_settings) An admin replaced the desk settings (custom fields, statuses,
+    /// saved replies, macros) as a whole.
+    DeskSettingsSet {
+        settings: Box<crate::desk_settings::DeskSettings>,
+    },
     /// An event type this client does not know (written by a newer server): its
     /// seq counts, its body is ignored.
     #[serde(other)]
@@ -460,6 +467,7 @@ impl EventBody {
             EventBody::TicketSlaWarning { .. } => "ticket_sla_warning",
             EventBody::WikiTalkLinked { .. } => "wiki_talk_linked",
             EventBody::WikiNamespaceSet { .. } => "wiki_namespace_set",
+            EventBody::DeskSettingsSet { .. } => "desk_settings_set",
             EventBody::Unknown => "unknown",
         }
     }

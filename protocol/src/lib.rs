@@ -17,6 +17,7 @@
 
 pub mod attachment;
 pub mod codec;
+pub mod desk_settings;
 pub mod error;
 pub mod event;
 pub mod feed;

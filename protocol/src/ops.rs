@@ -439,6 +439,13 @@ pub enum Op {
     /// A page's talk thread (a forum thread linked to the page, read by whoever
     /// reads the page), created on first use. Replies [`crate::wiki::WikiTalkOk`].
     WikiTalk { page: String },
+    /// Staff: the desk settings in force (custom fields, statuses, saved replies,
+    /// macros). Replies [`crate::desk_settings::DeskSettingsOk`].
+    DeskSettings {},
+    /// Admins: replace the desk settings as a whole, decided on `version` (the
+    /// `version` of `desk_settings`; a stale one is a `conflict` with the current).
+    /// Replies [`crate::desk_settings::DeskSettingsOk`].
+    SetDeskSettings { version: u64, settings: Box<crate::desk_settings::DeskSettings> },
     /// Any op this server does not know. Answered with `unknown_op`; the connection stays open.
     #[serde(other)]
     #[cfg_attr(feature = "ts", ts(skip))]
@@ -539,6 +546,8 @@ impl Op {
             Op::WikiRecent { .. } => "wiki_recent",
             Op::WatchQueue { .. } => "watch_queue",
             Op::WikiTalk { .. } => "wiki_talk",
+            Op::DeskSettings {} => "desk_settings",
+            Op::SetDeskSettings { .. } => "set_desk_settings",
             Op::Unknown => "unknown",
         }
     }

@@ -82,6 +82,7 @@ pub enum OkBody {
     WikiPages(crate::wiki::WikiPagesOk),
     WikiRecent(crate::wiki::WikiRecentOk),
     WikiTalk(crate::wiki::WikiTalkOk),
+    DeskSettings(crate::desk_settings::DeskSettingsOk),
 }
 
 /// A reply as the server writes it. `re` is absent only when the request's

@@ -688,6 +688,7 @@ proptest! {
                 OkBody::WikiPages(_) => OkBody::WikiPages(ok_as(frame)),
                 OkBody::WikiRecent(_) => OkBody::WikiRecent(ok_as(frame)),
                 OkBody::WikiTalk(_) => OkBody::WikiTalk(ok_as(frame)),
+                OkBody::DeskSettings(_) => OkBody::DeskSettings(ok_as(frame)),
             };
             prop_assert_eq!(&back, &body, "{:?}", enc);
         }

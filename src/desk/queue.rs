@@ -61,6 +61,13 @@ impl TicketQueue {
         self.tickets.get(id).map(|t| t.clone())
     }
 
+    /// Call `f` with every ticket, in no order.
+    pub fn for_each(&self, mut f: impl FnMut(&TicketView)) {
+        for t in self.tickets.iter() {
+            f(&t)
+        }
+    }
+
     /// Active tickets assigned to `agent`.
     pub fn load_of(&self, agent: &UserId) -> u32 {
         self.tickets.iter().filter(|t| t.assignee.as_ref() == Some(agent) && is_active(t)).count() as u32

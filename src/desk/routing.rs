@@ -60,6 +60,11 @@ impl Routing {
         e.clone()
     }
 
+    /// Every agent who set a routing status, with it (connected or not).
+    pub fn statuses(&self) -> Vec<(UserId, AgentStatus)> {
+        self.agents.iter().map(|a| (a.key().clone(), a.status)).collect()
+    }
+
     pub fn get(&self, agent: &UserId) -> Option<AgentState> {
         self.agents.get(agent).map(|a| a.clone())
     }

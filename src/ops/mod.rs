@@ -15,6 +15,7 @@
 
 mod accounts;
 mod channels;
+mod desk_settings;
 mod feed;
 mod forum;
 mod messages;
@@ -179,6 +180,8 @@ pub fn dispatch(app: &Arc<App>, s: &mut Session, op: Op) -> Outcome {
         Op::ListCanned { team } => Outcome::from_result(tickets::list_canned(app, s, team)),
         Op::CannedReply { stream, name } => tickets::canned_reply(app, s, stream, name),
         Op::ApplyMacro { stream, version, name } => tickets::apply_macro(app, s, stream, version, name),
+        Op::DeskSettings {} => Outcome::from_result(desk_settings::get(app, s)),
+        Op::SetDeskSettings { version, settings } => desk_settings::set(app, s, version, settings),
         Op::WikiGet { page, rev, render } => Outcome::from_result(wiki::get(app, s, &page, rev, render)),
         Op::WikiSave { page, base, text, summary, minor } => wiki::save(app, s, page, base, text, summary, minor),
         Op::WikiHistory { page, before, limit } => Outcome::from_result(wiki::history(app, s, &page, before, limit)),

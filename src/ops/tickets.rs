@@ -34,7 +34,7 @@ fn checked(app: &App, mut c: TicketChanges) -> AppResult<TicketChanges> {
     if let Some(team) = &c.team {
         check_len("team", team, 0, app.config.limits.max_name_chars)?;
     }
-    let desk = &app.config.desk;
+    let desk = crate::streams::kinds::desk_settings::current(app).settings;
     for (name, value) in &c.fields {
         let def = desk
             .fields
@@ -239,7 +239,7 @@ pub(super) fn list_canned(app: &Arc<App>, s: &Session, team: Option<String>) -> 
     if !s.user.role.is_staff() {
         return Err(AppError::Forbidden("agents only".into()));
     }
-    let desk = &app.config.desk;
+    let desk = crate::streams::kinds::desk_settings::current(app).settings;
     let canned = desk
         .canned
         .iter()
@@ -272,7 +272,8 @@ pub(super) fn canned_reply(app: &Arc<App>, s: &Session, stream: StreamId, name: 
     if !s.user.role.is_staff() {
         return Outcome::err(AppError::Forbidden("agents only".into()));
     }
-    let Some(c) = app.config.desk.canned.iter().find(|c| c.name == name) else {
+    let settings = crate::streams::kinds::desk_settings::current(app).settings;
+    let Some(c) = settings.canned.iter().find(|c| c.name == name) else {
         return Outcome::err(AppError::NotFound(format!("no saved reply {name:?}")));
     };
     match fill(app, s, &stream, &c.text).and_then(|t| check_text(app, &t).map(|_| t)) {
@@ -291,7 +292,8 @@ pub(super) fn apply_macro(app: &Arc<App>, s: &Session, stream: StreamId, version
     if !s.user.role.is_staff() {
         return Outcome::err(AppError::Forbidden("agents only".into()));
     }
-    let Some(m) = app.config.desk.macros.iter().find(|m| m.name == name).cloned() else {
+    let settings = crate::streams::kinds::desk_settings::current(app).settings;
+    let Some(m) = settings.macros.into_iter().find(|m| m.name == name) else {
         return Outcome::err(AppError::NotFound(format!("no macro {name:?}")));
     };
     let filled = |t: Option<String>| t.map(|t| fill(app, s, &stream, &t)).transpose();

@@ -79,6 +79,8 @@ pub enum Action {
     Ticket(Box<kinds::ticket::TicketAction>),
     /// Wiki pages and recent changes (`kinds::wiki`).
     Wiki(kinds::wiki::WikiAction),
+    /// The desk settings (`kinds::desk_settings`).
+    DeskSettings(kinds::desk_settings::DeskSettingsAction),
 }
 
 impl Action {

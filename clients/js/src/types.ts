@@ -10,6 +10,7 @@ import type {
   AgentStatusOk,
   AppendOk,
   CannedOk,
+  DeskSettingsOk,
   DeskStatusOk,
   TicketOk,
   TicketQueueOk,
@@ -128,6 +129,8 @@ interface OkOf {
   list_canned: CannedOk;
   canned_reply: AppendOk;
   apply_macro: AppendOk;
+  desk_settings: DeskSettingsOk;
+  set_desk_settings: DeskSettingsOk;
   wiki_get: WikiPageOk;
   wiki_save: WikiSaveOk;
   wiki_history: WikiHistoryOk;

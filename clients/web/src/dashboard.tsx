@@ -1,8 +1,8 @@
 /**
  * The manager's dashboard (`/desk/kpis`): the ticket figures of `GET
- * /api/v1/kpis` for a period and team, a bar chart of tickets created, solved
- * and reopened per day or week (plain SVG), and a CSV export of the buckets.
- * The definitions are the server's (src/desk/kpis.rs).
+ * /api/v1/kpis` for a period and team, bar charts per day or week (plain SVG)
+ * of tickets, the backlog, forum, chat and wiki activity, and a CSV export of
+ * every bucket figure. The definitions are in docs/KPIS.md.
  */
 import { useEffect, useState } from "preact/hooks";
 import type { Store } from "./store";
@@ -17,6 +17,14 @@ interface Bucket {
   created: number;
   solved: number;
   reopened: number;
+  backlog: number;
+  forum_threads: number;
+  forum_replies: number;
+  engaged_users: number;
+  new_contributors: number;
+  chat_messages: number;
+  chat_users: number;
+  wiki_edits: number;
 }
 interface Kpis {
   outstanding_by_status: Record<string, number>;
@@ -26,11 +34,50 @@ interface Kpis {
   closure_rate: number | null;
   one_touch: number;
   first_response_ms: Stat;
+  next_reply_ms: Stat;
   resolution_ms: Stat;
+  full_resolution_ms: Stat;
   sla: { breaches: Record<string, number>; met_pct: Record<string, number> };
   csat: { ratings: number; surveys: number; score: number | null; response_rate: number | null; distribution: number[] };
+  forum: {
+    threads: number;
+    replies: number;
+    likes: number;
+    engaged_users: number;
+    dau: number;
+    mau: number;
+    dau_mau: number | null;
+    new_contributors: number;
+    time_to_first_reply_ms: Stat;
+  };
+  chat: { messages: number; active_users: number };
+  wiki: { edits: number; editors: number };
   buckets: Bucket[];
 }
+
+/** The bucket fields, in CSV column order. */
+const COLUMNS: (keyof Bucket)[] = [
+  "created",
+  "solved",
+  "reopened",
+  "backlog",
+  "forum_threads",
+  "forum_replies",
+  "engaged_users",
+  "new_contributors",
+  "chat_messages",
+  "chat_users",
+  "wiki_edits",
+];
+
+/** One chart: a bar per bucket for each series, side by side. */
+const CHARTS: { name: string; title: string; series: [keyof Bucket, string][] }[] = [
+  { name: "tickets", title: "Tickets created, solved and reopened", series: [["created", "created"], ["solved", "solved"], ["reopened", "reopened"]] },
+  { name: "backlog", title: "Backlog: tickets outstanding at the end of each", series: [["backlog", "outstanding"]] },
+  { name: "forum", title: "Forum: new threads, replies and engaged users", series: [["forum_threads", "threads"], ["forum_replies", "replies"], ["engaged_users", "engaged users"]] },
+  { name: "chat", title: "Chat: messages and active users", series: [["chat_messages", "messages"], ["chat_users", "active users"]] },
+  { name: "wiki", title: "Wiki edits", series: [["wiki_edits", "edits"]] },
+];
 
 const DAY = 86_400_000;
 const dur = (ms?: number | null) => (ms == null ? "—" : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 3_600_000).toFixed(1)} h`);
@@ -51,14 +98,12 @@ export function Dashboard({ store }: { store: Store }) {
       .catch((e) => store.flash(e.message));
   }, [days, bucket, team]);
   const csv = () => {
-    const rows = ["bucket_start,created,solved,reopened", ...(k?.buckets || []).map((b) => `${day(b.start)},${b.created},${b.solved},${b.reopened}`)];
+    const rows = ["bucket_start," + COLUMNS.join(","), ...(k?.buckets || []).map((b) => [day(b.start), ...COLUMNS.map((c) => b[c])].join(","))];
     const a = document.createElement("a");
     a.href = URL.createObjectURL(new Blob([rows.join("\n") + "\n"], { type: "text/csv" }));
-    a.download = `tickets-${bucket}-${day(Date.now())}.csv`;
+    a.download = `kpis-${bucket}-${day(Date.now())}.csv`;
     a.click();
   };
-  const max = Math.max(1, ...(k?.buckets || []).map((b) => Math.max(b.created, b.solved)));
-  const w = 24;
   return (
     <div class="dashboard">
       <form class="filters" aria-label="Dashboard filters" onSubmit={(e) => e.preventDefault()}>
@@ -96,29 +141,56 @@ export function Dashboard({ store }: { store: Store }) {
             <div><dt>Closure rate</dt><dd>{pct(k.closure_rate == null ? null : k.closure_rate * 100)}</dd></div>
             <div><dt>One-touch</dt><dd>{k.one_touch}</dd></div>
             <div><dt>First response (median / p90)</dt><dd>{dur(k.first_response_ms.median)} / {dur(k.first_response_ms.p90)}</dd></div>
-            <div><dt>Resolution (median / p90)</dt><dd>{dur(k.resolution_ms.median)} / {dur(k.resolution_ms.p90)}</dd></div>
+            <div><dt>Next reply (median / p90)</dt><dd>{dur(k.next_reply_ms.median)} / {dur(k.next_reply_ms.p90)}</dd></div>
+            <div><dt>First resolution (median / p90)</dt><dd>{dur(k.resolution_ms.median)} / {dur(k.resolution_ms.p90)}</dd></div>
+            <div><dt>Full resolution (median / p90)</dt><dd>{dur(k.full_resolution_ms.median)} / {dur(k.full_resolution_ms.p90)}</dd></div>
             <div><dt>SLA breaches</dt><dd>{Object.values(k.sla.breaches).reduce((a, b) => a + b, 0)}</dd></div>
             <div><dt>First response SLA met</dt><dd>{pct(k.sla.met_pct.first_response)}</dd></div>
             <div><dt>CSAT</dt><dd>{pct(k.csat.score)} ({k.csat.ratings} ratings, {pct(k.csat.response_rate)} answered)</dd></div>
+            <div><dt>Forum threads / replies</dt><dd>{k.forum.threads} / {k.forum.replies}</dd></div>
+            <div><dt>Engaged users</dt><dd>{k.forum.engaged_users}</dd></div>
+            <div><dt>DAU/MAU</dt><dd>{pct(k.forum.dau_mau)} ({k.forum.dau} / {k.forum.mau})</dd></div>
+            <div><dt>New contributors</dt><dd>{k.forum.new_contributors}</dd></div>
+            <div><dt>Forum first reply (median)</dt><dd>{dur(k.forum.time_to_first_reply_ms.median)}</dd></div>
+            <div><dt>Chat messages</dt><dd>{k.chat.messages} by {k.chat.active_users} users</dd></div>
+            <div><dt>Wiki edits</dt><dd>{k.wiki.edits} by {k.wiki.editors} editors</dd></div>
           </dl>
-          <figure class="chart">
-            <svg role="img" aria-label="Tickets created and solved per bucket" width={Math.max(200, k.buckets.length * w * 2)} height="140">
-              {k.buckets.map((b, i) => (
-                <g key={b.start}>
-                  <rect class="created" x={i * w * 2} y={120 - (b.created / max) * 110} width={w - 2} height={(b.created / max) * 110}>
-                    <title>{`${day(b.start)}: ${b.created} created`}</title>
-                  </rect>
-                  <rect class="solved" x={i * w * 2 + w} y={120 - (b.solved / max) * 110} width={w - 2} height={(b.solved / max) * 110}>
-                    <title>{`${day(b.start)}: ${b.solved} solved`}</title>
-                  </rect>
-                  <text x={i * w * 2} y="136">{day(b.start).slice(5)}</text>
-                </g>
-              ))}
-            </svg>
-            <figcaption>Created (dark) and solved (light) per {bucket}</figcaption>
-          </figure>
+          {CHARTS.map((c) => (
+            <Chart key={c.name} {...c} buckets={k.buckets} bucket={bucket} />
+          ))}
         </>
       )}
     </div>
+  );
+}
+
+function Chart(props: { name: string; title: string; series: [keyof Bucket, string][]; buckets: Bucket[]; bucket: string }) {
+  const { name, title, series, buckets, bucket } = props;
+  const max = Math.max(1, ...buckets.flatMap((b) => series.map(([f]) => b[f])));
+  const w = 10;
+  const group = w * series.length + 8;
+  return (
+    <figure class="chart" data-chart={name}>
+      <svg role="img" aria-label={`${title} per ${bucket}`} width={Math.max(200, buckets.length * group)} height="140">
+        {buckets.map((b, i) => (
+          <g key={b.start}>
+            {series.map(([f, label], j) => (
+              <rect class={`s${j}`} data-field={f} data-value={b[f]} x={i * group + j * w} y={120 - (b[f] / max) * 110} width={w - 1} height={(b[f] / max) * 110}>
+                <title>{`${day(b.start)}: ${b[f]} ${label}`}</title>
+              </rect>
+            ))}
+            {i % 7 === 0 && <text x={i * group} y="136">{day(b.start).slice(5)}</text>}
+          </g>
+        ))}
+      </svg>
+      <figcaption>
+        {title} per {bucket}:{" "}
+        {series.map(([, label], j) => (
+          <span key={label} class={`key s${j}`}>
+            {label}
+          </span>
+        ))}
+      </figcaption>
+    </figure>
   );
 }

@@ -5,12 +5,14 @@
  * warnings and breaches per row) and one ticket (its conversation with internal notes marked,
  * a reply box with a public reply / internal note toggle, and its status,
  * priority, assignee and tags). Routes: `/desk` (the queue), `/desk/t/<id>`,
- * `/desk/kpis` (the manager's dashboard, dashboard.tsx).
+ * `/desk/kpis` (the manager's dashboard, dashboard.tsx), `/desk/settings` (custom
+ * statuses, fields, saved replies and macros, desk_settings.tsx).
  * Not here: the visitor's chat window (widget.ts).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { AgentStatus, Event, Priority, TicketChanges, TicketStatus, TicketView } from "../../js/src/index";
 import { Dashboard } from "./dashboard";
+import { DeskSettingsScreen } from "./desk_settings";
 import { navigate } from "./router";
 import type { Store } from "./store";
 
@@ -27,14 +29,25 @@ export function Desk({ store, rest }: { store: Store; rest: string }) {
         <Availability store={store} />
       </header>
       <nav class="desk-tabs" aria-label="Desk views">
-        <a href="/desk" aria-current={parts[0] !== "kpis" ? "page" : undefined}>
+        <a href="/desk" aria-current={parts[0] !== "kpis" && parts[0] !== "settings" ? "page" : undefined}>
           Queue
         </a>{" "}
         <a href="/desk/kpis" aria-current={parts[0] === "kpis" ? "page" : undefined}>
           Dashboard
+        </a>{" "}
+        <a href="/desk/settings" aria-current={parts[0] === "settings" ? "page" : undefined}>
+          Settings
         </a>
       </nav>
-      {parts[0] === "t" && parts[1] ? <Ticket store={store} id={parts[1]} /> : parts[0] === "kpis" ? <Dashboard store={store} /> : <Queue store={store} />}
+      {parts[0] === "t" && parts[1] ? (
+        <Ticket store={store} id={parts[1]} />
+      ) : parts[0] === "kpis" ? (
+        <Dashboard store={store} />
+      ) : parts[0] === "settings" ? (
+        <DeskSettingsScreen store={store} />
+      ) : (
+        <Queue store={store} />
+      )}
     </section>
   );
 }

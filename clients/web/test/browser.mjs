@@ -842,13 +842,41 @@ test("the visitor widget: a visitor chats with an agent live, typing shows, an i
   assert.equal(await total(), before + 1);
   // The manager's dashboard charts the real figures of today.
   await agent.page.click('nav.desk-tabs a:has-text("Dashboard")');
-  await agent.page.locator(".chart svg rect.created").first().waitFor();
+  await agent.page.locator('.chart[data-chart="tickets"] svg rect[data-field="created"]').last().waitFor();
   const created = Number(await agent.page.locator('.kpis div:has(dt:text-is("Created")) dd').innerText());
   assert.ok(created >= 1, `tickets created today: ${created}`);
+  // Today's bars carry the real figures: the visitor's ticket is outstanding at the end of today.
+  const today = async (chart, field) =>
+    Number(await agent.page.locator(`.chart[data-chart="${chart}"] svg rect[data-field="${field}"]`).last().getAttribute("data-value"));
+  assert.ok((await today("tickets", "created")) >= 1, "a bar for today's tickets");
+  assert.ok((await today("backlog", "backlog")) >= 1, "the open ticket is outstanding at the end of today");
+  const backlogTitle = await agent.page.locator('.chart[data-chart="backlog"] svg rect').last().locator("title").textContent();
+  assert.match(backlogTitle, /: [1-9]\d* outstanding$/);
   await shot(agent.page, "desk-dashboard");
   noErrors(errors);
   noErrors(agent.errors);
   await agent.ctx.close();
+  await ctx.close();
+});
+
+test("desk settings: an admin adds a custom status on the settings screen and agents can use it at once", async () => {
+  const { page, errors, ctx } = await open("admin", { path: "/desk/settings" });
+  await page.locator("form.desk-settings").waitFor();
+  await page.click('button:has-text("Add a status")');
+  await page.locator('input[name="status-name"]').last().fill("Waiting for parts");
+  await page.locator('select[name="status-category"]').last().selectOption("on_hold");
+  await page.click('button:has-text("Save settings")');
+  await page.locator('form.desk-settings [role=status]:has-text("Saved")').waitFor();
+  await shot(page, "desk-settings");
+  const dave = await sdk("dave");
+  const s = await dave.request("desk_settings", {});
+  assert.ok(s.settings.statuses.some((x) => x.name === "Waiting for parts" && x.category === "on_hold"), JSON.stringify(s));
+  const t = await (await sdk("alice")).request("open_ticket", { subject: "parts", text: "my part is missing" });
+  await dave.request("update_ticket", { stream: t.ticket.id, version: t.ticket.version, changes: { custom_status: "Waiting for parts" } });
+  const info = await dave.request("ticket_info", { stream: t.ticket.id });
+  assert.equal(info.ticket.status, "on_hold");
+  assert.equal(info.ticket.custom_status, "Waiting for parts");
+  noErrors(errors);
   await ctx.close();
 });
 

@@ -5,6 +5,7 @@
 
 pub mod chat;
 pub mod connect;
+pub mod desk;
 pub mod fanout;
 pub mod forum;
 pub mod peer;

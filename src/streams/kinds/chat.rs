@@ -195,7 +195,8 @@ pub fn message_action(st: &StreamState, cx: &Cx<'_>, action: Action) -> AppResul
         | Action::Forum(_)
         | Action::Tick
         | Action::Ticket(_)
-        | Action::Wiki(_) => return Err(AppError::BadRequest("not an action on messages".into())),
+        | Action::Wiki(_)
+        | Action::DeskSettings(_) => return Err(AppError::BadRequest("not an action on messages".into())),
     };
     Ok(Append::event(body).into())
 }

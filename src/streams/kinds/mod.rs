@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod channel;
 pub mod chat;
+pub mod desk_settings;
 pub mod dm;
 pub mod feed;
 pub mod forum;
@@ -34,6 +35,7 @@ pub fn of(kind: StreamKind) -> Option<&'static dyn Kind> {
         StreamKind::Ticket => Some(&ticket::Ticket),
         StreamKind::WikiPage => Some(&wiki::WikiPage),
         StreamKind::WikiChanges => Some(&wiki::changes::WikiChanges),
+        StreamKind::DeskSettings => Some(&desk_settings::DeskSettingsKind),
         StreamKind::Unknown => None,
     }
 }
@@ -60,4 +62,6 @@ pub enum KindState {
     Ticket(Box<ticket::TicketState>),
     /// A wiki page's revisions (metadata), links, redirects, protection, watchers.
     Wiki(Box<wiki::PageState>),
+    /// The desk settings stream: the settings admins edited and their version.
+    DeskSettings(Box<desk_settings::DeskSettingsState>),
 }

@@ -432,7 +432,8 @@ impl Ticket {
             | Action::Audit(_)
             | Action::Review(_)
             | Action::Forum(_)
-            | Action::Wiki(_) => Err(AppError::BadRequest("not an action on a ticket".into())),
+            | Action::Wiki(_)
+            | Action::DeskSettings(_) => Err(AppError::BadRequest("not an action on a ticket".into())),
         }
     }
 }

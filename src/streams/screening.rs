@@ -57,14 +57,23 @@ pub fn censoring(audit: Option<&StreamState>) -> Option<AuditState> {
 
 /// What members are shown of `ev` if censoring changes it (`None`: as stored).
 pub fn censored(ev: &Event, rules: &AuditState) -> Option<Event> {
+    fn text_of(body: &mut EventBody) -> Option<&mut String> {
+        match body {
+            EventBody::MessagePosted { text, .. } | EventBody::MessageEdited { text, .. } => Some(text),
+            EventBody::ForumPostMovedIn { post, .. } => Some(&mut post.text),
+            EventBody::FeedItem { item } => Some(&mut item.excerpt),
+            _ => None,
+        }
+    }
+    // Match first: most events have nothing to censor and are not copied.
+    let shown = match &ev.body {
+        EventBody::MessagePosted { text, .. } | EventBody::MessageEdited { text, .. } => rules.censor(text),
+        EventBody::ForumPostMovedIn { post, .. } => rules.censor(&post.text),
+        EventBody::FeedItem { item } => rules.censor(&item.excerpt),
+        _ => None,
+    }?;
     let mut out = ev.clone();
-    let text = match &mut out.body {
-        EventBody::MessagePosted { text, .. } | EventBody::MessageEdited { text, .. } => text,
-        EventBody::ForumPostMovedIn { post, .. } => &mut post.text,
-        EventBody::FeedItem { item } => &mut item.excerpt,
-        _ => return None,
-    };
-    *text = rules.censor(text)?;
+    *text_of(&mut out.body)? = shown;
     Some(out)
 }
 

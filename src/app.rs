@@ -117,6 +117,13 @@ impl App {
         Arc::new(LogSources { registry: self.registry.clone(), log: self.log.clone() })
     }
 
+    /// The watched words that censor, if any (what members are shown: `streams::screening::shown`).
+    pub fn censoring(&self) -> Option<crate::streams::kinds::audit::AuditState> {
+        let entry = self.registry.get(&crate::streams::kinds::audit::audit_id())?;
+        let st = entry.read();
+        crate::streams::screening::censoring(Some(&st))
+    }
+
     pub fn next_conn_id(&self) -> u64 {
         self.next_conn.fetch_add(1, Ordering::Relaxed)
     }

@@ -95,6 +95,10 @@ impl ConnHandle {
     }
 }
 
+/// A committed event to publish: the event, who may see it, and the event as
+/// members are shown it if censoring changes it (`streams::screening::shown`).
+pub type Published = (agora_protocol::Event, Audience, Option<agora_protocol::Event>);
+
 pub struct Hub {
     /// stream → its subscribed connections.
     streams: DashMap<StreamId, Vec<ConnHandle>>,
@@ -192,7 +196,11 @@ impl Hub {
     /// one queue item per subscriber for the whole run, so a group commit of k
     /// events costs each subscriber one enqueue and one wakeup, not k. Each event
     /// travels with its audience; the connection's writer applies it.
-    pub fn publish_events(&self, stream: &StreamId, events: Vec<(agora_protocol::Event, Audience)>) {
+    pub fn publish_events(
+        &self,
+        stream: &StreamId,
+        events: Vec<(agora_protocol::Event, Audience, Option<agora_protocol::Event>)>,
+    ) {
         if events.is_empty() {
             return;
         }
@@ -200,7 +208,11 @@ impl Hub {
         let n = events.len() as u64;
         let frames: Arc<[LiveEvent]> = events
             .into_iter()
-            .map(|(e, audience)| LiveEvent { frame: SharedFrame::new(Push::Event(e)), audience })
+            .map(|(e, audience, censored)| LiveEvent {
+                frame: SharedFrame::new(Push::Event(e)),
+                audience,
+                censored: censored.map(|c| SharedFrame::new(Push::Event(c))),
+            })
             .collect();
         let mut delivered = 0u64;
         if let Some(subs) = self.streams.get(stream) {

@@ -24,13 +24,14 @@ use crate::clock::Clock;
 use crate::engine::{CommitBatch, Engine, StateWrite};
 use crate::error::{AppError, AppResult};
 use crate::failpoint;
-use crate::hub::Hub;
+use crate::hub::{Hub, Published};
 use crate::metrics::Metrics;
 use crate::projections::Projections;
 use crate::registry::Registry;
 use crate::streams::kinds;
+use crate::streams::screening::{censor_rules_stream, censored, censoring};
 use crate::streams::visibility::audience;
-use crate::streams::{decide, Action, Actor, Append, Audience, Cx, Decision, Derived, NameClaim, StreamState};
+use crate::streams::{decide, Action, Actor, Append, Cx, Decision, Derived, NameClaim, StreamState};
 use agora_protocol::{Event, EventBody, Seq, StreamId, UserId};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -443,18 +444,21 @@ impl Writer {
     /// committed state). Someone who lost the right to read gets the run up to
     /// the event that revoked it, and nothing after.
     fn publish(&self, events: Vec<Event>, mut revocations: HashMap<(StreamId, Seq), Vec<UserId>>) {
-        let mut runs: Vec<(StreamId, Vec<(Event, Audience)>)> = Vec::new();
+        let mut runs: Vec<(StreamId, Vec<Published>)> = Vec::new();
         let mut index: HashMap<StreamId, usize> = HashMap::new();
+        // What members are shown of each event, censored once here for every subscriber.
+        let rules = self.registry.get(&censor_rules_stream()).and_then(|e| censoring(Some(&e.read())));
         for ev in events {
             let Some(entry) = self.registry.get(&ev.stream) else { continue };
             let aud = audience(&entry.read(), &ev);
+            let members_see = rules.as_ref().and_then(|r| censored(&ev, r));
             let stream = ev.stream.clone();
             let revoked = revocations.remove(&(stream.clone(), ev.seq));
             let i = *index.entry(stream.clone()).or_insert_with(|| {
                 runs.push((stream.clone(), Vec::new()));
                 runs.len() - 1
             });
-            runs[i].1.push((ev, aud));
+            runs[i].1.push((ev, aud, members_see));
             if let Some(users) = revoked {
                 let run = std::mem::take(&mut runs[i].1);
                 self.hub.publish_events(&stream, run);

@@ -60,6 +60,21 @@ fn compile(words: &[(String, WatchAction)]) -> Option<Compiled> {
 }
 
 impl Compiled {
+    /// `text` with every match of a `censor` word replaced by one ■ per
+    /// character; `None` if none matches.
+    fn censor(&self, text: &str) -> Option<String> {
+        let mut out: Option<String> = None;
+        for i in self.set.matches(text).into_iter() {
+            let (re, action, _) = &self.each[i];
+            if *action == WatchAction::Censor {
+                let cur = out.as_deref().unwrap_or(text);
+                let next = re.replace_all(cur, |m: &regex::Captures<'_>| "■".repeat(m[0].chars().count()));
+                out = Some(next.into_owned());
+            }
+        }
+        out.filter(|o| o != text)
+    }
+
     fn screen(&self, text: &str) -> Screen {
         let c = self;
         let hits: Vec<usize> = c.set.matches(text).into_iter().collect();
@@ -100,18 +115,28 @@ pub struct CompiledList(Arc<std::sync::OnceLock<Option<Compiled>>>);
 impl CompiledList {
     /// Screen `text` against `words` (which must be the list this cache belongs to).
     pub fn screen<'a>(&self, words: impl Iterator<Item = (&'a String, &'a WatchAction)>, text: &str) -> Screen {
-        let compiled = self.0.get_or_init(|| {
+        match self.compiled(words) {
+            Some(c) => c.screen(text),
+            None => Screen::Pass,
+        }
+    }
+}
+
+impl CompiledList {
+    /// `text` as members are shown it (see `Compiled::censor`); `None` if unchanged.
+    pub fn censor<'a>(&self, words: impl Iterator<Item = (&'a String, &'a WatchAction)>, text: &str) -> Option<String> {
+        self.compiled(words).as_ref()?.censor(text)
+    }
+
+    fn compiled<'a>(&self, words: impl Iterator<Item = (&'a String, &'a WatchAction)>) -> &Option<Compiled> {
+        self.0.get_or_init(|| {
             let words: Vec<(String, WatchAction)> = words.map(|(p, a)| (p.clone(), *a)).collect();
             if words.is_empty() {
                 None
             } else {
                 compile(&words)
             }
-        });
-        match compiled {
-            Some(c) => c.screen(text),
-            None => Screen::Pass,
-        }
+        })
     }
 }
 

@@ -159,11 +159,20 @@ async fn mutes_watched_words_and_slow_mode_hold_in_threads() {
     assert!(err.until.is_some(), "a mute says until when: {err:?}");
     let err = ann.request(json!({"op": "forum_like", "thread": t, "post": 3})).await.unwrap_err();
     assert_eq!(err.code.as_str(), "forbidden", "{err:?}");
+    let new = json!({"op": "forum_create_thread", "category": c, "title": "Hi", "text": "muted?"});
+    assert!(ann.request(new).await.unwrap_err().until.is_some(), "a muted user opens no thread");
     m.ok(json!({"op": "unmute", "user": "ann"})).await;
 
     m.ok(json!({"op": "watch_word", "pattern": "crypto", "action": "block"})).await;
     let err = reply(&mut ann, &t, "buy crypto").await.unwrap_err();
     assert!(err.message.contains("blocked word (crypto)"), "{}", err.message);
+    let new = json!({"op": "forum_create_thread", "category": c, "title": "Crypto!", "text": "hello"});
+    let err = ann.request(new).await.unwrap_err();
+    assert!(err.message.contains("blocked word (crypto)"), "a title is screened too: {}", err.message);
+    m.ok(json!({"op": "watch_word", "pattern": "free money", "action": "flag"})).await;
+    let flagged = thread(&mut ann, &c, "Offer", "free money inside").await;
+    let items = m.ok(json!({"op": "review_queue"})).await["items"].clone();
+    assert_eq!((items[0]["stream"].as_str(), items[0]["seq"].as_u64()), (Some(flagged.as_str()), Some(3)));
 
     m.ok(json!({"op": "slow_mode", "stream": t, "seconds": 3600, "reason": "heated"})).await;
     reply(&mut ann, &t, "one").await.unwrap();

@@ -157,3 +157,41 @@ async fn the_audit_log_records_each_moderation_action_exactly_once_for_moderator
     let listed = ann.ok(json!({"op": "list_streams"})).await;
     assert!(!listed.to_string().contains("\"audit\""));
 }
+
+#[tokio::test]
+async fn suspensions_and_role_changes_are_in_the_audit_log_once_each_with_their_reverse() {
+    let srv = TestServer::start().await;
+    let admin = srv.admin_token().await;
+    srv.user("bob").await;
+    let mut mo = srv.connect(&srv.user_with_role("mo", "moderator").await).await;
+    let (srv, admin) = (&srv, &admin);
+    let call = |path: &str, body: Value| {
+        let req = srv.http.post(srv.url(path)).bearer_auth(admin).json(&body);
+        async move { srv.http_json(req).await }
+    };
+    assert_eq!(call("/api/v1/users/bob/suspend", json!({})).await.0, 200);
+    assert_eq!(call("/api/v1/users/bob/unsuspend", json!({})).await.0, 200);
+    assert_eq!(call("/api/v1/users/bob/role", json!({"role": "agent"})).await.0, 200);
+    // The same role again changes nothing and records nothing.
+    assert_eq!(call("/api/v1/users/bob/role", json!({"role": "agent"})).await.0, 200);
+
+    let log = mo.ok(json!({"op": "audit_log", "target": "bob"})).await;
+    let got: Vec<(String, String, String)> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|e| {
+            let e = &e["entry"];
+            let s = |k: &str| e[k].as_str().unwrap_or("").to_owned();
+            (s("action"), s("reverse"), s("detail"))
+        })
+        .collect();
+    let want = [
+        ("suspend", "unsuspend_user", ""),
+        ("unsuspend", "suspend_user", ""),
+        ("role_changed", "set_role role=member", "member → agent"),
+    ]
+    .map(|(a, r, d)| (a.to_owned(), r.to_owned(), d.to_owned()));
+    assert_eq!(got, want);
+}

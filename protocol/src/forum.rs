@@ -201,6 +201,10 @@ pub struct PostView {
     /// The post's files (as chat messages carry them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<crate::attachment::Attachment>,
+    /// Its text holds censored watched words: replaced in `text` for members;
+    /// staff get the text as written, marked by this flag.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub censored: bool,
 }
 
 /// A staff action or move shown in a thread as a one-line entry.

@@ -57,6 +57,8 @@ pub fn to_message<T: serde::Serialize + ?Sized>(value: &T, enc: Encoding) -> Mes
 pub struct LiveEvent {
     pub frame: Arc<SharedFrame>,
     pub audience: Audience,
+    /// The event as members are shown it, if censoring changes it (staff get `frame`).
+    pub censored: Option<Arc<SharedFrame>>,
 }
 
 /// What a connection's writer task receives, in order.

@@ -18,6 +18,8 @@ use super::frames::{to_message, Closer, LiveEvent, Outbound, SharedFrame, Subscr
 use crate::engine::Engine;
 use crate::metrics::Metrics;
 use crate::registry::StreamEntry;
+use crate::streams::kinds::audit::audit_id;
+use crate::streams::screening::{censoring, sees_original, shown};
 use crate::streams::{can_see, Actor, Sources};
 use agora_protocol::{CloseCode, Encoding, Push, Seq, StreamId};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
@@ -242,7 +244,11 @@ impl Writer {
             Box::pin(self.catch_up(&stream, Seq(seq.0 - 1), out)).await?;
         }
         if e.audience.admits(&self.who, &*self.sources) {
-            out.push(f.message(self.enc));
+            let frame = match &e.censored {
+                Some(c) if !sees_original(&self.who) => c,
+                _ => f,
+            };
+            out.push(frame.message(self.enc));
         } else {
             out.push(skip(stream, seq, seq, self.enc));
         }
@@ -293,6 +299,7 @@ impl Writer {
             // Events this user may not see (by the current state: a message hidden
             // since it was posted stays hidden on resume) become `skip` ranges.
             let st = entry.read().clone();
+            let rules = censoring(self.sources.state(&audit_id()).as_ref());
             let mut skipped: Option<(Seq, Seq)> = None;
             for ev in page {
                 cursor = ev.seq;
@@ -300,6 +307,7 @@ impl Writer {
                     if let Some((from, to)) = skipped.take() {
                         out.push(skip(stream, from, to, self.enc));
                     }
+                    let ev = shown(ev, &self.who, rules.as_ref());
                     out.push(SharedFrame::new(Push::Event(ev)).message(self.enc));
                 } else {
                     skipped = Some(skipped.map_or((ev.seq, ev.seq), |(from, _)| (from, ev.seq)));

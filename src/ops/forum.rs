@@ -12,6 +12,7 @@ use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::forum_list::{decode_cursor, encode_cursor, Row};
 use crate::streams::kinds::forum::{may_read, notify, ForumAction, ForumState, ThreadState};
+use crate::streams::screening::shown_text;
 use crate::streams::text::mention_candidates;
 use crate::streams::{can_see, Action, Actor, StreamState};
 use agora_protocol::forum::{
@@ -252,6 +253,7 @@ pub(super) fn thread(
         None => Seq(last_read.0.saturating_sub(1)),
     });
     let (mut posts, mut actions) = (Vec::new(), Vec::new());
+    let rules = app.censoring();
     let mut cursor = after;
     'pages: for _ in 0..SCAN_PAGES {
         let page = app.log.read_range(thread, cursor, head, limit as usize)?;
@@ -285,6 +287,7 @@ pub(super) fn thread(
                             _ => String::new(),
                         }
                     };
+                    let (text, censored) = shown_text(text, &who, rules.as_ref());
                     let attachments = match &ev.body {
                         EventBody::MessagePosted { attachments, .. } => attachments.clone(),
                         _ => Vec::new(),
@@ -301,6 +304,7 @@ pub(super) fn thread(
                         deleted: p.deleted,
                         moved_from: p.moved_from.clone(),
                         attachments,
+                        censored,
                     });
                     if posts.len() >= limit as usize {
                         break 'pages;
@@ -345,6 +349,7 @@ pub(super) fn post_history(app: &Arc<App>, s: &Session, thread: &StreamId, post:
         return Err(missing());
     }
     let mut versions = Vec::new();
+    let rules = app.censoring();
     for seq in std::iter::once(post).chain(p.edits.iter().copied()) {
         let Some(ev) = app.log.get(thread, seq)? else { continue };
         let (by, at, text) = match ev.body {
@@ -352,6 +357,7 @@ pub(super) fn post_history(app: &Arc<App>, s: &Session, thread: &StreamId, post:
             EventBody::ForumPostMovedIn { post, .. } => (post.author, post.at, post.text),
             _ => continue,
         };
+        let (text, _) = shown_text(text, &who, rules.as_ref());
         versions.push(PostVersion { seq, by, at, text });
     }
     Ok(OkBody::ForumPostHistory(ForumPostHistoryOk { versions }))

@@ -10,6 +10,7 @@ use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::gateway::frames::{Outbound, Subscribed, Unsubscribed};
 use crate::registry::StreamEntry;
+use crate::streams::screening::shown;
 use crate::streams::{can_see, Actor};
 use agora_protocol::ops::{Empty, HistoryOk, PresenceStatus, SubscribeOk};
 use agora_protocol::push::OkBody;
@@ -136,9 +137,11 @@ pub(super) fn history(
 /// Raw log pages one `history` call reads at most.
 const SCAN_PAGES: usize = 8;
 
-/// Append the events of `page` that `who` may see (the one visibility rule).
+/// Append the events of `page` that `who` may see (the one visibility rule),
+/// as they are shown to `who` (censoring).
 fn keep_visible(app: &App, entry: &StreamEntry, who: &Actor, page: Vec<Event>, out: &mut Vec<Event>) {
     let st = entry.read().clone();
     let src = app.sources();
-    out.extend(page.into_iter().filter(|ev| can_see(&st, ev, who, &*src)));
+    let rules = app.censoring();
+    out.extend(page.into_iter().filter(|ev| can_see(&st, ev, who, &*src)).map(|ev| shown(ev, who, rules.as_ref())));
 }

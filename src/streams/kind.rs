@@ -13,6 +13,9 @@ use super::{Action, StreamState};
 use crate::error::AppResult;
 use agora_protocol::{Event, EventBody, Seq, StreamId, UserId};
 
+/// Shows another stream's state to a callback (see [`Cx::other`]).
+pub type OtherStreams<'a> = dyn Fn(&StreamId, &mut dyn FnMut(&StreamState)) + 'a;
+
 /// What a kind decides needs to know besides the state.
 pub struct Cx<'a> {
     pub actor: &'a Actor,
@@ -27,7 +30,7 @@ pub struct Cx<'a> {
     /// rules a decision needs from elsewhere (mutes and watched words on the
     /// audit stream, a forum category's notification levels) are read here, on
     /// the writer, so checking them and appending is one atomic step.
-    pub other: &'a dyn Fn(&StreamId, &mut dyn FnMut(&StreamState)),
+    pub other: &'a OtherStreams<'a>,
     /// This append was caused by another decision (`Append::also`, or
     /// [`Decision::Instead`]) rather than asked for by a client.
     pub derived: bool,

@@ -3,21 +3,25 @@
 //! (`kinds::audit`) and are read through [`Cx::with_state`] as this commit
 //! group sees them, so a mute or a watched word decided before a post applies
 //! to it: checking and appending are one step (no post queued behind a mute
-//! lands after it).
+//! lands after it). And censoring: a `censor` word is stored as written and
+//! replaced when shown, by [`shown`], which every read path applies (live,
+//! replay, history, forum views, the feed's excerpts): changing the list
+//! changes what members see, and staff see what was written.
 //!
 //! What does not live here: a stream's own restrictions (slow mode, lock:
 //! `streams::moderation`), the new-user rate (a governor quota in `ops`), and
 //! what a held or flagged post becomes in the queue (`kinds::review`).
 
 use super::kind::{Cx, Derived};
-use super::kinds::audit::{audit_id, audit_state, muted_until};
+use super::kinds::audit::{audit_id, audit_state, muted_until, AuditState};
 use super::kinds::review::{self, ReviewOp};
 use super::roles::{may, Permission};
 use super::visibility::Actor;
+use super::StreamState;
 use crate::error::{AppError, AppResult};
 use crate::watched::Screen;
 use agora_protocol::moderation::FlagReason;
-use agora_protocol::{Attachment, Seq, StreamId, UserId};
+use agora_protocol::{Attachment, Event, EventBody, Seq, StreamId, UserId};
 
 /// Refuse content from a muted user, saying until when.
 pub fn check_not_muted(cx: &Cx<'_>) -> AppResult<()> {
@@ -36,6 +40,60 @@ pub fn screen(cx: &Cx<'_>, text: &str) -> Screen {
     cx.with_state(&audit_id(), |st| audit_state(st).map(|a| a.screen(text))).flatten().unwrap_or(Screen::Pass)
 }
 
+/// Does `who` see texts as written (staff), not censored?
+pub fn sees_original(who: &Actor) -> bool {
+    may(who.role, Permission::ExemptFromRestrictions)
+}
+
+/// The stream whose state holds the censoring rules (the audit stream).
+pub fn censor_rules_stream() -> StreamId {
+    audit_id()
+}
+
+/// The censoring in force, from the audit stream's state: `None` if no watched word censors.
+pub fn censoring(audit: Option<&StreamState>) -> Option<AuditState> {
+    audit.and_then(audit_state).filter(|a| a.censors()).cloned()
+}
+
+/// What members are shown of `ev` if censoring changes it (`None`: as stored).
+pub fn censored(ev: &Event, rules: &AuditState) -> Option<Event> {
+    fn text_of(body: &mut EventBody) -> Option<&mut String> {
+        match body {
+            EventBody::MessagePosted { text, .. } | EventBody::MessageEdited { text, .. } => Some(text),
+            EventBody::ForumPostMovedIn { post, .. } => Some(&mut post.text),
+            EventBody::FeedItem { item } => Some(&mut item.excerpt),
+            _ => None,
+        }
+    }
+    // Match first: most events have nothing to censor and are not copied.
+    let shown = match &ev.body {
+        EventBody::MessagePosted { text, .. } | EventBody::MessageEdited { text, .. } => rules.censor(text),
+        EventBody::ForumPostMovedIn { post, .. } => rules.censor(&post.text),
+        EventBody::FeedItem { item } => rules.censor(&item.excerpt),
+        _ => None,
+    }?;
+    let mut out = ev.clone();
+    *text_of(&mut out.body)? = shown;
+    Some(out)
+}
+
+/// `ev` as `who` is shown it: censored for members, as written for staff.
+pub fn shown(ev: Event, who: &Actor, rules: Option<&AuditState>) -> Event {
+    match rules {
+        Some(r) if !sees_original(who) => censored(&ev, r).unwrap_or(ev),
+        _ => ev,
+    }
+}
+
+/// A text as `who` is shown it (a forum view's post), and whether it holds censored words.
+pub fn shown_text(text: String, who: &Actor, rules: Option<&AuditState>) -> (String, bool) {
+    match rules.and_then(|r| r.censor(&text)) {
+        Some(c) if !sees_original(who) => (c, true),
+        Some(_) => (text, true),
+        None => (text, false),
+    }
+}
+
 /// What a post's screening means for its decision.
 #[derive(Debug, PartialEq)]
 pub enum Screened {
@@ -49,8 +107,9 @@ pub enum Screened {
 pub fn screen_post(cx: &Cx<'_>, text: String) -> AppResult<Screened> {
     Ok(match screen(cx, &text) {
         Screen::Pass => Screened::Post { text, flag: None },
-        Screen::Censored(t) => Screened::Post { text: t, flag: None },
-        Screen::Flag(pattern, t) => Screened::Post { text: t.unwrap_or(text), flag: Some(pattern) },
+        // Censored words are stored as written and replaced when shown (`shown`).
+        Screen::Censored(_) => Screened::Post { text, flag: None },
+        Screen::Flag(pattern, _) => Screened::Post { text, flag: Some(pattern) },
         Screen::Block(pattern) => return Err(blocked(&pattern)),
         Screen::Hold(_) => Screened::Hold(text),
     })
@@ -59,8 +118,7 @@ pub fn screen_post(cx: &Cx<'_>, text: String) -> AppResult<Screened> {
 /// Screen an edit: it may not bring in what a post could not (block and hold refuse it).
 pub fn screen_edit(cx: &Cx<'_>, text: String) -> AppResult<String> {
     match screen(cx, &text) {
-        Screen::Pass | Screen::Flag(_, None) => Ok(text),
-        Screen::Censored(t) | Screen::Flag(_, Some(t)) => Ok(t),
+        Screen::Pass | Screen::Censored(_) | Screen::Flag(..) => Ok(text),
         Screen::Block(pattern) | Screen::Hold(pattern) => Err(blocked(&pattern)),
     }
 }

@@ -315,7 +315,11 @@ message_author: UserId, reason?: string, } | { "type": "message_unhidden", targe
 /**
  * This flag reached the configured count: the post is hidden pending review.
  */
-hides?: boolean, } | { "type": "held", source: StreamId, poster: UserId, text: string, reply_to?: Seq | null, } | { "type": "review_resolved", item: Seq, decision: ReviewDecision, reason?: string, } | { "type": "forum_category_set", category: Category, } | { "type": "forum_thread_filed", thread: StreamId, category: string, from?: string | null, } | { "type": "forum_level_set", user: UserId, level: NotificationLevel, category?: string | null, } | { "type": "forum_thread_placed", category: string, read_role?: Role | null, post_role?: Role | null, from?: string | null, } | { "type": "forum_post_liked", target: Seq, } | { "type": "forum_post_unliked", target: Seq, } | { "type": "forum_post_deleted", target: Seq, } | { "type": "forum_post_recovered", target: Seq, } | { "type": "forum_staff_action", action: StaffAction, } | { "type": "forum_posts_split", to: StreamId, posts: Array<Seq>, } | { "type": "forum_post_moved_in", from: StreamId, post: MovedPost, } | { "type": "forum_thread_merged", into: StreamId, } | { "type": "ticket_updated", based_on: number, changes: TicketChanges, } | { "type": "ticket_note", text: string, 
+hides?: boolean, } | { "type": "held", source: StreamId, poster: UserId, text: string, reply_to?: Seq | null, 
+/**
+ * The post's files, published with it when approved.
+ */
+attachments?: Array<Attachment>, } | { "type": "review_resolved", item: Seq, decision: ReviewDecision, reason?: string, } | { "type": "forum_category_set", category: Category, } | { "type": "forum_thread_filed", thread: StreamId, category: string, from?: string | null, } | { "type": "forum_level_set", user: UserId, level: NotificationLevel, category?: string | null, } | { "type": "forum_thread_placed", category: string, read_role?: Role | null, post_role?: Role | null, from?: string | null, } | { "type": "forum_post_liked", target: Seq, } | { "type": "forum_post_unliked", target: Seq, } | { "type": "forum_post_deleted", target: Seq, } | { "type": "forum_post_recovered", target: Seq, } | { "type": "forum_staff_action", action: StaffAction, } | { "type": "forum_posts_split", to: StreamId, posts: Array<Seq>, } | { "type": "forum_post_moved_in", from: StreamId, post: MovedPost, } | { "type": "forum_thread_merged", into: StreamId, } | { "type": "ticket_updated", based_on: number, changes: TicketChanges, } | { "type": "ticket_note", text: string, 
 /**
  * Agents named as `@username` in the note.
  */
@@ -377,7 +381,11 @@ message_author: UserId, reason?: string, } | { "type": "message_unhidden", targe
 /**
  * This flag reached the configured count: the post is hidden pending review.
  */
-hides?: boolean, } | { "type": "held", source: StreamId, poster: UserId, text: string, reply_to?: Seq | null, } | { "type": "review_resolved", item: Seq, decision: ReviewDecision, reason?: string, } | { "type": "forum_category_set", category: Category, } | { "type": "forum_thread_filed", thread: StreamId, category: string, from?: string | null, } | { "type": "forum_level_set", user: UserId, level: NotificationLevel, category?: string | null, } | { "type": "forum_thread_placed", category: string, read_role?: Role | null, post_role?: Role | null, from?: string | null, } | { "type": "forum_post_liked", target: Seq, } | { "type": "forum_post_unliked", target: Seq, } | { "type": "forum_post_deleted", target: Seq, } | { "type": "forum_post_recovered", target: Seq, } | { "type": "forum_staff_action", action: StaffAction, } | { "type": "forum_posts_split", to: StreamId, posts: Array<Seq>, } | { "type": "forum_post_moved_in", from: StreamId, post: MovedPost, } | { "type": "forum_thread_merged", into: StreamId, } | { "type": "ticket_updated", based_on: number, changes: TicketChanges, } | { "type": "ticket_note", text: string, 
+hides?: boolean, } | { "type": "held", source: StreamId, poster: UserId, text: string, reply_to?: Seq | null, 
+/**
+ * The post's files, published with it when approved.
+ */
+attachments?: Array<Attachment>, } | { "type": "review_resolved", item: Seq, decision: ReviewDecision, reason?: string, } | { "type": "forum_category_set", category: Category, } | { "type": "forum_thread_filed", thread: StreamId, category: string, from?: string | null, } | { "type": "forum_level_set", user: UserId, level: NotificationLevel, category?: string | null, } | { "type": "forum_thread_placed", category: string, read_role?: Role | null, post_role?: Role | null, from?: string | null, } | { "type": "forum_post_liked", target: Seq, } | { "type": "forum_post_unliked", target: Seq, } | { "type": "forum_post_deleted", target: Seq, } | { "type": "forum_post_recovered", target: Seq, } | { "type": "forum_staff_action", action: StaffAction, } | { "type": "forum_posts_split", to: StreamId, posts: Array<Seq>, } | { "type": "forum_post_moved_in", from: StreamId, post: MovedPost, } | { "type": "forum_thread_merged", into: StreamId, } | { "type": "ticket_updated", based_on: number, changes: TicketChanges, } | { "type": "ticket_note", text: string, 
 /**
  * Agents named as `@username` in the note.
  */
@@ -644,7 +652,16 @@ edits: number, deleted: boolean,
 /**
  * Moved here from another thread (split or merge).
  */
-moved_from?: StreamId | null, };
+moved_from?: StreamId | null, 
+/**
+ * The post's files (as chat messages carry them).
+ */
+attachments?: Array<Attachment>, 
+/**
+ * Its text holds censored watched words: replaced in `text` for members;
+ * staff get the text as written, marked by this flag.
+ */
+censored?: boolean, };
 
 /**
  * A user's aggregated presence.

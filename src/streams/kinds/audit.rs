@@ -70,6 +70,16 @@ impl AuditState {
     pub fn screen(&self, text: &str) -> crate::watched::Screen {
         self.compiled.screen(self.watched.iter(), text)
     }
+
+    /// Is any watched word censored (replaced when shown)?
+    pub fn censors(&self) -> bool {
+        self.watched.values().any(|a| *a == WatchAction::Censor)
+    }
+
+    /// `text` as members are shown it; `None` if no censored word is in it.
+    pub fn censor(&self, text: &str) -> Option<String> {
+        self.compiled.censor(self.watched.iter(), text)
+    }
 }
 
 /// The audit stream's state, if `st` is it.

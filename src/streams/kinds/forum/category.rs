@@ -14,6 +14,7 @@ use crate::streams::kind::{Append, Cx, Decision, Derived, Kind, NameClaim};
 use crate::streams::kinds::audit::audit;
 use crate::streams::kinds::KindState;
 use crate::streams::moderation::audited;
+use crate::streams::screening::{check_not_muted, flagged, screen_post, Screened};
 use crate::streams::visibility::{Actor, Audience};
 use crate::streams::{Action, StreamState};
 use agora_protocol::forum::{Category, NotificationLevel};
@@ -149,6 +150,18 @@ impl Kind for ForumKind {
                 if !may_read(c.post_role, who) {
                     return Err(AppError::Forbidden(format!("you cannot start threads in {}", c.name)));
                 }
+                check_not_muted(cx)?;
+                // The first post is derived (not screened again): screen title and text here.
+                let flag = match screen_post(cx, format!("{title}\n{text}"))? {
+                    Screened::Post { flag, .. } => flag,
+                    Screened::Hold(_) => {
+                        return Err(AppError::Forbidden(
+                            "your thread contains a word that needs a moderator's approval; new threads cannot be \
+                             held for approval yet"
+                                .into(),
+                        ))
+                    }
+                };
                 if f.threads.contains_key(&thread) {
                     return Err(AppError::Conflict(format!("thread {thread} exists")));
                 }
@@ -200,6 +213,9 @@ impl Kind for ForumKind {
                 watchers.sort();
                 for u in watchers {
                     also.push(super::notify::item(u, Reason::NewThread, &thread, &title, Seq(3), &who.id, &text));
+                }
+                if let Some(p) = flag {
+                    also.push(flagged(&thread, Seq(3), &who.id, &text, &p));
                 }
                 let body = EventBody::ForumThreadFiled { thread, category, from: None };
                 Ok(Append { also, ..Append::event(body) }.into())

@@ -6,6 +6,7 @@
 pub mod chat;
 pub mod connect;
 pub mod fanout;
+pub mod flood;
 pub mod forum;
 pub mod peer;
 pub mod pubsub;

@@ -89,6 +89,15 @@ async fn kill_9_cycles(engine: &str) {
         }
         server = child::spawn_server(dir.path(), &how).await;
         workload.verify(server.port, &acked).await;
+        if (cycle + 1) % 10 == 0 {
+            // Progress for long offline runs: a run cut short still says how far it got.
+            let total = acked.lock().unwrap().len();
+            eprintln!(
+                "{engine}: {} cycles verified, {total} acked posts, {:.0} s",
+                cycle + 1,
+                started.elapsed().as_secs_f64()
+            );
+        }
     }
     // A second restart: what the first recovery left must hold too.
     server.kill();

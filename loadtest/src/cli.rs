@@ -203,6 +203,13 @@ pub struct PubSubArgs {
     /// Subscriber connections sharing one user account.
     #[arg(long, default_value_t = 50)]
     pub subs_per_user: usize,
+    /// Flooders (one user each, flooder i posts to channel i mod streams) that
+    /// post at --flood-rate without waiting for acks and reconnect when closed.
+    #[arg(long, default_value_t = 0)]
+    pub flooders: usize,
+    /// Posts per second of each flooder.
+    #[arg(long, default_value_t = 1000.0)]
+    pub flood_rate: f64,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -23,6 +23,9 @@ pub struct Plan {
     pub publisher_tokens: Vec<String>,
     /// One token per subscriber connection (connections of one user share it).
     pub subscriber_tokens: Vec<String>,
+    /// One token per flooder (`--flooders`).
+    #[serde(default)]
+    pub flooder_tokens: Vec<String>,
 }
 
 /// A user the scenario needs, and the channels (by index) it must be a member of.

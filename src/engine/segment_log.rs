@@ -90,13 +90,13 @@ impl SegmentLog {
         SegmentLog::open_on(Arc::new(OsFiles), dir, opts)
     }
 
-    /// [`SegmentLog::open_with`], appending to the log through `files` (the
-    /// disk, or a test's power-loss simulator).
+    /// [`SegmentLog::open_with`], appending to the log and syncing sled through
+    /// `files` (the disk, or a test's power-loss simulator).
     pub fn open_on(files: Arc<dyn FileLayer>, dir: &Path, opts: &EngineOptions) -> Result<SegmentLog, EngineError> {
         let segment_bytes = opts.segment_bytes;
         let retention_ms = opts.idem_retention.as_millis().try_into().unwrap_or(u64::MAX);
         let log_dir = dir.join("log");
-        let state = SledState::open(&dir.join("sled"))?;
+        let state = SledState::open_on(files.clone(), &dir.join("sled"))?;
         let epoch = match state.epoch()? {
             Some(e) => e,
             None => {

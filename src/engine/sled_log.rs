@@ -25,12 +25,14 @@
 //! 50 subscribers its `flush` never returned: sled 0.34 waited forever for the
 //! log to become stable.)
 
+use super::files::{FileLayer, OsFiles};
 use super::index::now_ms;
 use super::sled_state::{corrupt, SledState, SledStateOwner};
 use super::{CommitBatch, Committed, EngineError, EngineOptions, EventLog, FollowedCommit, LogPosition};
 use crate::failpoint;
 use agora_protocol::{Event, Seq, StreamId, UserId};
 use std::path::Path;
+use std::sync::Arc;
 
 /// What this engine writes in the `engine` meta record.
 pub const ENGINE_NAME: &str = "sled";
@@ -115,8 +117,14 @@ impl SledLog {
     /// Open (or create) the store under `dir`; idempotency keys older than the
     /// retention window are removed now and ignored from then on.
     pub fn open_with(dir: &Path, opts: &EngineOptions) -> Result<SledLog, EngineError> {
+        SledLog::open_on(Arc::new(OsFiles), dir, opts)
+    }
+
+    /// [`SledLog::open_with`], making sled's files durable through `files` (the
+    /// disk, or a test's power-loss simulator).
+    pub fn open_on(files: Arc<dyn FileLayer>, dir: &Path, opts: &EngineOptions) -> Result<SledLog, EngineError> {
         let retention_ms = opts.idem_retention.as_millis().try_into().unwrap_or(u64::MAX);
-        let state = SledState::open(&dir.join("sled"))?;
+        let state = SledState::open_on(files, &dir.join("sled"))?;
         let marker = state.engine_marker()?;
         let epoch = match (state.epoch()?, marker.as_deref()) {
             (Some(epoch), Some(ENGINE_NAME)) => epoch,

@@ -20,15 +20,19 @@
 //! neither the disk cache nor file metadata (sled#1452), and sled writes blob
 //! files without any fsync. So `make_durable` adds `sync_data()` on the data
 //! file and an fsync of every blob file it has not synced yet, then of the blob
-//! directory. Any error is returned: the caller treats it as fatal.
+//! directory; the first time in a process also of sled's `conf` and of sled's
+//! directory and its parent (so a new store's files are there after a power
+//! cut). These syncs go through the [`FileLayer`] (the disk, or the power-loss
+//! simulator of the tests). Any error is returned: the caller treats it as fatal.
 
+use super::files::{FileLayer, OsFiles, SyncedFile};
 use super::{EngineError, StateStore, StateWrite};
 use agora_protocol::{Seq, StreamId, UserId};
 use std::collections::HashSet;
 use std::ffi::OsString;
-use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 pub struct SledState {
     pub db: sled::Db,
@@ -37,11 +41,17 @@ pub struct SledState {
     read_markers: sled::Tree,
     snapshots: sled::Tree,
     pub meta: sled::Tree,
+    /// Where the syncs go (the disk, or a test's power-loss simulator).
+    files: Arc<dyn FileLayer>,
+    /// sled's directory.
+    dir: PathBuf,
     /// sled's data file, fsynced after every flush (see the module doc).
-    data_file: File,
+    data_file: Box<dyn SyncedFile>,
     /// sled's blob directory, and the blob files already fsynced.
     blob_dir: PathBuf,
     synced_blobs: Mutex<HashSet<OsString>>,
+    /// `conf` and the directory entries have been made durable in this process.
+    entries_synced: AtomicBool,
 }
 
 /// An engine whose state tables are a [`SledState`] (both durable engines): its
@@ -97,10 +107,18 @@ fn seq_value(v: &[u8]) -> Seq {
 impl SledState {
     /// Open (or create) the sled database at `path`.
     pub fn open(path: &Path) -> Result<SledState, EngineError> {
+        SledState::open_on(Arc::new(OsFiles), path)
+    }
+
+    /// [`SledState::open`], making sled's files durable through `files`.
+    pub fn open_on(files: Arc<dyn FileLayer>, path: &Path) -> Result<SledState, EngineError> {
         std::fs::create_dir_all(path)?;
         let db = sled::Config::new().path(path).mode(sled::Mode::HighThroughput).open()?;
-        let data_file = File::open(path.join("db"))?;
+        let data_file = files.open_synced(&path.join("db"))?;
         Ok(SledState {
+            files,
+            dir: path.to_path_buf(),
+            entries_synced: AtomicBool::new(false),
             users: db.open_tree("users")?,
             tokens: db.open_tree("tokens")?,
             read_markers: db.open_tree("read_markers")?,
@@ -222,7 +240,20 @@ impl SledState {
     pub fn make_durable(&self) -> Result<(), EngineError> {
         self.db.flush()?;
         self.data_file.sync_data()?;
-        self.sync_new_blobs()
+        self.sync_new_blobs()?;
+        if !self.entries_synced.load(Ordering::Acquire) {
+            match self.files.open_synced(&self.dir.join("conf")) {
+                Ok(conf) => conf.sync_data()?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
+            self.files.sync_dir(&self.dir)?;
+            if let Some(parent) = self.dir.parent() {
+                self.files.sync_dir(parent)?;
+            }
+            self.entries_synced.store(true, Ordering::Release);
+        }
+        Ok(())
     }
 
     /// fsync blob files sled created since the last call, then the directory.
@@ -239,7 +270,7 @@ impl SledState {
             let entry = entry?;
             let name = entry.file_name();
             if !synced.contains(&name) {
-                match File::open(entry.path()) {
+                match self.files.open_synced(&entry.path()) {
                     Ok(f) => f.sync_data()?,
                     // sled removed it meanwhile (garbage collection): nothing to make durable.
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
@@ -250,7 +281,7 @@ impl SledState {
             present.insert(name);
         }
         if any_new {
-            File::open(&self.blob_dir)?.sync_all()?;
+            self.files.sync_dir(&self.blob_dir)?;
         }
         *synced = present;
         Ok(())

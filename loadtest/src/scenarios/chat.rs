@@ -51,7 +51,12 @@ pub async fn setup(a: &ChatArgs, env: &Env) -> Result<Plan> {
         (0..a.users).map(|u| UserSpec { name: format!("{p}_chat_{u}"), streams: user_streams(a, u) }).collect();
     eprintln!("setup: {} channels, {} users", channels.len(), users.len());
     let (ids, tokens) = crate::setup::prepare(&a.common, &env.opts, &channels, &users).await?;
-    Ok(Plan { streams: ids.into_iter().map(|s| s.0).collect(), publisher_tokens: vec![], subscriber_tokens: tokens })
+    Ok(Plan {
+        streams: ids.into_iter().map(|s| s.0).collect(),
+        publisher_tokens: vec![],
+        subscriber_tokens: tokens,
+        flooder_tokens: vec![],
+    })
 }
 
 /// What a user task reports back.

@@ -49,6 +49,7 @@ pub async fn setup(a: &ConnectArgs, env: &Env) -> Result<Plan> {
         streams: ids.into_iter().map(|s| s.0).collect(),
         publisher_tokens: vec![],
         subscriber_tokens: (0..a.connections).map(|j| tokens[j / per_user].clone()).collect(),
+        flooder_tokens: vec![],
     })
 }
 

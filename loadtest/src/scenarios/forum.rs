@@ -119,6 +119,7 @@ pub async fn setup(a: &ForumArgs, env: &Env) -> Result<Plan> {
         streams: ids,
         publisher_tokens: tokens[a.readers..].to_vec(),
         subscriber_tokens: tokens[..a.readers].to_vec(),
+        flooder_tokens: vec![],
     })
 }
 

@@ -7,6 +7,7 @@ pub mod chat;
 pub mod connect;
 pub mod desk;
 pub mod fanout;
+pub mod flood;
 pub mod forum;
 pub mod peer;
 pub mod pubsub;

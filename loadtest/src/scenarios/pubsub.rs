@@ -74,16 +74,23 @@ pub fn sub_streams(a: &PubSubArgs, j: usize) -> Vec<usize> {
 /// Create channels and users; expand the subscriber users' tokens to one per connection.
 pub async fn setup(a: &PubSubArgs, env: &Env, scenario: &str) -> Result<Plan> {
     let (channels, pubs, subs) = user_specs(a, scenario);
+    let p = &a.common.prefix;
+    let flooders: Vec<UserSpec> = (0..a.flooders)
+        .map(|i| UserSpec { name: format!("{p}_flood_{i}"), streams: vec![i % a.streams.max(1)] })
+        .collect();
     let mut users = pubs.clone();
     users.extend(subs.iter().cloned());
+    users.extend(flooders.iter().cloned());
     eprintln!("setup: {} channels, {} users", channels.len(), users.len());
     let (streams, tokens) = crate::setup::prepare(&a.common, &env.opts, &channels, &users).await?;
-    let (pub_tokens, sub_user_tokens) = tokens.split_at(pubs.len());
+    let (pub_tokens, rest) = tokens.split_at(pubs.len());
+    let (sub_user_tokens, flooder_tokens) = rest.split_at(subs.len());
     let per_user = a.subs_per_user.max(1);
     Ok(Plan {
         streams: streams.into_iter().map(|s| s.0).collect(),
         publisher_tokens: pub_tokens.to_vec(),
         subscriber_tokens: (0..a.subscribers).map(|j| sub_user_tokens[j / per_user].clone()).collect(),
+        flooder_tokens: flooder_tokens.to_vec(),
     })
 }
 
@@ -512,6 +519,18 @@ pub async fn run_shard(
         })
         .collect();
 
+    // Flooders run in the first shard only, until the deadline.
+    let flood_tasks: Vec<_> = plan
+        .flooder_tokens
+        .iter()
+        .enumerate()
+        .filter(|_| shard == 0)
+        .map(|(i, token)| {
+            let stream = streams[i % streams.len()].clone();
+            tokio::spawn(super::flood::flood(env.clone(), i, token.clone(), stream, a.flood_rate, deadline))
+        })
+        .collect();
+
     let storm_task = storms.clone().map(|st| {
         let ctls = ctls.clone();
         let dur = c.duration;
@@ -545,6 +564,13 @@ pub async fn run_shard(
     }
     if let Some(t) = storm_task {
         t.abort();
+    }
+    for t in flood_tasks {
+        let o = t.await?;
+        o.add_to(&mut result);
+        for e in o.errors.into_iter().take(5) {
+            result.error(e);
+        }
     }
     result.t_end_ns = mono_ns();
     bar.finish();
@@ -631,6 +657,8 @@ fn params(a: &PubSubArgs, storms: &Option<Storms>) -> serde_json::Value {
         "size": a.size,
         "window": a.window,
         "messages": a.messages,
+        "flooders": a.flooders,
+        "flood_rate": a.flood_rate,
     });
     if let Some(s) = storms {
         p["storms"] = s.count.into();

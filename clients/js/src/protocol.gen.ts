@@ -126,9 +126,33 @@ export type AuditRecord = {
 seq: Seq, at: number, entry: AuditEntry, };
 
 /**
+ * A weekly schedule in a time zone, less holidays: when business-hours SLA
+ * targets run. Local times, so 09:00–17:00 stays 09:00–17:00 across DST changes.
+ * Carried in the log (inside a policy): unknown fields are ignored, not refused.
+ */
+export type BusinessHours = { 
+/**
+ * An IANA time zone name, e.g. "Europe/Berlin".
+ */
+time_zone: string, 
+/**
+ * Opening hours; a day may have several ranges.
+ */
+hours: Array<OpenHours>, 
+/**
+ * Local dates ("2027-12-25") on which nothing runs.
+ */
+holidays?: Array<string>, };
+
+/**
  * A saved reply, as `list_canned` lists it.
  */
 export type Canned = { name: string, team: string, text: string, };
+
+/**
+ * A saved reply of a team (`""`: every team).
+ */
+export type CannedDef = { name: string, team: string, text: string, };
 
 /**
  * Reply to `list_canned`: saved replies and macros agents may apply.
@@ -193,6 +217,34 @@ post_role?: Role | null, };
  * What a recent change was.
  */
 export type ChangeKind = "create" | "edit" | "move" | "protect";
+
+/**
+ * Every editable desk setting, as a whole (a `desk_settings_set` replaces them).
+ */
+export type DeskSettings = { 
+/**
+ * Custom ticket fields agents may set (no others are accepted).
+ */
+fields: Array<FieldDef>, 
+/**
+ * Custom statuses, each shown under its own name and behaving as its category.
+ */
+statuses: Array<StatusDef>, 
+/**
+ * Saved replies, with placeholders `{{requester.name}}`, `{{agent.name}}`,
+ * `{{ticket.id}}`, `{{ticket.subject}}`.
+ */
+canned: Array<CannedDef>, 
+/**
+ * Several field changes and a reply (or note) in one action.
+ */
+macros: Array<MacroDef>, };
+
+/**
+ * The reply to `desk_settings` and `set_desk_settings`: the settings in force
+ * and the seq of the edit that set them (0: the configuration's, never edited).
+ */
+export type DeskSettingsOk = { settings: DeskSettings, version: number, };
 
 /**
  * Reply to `desk_status`: whether someone will answer soon.
@@ -356,7 +408,11 @@ size: number, delta: number,
  * Who reads the page (its namespace's read role; none: everyone). Events
  * written before this field read as their namespace's default.
  */
-read_role?: Role | null, } | { "type": "wiki_talk_linked", page: StreamId, thread: StreamId, } | { "type": "wiki_namespace_set", namespace: WikiNamespace, });
+read_role?: Role | null, } | { "type": "wiki_talk_linked", page: StreamId, thread: StreamId, } | { "type": "wiki_namespace_set", namespace: WikiNamespace, } | { "type": "ticket_sla_warning", target: SlaTarget, 
+/**
+ * When the target falls due (ms since the Unix epoch).
+ */
+due: number, } | { "type": "desk_settings_set", settings: DeskSettings, });
 
 /**
  * What happened. Serialized with a `type` field next to the event's other fields.
@@ -422,7 +478,11 @@ size: number, delta: number,
  * Who reads the page (its namespace's read role; none: everyone). Events
  * written before this field read as their namespace's default.
  */
-read_role?: Role | null, } | { "type": "wiki_talk_linked", page: StreamId, thread: StreamId, } | { "type": "wiki_namespace_set", namespace: WikiNamespace, };
+read_role?: Role | null, } | { "type": "wiki_talk_linked", page: StreamId, thread: StreamId, } | { "type": "wiki_namespace_set", namespace: WikiNamespace, } | { "type": "ticket_sla_warning", target: SlaTarget, 
+/**
+ * When the target falls due (ms since the Unix epoch).
+ */
+due: number, } | { "type": "desk_settings_set", settings: DeskSettings, };
 
 /**
  * One notification.
@@ -464,6 +524,13 @@ export type FeedOk = { stream: StreamId, head: Seq, unread: number, };
  * Why a user is told. Clients must show an unknown reason generically.
  */
 export type FeedReason = "mention" | "reply" | "quote" | "like" | "watched" | "dm" | "ticket" | "wiki_edit" | "flag_outcome";
+
+/**
+ * A custom ticket field: its name, its type and, for a choice, the choices.
+ */
+export type FieldDef = { name: string, type: FieldKind, choices?: Array<string>, };
+
+export type FieldKind = "text" | "number" | "choice";
 
 /**
  * A custom field's value: `{"text": "..."}`, `{"number": 3}` or `{"choice": "gold"}`.
@@ -557,6 +624,12 @@ export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in
 export type ListStreamsOk = { streams: Array<StreamSummary>, };
 
 /**
+ * A macro: field changes plus an optional public reply and internal note
+ * (placeholders as in saved replies).
+ */
+export type MacroDef = { name: string, changes: TicketChanges, reply?: string | null, note?: string | null, };
+
+/**
  * A post carried into another thread by a split or a merge.
  */
 export type MovedPost = { from_seq: Seq, author: UserId, at: number, text: string, };
@@ -570,7 +643,7 @@ export type NotificationLevel = "muted" | "normal" | "tracking" | "watching" | "
  * Every `ok` payload, for the server to serialize. Untagged: the client knows
  * which op it sent and decodes `ok` as that op's payload type.
  */
-export type OkBody = Empty | PingOk | WhoamiOk | ListStreamsOk | StreamInfoOk | AppendOk | SubscribeOk | HistoryOk | FeedOk | AuditLogOk | ReviewQueueOk | WatchedWordsOk | ForumCategoriesOk | ForumCategoryOk | ForumThreadsOk | ForumThreadCreatedOk | ForumThreadOk | ForumPostHistoryOk | TicketOk | AgentStatusOk | DeskStatusOk | TicketQueueOk | CannedOk | WikiPageOk | WikiSaveOk | WikiHistoryOk | WikiDiffOk | WikiLinksOk | WikiWantedOk | WikiPagesOk | WikiRecentOk | WikiTalkOk;
+export type OkBody = Empty | PingOk | WhoamiOk | ListStreamsOk | StreamInfoOk | AppendOk | SubscribeOk | HistoryOk | FeedOk | AuditLogOk | ReviewQueueOk | WatchedWordsOk | ForumCategoriesOk | ForumCategoryOk | ForumThreadsOk | ForumThreadCreatedOk | ForumThreadOk | ForumPostHistoryOk | TicketOk | AgentStatusOk | DeskStatusOk | TicketQueueOk | CannedOk | WikiPageOk | WikiSaveOk | WikiHistoryOk | WikiDiffOk | WikiLinksOk | WikiWantedOk | WikiPagesOk | WikiRecentOk | WikiTalkOk | DeskSettingsOk;
 
 /**
  * Every operation a client can ask for, tagged by `op`.
@@ -612,7 +685,12 @@ render?: boolean, } | { "op": "wiki_save", page: string, base?: Seq | null, text
 /**
  * When it lapses (ms since the epoch); absent: never.
  */
-expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, cursor?: string | null, limit?: number | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "wiki_talk", page: string, };
+expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, cursor?: string | null, limit?: number | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "watch_queue", stop?: boolean, } | { "op": "wiki_talk", page: string, } | { "op": "desk_settings", } | { "op": "set_desk_settings", version: number, settings: DeskSettings, };
+
+/**
+ * Open from `from` to `to` ("09:00", "17:30"; local time, `to` after `from`) on `days`.
+ */
+export type OpenHours = { days: Array<Weekday>, from: string, to: string, };
 
 /**
  * Reply to `ping`.
@@ -707,7 +785,7 @@ by?: UserId | null, };
 /**
  * A server push, tagged by `ev`.
  */
-export type Push = { "ev": "event" } & Event | { "ev": "presence", stream: StreamId, user: UserId, status: PresenceStatus, last_seen: number, } | { "ev": "typing", stream: StreamId, user: UserId, ttl_ms: number, } | { "ev": "read", stream: StreamId, seq: Seq, } | { "ev": "stream_added", stream: StreamSummary, } | { "ev": "skip", stream: StreamId, from: Seq, to: Seq, } | { "ev": "feed_unread", stream: StreamId, unread: number, };
+export type Push = { "ev": "event" } & Event | { "ev": "presence", stream: StreamId, user: UserId, status: PresenceStatus, last_seen: number, } | { "ev": "typing", stream: StreamId, user: UserId, ttl_ms: number, } | { "ev": "read", stream: StreamId, seq: Seq, } | { "ev": "stream_added", stream: StreamSummary, } | { "ev": "skip", stream: StreamId, from: Seq, to: Seq, } | { "ev": "feed_unread", stream: StreamId, unread: number, } | { "ev": "ticket_changed", ticket: TicketView, };
 
 /**
  * Which tickets `ticket_queue` lists (every filter optional).
@@ -762,7 +840,7 @@ render?: boolean, } | { "op": "wiki_save", page: string, base?: Seq | null, text
 /**
  * When it lapses (ms since the epoch); absent: never.
  */
-expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, cursor?: string | null, limit?: number | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "wiki_talk", page: string, });
+expires?: number | null, } | { "op": "wiki_watch", page: string, watch: boolean, } | { "op": "wiki_links", page: string, } | { "op": "wiki_wanted", } | { "op": "wiki_pages", namespace?: string | null, cursor?: string | null, limit?: number | null, } | { "op": "wiki_recent", user?: UserId | null, namespace?: string | null, before?: Seq | null, limit?: number | null, } | { "op": "watch_queue", stop?: boolean, } | { "op": "wiki_talk", page: string, } | { "op": "desk_settings", } | { "op": "set_desk_settings", version: number, settings: DeskSettings, });
 
 /**
  * A moderator's decision on a flagged (or held) post.
@@ -807,8 +885,10 @@ export type Role = "member" | "agent" | "moderator" | "admin" | "bot" | "visitor
 export type Seq = number;
 
 /**
- * A ticket's service targets, in milliseconds of calendar time not spent in
- * pending or on-hold (absent: no target).
+ * A ticket's service targets, in milliseconds not spent in pending or on-hold
+ * (absent: no target): of calendar time, or of business hours for the targets
+ * named in `business` (counted on `hours`). The policy travels in the log
+ * (`ticket_updated`), so every due time is a function of the ticket's events.
  */
 export type SlaPolicy = { 
 /**
@@ -826,7 +906,19 @@ resolution_ms?: number | null,
 /**
  * A solved ticket closes by itself after this long (calendar time).
  */
-close_after_ms?: number | null, };
+close_after_ms?: number | null, 
+/**
+ * The targets counted in business hours (the others in calendar time).
+ */
+business?: Array<SlaTarget>, 
+/**
+ * The schedule business-hours targets are counted on.
+ */
+hours?: BusinessHours | null, 
+/**
+ * Announce a running target this long before it falls due (`ticket_sla_warning`), in calendar time.
+ */
+warn_before_ms?: number | null, };
 
 /**
  * One of a ticket's service targets.
@@ -852,6 +944,11 @@ detail?: string, };
 export type StaffAction = "pin" | "pin_globally" | "unpin" | "lock" | "unlock" | "close" | "reopen" | "archive" | "unarchive";
 
 /**
+ * A custom status: its name and the status category it behaves as.
+ */
+export type StatusDef = { name: string, category: TicketStatus, };
+
+/**
  * A stream's id. Channels are `ch_<random>`, direct messages `dm_<hash of members>`.
  */
 export type StreamId = string;
@@ -865,7 +962,7 @@ export type StreamInfoOk = { id: StreamId, kind: StreamKind, name: string, topic
  * What kind of conversation a stream is. Later kinds (forum threads, tickets,
  * wiki pages) join this enum; clients must treat an unknown kind as opaque.
  */
-export type StreamKind = "channel" | "private_channel" | "dm" | "feed" | "audit" | "review_queue" | "forum" | "forum_thread" | "ticket" | "wiki_page" | "wiki_changes";
+export type StreamKind = "channel" | "private_channel" | "dm" | "feed" | "audit" | "review_queue" | "forum" | "forum_thread" | "ticket" | "wiki_page" | "wiki_changes" | "desk_settings";
 
 /**
  * A stream as listed for one user.
@@ -1028,6 +1125,10 @@ sla_due?: number | null,
  */
 breaches?: Array<SlaTarget>, 
 /**
+ * Running targets that were announced as falling due soon (and not breached yet).
+ */
+warnings?: Array<SlaTarget>, 
+/**
  * The requester was asked to rate the ticket (once, when first solved).
  */
 survey_offered: boolean, 
@@ -1082,6 +1183,11 @@ export type WatchedWord = { pattern: string, action: WatchAction, };
  * Reply to `watched_words`.
  */
 export type WatchedWordsOk = { words: Array<WatchedWord>, };
+
+/**
+ * A day of the week.
+ */
+export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
 
 /**
  * Reply to `auth` and `whoami`.

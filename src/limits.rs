@@ -79,7 +79,7 @@ impl CommandClass {
             | Op::WikiMove { .. }
             | Op::WikiProtect { .. }
             | Op::WikiWatch { .. }
-            | Op::WikiTalk { .. } => CommandClass::Post,
+            | Op::WikiTalk { .. }
             | Op::SetDeskSettings { .. } => CommandClass::Post,
             Op::Typing { .. } | Op::SetPresence { .. } | Op::SetAgentStatus { .. } => CommandClass::Ephemeral,
             Op::Subscribe { .. }

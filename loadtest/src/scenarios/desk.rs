@@ -120,7 +120,7 @@ pub async fn setup(a: &DeskArgs, env: &Env) -> Result<Plan> {
             started.elapsed().as_secs_f64()
         );
     }
-    Ok(Plan { streams: vec![owner], publisher_tokens: agents, subscriber_tokens: visitors })
+    Ok(Plan { streams: vec![owner], publisher_tokens: agents, subscriber_tokens: visitors, flooder_tokens: vec![] })
 }
 
 /// One request, timed into `hist`; `None` (and a counted error) if it failed.

@@ -88,7 +88,14 @@ mod tests {
         st.apply(&ev(2, EventBody::WikiNamespaceSet { namespace: ns }));
         let actor = Actor { id: "ag".into(), role: Role::Agent };
         let lookup = |_| Ok(None);
-        let cx = Cx { actor: &actor, now: 0, head: Seq(2), lookup: &lookup };
+        let cx = Cx {
+            actor: &actor,
+            now: 0,
+            head: Seq(2),
+            lookup: &lookup,
+            other: &crate::streams::kind::no_other_streams,
+            derived: false,
+        };
         let Decision::Append(a) = open(&st, &cx, "ft_a".into()).unwrap() else { panic!("an append") };
         assert_eq!(a.body, EventBody::WikiTalkLinked { page: "wk_t".into(), thread: "ft_a".into() });
         assert!(a.also.iter().all(|d| d.stream.0 == "ft_a"));

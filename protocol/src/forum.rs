@@ -205,6 +205,10 @@ pub struct PostView {
     /// staff get the text as written, marked by this flag.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub censored: bool,
+    /// Hidden by a moderator: only staff and its author get it, marked by this flag
+    /// (members get neither the post nor its events; PROTOCOL.md §20).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
 }
 
 /// A staff action or move shown in a thread as a one-line entry.

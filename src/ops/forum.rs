@@ -305,6 +305,7 @@ pub(super) fn thread(
                         moved_from: p.moved_from.clone(),
                         attachments,
                         censored,
+                        hidden: st.hidden.contains_key(&ev.seq),
                     });
                     if posts.len() >= limit as usize {
                         break 'pages;

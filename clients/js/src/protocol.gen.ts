@@ -739,7 +739,12 @@ attachments?: Array<Attachment>,
  * Its text holds censored watched words: replaced in `text` for members;
  * staff get the text as written, marked by this flag.
  */
-censored?: boolean, };
+censored?: boolean, 
+/**
+ * Hidden by a moderator: only staff and its author get it, marked by this flag
+ * (members get neither the post nor its events; PROTOCOL.md §20).
+ */
+hidden?: boolean, };
 
 /**
  * A user's aggregated presence.

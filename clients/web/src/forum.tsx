@@ -248,6 +248,7 @@ function ThreadView({ store, thread }: { store: Store; thread: string }) {
   const [error, setError] = useState<string | null>(null);
   const [quote, setQuote] = useState<number | null>(null);
   const [editing, setEditing] = useState<number | null>(null);
+  const [hiding, setHiding] = useState<number | null>(null);
   const [history, setHistory] = useState<PostVersion[] | null>(null);
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [cats] = useCategories(store);
@@ -341,7 +342,7 @@ function ThreadView({ store, thread }: { store: Store; thread: string }) {
       <ol class="posts">
         {items.map((it) =>
           it.post ? (
-            <li key={it.seq} class={`post${it.post.deleted ? " deleted" : ""}${it.seq === firstUnread ? " first-unread" : ""}`} data-seq={it.seq} id={`p${it.seq}`}>
+            <li key={it.seq} class={`post${it.post.deleted ? " deleted" : ""}${it.post.hidden ? " hidden" : ""}${it.seq === firstUnread ? " first-unread" : ""}`} data-seq={it.seq} id={`p${it.seq}`}>
               <header>
                 <strong>{store.name(it.post.author)}</strong> <span class="muted">{when(it.post.at)}</span>
                 {it.post.edits ? (
@@ -372,6 +373,20 @@ function ThreadView({ store, thread }: { store: Store; thread: string }) {
                 </blockquote>
               ) : null}
               {it.post.deleted ? <p class="muted">(withdrawn by its author)</p> : null}
+              {it.post.hidden ? <p class="muted hidden-note">(hidden by a moderator: members do not see it)</p> : null}
+              {hiding === it.seq ? (
+                <form
+                  aria-label="Hide this post from members?"
+                  onSubmit={(e) => {
+                    e.preventDefault();
+                    const reason = String(new FormData(e.target as HTMLFormElement).get("reason") || "");
+                    act(c.request("hide", { stream: thread, target: it.seq, reason })).then(() => setHiding(null));
+                  }}
+                >
+                  <input name="reason" placeholder="Reason (shown in the audit log)" aria-label="Reason" />
+                  <button type="submit" class="danger">Hide</button> <button type="button" onClick={() => setHiding(null)}>Cancel</button>
+                </form>
+              ) : null}
               {editing === it.seq ? (
                 <form
                   onSubmit={(e) => {
@@ -409,6 +424,16 @@ function ThreadView({ store, thread }: { store: Store; thread: string }) {
                   </>
                 ) : null}
                 {(it.post.author === me || isStaff) && it.post.deleted ? <button onClick={() => act(c.request("forum_recover", { thread, post: it.seq }))}>Recover</button> : null}
+                {isStaff && !it.post.deleted && !it.post.hidden ? (
+                  <button aria-label="Hide from members" onClick={() => setHiding(it.seq)}>
+                    Hide
+                  </button>
+                ) : null}
+                {isStaff && it.post.hidden ? (
+                  <button aria-label="Unhide" onClick={() => act(c.request("unhide", { stream: thread, target: it.seq }))}>
+                    Unhide
+                  </button>
+                ) : null}
               </footer>
             </li>
           ) : (

@@ -725,7 +725,7 @@ test("the notification bell shows a mention live and marks it read; moderators h
   await c.ctx.close();
 });
 
-test("the forum: read a thread, reply quoting a post, like; another reader sees it live; staff lock it in place", async () => {
+test("the forum: read a thread, reply quoting a post, like; another reader sees it live; a moderator hides a post and it leaves an open page; staff lock it in place", async () => {
   const a = await open("alice", { path: "/forum" });
   await a.page.locator("a.thread-title", { hasText: "Welcome to the forum" }).waitFor();
   const cats = (await a.page.locator("nav.categories a").allTextContents()).join(" | ");
@@ -751,6 +751,20 @@ test("the forum: read a thread, reply quoting a post, like; another reader sees 
   await shot(b.page, "forum-thread");
 
   const c = await open("carol", { path: `/forum/t/${thread}` });
+  // A moderator hides Alice's reply: it leaves Bob's open page at once (and after a
+  // reload); the moderator keeps it, marked; unhiding brings it back.
+  const hidden = c.page.locator("li.post", { hasText: text });
+  await hidden.locator('button[aria-label="Hide from members"]').click();
+  await c.page.fill('form[aria-label="Hide this post from members?"] input', "off topic");
+  await c.page.click('form[aria-label="Hide this post from members?"] button:has-text("Hide")');
+  await hidden.locator(".hidden-note").waitFor();
+  await b.page.waitForFunction((t) => ![...document.querySelectorAll("li.post")].some((e) => e.textContent.includes(t)), text);
+  await b.page.reload();
+  await b.page.locator("li.post").first().waitFor();
+  assert.equal(await b.page.locator("li.post", { hasText: text }).count(), 0, "a hidden post is not served again after a reload");
+  await hidden.locator('button[aria-label="Unhide"]').click();
+  await b.page.locator("li.post", { hasText: text }).waitFor();
+
   await c.page.locator('.staff-tools button:has-text("Lock")').click();
   await a.page.locator("text=This thread is locked.").waitFor();
   await c.page.locator("li.small-action", { hasText: "lock" }).waitFor();

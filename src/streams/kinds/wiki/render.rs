@@ -7,7 +7,7 @@
 //! - `[[Page name]]`, `[[Page name|label]]`, `[[Page#Section]]`: to `/wiki/<slug>`;
 //!   a page that does not exist gets class `new` (a red link);
 //! - `[[#ch_abc]]`: to a stream by id (`/c/<id>` for channels and DMs,
-//!   `/forum/<id>` for threads `th_`, `/desk/<id>` for tickets `tk_`).
+//!   `/forum/t/<id>` for forum threads `ft_`, `/desk/t/<id>` for tickets `tk_`).
 
 use super::names;
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
@@ -64,9 +64,11 @@ fn encode(s: &str) -> String {
 }
 
 fn stream_href(id: &str) -> String {
+    // The web app's routes (clients/web/src/router.ts): forum threads and tickets live
+    // under `t/` of their section.
     let section = match id.split('_').next() {
-        Some("th") => "forum",
-        Some("tk") => "desk",
+        Some("ft") => "forum/t",
+        Some("tk") => "desk/t",
         _ => "c",
     };
     format!("/{section}/{}", encode(id))
@@ -122,6 +124,9 @@ mod tests {
         assert!(html.contains(">the guide</a>"), "{html}");
         assert!(html.contains(r#"href="/wiki/missing_page" class="wikilink new""#), "{html}");
         assert!(html.contains(r#"href="/c/ch_abc""#), "{html}");
+        let html = render("[[#ft_abc]] and [[#tk_abc]]", &|_| true);
+        assert!(html.contains(r#"href="/forum/t/ft_abc""#), "{html}");
+        assert!(html.contains(r#"href="/desk/t/tk_abc""#), "{html}");
         assert_eq!(links("[[B]] [[a#x]] `[[not code]]` [[#ch_x]] [[A]]"), vec!["a", "b"]);
     }
 
